@@ -1,0 +1,31 @@
+"""Domain errors; app.py turns each into one HTTP status and a JSON body."""
+
+
+class ZhidaError(Exception):
+    """Base of every error a caller can cause; carries a stable code and, where known, the field."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(ZhidaError):
+    """A parameter or body value is missing or malformed."""
+
+    status = 400
+    code = "invalid_input"
+
+
+class NotFound(ZhidaError):
+    """The thing asked for does not exist, or the caller may not know that it does."""
+
+    status = 404
+    code = "not_found"
+
+
+class ConfigurationError(Exception):
+    """The deployment is misconfigured (not the caller's fault)."""

@@ -1,0 +1,32 @@
+"""Runtime settings: the only place that reads environment variables."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from chalicelib.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the service needs to know about where it runs."""
+
+    table_name: str
+    region: str
+    dynamodb_endpoint: str | None = None
+    index_refresh_seconds: float = 1.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+        table_name = environ.get("TABLE_NAME", "").strip()
+        if not table_name:
+            raise ConfigurationError("TABLE_NAME is not set: the stage's environment_variables must name the table")
+        # Lambda always sets AWS_REGION; AWS_DEFAULT_REGION covers the tools and the local run.
+        region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+        if not region:
+            raise ConfigurationError("AWS_REGION or AWS_DEFAULT_REGION must be set")
+        return cls(
+            table_name=table_name,
+            region=region,
+            dynamodb_endpoint=environ.get("DYNAMODB_ENDPOINT") or None,
+            index_refresh_seconds=float(environ.get("INDEX_REFRESH_SECONDS", "1")),
+        )

@@ -1,0 +1,181 @@
+"""DynamoDB single-table access. Raw items never leave this module."""
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from chalicelib.lexicon import Lexicon
+from chalicelib.models import ArticleStatus, StoredArticle
+
+log = logging.getLogger(__name__)
+
+GENERATION_INDEX = "by-generation"
+_ARTICLE_KIND = "ARTICLE"
+_COUNTER_KEY = {"pk": "META", "sk": "GENERATION"}
+_LEXICON_KEY = {"pk": "LEXICON", "sk": "CURRENT"}
+_COMMIT_ATTEMPTS = 8
+
+
+class ConcurrentWrite(Exception):
+    """Another writer kept moving the generation counter; the write was not applied."""
+
+
+def table_definition(name: str) -> dict[str, Any]:
+    """The table's keys and index, shared by create_table and the deployment template."""
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "kind", "AttributeType": "S"},
+            {"AttributeName": "generation", "AttributeType": "N"},
+        ],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": GENERATION_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "kind", "KeyType": "HASH"},
+                    {"AttributeName": "generation", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    }
+
+
+def ensure_table(dynamodb: Any, name: str) -> Any:
+    """The table, created first if it does not exist (local runs and tests; AWS gets it from the template)."""
+    client = dynamodb.meta.client
+    try:
+        client.describe_table(TableName=name)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        client.create_table(**table_definition(name))
+        client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    return dynamodb.Table(name)
+
+
+class KnowledgeStore:
+    """Articles and the lexicon, each write stamped with a table-wide generation number.
+
+    The generation lets a warm container ask "what changed since generation g?" with one query.
+    """
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def generation(self) -> int:
+        item = self._table.get_item(Key=_COUNTER_KEY, ConsistentRead=True).get("Item")
+        return int(item["value"]) if item else 0
+
+    def get_article(self, article_id: str) -> StoredArticle | None:
+        item = self._table.get_item(Key=_article_key(article_id)).get("Item")
+        return _from_item(item) if item else None
+
+    def articles(self, since_generation: int = 0) -> Iterator[StoredArticle]:
+        """Every article (any status) written after the given generation, oldest change first."""
+        condition = Key("kind").eq(_ARTICLE_KIND) & Key("generation").gt(since_generation)
+        kwargs: dict[str, Any] = {"IndexName": GENERATION_INDEX, "KeyConditionExpression": condition}
+        while True:
+            page = self._table.query(**kwargs)
+            yield from (_from_item(item) for item in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def save_article(
+        self, article_id: str, markdown: str, content_hash: str, status: ArticleStatus, author: str, now: dt.datetime
+    ) -> StoredArticle:
+        """Write the current state of an article under the next generation, atomically."""
+
+        def item(generation: int) -> dict[str, Any]:
+            return _article_item(
+                StoredArticle(
+                    id=article_id,
+                    status=status,
+                    markdown=markdown,
+                    content_hash=content_hash,
+                    generation=generation,
+                    updated_at=now,
+                    updated_by=author,
+                )
+            )
+
+        return _from_item(self._commit(item))
+
+    def lexicon(self) -> tuple[Lexicon, int]:
+        """The lexicon and the generation it was written at (an empty lexicon at 0 if never written)."""
+        item = self._table.get_item(Key=_LEXICON_KEY).get("Item")
+        if not item:
+            return Lexicon(), 0
+        return Lexicon.model_validate_json(item["lexicon"]), int(item["generation"])
+
+    def save_lexicon(self, lexicon: Lexicon) -> int:
+        saved = self._commit(
+            lambda generation: {
+                **_LEXICON_KEY,
+                "lexicon": lexicon.model_dump_json(),
+                "generation": generation,
+            }
+        )
+        return int(saved["generation"])
+
+    def _commit(self, make_item) -> dict[str, Any]:
+        """Put one item and advance the counter in one transaction; retry if another writer got there first."""
+        client = self._table.meta.client
+        for _ in range(_COMMIT_ATTEMPTS):
+            current = self.generation()
+            item = make_item(current + 1)
+            counter_guard = (
+                {
+                    "ConditionExpression": "#v = :current",
+                    "ExpressionAttributeValues": {":current": current, ":next": current + 1},
+                }
+                if current
+                else {"ConditionExpression": "attribute_not_exists(pk)", "ExpressionAttributeValues": {":next": 1}}
+            )
+            try:
+                client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": self._table.name,
+                                "Key": _COUNTER_KEY,
+                                "UpdateExpression": "SET #v = :next",
+                                "ExpressionAttributeNames": {"#v": "value"},
+                                **counter_guard,
+                            }
+                        },
+                        {"Put": {"TableName": self._table.name, "Item": item}},
+                    ]
+                )
+                return item
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    log.error("DynamoDB write failed: %s", error.response["Error"]["Code"])
+                    raise
+        raise ConcurrentWrite("the generation counter kept changing; try again")
+
+
+def _article_key(article_id: str) -> dict[str, str]:
+    return {"pk": f"ARTICLE#{article_id}", "sk": "CURRENT"}
+
+
+def _article_item(article: StoredArticle) -> dict[str, Any]:
+    return {
+        **_article_key(article.id),
+        "kind": _ARTICLE_KIND,
+        **json.loads(article.model_dump_json()),
+    }
+
+
+def _from_item(item: dict[str, Any]) -> StoredArticle:
+    return StoredArticle.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "kind")})

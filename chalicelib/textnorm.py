@@ -1,0 +1,64 @@
+"""Text normalisation shared by indexing and querying: width, case, script, fillers, PII."""
+
+import re
+import unicodedata
+from functools import cache
+
+from opencc import OpenCC
+
+# Words a caller wraps around the question; they carry no meaning for the search.
+FILLER_PHRASES = (
+    "请问一下",
+    "请问",
+    "你好",
+    "您好",
+    "麻烦问一下",
+    "我想问一下",
+    "我想问问",
+    "想问一下",
+    "问一下",
+    "我想咨询一下",
+    "我想咨询",
+    "咨询一下",
+    "谢谢",
+    "怎么回事",
+    "怎么办",
+    "该怎么办",
+    "应该怎么办",
+    "怎么弄",
+    "咋办",
+    "咋整",
+    "是什么",
+    "有没有",
+    "可以吗",
+    "能不能",
+    "行不行",
+    "应该",
+    "需要",
+)
+_FILLER_PATTERN = re.compile("|".join(sorted(map(re.escape, FILLER_PHRASES), key=len, reverse=True)))
+
+# Mainland mobile numbers and 18-digit resident ID numbers; digits must not touch either side.
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_RESIDENT_ID = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+@cache
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """Fold full-width forms, case and traditional characters so variants compare equal."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return _t2s().convert(folded)
+
+
+def strip_fillers(text: str) -> str:
+    return _FILLER_PATTERN.sub(" ", text)
+
+
+def mask_pii(text: str) -> str:
+    """Replace mobile and resident ID numbers so they are never logged or matched."""
+    text = _RESIDENT_ID.sub("[身份证号]", text)
+    return _MOBILE.sub("[手机号]", text)

@@ -1,0 +1,42 @@
+"""The one place boto3 objects are made: lazily, once per container, and reset for tests."""
+
+import os
+from functools import cache
+
+import boto3
+
+from chalicelib.service import KnowledgeService
+from chalicelib.settings import Settings
+from chalicelib.store import KnowledgeStore, ensure_table
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env(os.environ)
+
+
+@cache
+def dynamodb():
+    config = settings()
+    return boto3.resource("dynamodb", region_name=config.region, endpoint_url=config.dynamodb_endpoint)
+
+
+@cache
+def store() -> KnowledgeStore:
+    config = settings()
+    # Locally (moto) the table may not exist yet; on AWS the template creates it and we only describe it.
+    table = (
+        ensure_table(dynamodb(), config.table_name) if config.dynamodb_endpoint else dynamodb().Table(config.table_name)
+    )
+    return KnowledgeStore(table)
+
+
+@cache
+def knowledge() -> KnowledgeService:
+    return KnowledgeService(store(), refresh_seconds=settings().index_refresh_seconds)
+
+
+def reset() -> None:
+    """Forget every cached client and service (tests switch moto on and off between cases)."""
+    for made in (settings, dynamodb, store, knowledge):
+        made.cache_clear()

@@ -1,0 +1,84 @@
+"""Shared fixtures: moto in process, a real table, the real knowledge folder."""
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib import wiring
+from chalicelib.store import KnowledgeStore, ensure_table
+from tools.kb.knowledge import LoadedKnowledge, load_knowledge
+from tools.kb.sync import sync_knowledge
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
+TABLE_NAME = "zhida-dev"  # the dev stage's table in .chalice/config.json, which chalice.test.Client applies
+NOW = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test can reach a real AWS account: fake credentials, a fixed region, no local endpoint."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "cn-north-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("DYNAMODB_ENDPOINT", raising=False)
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        wiring.reset()
+        yield
+        wiring.reset()
+
+
+@pytest.fixture
+def store(aws: None) -> KnowledgeStore:
+    return KnowledgeStore(ensure_table(boto3.resource("dynamodb", region_name="cn-north-1"), TABLE_NAME))
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> LoadedKnowledge:
+    loaded = load_knowledge(KNOWLEDGE_DIR)
+    assert not loaded.problems, loaded.problems
+    return loaded
+
+
+@pytest.fixture
+def synced_store(store: KnowledgeStore, knowledge: LoadedKnowledge) -> KnowledgeStore:
+    sync_knowledge(store, knowledge, NOW)
+    return store
+
+
+def article_text(article_id: str = "test-article", **overrides: str) -> str:
+    """A valid article file; keyword arguments replace whole front-matter lines or sections."""
+    fields = {
+        "id": article_id,
+        "title": "暖气不热怎么办",
+        "category": "heating",
+        "audience": "public",
+        "department": "供热企业",
+        "phone": '"12345"',
+        "questions": "[暖气片不热, 屋里不暖和]",
+        "keywords": "[暖气, 截门]",
+        "effective_from": "2025-10-01",
+        "review_by": "2026-10-01",
+    }
+    fields.update({k: v for k, v in overrides.items() if k in fields or k in ("expires", "source")})
+    answer = overrides.get(
+        "answer",
+        "您好，暖气不热请先打开进水和回水截门，再听一听暖气片里有没有水流声；如果上热下凉，多半是存了空气，"
+        "可以用放风阀排气。自查后仍不热，请拨打所属供热站的报修电话，或拨打12345，由我们派单给供热企业上门检查。",
+    )
+    header = "\n".join(f"{k}: {v}" for k, v in fields.items())
+    default_body = (
+        f"## 标准答复\n\n{answer}\n\n## 一次性告知\n\n- 报修时说明楼号和门牌号。\n\n"
+        "## 内部提示\n\n- 整栋楼不热按紧急派单。\n"
+    )
+    body = overrides.get("body", default_body)
+    return f"---\n{header}\n---\n\n{body}"

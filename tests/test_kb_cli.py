@@ -1,0 +1,128 @@
+"""The kb command line, run as a user runs it."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import KNOWLEDGE_DIR, PROJECT_DIR, article_text
+
+EVAL_KEYS = {
+    "n",
+    "in_scope",
+    "out_of_scope",
+    "recall_at_1",
+    "recall_at_3",
+    "recall_at_10",
+    "mrr",
+    "abstain_accuracy",
+    "false_abstain_rate",
+    "p50_ms",
+    "p99_ms",
+    "by_kind",
+}
+
+
+def kb(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.kb", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300
+    )
+
+
+def copy_knowledge(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    return target
+
+
+def test_lint_passes_on_the_knowledge_base():
+    result = kb("lint", "knowledge/")
+    assert result.returncode == 0, result.stdout
+
+
+def test_lint_reports_each_problem_as_file_line_message(tmp_path: Path):
+    folder = copy_knowledge(tmp_path)
+    broken = folder / "heating" / "broken-article.md"
+    broken.write_text(article_text("wrong-id", audience="everyone"), encoding="utf-8")
+    expired = folder / "heating" / "expired-article.md"
+    expired.write_text(article_text("expired-article", expires="2020-01-01"), encoding="utf-8")
+    duplicate = folder / "utilities" / "heating-radiator-not-warm.md"
+    duplicate.write_text(
+        (folder / "heating" / "heating-radiator-not-warm.md")
+        .read_text(encoding="utf-8")
+        .replace("category: heating", "category: utilities"),
+        encoding="utf-8",
+    )
+    result = kb("lint", str(folder))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert f"{broken}:5: audience: Input should be 'public' or 'internal'" in lines
+    assert any(line.startswith(f"{expired}:") and "expires (2020-01-01) must be after" in line for line in lines)
+    assert any(
+        line.startswith(f"{duplicate}:") and "duplicate id 'heating-radiator-not-warm'" in line for line in lines
+    )
+
+
+def test_lint_reports_a_bad_lexicon_line(tmp_path: Path):
+    folder = copy_knowledge(tmp_path)
+    synonyms = folder / "_lexicon" / "synonyms.txt"
+    synonyms.write_text(synonyms.read_text(encoding="utf-8") + "孤零零\n", encoding="utf-8")
+    result = kb("lint", str(folder))
+    count = len(synonyms.read_text(encoding="utf-8").splitlines())
+    assert result.returncode == 1
+    assert f"{synonyms}:{count}: a synonym group needs at least two words" in result.stdout
+
+
+def test_sync_refuses_a_broken_folder_and_writes_nothing(tmp_path: Path):
+    folder = copy_knowledge(tmp_path)
+    (folder / "heating" / "heating-season-dates.md").write_text("no front matter", encoding="utf-8")
+    result = kb("sync", str(folder), "--endpoint", "http://127.0.0.1:9")  # nothing listens there
+    assert result.returncode == 1
+    assert "heating-season-dates.md:1:" in result.stdout and "nothing synced" in result.stderr
+
+
+def test_eval_prints_the_agreed_json(tmp_path: Path):
+    queries = tmp_path / "queries.jsonl"
+    rows = [
+        {"query": "暖气不热", "expected": ["heating-radiator-not-warm"], "kind": "colloquial"},
+        {"query": "社保卡丢了", "expected": ["si-card-loss-report"], "kind": "colloquial"},
+        {"query": "火星移民签证", "expected": [], "kind": "out_of_scope"},
+    ]
+    queries.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    result = kb("eval", "--queries", str(queries), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert EVAL_KEYS <= set(report)
+    assert (report["n"], report["in_scope"], report["out_of_scope"]) == (3, 2, 1)
+    assert report["recall_at_1"] == 1.0 and report["abstain_accuracy"] == 1.0
+    assert set(report["by_kind"]) == {"colloquial", "out_of_scope"}
+
+
+def test_eval_runs_on_an_external_style_corpus(tmp_path: Path):
+    corpus = tmp_path / "faq.jsonl"
+    corpus.write_text(
+        "\n".join(
+            json.dumps(r, ensure_ascii=False)
+            for r in [
+                {"id": "f1", "question": "信用卡怎么还款", "answer": ""},
+                {"id": "f2", "question": "", "answer": "复工企业可以申请社保费减免，按月返还。"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text(
+        '{"query": "如何还信用卡", "expected": ["f1"]}\n{"query": "复工企业社保减免", "expected": ["f2"]}\n',
+        encoding="utf-8",
+    )
+    result = kb("eval", "--corpus", str(corpus), "--queries", str(queries), "--format", "table")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].split()[:3] == ["all", "2", "1.000"]
+
+
+def test_eval_names_the_line_of_a_bad_query_file(tmp_path: Path):
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"query": "暖气", "expected": []}\n{broken\n', encoding="utf-8")
+    result = kb("eval", "--queries", str(queries))
+    assert result.returncode == 1 and f"{queries}:2: not valid JSON" in result.stderr

@@ -1,0 +1,78 @@
+import pytest
+
+from chalicelib.search import Analyzer, SearchDocument, SearchIndex, is_answered, synonym_map
+from chalicelib.segmenter import Segmenter
+
+DOCUMENTS = [
+    SearchDocument(
+        id="radiator",
+        title="暖气不热怎么办",
+        category="heating",
+        department="供热企业",
+        questions=("暖气片上热下凉",),
+        keywords=("截门", "放风阀"),
+        answer="请先打开截门，再用放风阀排气。仍不热请报修。",
+    ),
+    SearchDocument(
+        id="si-card",
+        title="社会保障卡申领",
+        category="social-insurance",
+        department="人社局",
+        questions=("怎么办社保卡",),
+        keywords=("社保卡",),
+        answer="携带身份证到合作银行网点申领社会保障卡。",
+    ),
+    SearchDocument(
+        id="gas",
+        title="燃气泄漏应急处理",
+        category="utilities",
+        department="燃气公司",
+        questions=("闻到煤气味",),
+        keywords=("燃气",),
+        answer="不要开关电器，打开门窗，关闭阀门，到室外拨打抢修电话。",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    analyzer = Analyzer(
+        Segmenter(["放风阀", "社保卡", "社会保障卡"]), synonym_map([["暖气", "供暖", "采暖"], ["社保卡", "社会保障卡"]])
+    )
+    return SearchIndex(DOCUMENTS, analyzer)
+
+
+def test_the_matching_article_comes_first(index: SearchIndex):
+    hits = index.search("暖气不热")
+    assert hits[0].document.id == "radiator"
+    assert is_answered(hits)
+
+
+def test_synonyms_match_the_same_article(index: SearchIndex):
+    assert index.search("采暖不热")[0].document.id == "radiator"
+    assert index.search("社会保障卡怎么办理")[0].document.id == "si-card"
+
+
+def test_traditional_characters_find_the_article(index: SearchIndex):
+    assert index.search("燃氣洩漏")[0].document.id == "gas"
+
+
+def test_an_unrelated_question_is_not_answered(index: SearchIndex):
+    assert not is_answered(index.search("明天北京天气预报"))
+
+
+def test_a_query_of_only_filler_words_finds_nothing(index: SearchIndex):
+    assert index.search("请问") == []
+
+
+def test_scores_are_confidences_between_zero_and_one(index: SearchIndex):
+    assert all(0 <= hit.score <= 1 for hit in index.search("暖气 社保卡 燃气"))
+
+
+def test_the_snippet_is_the_sentence_sharing_most_words(index: SearchIndex):
+    assert "放风阀" in index.search("放风阀排气")[0].snippet
+
+
+def test_allow_filters_documents_out(index: SearchIndex):
+    hits = index.search("暖气不热", allow=lambda doc: doc.id != "radiator")
+    assert all(hit.document.id != "radiator" for hit in hits)

@@ -1,0 +1,87 @@
+import datetime as dt
+
+import pytest
+
+from chalicelib.errors import NotFound
+from chalicelib.models import ArticleStatus, Reader, SearchParams
+from chalicelib.service import KnowledgeService
+from chalicelib.store import KnowledgeStore
+from tests.conftest import NOW, article_text
+
+TODAY = dt.date(2026, 1, 10)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def service(store: KnowledgeStore, clock: Clock | None = None) -> KnowledgeService:
+    return KnowledgeService(store, refresh_seconds=1.0, today=lambda: TODAY, monotonic=clock or Clock())
+
+
+def publish(store: KnowledgeStore, text: str, status=ArticleStatus.PUBLISHED) -> None:
+    from chalicelib.articles import parse_article
+
+    article = parse_article(text)
+    store.save_article(article.id, article.markdown, article.content_hash, status, "tester", NOW)
+
+
+def test_citizens_never_see_internal_articles(synced_store: KnowledgeStore):
+    knowledge = service(synced_store)
+    hits = knowledge.search(SearchParams(q="会议室预订"), Reader.CITIZEN).hits
+    assert all(not hit.id.startswith("center-") for hit in hits)
+    with pytest.raises(NotFound):
+        knowledge.article("center-meeting-room-booking", Reader.CITIZEN)
+    assert knowledge.article("center-meeting-room-booking", Reader.AGENT).id == "center-meeting-room-booking"
+
+
+def test_citizens_never_see_internal_notes(synced_store: KnowledgeStore):
+    knowledge = service(synced_store)
+    citizen = knowledge.article("heating-radiator-not-warm", Reader.CITIZEN)
+    agent = knowledge.article("heating-radiator-not-warm", Reader.AGENT)
+    assert "内部提示" not in citizen.sections and "内部提示" not in citizen.html
+    assert "内部提示" in agent.sections and "内部提示" in agent.html
+
+
+def test_expired_and_future_articles_are_hidden(store: KnowledgeStore):
+    publish(store, article_text("old-notice", expires="2026-01-01"))
+    publish(store, article_text("future-notice", effective_from="2026-02-01"))
+    knowledge = service(store)
+    for article_id in ("old-notice", "future-notice"):
+        with pytest.raises(NotFound):
+            knowledge.article(article_id, Reader.CITIZEN)
+
+
+def test_a_publish_reaches_a_second_instance_after_its_refresh_interval(store: KnowledgeStore):
+    clock = Clock()
+    reader_side = service(store, clock)
+    assert reader_side.search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits == []
+    publish(store, article_text("new-heating"))
+    clock.now = 0.5
+    assert reader_side.search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits == []
+    clock.now = 1.5
+    assert reader_side.search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits[0].id == "new-heating"
+
+
+def test_an_archived_article_drops_out_on_refresh(store: KnowledgeStore):
+    clock = Clock()
+    publish(store, article_text("gone-soon"))
+    knowledge = service(store, clock)
+    assert knowledge.article("gone-soon", Reader.CITIZEN)
+    publish(store, article_text("gone-soon"), status=ArticleStatus.ARCHIVED)
+    clock.now = 2
+    with pytest.raises(NotFound):
+        knowledge.article("gone-soon", Reader.CITIZEN)
+
+
+def test_categories_count_only_what_the_reader_may_see(synced_store: KnowledgeStore):
+    knowledge = service(synced_store)
+    citizen = {c.id: c.articles for c in knowledge.categories(Reader.CITIZEN)}
+    agent = {c.id: c.articles for c in knowledge.categories(Reader.AGENT)}
+    assert "admin-center" not in citizen and agent["admin-center"] == 4
+    assert citizen["heating"] == agent["heating"] == 12
+    assert next(iter(citizen)) == "heating"

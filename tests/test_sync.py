@@ -1,0 +1,35 @@
+from chalicelib.models import ArticleStatus
+from chalicelib.store import KnowledgeStore
+from tests.conftest import NOW
+from tools.kb.knowledge import LoadedKnowledge
+from tools.kb.sync import sync_knowledge
+
+
+def test_first_sync_adds_everything(store: KnowledgeStore, knowledge: LoadedKnowledge):
+    report = sync_knowledge(store, knowledge, NOW)
+    assert (report.added, report.updated, report.unchanged, report.archived) == (len(knowledge.articles), 0, 0, 0)
+    assert report.lexicon_changed
+
+
+def test_a_second_sync_writes_nothing(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
+    generation = synced_store.generation()
+    report = sync_knowledge(synced_store, knowledge, NOW)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, len(knowledge.articles))
+    assert not report.lexicon_changed
+    assert synced_store.generation() == generation
+
+
+def test_a_changed_file_is_updated_and_a_removed_one_archived(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
+    first, second, *rest = knowledge.articles
+    changed = first.model_copy(update={"markdown": first.markdown + "\n", "content_hash": "changed"})
+    report = sync_knowledge(synced_store, LoadedKnowledge([changed, *rest], knowledge.lexicon), NOW)
+    assert (report.updated, report.archived, report.unchanged) == (1, 1, len(rest))
+    archived = synced_store.get_article(second.id)
+    assert archived is not None and archived.status is ArticleStatus.ARCHIVED
+    assert archived.markdown == second.markdown
+
+
+def test_progress_is_reported_to_the_end(store: KnowledgeStore, knowledge: LoadedKnowledge):
+    seen: list[tuple[int, int]] = []
+    sync_knowledge(store, knowledge, NOW, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1][0] == seen[-1][1]

@@ -1,0 +1,1 @@
+"""The `kb` command line: python -m tools.kb {serve,lint,sync,eval}."""

@@ -1,0 +1,107 @@
+"""python -m tools.kb: serve | lint | sync | eval."""
+
+import argparse
+import datetime as dt
+import json
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from tools.kb.stage import PROJECT_DIR
+
+DEFAULT_KNOWLEDGE = PROJECT_DIR / "knowledge"
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from tools.kb.serve import serve
+
+    return serve(Path(args.knowledge), args.host, args.port, args.stage)
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from tools.kb.knowledge import load_knowledge
+
+    status = 0
+    for folder in args.paths:
+        loaded = load_knowledge(Path(folder))
+        for problem in loaded.problems:
+            print(problem)
+        if loaded.problems:
+            status = 1
+        print(f"{folder}: {len(loaded.articles)} article(s), {len(loaded.problems)} problem(s)", file=sys.stderr)
+    return status
+
+
+def _sync(args: argparse.Namespace) -> int:
+    import os
+
+    from chalicelib import wiring
+    from tools.kb.knowledge import load_knowledge
+    from tools.kb.stage import stage_environment
+    from tools.kb.sync import progress_bar, sync_knowledge
+
+    loaded = load_knowledge(Path(args.path))
+    if loaded.problems:
+        print("\n".join(loaded.problems))
+        print(f"nothing synced: {len(loaded.problems)} problem(s) to fix first", file=sys.stderr)
+        return 1
+    os.environ.update({k: v for k, v in stage_environment(args.stage).items() if k not in os.environ})
+    if args.endpoint:
+        os.environ["DYNAMODB_ENDPOINT"] = args.endpoint
+    wiring.reset()
+    report = sync_knowledge(wiring.store(), loaded, dt.datetime.now(dt.UTC), progress=progress_bar)
+    print(f"{wiring.settings().table_name}: {report.summary()}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from chalicelib.models import Reader
+    from tools.kb.evaluate import corpus_search, evaluate, format_table, knowledge_search, read_queries
+
+    queries = read_queries(Path(args.queries))
+    with ExitStack() as stack:
+        if args.corpus:
+            search = corpus_search(Path(args.corpus), Path(args.knowledge))
+        else:
+            reader = Reader.AGENT if args.audience == "agent" else Reader.CITIZEN
+            search = knowledge_search(Path(args.knowledge), reader, stack)
+        report = evaluate(queries, search)
+    print(json.dumps(report, ensure_ascii=False) if args.format == "json" else format_table(report))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.kb", description="Zhida knowledge-base tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the service locally on an embedded DynamoDB")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--stage", default="dev")
+    serve.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
+    serve.set_defaults(run=_serve)
+
+    lint = commands.add_parser("lint", help="check articles and lexicon; prints file:line: message")
+    lint.add_argument("paths", nargs="+")
+    lint.set_defaults(run=_lint)
+
+    sync = commands.add_parser("sync", help="upsert a knowledge folder into a stage's table")
+    sync.add_argument("path")
+    sync.add_argument("--stage", default="dev")
+    sync.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    sync.set_defaults(run=_sync)
+
+    evaluation = commands.add_parser("eval", help="measure search quality on a query set")
+    evaluation.add_argument("--queries", required=True)
+    evaluation.add_argument("--corpus", help="an external FAQ JSONL (id, question, answer) instead of knowledge/")
+    evaluation.add_argument("--audience", choices=["agent", "public"], default="agent")
+    evaluation.add_argument("--format", choices=["json", "table"], default="table")
+    evaluation.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
+    evaluation.set_defaults(run=_eval)
+
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""kb eval: search quality and latency over a query set, on the knowledge base or an external FAQ corpus."""
+
+import datetime as dt
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from chalicelib.models import Reader, SearchParams
+from chalicelib.search import SearchDocument, SearchIndex, is_answered
+from chalicelib.service import KnowledgeService, analyzer_for
+from chalicelib.store import KnowledgeStore, ensure_table
+from tools.kb.knowledge import load_knowledge, load_lexicon
+from tools.kb.sync import sync_knowledge
+
+RANK_DEPTH = 10
+# A search function returns the ranked ids (best first) and whether it would answer.
+SearchFn = Callable[[str], tuple[list[str], bool]]
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    expected: frozenset[str]
+    kind: str | None
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise SystemExit(f"{path}:{number}: not valid JSON ({error.msg})") from None
+    return rows
+
+
+def read_queries(path: Path) -> list[Query]:
+    queries = []
+    for number, row in enumerate(read_jsonl(path), start=1):
+        if not isinstance(row.get("query"), str) or not isinstance(row.get("expected", []), list):
+            raise SystemExit(f'{path}:{number}: each line needs "query" (text) and "expected" (list of ids)')
+        queries.append(Query(row["query"], frozenset(row.get("expected", [])), row.get("kind")))
+    return queries
+
+
+def knowledge_search(knowledge_dir: Path, reader: Reader, stack: ExitStack) -> SearchFn:
+    """The real path: parse -> store (moto, in process) -> service index."""
+    loaded = load_knowledge(knowledge_dir)
+    if loaded.problems:
+        raise SystemExit("\n".join(loaded.problems))
+    stack.enter_context(mock_aws())
+    os.environ.setdefault("AWS_DEFAULT_REGION", "cn-north-1")
+    table = ensure_table(boto3.resource("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"]), "zhida-eval")
+    store = KnowledgeStore(table)
+    sync_knowledge(store, loaded, dt.datetime.now(dt.UTC))
+    service = KnowledgeService(store, refresh_seconds=float("inf"))
+
+    def search(text: str) -> tuple[list[str], bool]:
+        result = service.search(SearchParams(q=text[:200], limit=RANK_DEPTH), reader)
+        return [hit.id for hit in result.hits], result.answered
+
+    return search
+
+
+def corpus_search(corpus: Path, knowledge_dir: Path) -> SearchFn:
+    """An external FAQ (id, question, answer) indexed by the same analyzer and ranking."""
+    lexicon, _ = load_lexicon(knowledge_dir)
+    documents = [
+        SearchDocument(
+            id=row["id"], title=row.get("question") or "", category="faq", department="", answer=row.get("answer") or ""
+        )
+        for row in read_jsonl(corpus)
+    ]
+    index = SearchIndex(documents, analyzer_for(lexicon))
+
+    def search(text: str) -> tuple[list[str], bool]:
+        hits = index.search(text, limit=RANK_DEPTH)
+        return [hit.document.id for hit in hits], is_answered(hits)
+
+    return search
+
+
+def evaluate(queries: list[Query], search: SearchFn) -> dict[str, Any]:
+    search(queries[0].text if queries else "预热")  # load lazily built parts before timing
+    outcomes: list[tuple[Query, int | None, bool]] = []
+    latencies: list[float] = []
+    for query in queries:
+        start = time.perf_counter()
+        ranked, answered = search(query.text)
+        latencies.append((time.perf_counter() - start) * 1000)
+        rank = next((i for i, doc_id in enumerate(ranked, start=1) if doc_id in query.expected), None)
+        outcomes.append((query, rank, answered))
+    report = _metrics(outcomes)
+    report["p50_ms"] = round(_percentile(latencies, 50), 2)
+    report["p99_ms"] = round(_percentile(latencies, 99), 2)
+    kinds = sorted({q.kind for q, _, _ in outcomes if q.kind})
+    report["by_kind"] = {kind: _metrics([o for o in outcomes if o[0].kind == kind]) for kind in kinds}
+    return report
+
+
+def _metrics(outcomes: list[tuple[Query, int | None, bool]]) -> dict[str, Any]:
+    in_scope = [(rank, answered) for q, rank, answered in outcomes if q.expected]
+    out_of_scope = [answered for q, _, answered in outcomes if not q.expected]
+
+    def recall(k: int) -> float | None:
+        return round(sum(1 for r, _ in in_scope if r and r <= k) / len(in_scope), 4) if in_scope else None
+
+    return {
+        "n": len(outcomes),
+        "in_scope": len(in_scope),
+        "out_of_scope": len(out_of_scope),
+        "recall_at_1": recall(1),
+        "recall_at_3": recall(3),
+        "recall_at_10": recall(10),
+        "mrr": round(sum(1 / r for r, _ in in_scope if r) / len(in_scope), 4) if in_scope else None,
+        "abstain_accuracy": round(sum(1 for a in out_of_scope if not a) / len(out_of_scope), 4)
+        if out_of_scope
+        else None,
+        "false_abstain_rate": round(sum(1 for _, a in in_scope if not a) / len(in_scope), 4) if in_scope else None,
+    }
+
+
+def _percentile(values: list[float], percent: int) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+
+def format_table(report: dict[str, Any]) -> str:
+    columns = ["n", "recall_at_1", "recall_at_3", "recall_at_10", "mrr", "abstain_accuracy", "false_abstain_rate"]
+    header = ["set", *columns]
+    rows = [["all", *(report[c] for c in columns)]]
+    rows += [[kind, *(m[c] for c in columns)] for kind, m in report["by_kind"].items()]
+    cells = [header] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    lines.append(
+        f"latency p50 {report['p50_ms']} ms, p99 {report['p99_ms']} ms "
+        f"({report['in_scope']} in scope, {report['out_of_scope']} out of scope)"
+    )
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)

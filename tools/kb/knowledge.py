@@ -1,0 +1,65 @@
+"""Reading the knowledge/ folder: articles and lexicon, with every problem reported as file:line."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chalicelib.lexicon import CATEGORIES_FILE, LEXICON_FILES, Lexicon, LexiconInvalid, parse_lexicon
+from chalicelib.lint import lint_article
+from chalicelib.models import Article
+
+LEXICON_DIR = "_lexicon"
+
+
+@dataclass
+class LoadedKnowledge:
+    """The articles and lexicon of a knowledge folder, and what is wrong with them."""
+
+    articles: list[Article] = field(default_factory=list)
+    lexicon: Lexicon = field(default_factory=Lexicon)
+    problems: list[str] = field(default_factory=list)
+
+
+def article_files(root: Path) -> list[Path]:
+    """Article files: Markdown under a category folder; folders starting with '_' hold data, not articles."""
+    return sorted(p for p in root.rglob("*.md") if not any(part.startswith("_") for part in p.relative_to(root).parts))
+
+
+def load_lexicon(root: Path) -> tuple[Lexicon, list[str]]:
+    folder = root / LEXICON_DIR
+    texts = {name: (folder / name).read_text(encoding="utf-8") for name in LEXICON_FILES if (folder / name).is_file()}
+    try:
+        return parse_lexicon(texts), []
+    except LexiconInvalid as invalid:
+        return Lexicon(), [f"{folder / name}:{line}: {message}" for name, line, message in invalid.problems]
+
+
+def load_knowledge(root: Path) -> LoadedKnowledge:
+    """Parse and lint everything under root; problems are 'file:line: message' strings."""
+    loaded = LoadedKnowledge()
+    if not root.is_dir():
+        loaded.problems.append(f"{root}: not a folder")
+        return loaded
+    loaded.lexicon, loaded.problems = load_lexicon(root)
+    if not loaded.lexicon.categories:
+        loaded.problems.append(f"{root / LEXICON_DIR / CATEGORIES_FILE}:1: no categories are defined")
+    first_seen: dict[str, Path] = {}
+    for path in article_files(root):
+        relative = path.relative_to(root)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            loaded.problems.append(f"{path}:1: not UTF-8 text ({error.reason})")
+            continue
+        category = relative.parts[0] if len(relative.parts) == 2 else None
+        if category is None:
+            loaded.problems.append(f"{path}:1: articles live in knowledge/<category>/<id>.md")
+        article, problems = lint_article(text, loaded.lexicon, expected_id=path.stem, expected_category=category)
+        loaded.problems.extend(f"{path}:{p.line}: {p.message}" for p in problems)
+        if article is None:
+            continue
+        if article.id in first_seen:
+            loaded.problems.append(f"{path}:2: duplicate id '{article.id}', also in {first_seen[article.id]}")
+            continue
+        first_seen[article.id] = path
+        loaded.articles.append(article)
+    return loaded
