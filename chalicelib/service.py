@@ -2,11 +2,13 @@
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.articles import ANSWER, INTERNAL_NOTES, ArticleInvalid, parse_article, render_sections
+from chalicelib.articles import INTERNAL_NOTES, ArticleInvalid, parse_article, render_sections
+from chalicelib.engine import SearchEngine
 from chalicelib.errors import NotFound
 from chalicelib.lexicon import Lexicon
 from chalicelib.models import (
@@ -20,32 +22,10 @@ from chalicelib.models import (
     SearchParams,
     SearchResult,
 )
-from chalicelib.search import Analyzer, SearchDocument, SearchIndex, is_answered, synonym_map
-from chalicelib.segmenter import Segmenter
+from chalicelib.search import SearchDocument, SearchIndex, is_answered
 from chalicelib.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
-
-
-def search_document(article: Article) -> SearchDocument:
-    """What the index sees of an article: everything but the internal notes."""
-    body = "\n".join(text for name, text in article.sections.items() if name not in (ANSWER, INTERNAL_NOTES))
-    return SearchDocument(
-        id=article.id,
-        title=article.title,
-        category=article.category,
-        department=article.department,
-        questions=tuple(article.questions),
-        keywords=tuple(article.keywords),
-        answer=article.sections[ANSWER],
-        body=body,
-    )
-
-
-def analyzer_for(lexicon: Lexicon) -> Analyzer:
-    """The analyzer the lexicon defines: its terms and synonyms kept whole by the segmenter."""
-    words = [*lexicon.terms, *(word for group in lexicon.synonyms for word in group)]
-    return Analyzer(Segmenter(words), synonym_map(lexicon.synonyms))
 
 
 @dataclass
@@ -56,6 +36,7 @@ class _Snapshot:
     lexicon_generation: int
     lexicon: Lexicon
     articles: dict[str, Article]
+    engine: SearchEngine
     index: SearchIndex
 
 
@@ -68,8 +49,11 @@ class KnowledgeService:
         refresh_seconds: float = 1.0,
         today: Callable[[], dt.date] = dt.date.today,
         monotonic: Callable[[], float] = time.monotonic,
+        engine_for: Callable[[Lexicon], SearchEngine] = SearchEngine,
     ) -> None:
         self._store = store
+        self._engine_for = engine_for
+        self._refresh_lock = threading.Lock()  # the local dev server is threaded; Lambda is not
         self._refresh_seconds = refresh_seconds
         self._today = today
         self._monotonic = monotonic
@@ -89,7 +73,7 @@ class KnowledgeService:
         hits = snapshot.index.search(params.q, limit=params.limit, allow=visible)
         return SearchResult(
             query=params.q,
-            answered=is_answered(hits),
+            answered=is_answered(hits, snapshot.engine.settings),
             hits=[
                 SearchHit(
                     id=h.document.id,
@@ -130,30 +114,39 @@ class KnowledgeService:
 
     def _current(self) -> _Snapshot:
         """The snapshot, refreshed from the store at most once per refresh interval."""
-        now = self._monotonic()
-        if self._snapshot is not None and now - self._checked_at < self._refresh_seconds:
+        with self._refresh_lock:
+            now = self._monotonic()
+            if self._snapshot is not None and now - self._checked_at < self._refresh_seconds:
+                return self._snapshot
+            self._checked_at = now
+            generation = self._store.generation()
+            if self._snapshot is None or generation != self._snapshot.generation:
+                self._snapshot = self._load(generation, self._snapshot)
             return self._snapshot
-        self._checked_at = now
-        generation = self._store.generation()
-        if self._snapshot is None or generation != self._snapshot.generation:
-            self._snapshot = self._load(generation, self._snapshot)
-        return self._snapshot
 
     def _load(self, generation: int, previous: _Snapshot | None) -> _Snapshot:
         """Apply only what changed since the previous snapshot; a lexicon change rebuilds the analyzer."""
         lexicon, lexicon_generation = self._store.lexicon()
-        since = previous.generation if previous and previous.lexicon_generation == lexicon_generation else 0
-        articles = dict(previous.articles) if since else {}
+        incremental = previous is not None and previous.lexicon_generation == lexicon_generation
+        since = previous.generation if incremental else 0
+        articles = dict(previous.articles) if incremental else {}
+        changed: dict[str, Article] = {}
+        removed: list[str] = []
         for stored in self._store.articles(since_generation=since):
             articles.pop(stored.id, None)
+            removed.append(stored.id)
             if stored.status is ArticleStatus.PUBLISHED:
                 try:
-                    articles[stored.id] = parse_article(stored.markdown)
+                    articles[stored.id] = changed[stored.id] = parse_article(stored.markdown)
                 except ArticleInvalid as invalid:  # stored content is validated on write; this is a safety net
                     log.error("stored article %s does not parse: %s", stored.id, invalid)
-        analyzer = previous.index.analyzer if since else analyzer_for(lexicon)
-        index = SearchIndex((search_document(a) for a in articles.values()), analyzer)
-        return _Snapshot(generation, lexicon_generation, lexicon, articles, index)
+        if incremental:
+            engine, index = previous.engine, previous.index
+            index.apply([engine.index_article(a) for a in changed.values()], removed)
+        else:
+            engine = self._engine_for(lexicon)
+            index = engine.build(engine.index_article(a) for a in articles.values())
+        return _Snapshot(generation, lexicon_generation, lexicon, articles, engine, index)
 
 
 def _may_read(article: Article, reader: Reader, today: dt.date) -> bool:

@@ -1,7 +1,8 @@
 import pytest
 
-from chalicelib.search import Analyzer, SearchDocument, SearchIndex, is_answered, synonym_map
-from chalicelib.segmenter import Segmenter
+from chalicelib.engine import SearchEngine
+from chalicelib.lexicon import Lexicon
+from chalicelib.search import SearchDocument, SearchIndex, is_answered
 
 DOCUMENTS = [
     SearchDocument(
@@ -34,12 +35,17 @@ DOCUMENTS = [
 ]
 
 
+LEXICON = Lexicon(terms=["放风阀"], synonyms=[["暖气", "供暖", "采暖"], ["社保卡", "社会保障卡"]])
+
+
 @pytest.fixture(scope="module")
-def index() -> SearchIndex:
-    analyzer = Analyzer(
-        Segmenter(["放风阀", "社保卡", "社会保障卡"]), synonym_map([["暖气", "供暖", "采暖"], ["社保卡", "社会保障卡"]])
-    )
-    return SearchIndex(DOCUMENTS, analyzer)
+def engine() -> SearchEngine:
+    return SearchEngine(LEXICON)
+
+
+@pytest.fixture(scope="module")
+def index(engine: SearchEngine) -> SearchIndex:
+    return engine.build(engine.index_document(d) for d in DOCUMENTS)
 
 
 def test_the_matching_article_comes_first(index: SearchIndex):
@@ -76,3 +82,37 @@ def test_the_snippet_is_the_sentence_sharing_most_words(index: SearchIndex):
 def test_allow_filters_documents_out(index: SearchIndex):
     hits = index.search("暖气不热", allow=lambda doc: doc.id != "radiator")
     assert all(hit.document.id != "radiator" for hit in hits)
+
+
+def test_a_homophone_slip_still_finds_the_article(index: SearchIndex):
+    assert index.search("社报卡申领")[0].document.id == "si-card"
+    assert index.search("暖器不热")[0].document.id == "radiator"
+
+
+def test_typed_pinyin_finds_the_article(index: SearchIndex):
+    assert index.search("ranqi xielou")[0].document.id == "gas"
+
+
+def test_a_phone_number_in_the_query_does_not_get_in_the_way(index: SearchIndex):
+    assert index.search("我电话13912345678，暖气片不热")[0].document.id == "radiator"
+
+
+def test_matched_words_are_marked_in_the_snippet(index: SearchIndex):
+    hit = index.search("放风阀")[0]
+    assert [hit.snippet[a:b] for a, b in hit.marks] == ["放风阀"]
+
+
+def test_updates_replace_and_remove_documents(engine: SearchEngine):
+    index = engine.build(engine.index_document(d) for d in DOCUMENTS)
+    moved = SearchDocument(id="gas", title="天然气开户", category="utilities", department="燃气公司")
+    index.apply([engine.index_document(moved)], removed=["si-card"])
+    assert index.size == 2 and index.document("si-card") is None
+    assert index.search("天然气开户")[0].document.title == "天然气开户"
+    assert all(hit.document.id != "si-card" for hit in index.search("社保卡"))
+
+
+def test_many_updates_compact_the_index_without_losing_documents(engine: SearchEngine):
+    index = engine.build(engine.index_document(d) for d in DOCUMENTS)
+    for _ in range(5):
+        index.apply([engine.index_document(DOCUMENTS[0])])
+    assert index.size == 3 and index.search("暖气不热")[0].document.id == "radiator"

@@ -23,8 +23,13 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server_url():
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tools.kb", "serve", "--port", str(port)], cwd=PROJECT_DIR,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.kb", "serve", "--port", str(port)],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

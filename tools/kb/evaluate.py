@@ -14,9 +14,11 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from chalicelib.engine import SearchEngine
+from chalicelib.lexicon import Lexicon
 from chalicelib.models import Reader, SearchParams
-from chalicelib.search import SearchDocument, SearchIndex, is_answered
-from chalicelib.service import KnowledgeService, analyzer_for
+from chalicelib.search import SearchDocument, is_answered
+from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore, ensure_table
 from tools.kb.knowledge import load_knowledge, load_lexicon
 from tools.kb.sync import sync_knowledge
@@ -53,7 +55,12 @@ def read_queries(path: Path) -> list[Query]:
     return queries
 
 
-def knowledge_search(knowledge_dir: Path, reader: Reader, stack: ExitStack) -> SearchFn:
+EngineFactory = Callable[[Lexicon], SearchEngine]
+
+
+def knowledge_search(
+    knowledge_dir: Path, reader: Reader, stack: ExitStack, engine_for: EngineFactory = SearchEngine
+) -> SearchFn:
     """The real path: parse -> store (moto, in process) -> service index."""
     loaded = load_knowledge(knowledge_dir)
     if loaded.problems:
@@ -63,7 +70,7 @@ def knowledge_search(knowledge_dir: Path, reader: Reader, stack: ExitStack) -> S
     table = ensure_table(boto3.resource("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"]), "zhida-eval")
     store = KnowledgeStore(table)
     sync_knowledge(store, loaded, dt.datetime.now(dt.UTC))
-    service = KnowledgeService(store, refresh_seconds=float("inf"))
+    service = KnowledgeService(store, refresh_seconds=float("inf"), engine_for=engine_for)
 
     def search(text: str) -> tuple[list[str], bool]:
         result = service.search(SearchParams(q=text[:200], limit=RANK_DEPTH), reader)
@@ -72,20 +79,25 @@ def knowledge_search(knowledge_dir: Path, reader: Reader, stack: ExitStack) -> S
     return search
 
 
-def corpus_search(corpus: Path, knowledge_dir: Path) -> SearchFn:
-    """An external FAQ (id, question, answer) indexed by the same analyzer and ranking."""
-    lexicon, _ = load_lexicon(knowledge_dir)
-    documents = [
+def faq_documents(corpus: Path) -> list[SearchDocument]:
+    """External FAQ rows (id, question, answer; either may be empty) as search documents."""
+    return [
         SearchDocument(
             id=row["id"], title=row.get("question") or "", category="faq", department="", answer=row.get("answer") or ""
         )
         for row in read_jsonl(corpus)
     ]
-    index = SearchIndex(documents, analyzer_for(lexicon))
+
+
+def corpus_search(corpus: Path, knowledge_dir: Path, engine_for: EngineFactory = SearchEngine) -> SearchFn:
+    """An external FAQ indexed by the same engine as the knowledge base."""
+    lexicon, _ = load_lexicon(knowledge_dir)
+    engine = engine_for(lexicon)
+    index = engine.build(engine.index_document(d) for d in faq_documents(corpus))
 
     def search(text: str) -> tuple[list[str], bool]:
         hits = index.search(text, limit=RANK_DEPTH)
-        return [hit.document.id for hit in hits], is_answered(hits)
+        return [hit.document.id for hit in hits], is_answered(hits, engine.settings)
 
     return search
 

@@ -1,0 +1,51 @@
+"""The search engine a lexicon defines: how articles become indexed documents, and the index over them."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from chalicelib.articles import ANSWER, INTERNAL_NOTES
+from chalicelib.lexicon import Lexicon
+from chalicelib.models import Article
+from chalicelib.search import IndexedDocument, RankSettings, SearchDocument, SearchIndex, index_document
+from chalicelib.segmenter import Segmenter
+from chalicelib.terms import DocumentAnalyzer, TermRules, synonym_map
+
+
+def search_document(article: Article) -> SearchDocument:
+    """What the index sees of an article: everything but the internal notes."""
+    body = "\n".join(text for name, text in article.sections.items() if name not in (ANSWER, INTERNAL_NOTES))
+    return SearchDocument(
+        id=article.id,
+        title=article.title,
+        category=article.category,
+        department=article.department,
+        questions=tuple(article.questions),
+        keywords=tuple(article.keywords),
+        answer=article.sections[ANSWER],
+        body=body,
+    )
+
+
+@dataclass
+class SearchEngine:
+    """Lexicon + analysis rules + ranking settings; the segmenter loads only when a document is indexed."""
+
+    lexicon: Lexicon
+    rules: TermRules = field(default_factory=TermRules)
+    settings: RankSettings = field(default_factory=RankSettings)
+
+    def __post_init__(self) -> None:
+        self.synonyms = synonym_map(self.lexicon.synonyms) if self.rules.synonyms else {}
+        domain_words = (
+            [*self.lexicon.terms, *(w for g in self.lexicon.synonyms for w in g)] if self.rules.dictionary else []
+        )
+        self._analyzer = DocumentAnalyzer(self.rules, self.synonyms, Segmenter(domain_words))
+
+    def index_document(self, document: SearchDocument) -> IndexedDocument:
+        return index_document(document, self._analyzer.terms, self.rules)
+
+    def index_article(self, article: Article) -> IndexedDocument:
+        return self.index_document(search_document(article))
+
+    def build(self, documents: Iterable[IndexedDocument]) -> SearchIndex:
+        return SearchIndex(documents, self.rules, self.synonyms, self.settings)

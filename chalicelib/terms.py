@@ -1,0 +1,116 @@
+"""Text -> search terms: words, character bigrams and pinyin bigrams, the same way for articles and queries.
+
+Articles are cut by jieba when they are written; queries are cut against the index's own vocabulary
+(every word jieba produced for the articles, plus the lexicon), so answering a query never loads
+jieba's dictionary: a query word the vocabulary lacks could not match anything anyway.
+"""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from chalicelib.pinyin import split_syllables, syllable
+from chalicelib.segmenter import Segmenter
+from chalicelib.textnorm import normalize, strip_fillers
+
+BIGRAM = "#"
+PINYIN = "@"
+MAX_WORD = 8
+
+STOPWORDS = frozenset(
+    "的 了 吗 呢 吧 啊 呀 嘛 我 你 您 他 她 它 我们 你们 他们 都 也 就 还 又 在 是 有 和 与 及 或 把 被 给 让 要 会 能 "
+    "想 去 来 到 从 对 这 那 这个 那个 什么 怎么 怎样 如何 哪里 哪儿 哪个 多少 为什么 可以 一下 一个 请 问 么 "
+    "家 家里 现在 今天 已经 一直 还是 就是 但是 因为 所以 如果 然后 自己 咋 啥 呗 哪 谁 得 着 过 个".split()
+)
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_LATIN_RUN = re.compile(r"[a-z]+")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class TermRules:
+    """Which analysis steps are on: all of them in production; the ablation turns them off one at a time."""
+
+    fold: bool = True
+    fillers: bool = True
+    dictionary: bool = True
+    synonyms: bool = True
+    bigrams: bool = True
+    pinyin: bool = True
+
+
+def clean(text: str, rules: TermRules) -> str:
+    """Normalised text with filler phrases removed."""
+    text = normalize(text) if rules.fold else text.lower()
+    return strip_fillers(text) if rules.fillers else text
+
+
+def pinyin_of(text: str) -> str:
+    """The toneless pinyin of the Chinese characters in text, run together ("暖气" -> "nuanqi")."""
+    return "".join(s for s in map(syllable, text) if s)
+
+
+def _syllable_bigrams(syllables: Sequence[str]) -> list[str]:
+    return [f"{PINYIN}{a}{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
+
+
+def _surface_terms(cleaned: str, rules: TermRules) -> list[str]:
+    """Terms that need no dictionary: character bigrams and pinyin bigrams of each Chinese run."""
+    terms: list[str] = []
+    for run in _CJK_RUN.findall(cleaned):
+        if rules.bigrams:
+            terms.extend(BIGRAM + run[i : i + 2] for i in range(len(run) - 1))
+        if rules.pinyin:
+            terms.extend(_syllable_bigrams([s for s in map(syllable, run) if s]))
+    return terms
+
+
+class DocumentAnalyzer:
+    """Cuts article text with jieba (write time only)."""
+
+    def __init__(self, rules: TermRules, synonyms: dict[str, str], segmenter: Segmenter) -> None:
+        self.rules = rules
+        self.synonyms = synonyms if rules.synonyms else {}
+        self.segmenter = segmenter
+
+    def terms(self, text: str) -> list[str]:
+        cleaned = clean(text, self.rules)
+        words = [self.synonyms.get(w, w) for w in self.segmenter.words(cleaned)]
+        kept = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isascii() and w.isalnum())]
+        return kept + _surface_terms(cleaned, self.rules)
+
+
+class QueryAnalyzer:
+    """Cuts queries against a known vocabulary: every vocabulary word found in the query is a term."""
+
+    def __init__(self, rules: TermRules, synonyms: dict[str, str], vocabulary: Iterable[str]) -> None:
+        self.rules = rules
+        self.synonyms = synonyms if rules.synonyms else {}
+        self.vocabulary = frozenset(w for w in (*vocabulary, *self.synonyms) if len(w) > 1 and w not in STOPWORDS)
+
+    def terms(self, text: str) -> list[str]:
+        cleaned = clean(text, self.rules)
+        terms: list[str] = []
+        for run in _CJK_RUN.findall(cleaned):
+            for start in range(len(run)):
+                for end in range(start + 2, min(len(run), start + MAX_WORD) + 1):
+                    if run[start:end] in self.vocabulary:
+                        terms.append(self.synonyms.get(run[start:end], run[start:end]))
+        terms.extend(w for w in _ASCII_WORD.findall(cleaned) if w in self.vocabulary or w.isdigit())
+        terms.extend(_surface_terms(cleaned, self.rules))
+        if self.rules.pinyin:
+            terms.extend(_syllable_bigrams(self.typed_pinyin(cleaned)))
+        return list(dict.fromkeys(terms))
+
+    def typed_pinyin(self, cleaned: str) -> list[str]:
+        """Syllables of latin runs that read as pinyin ("ranqi xielou" -> ran qi xie lou)."""
+        syllables: list[str] = []
+        for run in _LATIN_RUN.findall(cleaned):
+            if len(run) >= 2 and run not in self.vocabulary and (split := split_syllables(run)):
+                syllables.extend(split)
+        return syllables
+
+
+def synonym_map(groups: Iterable[Sequence[str]]) -> dict[str, str]:
+    """Every word of a group maps to the group's first word."""
+    return {normalize(word): normalize(group[0]) for group in groups for word in group}
