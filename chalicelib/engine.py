@@ -23,6 +23,9 @@ def search_document(article: Article) -> SearchDocument:
         keywords=tuple(article.keywords),
         answer=article.sections[ANSWER],
         body=body,
+        audience=article.audience.value,
+        effective_from=article.effective_from.isoformat(),
+        expires=article.expires.isoformat() if article.expires else "",
     )
 
 

@@ -86,6 +86,7 @@ class StoredArticle(BaseModel):
     generation: int
     updated_at: dt.datetime
     updated_by: str
+    search: bytes | None = Field(default=None, repr=False, description="the encoded search document")
 
 
 class SearchParams(BaseModel):
@@ -101,8 +102,9 @@ class SearchHit(BaseModel):
     id: str
     title: str
     category: str
-    score: float
+    score: float = Field(description="confidence in [0, 1] that this article answers the query")
     snippet: str
+    marks: list[list[int]] = Field(default_factory=list, description="[start, end) spans of matched words in snippet")
     department: str
 
 

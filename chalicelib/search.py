@@ -6,8 +6,10 @@ weighted term frequency), compact enough for 100,000 articles; a changed or remo
 tombstone until the next compaction.
 """
 
+import marshal
 import math
 import re
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from chalicelib.terms import BIGRAM, PINYIN, QueryAnalyzer, TermRules, clean, pinyin_of
+from chalicelib.terms import BIGRAM, PINYIN, AnalyzedQuery, QueryAnalyzer, TermRules, clean, pinyin_of
 
 FIELDS = ("title", "questions", "keywords", "answer", "body")
 FIELD_WEIGHTS = {"title": 3.0, "questions": 2.5, "keywords": 2.0, "answer": 1.0, "body": 0.4}
@@ -23,9 +25,27 @@ FIELD_WEIGHTS = {"title": 3.0, "questions": 2.5, "keywords": 2.0, "answer": 1.0,
 TERM_KIND_WEIGHTS = {"word": 1.0, BIGRAM: 0.6, PINYIN: 0.35}
 K1 = 1.2
 B = 0.75
-RERANK_DEPTH = 40
+RERANK_DEPTH = 20
 COMPACT_AFTER = 0.2  # rebuild once a fifth of the slots are tombstones
 _SENTENCE_END = re.compile(r"(?<=[。！？；\n])")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What speaks for one document answering one query; each value in [0, 1]."""
+
+    coverage: float  # share of the query's content characters (or typed syllables) the document matches
+    similarity: float  # rapidfuzz WRatio to the closest title or phrasing, by characters or by sound
+    length: float  # query content units / 20, capped at 1: long stories match a smaller share of their words
+
+    def features(self) -> tuple[float, ...]:
+        return (self.coverage, self.similarity, self.length)
+
+
+# Logistic weights over Evidence.features(), bias first, and the threshold for `answered`: fitted on
+# tools/eval/queries-own.jsonl by `python -m tools.kb calibrate` (the dev set stays held out).
+CONFIDENCE_WEIGHTS = (-3.057, 2.515, 1.227, 2.273)
+ANSWERED_THRESHOLD = 0.45
 
 
 @dataclass(frozen=True)
@@ -33,10 +53,15 @@ class RankSettings:
     """Ranking switches and weights; the defaults are production, the ablation varies them."""
 
     field_weights: bool = True
-    rerank: bool = True
-    coverage_weight: float = 0.55  # confidence = coverage share + similarity share
-    answered_threshold: float = 0.5
-    unknown_term_share: float = 0.5  # an unmatched query term weighs this share of the rarest term's IDF
+    rerank_weight: float = 1.0  # how much the confidence moves the BM25 order; 0 = BM25 alone
+    answered_threshold: float = ANSWERED_THRESHOLD
+    unknown_term_share: float = 0.5  # an unknown query term weighs this share of the rarest term's IDF
+    confidence_weights: tuple[float, ...] = CONFIDENCE_WEIGHTS
+
+    def confidence(self, evidence: Evidence) -> float:
+        bias, *weights = self.confidence_weights
+        z = bias + sum(w * f for w, f in zip(weights, evidence.features(), strict=True))
+        return 1 / (1 + math.exp(-z))
 
 
 @dataclass(frozen=True)
@@ -51,6 +76,9 @@ class SearchDocument:
     keywords: tuple[str, ...] = ()
     answer: str = ""
     body: str = ""
+    audience: str = "public"
+    effective_from: str = ""  # ISO dates, compared as text; "" means no limit
+    expires: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +112,41 @@ def index_document(document: SearchDocument, terms: Callable[[str], list[str]], 
     return IndexedDocument(document, field_terms, phrasings)
 
 
+_SNAPSHOT_FORMAT = 1
+
+
+def encode_document(indexed: IndexedDocument) -> bytes:
+    """Compact bytes for the store: an article's search document, so readers never need the segmenter."""
+    return zlib.compress(marshal.dumps(_document_tuple(indexed)))
+
+
+def decode_document(data: bytes) -> IndexedDocument:
+    return _document_from_tuple(marshal.loads(zlib.decompress(data)))
+
+
+def _document_tuple(indexed: IndexedDocument) -> tuple:
+    d = indexed.document
+    fields = (
+        d.id,
+        d.title,
+        d.category,
+        d.department,
+        d.questions,
+        d.keywords,
+        d.answer,
+        d.body,
+        d.audience,
+        d.effective_from,
+        d.expires,
+    )
+    return (fields, indexed.field_terms, indexed.phrasings)
+
+
+def _document_from_tuple(row: tuple) -> IndexedDocument:
+    fields, field_terms, phrasings = row
+    return IndexedDocument(SearchDocument(*fields), field_terms, phrasings)
+
+
 def _kind(term: str) -> str:
     return term[0] if term[0] in (BIGRAM, PINYIN) else "word"
 
@@ -113,7 +176,7 @@ class SearchIndex:
         self._slots: list[IndexedDocument | None] = []
         self._slot_of: dict[str, int] = {}
         self._postings: dict[str, _Postings] = {}
-        self._phrasing_pinyin: list[tuple[str, ...]] = []
+        self._phrasing_pinyin: dict[int, tuple[str, ...]] = {}  # worked out on first use, per slot
         counts = {name: [sum(d.field_terms.get(name, {}).values()) for d in documents] for name in FIELDS}
         self._average_length = {name: max(1.0, sum(c) / max(1, len(c))) for name, c in counts.items()}
         for document in documents:
@@ -124,9 +187,42 @@ class SearchIndex:
         words = (t for t in self._postings if _kind(t) == "word")
         self.query_analyzer = QueryAnalyzer(self.rules, self.synonyms, words)
 
+    def snapshot(self) -> bytes:
+        """The whole index as compressed bytes; restoring it costs no term analysis and no posting appends."""
+        if len(self._slots) != len(self._slot_of):
+            self._build([d for d in self._slots if d is not None])
+        postings = {t: (p.slots.tobytes(), p.weights.tobytes()) for t, p in self._postings.items()}
+        state = (_SNAPSHOT_FORMAT, [_document_tuple(d) for d in self._slots], postings, self._average_length)
+        return zlib.compress(marshal.dumps(state), 1)
+
+    @classmethod
+    def restore(
+        cls, data: bytes, rules: TermRules, synonyms: dict[str, str], settings: RankSettings = RankSettings()
+    ) -> "SearchIndex":
+        """An index from snapshot bytes, as it was when the snapshot was taken."""
+        version, documents, postings, average_length = marshal.loads(zlib.decompress(data))
+        if version != _SNAPSHOT_FORMAT:
+            raise ValueError(f"snapshot format {version} is not {_SNAPSHOT_FORMAT}")
+        index = cls.__new__(cls)
+        index.rules, index.synonyms, index.settings = rules, synonyms, settings
+        index._slots = [_document_from_tuple(row) for row in documents]
+        index._slot_of = {d.document.id: slot for slot, d in enumerate(index._slots)}
+        index._phrasing_pinyin = {}
+        index._average_length = average_length
+        index._postings = {}
+        for term, (slots, weights) in postings.items():
+            entry = index._postings[term] = _Postings()
+            entry.slots.frombytes(slots)
+            entry.weights.frombytes(weights)
+        index._refresh_vocabulary()
+        return index
+
     @property
     def size(self) -> int:
         return len(self._slot_of)
+
+    def documents(self) -> list[SearchDocument]:
+        return [d.document for d in self._slots if d is not None]
 
     def document(self, document_id: str) -> SearchDocument | None:
         slot = self._slot_of.get(document_id)
@@ -137,7 +233,6 @@ class SearchIndex:
         slot = len(self._slots)
         self._slots.append(indexed)
         self._slot_of[indexed.document.id] = slot
-        self._phrasing_pinyin.append(tuple(pinyin_of(p) for p in indexed.phrasings))
         weighted: Counter[str] = Counter()
         for name, terms in indexed.field_terms.items():
             length = sum(terms.values())
@@ -168,56 +263,70 @@ class SearchIndex:
     def search(
         self, query: str, limit: int = 10, allow: Callable[[SearchDocument], bool] = lambda doc: True
     ) -> list[RankedHit]:
-        """The best documents for the query, best first; score is a confidence in [0, 1]."""
-        analyzer = self.query_analyzer
-        query_terms = analyzer.terms(query)
-        if not query_terms:
-            return []
-        total = max(1, self.size)
-        rarest = math.log(1 + (total + 0.5) / 1.5)
+        """The best documents for the query, best first; score is the calibrated confidence in [0, 1]."""
+        analyzed = self.query_analyzer.analyze(query)
+        weights = self._term_weights(analyzed)
         scores: dict[int, float] = {}
-        matched: dict[int, float] = {}
-        query_weight = 0.0
-        for term in query_terms:
-            kind_weight = TERM_KIND_WEIGHTS[_kind(term)]
+        for term, weight in weights.items():
             postings = self._postings.get(term)
             if postings is None:
-                query_weight += kind_weight * rarest * self.settings.unknown_term_share
                 continue
-            df = len(postings.slots)
-            weight = kind_weight * math.log(1 + (total - df + 0.5) / (df + 0.5))
-            query_weight += weight
             for slot, tf in zip(postings.slots, postings.weights, strict=True):
                 scores[slot] = scores.get(slot, 0.0) + weight * tf * (K1 + 1) / (tf + K1)
-                matched[slot] = matched.get(slot, 0.0) + weight
         live = [s for s in scores if (d := self._slots[s]) is not None and allow(d.document)]
         candidates = sorted(live, key=scores.__getitem__, reverse=True)[:RERANK_DEPTH]
         if not candidates:
             return []
         top_score = scores[candidates[0]]
-        cleaned = clean(query, self.rules).replace(" ", "")
-        query_pinyin = pinyin_of(cleaned) + "".join(analyzer.typed_pinyin(clean(query, self.rules)))
+        query_pinyin = _query_pinyin(analyzed)
         ranked = []
         for slot in candidates:
-            coverage = min(1.0, matched[slot] / query_weight)
-            similarity = self._similarity(slot, cleaned, query_pinyin)
-            confidence = self.settings.coverage_weight * coverage + (1 - self.settings.coverage_weight) * similarity
-            order = scores[slot] / top_score + confidence if self.settings.rerank else scores[slot] / top_score
+            confidence = self.settings.confidence(self._evidence(slot, analyzed, weights, query_pinyin))
+            order = scores[slot] / top_score + self.settings.rerank_weight * confidence
             ranked.append((order, confidence, slot))
         ranked.sort(key=lambda r: r[0], reverse=True)
-        return [self._hit(slot, confidence, query_terms) for _, confidence, slot in ranked[:limit]]
+        return [self._hit(slot, confidence, analyzed.terms) for _, confidence, slot in ranked[:limit]]
 
-    def _similarity(self, slot: int, cleaned_query: str, query_pinyin: str) -> float:
-        """How close the query is to the title or a listed phrasing, by characters or by sound."""
+    def evidence(self, query: str, document_id: str) -> Evidence | None:
+        """The confidence features of one document for one query (for calibration)."""
+        slot = self._slot_of.get(document_id)
+        if slot is None:
+            return None
+        analyzed = self.query_analyzer.analyze(query)
+        return self._evidence(slot, analyzed, self._term_weights(analyzed), _query_pinyin(analyzed))
+
+    def _term_weights(self, analyzed: AnalyzedQuery) -> dict[str, float]:
+        """IDF times kind weight per query term; an unknown term gets a negative weight (it matches nothing)."""
+        total = max(1, self.size)
+        weights = {}
+        for term in analyzed.terms:
+            postings = self._postings.get(term)
+            df = len(postings.slots) if postings is not None else 0
+            idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
+            weights[term] = TERM_KIND_WEIGHTS[_kind(term)] * (idf if df else -idf * self.settings.unknown_term_share)
+        return weights
+
+    def _evidence(self, slot: int, analyzed: AnalyzedQuery, weights: dict[str, float], query_pinyin: str) -> Evidence:
         indexed = self._slots[slot]
-        best = 0.0
-        for phrasing, phrasing_pinyin in zip(indexed.phrasings, self._phrasing_pinyin[slot], strict=True):
-            best = max(best, fuzz.WRatio(cleaned_query, phrasing) / 100)
+        fields = indexed.field_terms.values()
+        matched = [t for t, w in weights.items() if w > 0 and any(t in f for f in fields)]
+        covered = set().union(*(analyzed.covers[t] for t in matched))
+        cleaned = analyzed.cleaned.replace(" ", "")
+        similarity = 0.0
+        sounds = self._phrasing_pinyin.get(slot)
+        if sounds is None:
+            sounds = self._phrasing_pinyin[slot] = tuple(pinyin_of(p) for p in indexed.phrasings)
+        for phrasing, phrasing_pinyin in zip(indexed.phrasings, sounds, strict=True):
+            similarity = max(similarity, fuzz.WRatio(cleaned, phrasing) / 100)
             if query_pinyin and phrasing_pinyin:
-                best = max(best, 0.95 * fuzz.WRatio(query_pinyin, phrasing_pinyin) / 100)
-        return best
+                similarity = max(similarity, 0.95 * fuzz.WRatio(query_pinyin, phrasing_pinyin) / 100)
+        return Evidence(
+            coverage=len(covered) / analyzed.units if analyzed.units else 0.0,
+            similarity=similarity,
+            length=min(1.0, analyzed.units / 20),
+        )
 
-    def _hit(self, slot: int, confidence: float, query_terms: list[str], width: int = 80) -> RankedHit:
+    def _hit(self, slot: int, confidence: float, query_terms: Sequence[str], width: int = 80) -> RankedHit:
         document = self._slots[slot].document
         words = sorted({t.lstrip(BIGRAM) for t in query_terms if _kind(t) != PINYIN}, key=len, reverse=True)
         sentences = [s.strip() for s in _SENTENCE_END.split(document.answer + "\n" + document.body) if s.strip()]
@@ -225,6 +334,10 @@ class SearchIndex:
         if len(snippet) > width:
             snippet = snippet[: width - 1] + "…"
         return RankedHit(document, round(min(1.0, confidence), 4), snippet, _marks(snippet, words))
+
+
+def _query_pinyin(analyzed: AnalyzedQuery) -> str:
+    return pinyin_of(analyzed.cleaned) + "".join(analyzed.typed_syllables)
 
 
 def _marks(text: str, words: Sequence[str]) -> tuple[tuple[int, int], ...]:

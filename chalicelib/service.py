@@ -1,4 +1,4 @@
-"""Use cases: search, read an article, list categories. Audience rules live here."""
+"""Use cases: search, read an article, list categories, keep the search index fresh. Audience rules live here."""
 
 import datetime as dt
 import logging
@@ -7,12 +7,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.articles import INTERNAL_NOTES, ArticleInvalid, parse_article, render_sections
+from chalicelib.articles import INTERNAL_NOTES, parse_article, render_sections
 from chalicelib.engine import SearchEngine
 from chalicelib.errors import NotFound
 from chalicelib.lexicon import Lexicon
 from chalicelib.models import (
-    Article,
     ArticleStatus,
     ArticleView,
     Audience,
@@ -22,26 +21,29 @@ from chalicelib.models import (
     SearchParams,
     SearchResult,
 )
-from chalicelib.search import SearchDocument, SearchIndex, is_answered
-from chalicelib.store import KnowledgeStore
+from chalicelib.search import IndexedDocument, SearchDocument, SearchIndex, decode_document, is_answered
+from chalicelib.store import KnowledgeStore, Snapshot
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class _Snapshot:
-    """The published articles and their index, as of one store generation."""
+class _Live:
+    """The search index as of one store generation, and the lexicon it was built with."""
 
     generation: int
     lexicon_generation: int
     lexicon: Lexicon
-    articles: dict[str, Article]
     engine: SearchEngine
     index: SearchIndex
 
 
 class KnowledgeService:
-    """Answers readers from the published knowledge base, kept in step with the store."""
+    """Answers readers from the published knowledge base, kept in step with the store.
+
+    Cold start: the latest index snapshot plus the articles written since it. Warm: one consistent read
+    of the generation counter per refresh interval, and only the articles written since then.
+    """
 
     def __init__(
         self,
@@ -52,28 +54,25 @@ class KnowledgeService:
         engine_for: Callable[[Lexicon], SearchEngine] = SearchEngine,
     ) -> None:
         self._store = store
-        self._engine_for = engine_for
-        self._refresh_lock = threading.Lock()  # the local dev server is threaded; Lambda is not
         self._refresh_seconds = refresh_seconds
         self._today = today
         self._monotonic = monotonic
-        self._snapshot: _Snapshot | None = None
+        self._engine_for = engine_for
+        self._live: _Live | None = None
         self._checked_at = float("-inf")
+        self._refresh_lock = threading.Lock()  # the local dev server is threaded; Lambda is not
 
     def search(self, params: SearchParams, reader: Reader) -> SearchResult:
-        snapshot = self._current()
-        today = self._today()
+        live = self._current()
+        today = self._today().isoformat()
 
         def visible(doc: SearchDocument) -> bool:
-            article = snapshot.articles[doc.id]
-            return (params.category is None or article.category == params.category) and _may_read(
-                article, reader, today
-            )
+            return (params.category is None or doc.category == params.category) and _may_read(doc, reader, today)
 
-        hits = snapshot.index.search(params.q, limit=params.limit, allow=visible)
+        hits = live.index.search(params.q, limit=params.limit, allow=visible)
         return SearchResult(
             query=params.q,
-            answered=is_answered(hits, snapshot.engine.settings),
+            answered=is_answered(hits, live.engine.settings),
             hits=[
                 SearchHit(
                     id=h.document.id,
@@ -81,6 +80,7 @@ class KnowledgeService:
                     category=h.document.category,
                     score=h.score,
                     snippet=h.snippet,
+                    marks=[list(m) for m in h.marks],
                     department=h.document.department,
                 )
                 for h in hits
@@ -88,8 +88,10 @@ class KnowledgeService:
         )
 
     def article(self, article_id: str, reader: Reader) -> ArticleView:
-        article = self._current().articles.get(article_id)
-        if article is None or not _may_read(article, reader, self._today()):
+        stored = self._store.get_article(article_id)
+        article = parse_article(stored.markdown) if stored and stored.status is ArticleStatus.PUBLISHED else None
+        today = self._today()
+        if article is None or not article.in_force(today) or not _audience_allows(article.audience, reader):
             raise NotFound(f"no article with id '{article_id}'", field="id")
         sections = {k: v for k, v in article.sections.items() if reader is Reader.AGENT or k != INTERNAL_NOTES}
         return ArticleView(
@@ -99,56 +101,76 @@ class KnowledgeService:
         )
 
     def categories(self, reader: Reader) -> list[Category]:
-        snapshot = self._current()
-        today = self._today()
+        live = self._current()
+        today = self._today().isoformat()
         counts: dict[str, int] = {}
-        for article in snapshot.articles.values():
-            if _may_read(article, reader, today):
-                counts[article.category] = counts.get(article.category, 0) + 1
-        names = snapshot.lexicon.categories
+        for doc in live.index.documents():
+            if _may_read(doc, reader, today):
+                counts[doc.category] = counts.get(doc.category, 0) + 1
+        names = live.lexicon.categories
         order = list(names) + sorted(set(counts) - set(names))
         return [Category(id=c, name=names.get(c, c), articles=counts[c]) for c in order if c in counts]
 
     def generation(self) -> int:
         return self._current().generation
 
-    def _current(self) -> _Snapshot:
-        """The snapshot, refreshed from the store at most once per refresh interval."""
+    def save_snapshot(self) -> Snapshot:
+        """Snapshot the index as of now, so cold starts load it instead of every article."""
+        generation = self._store.generation()
+        live = self._load(generation, None)
+        snapshot = Snapshot(generation, live.lexicon_generation, live.index.snapshot())
+        self._store.save_snapshot(snapshot)
+        return snapshot
+
+    def _current(self) -> _Live:
+        """The live index, refreshed from the store at most once per refresh interval."""
         with self._refresh_lock:
             now = self._monotonic()
-            if self._snapshot is not None and now - self._checked_at < self._refresh_seconds:
-                return self._snapshot
+            if self._live is not None and now - self._checked_at < self._refresh_seconds:
+                return self._live
             self._checked_at = now
             generation = self._store.generation()
-            if self._snapshot is None or generation != self._snapshot.generation:
-                self._snapshot = self._load(generation, self._snapshot)
-            return self._snapshot
+            if self._live is None or generation != self._live.generation:
+                self._live = self._load(generation, self._live)
+            return self._live
 
-    def _load(self, generation: int, previous: _Snapshot | None) -> _Snapshot:
-        """Apply only what changed since the previous snapshot; a lexicon change rebuilds the analyzer."""
+    def _load(self, generation: int, previous: _Live | None) -> _Live:
+        """Apply what changed since the previous index, or since the latest snapshot on a cold start."""
         lexicon, lexicon_generation = self._store.lexicon()
-        incremental = previous is not None and previous.lexicon_generation == lexicon_generation
-        since = previous.generation if incremental else 0
-        articles = dict(previous.articles) if incremental else {}
-        changed: dict[str, Article] = {}
-        removed: list[str] = []
-        for stored in self._store.articles(since_generation=since):
-            articles.pop(stored.id, None)
-            removed.append(stored.id)
-            if stored.status is ArticleStatus.PUBLISHED:
-                try:
-                    articles[stored.id] = changed[stored.id] = parse_article(stored.markdown)
-                except ArticleInvalid as invalid:  # stored content is validated on write; this is a safety net
-                    log.error("stored article %s does not parse: %s", stored.id, invalid)
-        if incremental:
-            engine, index = previous.engine, previous.index
-            index.apply([engine.index_article(a) for a in changed.values()], removed)
+        index: SearchIndex | None = None
+        since = 0
+        if previous is not None and previous.lexicon_generation == lexicon_generation:
+            engine, index, since = previous.engine, previous.index, previous.generation
         else:
             engine = self._engine_for(lexicon)
-            index = engine.build(engine.index_article(a) for a in articles.values())
-        return _Snapshot(generation, lexicon_generation, lexicon, articles, engine, index)
+            snapshot = self._store.snapshot()
+            if snapshot is not None and snapshot.lexicon_generation == lexicon_generation:
+                index = SearchIndex.restore(snapshot.data, engine.rules, engine.synonyms, engine.settings)
+                since = snapshot.generation
+        changed: dict[str, IndexedDocument] = {}
+        removed: list[str] = []
+        for stored in self._store.articles(since_generation=since):
+            removed.append(stored.id)
+            changed.pop(stored.id, None)
+            if stored.status is ArticleStatus.PUBLISHED:
+                # Articles carry their search document; one without (written before it existed) is analysed here.
+                changed[stored.id] = (
+                    decode_document(stored.search)
+                    if stored.search
+                    else engine.index_article(parse_article(stored.markdown))
+                )
+        if index is None:
+            index = engine.build(changed.values())
+        elif removed:
+            index.apply(list(changed.values()), removed)
+        return _Live(generation, lexicon_generation, lexicon, engine, index)
 
 
-def _may_read(article: Article, reader: Reader, today: dt.date) -> bool:
-    """Everyone reads only what is in force; citizens only public articles."""
-    return article.in_force(today) and (reader is Reader.AGENT or article.audience is Audience.PUBLIC)
+def _audience_allows(audience: Audience | str, reader: Reader) -> bool:
+    return reader is Reader.AGENT or audience == Audience.PUBLIC
+
+
+def _may_read(doc: SearchDocument, reader: Reader, today: str) -> bool:
+    """Everyone reads only what is in force (ISO dates compare as text); citizens only public articles."""
+    in_force = doc.effective_from <= today and (not doc.expires or today < doc.expires)
+    return in_force and _audience_allows(doc.audience, reader)

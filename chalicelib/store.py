@@ -4,9 +4,11 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
 from chalicelib.lexicon import Lexicon
@@ -18,7 +20,18 @@ GENERATION_INDEX = "by-generation"
 _ARTICLE_KIND = "ARTICLE"
 _COUNTER_KEY = {"pk": "META", "sk": "GENERATION"}
 _LEXICON_KEY = {"pk": "LEXICON", "sk": "CURRENT"}
+_SNAPSHOT_KEY = {"pk": "SNAPSHOT", "sk": "CURRENT"}
+_SNAPSHOT_PART = 350_000  # bytes per item, under DynamoDB's 400 KB item limit
 _COMMIT_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A saved search index: the store generation and lexicon generation it reflects, and its bytes."""
+
+    generation: int
+    lexicon_generation: int
+    data: bytes
 
 
 class ConcurrentWrite(Exception):
@@ -92,9 +105,16 @@ class KnowledgeStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def save_article(
-        self, article_id: str, markdown: str, content_hash: str, status: ArticleStatus, author: str, now: dt.datetime
+        self,
+        article_id: str,
+        markdown: str,
+        content_hash: str,
+        status: ArticleStatus,
+        author: str,
+        now: dt.datetime,
+        search: bytes | None = None,
     ) -> StoredArticle:
-        """Write the current state of an article under the next generation, atomically."""
+        """Write the current state of an article (and its encoded search document) under the next generation."""
 
         def item(generation: int) -> dict[str, Any]:
             return _article_item(
@@ -106,6 +126,7 @@ class KnowledgeStore:
                     generation=generation,
                     updated_at=now,
                     updated_by=author,
+                    search=search,
                 )
             )
 
@@ -127,6 +148,54 @@ class KnowledgeStore:
             }
         )
         return int(saved["generation"])
+
+    def snapshot(self) -> Snapshot | None:
+        """The latest search-index snapshot, or None if none was ever saved."""
+        pointer = self._table.get_item(Key=_SNAPSHOT_KEY, ConsistentRead=True).get("Item")
+        if not pointer:
+            return None
+        parts = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(_snapshot_partition(int(pointer["generation"])))
+        }
+        while True:
+            page = self._table.query(**kwargs)
+            parts.extend(item["data"].value for item in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        if len(parts) != int(pointer["parts"]):
+            log.error(
+                "snapshot %s has %d of %d parts; ignoring it", pointer["generation"], len(parts), pointer["parts"]
+            )
+            return None
+        return Snapshot(int(pointer["generation"]), int(pointer["lexicon_generation"]), b"".join(parts))
+
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Store the parts first, then switch the pointer, then drop the previous snapshot's parts.
+
+        A reader therefore sees the old snapshot or the new one, never a mix.
+        """
+        previous = self._table.get_item(Key=_SNAPSHOT_KEY, ConsistentRead=True).get("Item")
+        partition = _snapshot_partition(snapshot.generation)
+        chunks = [snapshot.data[i : i + _SNAPSHOT_PART] for i in range(0, len(snapshot.data), _SNAPSHOT_PART)] or [b""]
+        with self._table.batch_writer() as batch:
+            for number, chunk in enumerate(chunks):
+                batch.put_item(Item={"pk": partition, "sk": f"PART#{number:05d}", "data": chunk})
+        self._table.put_item(
+            Item={
+                **_SNAPSHOT_KEY,
+                "generation": snapshot.generation,
+                "lexicon_generation": snapshot.lexicon_generation,
+                "parts": len(chunks),
+                "size": len(snapshot.data),
+            }
+        )
+        if previous and int(previous["generation"]) != snapshot.generation:
+            old = _snapshot_partition(int(previous["generation"]))
+            with self._table.batch_writer() as batch:
+                for number in range(int(previous["parts"])):
+                    batch.delete_item(Key={"pk": old, "sk": f"PART#{number:05d}"})
 
     def _commit(self, make_item) -> dict[str, Any]:
         """Put one item and advance the counter in one transaction; retry if another writer got there first."""
@@ -165,17 +234,27 @@ class KnowledgeStore:
         raise ConcurrentWrite("the generation counter kept changing; try again")
 
 
+def _snapshot_partition(generation: int) -> str:
+    return f"SNAPSHOT#{generation:012d}"
+
+
 def _article_key(article_id: str) -> dict[str, str]:
     return {"pk": f"ARTICLE#{article_id}", "sk": "CURRENT"}
 
 
 def _article_item(article: StoredArticle) -> dict[str, Any]:
-    return {
+    item = {
         **_article_key(article.id),
         "kind": _ARTICLE_KIND,
-        **json.loads(article.model_dump_json()),
+        **json.loads(article.model_dump_json(exclude={"search"})),
     }
+    if article.search is not None:
+        item["search"] = article.search
+    return item
 
 
 def _from_item(item: dict[str, Any]) -> StoredArticle:
-    return StoredArticle.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "kind")})
+    fields = {k: v for k, v in item.items() if k not in ("pk", "sk", "kind")}
+    if isinstance(fields.get("search"), Binary):
+        fields["search"] = fields["search"].value
+    return StoredArticle.model_validate(fields)

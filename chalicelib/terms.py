@@ -80,6 +80,17 @@ class DocumentAnalyzer:
         return kept + _surface_terms(cleaned, self.rules)
 
 
+@dataclass(frozen=True)
+class AnalyzedQuery:
+    """A query's terms, and which content units (Chinese characters, typed syllables) each term covers."""
+
+    cleaned: str
+    terms: tuple[str, ...]
+    covers: dict[str, frozenset[int]]
+    units: int
+    typed_syllables: tuple[str, ...]
+
+
 class QueryAnalyzer:
     """Cuts queries against a known vocabulary: every vocabulary word found in the query is a term."""
 
@@ -89,18 +100,48 @@ class QueryAnalyzer:
         self.vocabulary = frozenset(w for w in (*vocabulary, *self.synonyms) if len(w) > 1 and w not in STOPWORDS)
 
     def terms(self, text: str) -> list[str]:
+        return list(self.analyze(text).terms)
+
+    def analyze(self, text: str) -> AnalyzedQuery:
         cleaned = clean(text, self.rules)
-        terms: list[str] = []
-        for run in _CJK_RUN.findall(cleaned):
+        covers: dict[str, set[int]] = {}
+
+        def add(term: str, units: Iterable[int]) -> None:
+            covers.setdefault(term, set()).update(units)
+
+        content: set[int] = set()
+        for match in _CJK_RUN.finditer(cleaned):
+            run, offset = match.group(), match.start()
+            content.update(offset + i for i in _content_positions(run))
             for start in range(len(run)):
                 for end in range(start + 2, min(len(run), start + MAX_WORD) + 1):
                     if run[start:end] in self.vocabulary:
-                        terms.append(self.synonyms.get(run[start:end], run[start:end]))
-        terms.extend(w for w in _ASCII_WORD.findall(cleaned) if w in self.vocabulary or w.isdigit())
-        terms.extend(_surface_terms(cleaned, self.rules))
-        if self.rules.pinyin:
-            terms.extend(_syllable_bigrams(self.typed_pinyin(cleaned)))
-        return list(dict.fromkeys(terms))
+                        add(self.synonyms.get(run[start:end], run[start:end]), range(offset + start, offset + end))
+            if self.rules.bigrams:
+                for i in range(len(run) - 1):
+                    add(BIGRAM + run[i : i + 2], (offset + i, offset + i + 1))
+            if self.rules.pinyin:
+                positions = [i for i, char in enumerate(run) if syllable(char)]
+                pairs = zip(positions, positions[1:], strict=False)
+                for (a, b), term in zip(pairs, _syllable_bigrams([syllable(run[i]) for i in positions]), strict=True):
+                    add(term, (offset + a, offset + b))
+        for match in _ASCII_WORD.finditer(cleaned):
+            if match.group() in self.vocabulary or match.group().isdigit():
+                add(match.group(), [len(cleaned) + match.start()])  # ascii words count as one unit each
+                content.add(len(cleaned) + match.start())
+        typed = self.typed_pinyin(cleaned)
+        if self.rules.pinyin and typed:
+            base = 2 * len(cleaned)  # typed syllables get unit numbers past every character position
+            content.update(range(base, base + len(typed)))
+            for i, term in enumerate(_syllable_bigrams(typed)):
+                add(term, (base + i, base + i + 1))
+        return AnalyzedQuery(
+            cleaned=cleaned,
+            terms=tuple(covers),
+            covers={t: frozenset(u & content) for t, u in covers.items()},
+            units=len(content),
+            typed_syllables=tuple(typed),
+        )
 
     def typed_pinyin(self, cleaned: str) -> list[str]:
         """Syllables of latin runs that read as pinyin ("ranqi xielou" -> ran qi xie lou)."""
@@ -109,6 +150,17 @@ class QueryAnalyzer:
             if len(run) >= 2 and run not in self.vocabulary and (split := split_syllables(run)):
                 syllables.extend(split)
         return syllables
+
+
+def _content_positions(run: str) -> list[int]:
+    """Positions of a Chinese run that are not inside a stop word (的, 怎么, 我们 ...)."""
+    stop = [False] * len(run)
+    for start in range(len(run)):
+        for end in range(min(len(run), start + 3), start, -1):
+            if run[start:end] in STOPWORDS:
+                stop[start:end] = [True] * (end - start)
+                break
+    return [i for i, is_stop in enumerate(stop) if not is_stop]
 
 
 def synonym_map(groups: Iterable[Sequence[str]]) -> dict[str, str]:

@@ -6,13 +6,15 @@ from functools import cache
 
 from opencc import OpenCC
 
-# Words a caller wraps around the question; they carry no meaning for the search.
+# Courtesies a caller wraps around the question. Only phrases that never begin a longer word:
+# "怎么办" is not here because it begins "怎么办理"; the stop words and IDF weigh such words down.
 FILLER_PHRASES = (
     "请问一下",
     "请问",
     "你好",
     "您好",
     "麻烦问一下",
+    "麻烦你",
     "我想问一下",
     "我想问问",
     "想问一下",
@@ -21,20 +23,9 @@ FILLER_PHRASES = (
     "我想咨询",
     "咨询一下",
     "谢谢",
+    "是怎么回事",
     "怎么回事",
-    "怎么办",
-    "该怎么办",
-    "应该怎么办",
-    "怎么弄",
-    "咋办",
-    "咋整",
-    "是什么",
-    "有没有",
-    "可以吗",
-    "能不能",
-    "行不行",
-    "应该",
-    "需要",
+    "咋回事",
 )
 _FILLER_PATTERN = re.compile("|".join(sorted(map(re.escape, FILLER_PHRASES), key=len, reverse=True)))
 

@@ -23,7 +23,7 @@ def test_search_finds_the_heating_article(client: Client):
     body = response.json_body
     assert body["query"] == "暖气不热" and body["answered"] is True
     assert body["hits"][0]["id"] == "heating-radiator-not-warm"
-    assert set(body["hits"][0]) == {"id", "title", "category", "score", "snippet", "department"}
+    assert set(body["hits"][0]) == {"id", "title", "category", "score", "snippet", "marks", "department"}
 
 
 def test_search_respects_limit_and_category(client: Client):

@@ -2,7 +2,7 @@ import pytest
 
 from chalicelib.engine import SearchEngine
 from chalicelib.lexicon import Lexicon
-from chalicelib.search import SearchDocument, SearchIndex, is_answered
+from chalicelib.search import SearchDocument, SearchIndex, decode_document, encode_document, is_answered
 
 DOCUMENTS = [
     SearchDocument(
@@ -116,3 +116,16 @@ def test_many_updates_compact_the_index_without_losing_documents(engine: SearchE
     for _ in range(5):
         index.apply([engine.index_document(DOCUMENTS[0])])
     assert index.size == 3 and index.search("暖气不热")[0].document.id == "radiator"
+
+
+def test_a_snapshot_restores_an_index_that_answers_the_same(engine: SearchEngine, index: SearchIndex):
+    restored = SearchIndex.restore(index.snapshot(), engine.rules, engine.synonyms, engine.settings)
+    for query in ("暖气不热", "社会保障卡", "ranqi xielou", "明天天气"):
+        assert [(h.document, h.score) for h in restored.search(query)] == [
+            (h.document, h.score) for h in index.search(query)
+        ]
+
+
+def test_a_search_document_survives_encoding(engine: SearchEngine):
+    indexed = engine.index_document(DOCUMENTS[0])
+    assert decode_document(encode_document(indexed)) == indexed

@@ -2,8 +2,11 @@ import datetime as dt
 
 import pytest
 
+from chalicelib.articles import parse_article
+from chalicelib.engine import SearchEngine
 from chalicelib.errors import NotFound
 from chalicelib.models import ArticleStatus, Reader, SearchParams
+from chalicelib.search import encode_document
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 from tests.conftest import NOW, article_text
@@ -24,10 +27,10 @@ def service(store: KnowledgeStore, clock: Clock | None = None) -> KnowledgeServi
 
 
 def publish(store: KnowledgeStore, text: str, status=ArticleStatus.PUBLISHED) -> None:
-    from chalicelib.articles import parse_article
-
+    """Save an article as kb sync would: with its search document."""
     article = parse_article(text)
-    store.save_article(article.id, article.markdown, article.content_hash, status, "tester", NOW)
+    search = encode_document(SearchEngine(store.lexicon()[0]).index_article(article))
+    store.save_article(article.id, article.markdown, article.content_hash, status, "tester", NOW, search)
 
 
 def test_citizens_never_see_internal_articles(synced_store: KnowledgeStore):
@@ -85,3 +88,28 @@ def test_categories_count_only_what_the_reader_may_see(synced_store: KnowledgeSt
     assert "admin-center" not in citizen and agent["admin-center"] == 4
     assert citizen["heating"] == agent["heating"] == 12
     assert next(iter(citizen)) == "heating"
+
+
+def test_a_cold_start_reads_the_snapshot_and_the_articles_written_since(synced_store: KnowledgeStore):
+    snapshot = synced_store.snapshot()
+    assert snapshot is not None and snapshot.generation == synced_store.generation()
+    publish(synced_store, article_text("after-snapshot", title="燃气表停走了怎么办"))
+    knowledge = service(synced_store)
+    assert knowledge.search(SearchParams(q="燃气表停走"), Reader.CITIZEN).hits[0].id == "after-snapshot"
+    assert knowledge.search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits[0].id == "heating-radiator-not-warm"
+
+
+def test_a_publish_is_searchable_from_a_second_instance_within_five_seconds(store: KnowledgeStore):
+    import time
+
+    writer_side, reader_side = KnowledgeService(store), KnowledgeService(store, refresh_seconds=1.0)
+    assert reader_side.search(SearchParams(q="燃气表停走"), Reader.CITIZEN).hits == []
+    publish(store, article_text("live-publish", title="燃气表停走了怎么办"))
+    published_at = time.monotonic()
+    while time.monotonic() - published_at < 5:
+        hits = reader_side.search(SearchParams(q="燃气表停走"), Reader.CITIZEN).hits
+        if hits and hits[0].id == "live-publish":
+            break
+        time.sleep(0.1)
+    assert hits and hits[0].id == "live-publish", "not visible to the second instance within 5 s"
+    assert writer_side.search(SearchParams(q="燃气表停走"), Reader.AGENT).hits[0].id == "live-publish"

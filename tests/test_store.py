@@ -1,8 +1,10 @@
 import datetime as dt
 
+from boto3.dynamodb.conditions import Key
+
 from chalicelib.lexicon import Lexicon
 from chalicelib.models import ArticleStatus
-from chalicelib.store import KnowledgeStore
+from chalicelib.store import KnowledgeStore, Snapshot
 
 NOW = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
 
@@ -50,3 +52,23 @@ def test_listing_pages_through_many_articles(store: KnowledgeStore):
     for number in range(120):
         save(store, f"a{number}", "长" * 9000)
     assert len(list(store.articles())) == 120
+
+
+def test_a_snapshot_round_trips_across_many_parts(store: KnowledgeStore):
+    assert store.snapshot() is None
+    data = bytes(range(256)) * 3000  # 768 kB: three parts
+    store.save_snapshot(Snapshot(7, 3, data))
+    assert store.snapshot() == Snapshot(7, 3, data)
+
+
+def test_a_new_snapshot_replaces_the_old_one_and_its_parts(store: KnowledgeStore):
+    store.save_snapshot(Snapshot(1, 1, b"old" * 200_000))
+    store.save_snapshot(Snapshot(2, 1, b"new"))
+    assert store.snapshot() == Snapshot(2, 1, b"new")
+    leftover = store._table.query(KeyConditionExpression=Key("pk").eq("SNAPSHOT#000000000001"))["Items"]
+    assert leftover == []
+
+
+def test_an_article_keeps_its_search_document_bytes(store: KnowledgeStore):
+    saved = store.save_article("a", "正文", "h", ArticleStatus.PUBLISHED, "tester", NOW, search=b"\x00\x01binary")
+    assert store.get_article("a").search == b"\x00\x01binary" == saved.search

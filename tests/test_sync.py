@@ -33,3 +33,15 @@ def test_progress_is_reported_to_the_end(store: KnowledgeStore, knowledge: Loade
     seen: list[tuple[int, int]] = []
     sync_knowledge(store, knowledge, NOW, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1][0] == seen[-1][1]
+
+
+def test_every_article_is_stored_with_its_search_document(synced_store: KnowledgeStore):
+    assert all(a.search for a in synced_store.articles())
+
+
+def test_a_lexicon_change_reindexes_every_article(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
+    lexicon = knowledge.lexicon.model_copy(update={"synonyms": [*knowledge.lexicon.synonyms, ["燃气表", "气表"]]})
+    report = sync_knowledge(synced_store, LoadedKnowledge(knowledge.articles, lexicon), NOW)
+    assert report.lexicon_changed and report.updated == len(knowledge.articles)
+    snapshot = synced_store.snapshot()
+    assert snapshot is not None and snapshot.lexicon_generation == synced_store.lexicon()[1]

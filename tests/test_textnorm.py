@@ -10,7 +10,11 @@ def test_traditional_characters_become_simplified():
 
 
 def test_filler_phrases_are_removed():
-    assert strip_fillers("请问暖气不热怎么办").strip() == "暖气不热"
+    assert strip_fillers("你好，请问暖气不热是怎么回事").replace(" ", "") == "，暖气不热"
+
+
+def test_a_filler_never_eats_the_start_of_a_longer_word():
+    assert strip_fillers("社保卡怎么办理") == "社保卡怎么办理"
 
 
 def test_mobile_and_id_numbers_are_masked():

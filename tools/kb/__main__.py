@@ -70,6 +70,26 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from chalicelib.engine import SearchEngine
+    from tools.kb.calibrate import examples, fit
+    from tools.kb.evaluate import read_queries
+    from tools.kb.knowledge import load_knowledge
+
+    loaded = load_knowledge(Path(args.knowledge))
+    if loaded.problems:
+        print("\n".join(loaded.problems))
+        return 1
+    engine = SearchEngine(loaded.lexicon)
+    index = engine.build(engine.index_article(a) for a in loaded.articles)
+    calibration = fit(examples(index, read_queries(Path(args.queries))))
+    print(f"CONFIDENCE_WEIGHTS = {calibration.weights}")
+    print(f"ANSWERED_THRESHOLD = {calibration.threshold}")
+    abstain, false_abstain = calibration.abstain_accuracy, calibration.false_abstain_rate
+    print(f"# on these queries: abstain {abstain:.3f}, false abstain {false_abstain:.3f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.kb", description="Zhida knowledge-base tools")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     evaluation.add_argument("--format", choices=["json", "table"], default="table")
     evaluation.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
     evaluation.set_defaults(run=_eval)
+
+    calibrate = commands.add_parser("calibrate", help="fit the confidence weights behind `answered`")
+    calibrate.add_argument("--queries", default=str(PROJECT_DIR / "tools" / "eval" / "queries-own.jsonl"))
+    calibrate.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
+    calibrate.set_defaults(run=_calibrate)
 
     args = parser.parse_args(argv)
     return args.run(args)
