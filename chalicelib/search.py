@@ -11,11 +11,12 @@ import math
 import re
 import zlib
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from chalicelib.terms import BIGRAM, PINYIN, AnalyzedQuery, QueryAnalyzer, TermRules, clean, pinyin_of
 
@@ -23,10 +24,20 @@ FIELDS = ("title", "questions", "keywords", "answer", "body")
 FIELD_WEIGHTS = {"title": 3.0, "questions": 2.5, "keywords": 2.0, "answer": 1.0, "body": 0.4}
 # A pinyin or bigram match is weaker evidence than a whole word: homophones and chance pairs collide.
 TERM_KIND_WEIGHTS = {"word": 1.0, BIGRAM: 0.6, PINYIN: 0.35}
-K1 = 1.2
+# Which term kinds each field indexes: the body gets words only, since its bigrams and sounds would
+# multiply the postings (and the memory) while the short fields carry the phrasings people type.
+_EVERY_KIND = frozenset({"word", BIGRAM, PINYIN})
+FIELD_KINDS = {
+    "title": _EVERY_KIND,
+    "questions": _EVERY_KIND,
+    "keywords": _EVERY_KIND,
+    "answer": frozenset({"word", BIGRAM}),
+    "body": frozenset({"word"}),
+}
+K1 = 1.6
 B = 0.75
-RERANK_DEPTH = 20
-COMPACT_AFTER = 0.2  # rebuild once a fifth of the slots are tombstones
+RERANK_DEPTH = 10
+COMPACT_AFTER = 0.2  # compact once a fifth of the slots are tombstones
 _SENTENCE_END = re.compile(r"(?<=[。！？；\n])")
 
 
@@ -44,7 +55,7 @@ class Evidence:
 
 # Logistic weights over Evidence.features(), bias first, and the threshold for `answered`: fitted on
 # tools/eval/queries-own.jsonl by `python -m tools.kb calibrate` (the dev set stays held out).
-CONFIDENCE_WEIGHTS = (-3.057, 2.515, 1.227, 2.273)
+CONFIDENCE_WEIGHTS = (-3.053, 2.513, 1.222, 2.273)
 ANSWERED_THRESHOLD = 0.45
 
 
@@ -83,10 +94,20 @@ class SearchDocument:
 
 @dataclass(frozen=True)
 class IndexedDocument:
-    """A document with its terms per field (term -> count) and its cleaned phrasings."""
+    """A document with its terms per field (term -> count) and its cleaned phrasings.
+
+    The field terms are what the store keeps so the index can be built without a segmenter; the index
+    itself folds them into postings and keeps only the document and its phrasings.
+    """
 
     document: SearchDocument
     field_terms: dict[str, dict[str, int]]
+    phrasings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    document: SearchDocument
     phrasings: tuple[str, ...]
 
 
@@ -107,26 +128,29 @@ def index_document(document: SearchDocument, terms: Callable[[str], list[str]], 
         "answer": [document.answer],
         "body": [document.body],
     }
-    field_terms = {name: dict(Counter(t for text in parts for t in terms(text))) for name, parts in texts.items()}
+    field_terms = {
+        name: dict(Counter(t for text in parts for t in terms(text) if _kind(t) in FIELD_KINDS[name]))
+        for name, parts in texts.items()
+    }
     phrasings = tuple(p for p in (clean(x, rules).replace(" ", "") for x in (document.title, *document.questions)) if p)
     return IndexedDocument(document, field_terms, phrasings)
 
 
-_SNAPSHOT_FORMAT = 1
+_SNAPSHOT_FORMAT = 2
 
 
 def encode_document(indexed: IndexedDocument) -> bytes:
     """Compact bytes for the store: an article's search document, so readers never need the segmenter."""
-    return zlib.compress(marshal.dumps(_document_tuple(indexed)))
+    return zlib.compress(marshal.dumps((_document_fields(indexed.document), indexed.field_terms, indexed.phrasings)))
 
 
 def decode_document(data: bytes) -> IndexedDocument:
-    return _document_from_tuple(marshal.loads(zlib.decompress(data)))
+    fields, field_terms, phrasings = marshal.loads(zlib.decompress(data))
+    return IndexedDocument(SearchDocument(*fields), field_terms, phrasings)
 
 
-def _document_tuple(indexed: IndexedDocument) -> tuple:
-    d = indexed.document
-    fields = (
+def _document_fields(d: SearchDocument) -> tuple:
+    return (
         d.id,
         d.title,
         d.category,
@@ -139,26 +163,23 @@ def _document_tuple(indexed: IndexedDocument) -> tuple:
         d.effective_from,
         d.expires,
     )
-    return (fields, indexed.field_terms, indexed.phrasings)
-
-
-def _document_from_tuple(row: tuple) -> IndexedDocument:
-    fields, field_terms, phrasings = row
-    return IndexedDocument(SearchDocument(*fields), field_terms, phrasings)
 
 
 def _kind(term: str) -> str:
     return term[0] if term[0] in (BIGRAM, PINYIN) else "word"
 
 
-@dataclass
-class _Postings:
-    slots: array = field(default_factory=lambda: array("I"))
-    weights: array = field(default_factory=lambda: array("f"))
+def _saturate(tf: float) -> float:
+    return tf * (K1 + 1) / (tf + K1)
 
 
 class SearchIndex:
-    """BM25F over indexed documents, updatable in place."""
+    """BM25F over indexed documents, updatable in place.
+
+    Postings map a term to two parallel arrays: ascending document slots, and the BM25-saturated
+    field-weighted term frequency in each. Document terms are not kept beside them: "does document d
+    have term t" is a binary search in t's slots.
+    """
 
     def __init__(
         self,
@@ -170,12 +191,10 @@ class SearchIndex:
         self.rules = rules
         self.synonyms = synonyms
         self.settings = settings
-        self._build(list(documents))
-
-    def _build(self, documents: list[IndexedDocument]) -> None:
-        self._slots: list[IndexedDocument | None] = []
+        documents = list(documents)
+        self._slots: list[_Entry | None] = []
         self._slot_of: dict[str, int] = {}
-        self._postings: dict[str, _Postings] = {}
+        self._postings: dict[str, tuple[array, array]] = {}
         self._phrasing_pinyin: dict[int, tuple[str, ...]] = {}  # worked out on first use, per slot
         counts = {name: [sum(d.field_terms.get(name, {}).values()) for d in documents] for name in FIELDS}
         self._average_length = {name: max(1.0, sum(c) / max(1, len(c))) for name, c in counts.items()}
@@ -183,69 +202,62 @@ class SearchIndex:
             self._add(document)
         self._refresh_vocabulary()
 
-    def _refresh_vocabulary(self) -> None:
-        words = (t for t in self._postings if _kind(t) == "word")
-        self.query_analyzer = QueryAnalyzer(self.rules, self.synonyms, words)
-
     def snapshot(self) -> bytes:
         """The whole index as compressed bytes; restoring it costs no term analysis and no posting appends."""
-        if len(self._slots) != len(self._slot_of):
-            self._build([d for d in self._slots if d is not None])
-        postings = {t: (p.slots.tobytes(), p.weights.tobytes()) for t, p in self._postings.items()}
-        state = (_SNAPSHOT_FORMAT, [_document_tuple(d) for d in self._slots], postings, self._average_length)
-        return zlib.compress(marshal.dumps(state), 1)
+        self._compact()
+        postings = {t: (slots.tobytes(), weights.tobytes()) for t, (slots, weights) in self._postings.items()}
+        entries = [(_document_fields(e.document), e.phrasings) for e in self._slots]
+        return zlib.compress(marshal.dumps((_SNAPSHOT_FORMAT, entries, postings, self._average_length)), 1)
 
     @classmethod
     def restore(
         cls, data: bytes, rules: TermRules, synonyms: dict[str, str], settings: RankSettings = RankSettings()
     ) -> "SearchIndex":
         """An index from snapshot bytes, as it was when the snapshot was taken."""
-        version, documents, postings, average_length = marshal.loads(zlib.decompress(data))
+        version, entries, postings, average_length = marshal.loads(zlib.decompress(data))
         if version != _SNAPSHOT_FORMAT:
             raise ValueError(f"snapshot format {version} is not {_SNAPSHOT_FORMAT}")
-        index = cls.__new__(cls)
-        index.rules, index.synonyms, index.settings = rules, synonyms, settings
-        index._slots = [_document_from_tuple(row) for row in documents]
-        index._slot_of = {d.document.id: slot for slot, d in enumerate(index._slots)}
-        index._phrasing_pinyin = {}
+        index = cls([], rules, synonyms, settings)
+        index._slots = [_Entry(SearchDocument(*fields), phrasings) for fields, phrasings in entries]
+        index._slot_of = {e.document.id: slot for slot, e in enumerate(index._slots)}
         index._average_length = average_length
-        index._postings = {}
         for term, (slots, weights) in postings.items():
-            entry = index._postings[term] = _Postings()
-            entry.slots.frombytes(slots)
-            entry.weights.frombytes(weights)
+            index._postings[term] = (array("I", slots), array("f", weights))
         index._refresh_vocabulary()
         return index
+
+    def _refresh_vocabulary(self) -> None:
+        words = (t for t in self._postings if _kind(t) == "word")
+        self.query_analyzer = QueryAnalyzer(self.rules, self.synonyms, words)
 
     @property
     def size(self) -> int:
         return len(self._slot_of)
 
     def documents(self) -> list[SearchDocument]:
-        return [d.document for d in self._slots if d is not None]
+        return [e.document for e in self._slots if e is not None]
 
     def document(self, document_id: str) -> SearchDocument | None:
         slot = self._slot_of.get(document_id)
-        indexed = self._slots[slot] if slot is not None else None
-        return indexed.document if indexed else None
+        entry = self._slots[slot] if slot is not None else None
+        return entry.document if entry else None
 
     def _add(self, indexed: IndexedDocument) -> None:
         slot = len(self._slots)
-        self._slots.append(indexed)
+        self._slots.append(_Entry(indexed.document, indexed.phrasings))
         self._slot_of[indexed.document.id] = slot
         weighted: Counter[str] = Counter()
         for name, terms in indexed.field_terms.items():
-            length = sum(terms.values())
-            norm = 1 - B + B * length / self._average_length[name]
+            norm = 1 - B + B * sum(terms.values()) / self._average_length[name]
             field_weight = FIELD_WEIGHTS[name] if self.settings.field_weights else 1.0
             for term, count in terms.items():
                 weighted[term] += field_weight * count / norm
         for term, tf in weighted.items():
             postings = self._postings.get(term)
             if postings is None:
-                postings = self._postings[term] = _Postings()
-            postings.slots.append(slot)
-            postings.weights.append(tf)
+                postings = self._postings[term] = (array("I"), array("f"))
+            postings[0].append(slot)
+            postings[1].append(_saturate(tf))
 
     def apply(self, changed: Sequence[IndexedDocument], removed: Iterable[str] = ()) -> None:
         """Replace or add the changed documents and drop the removed ids."""
@@ -256,9 +268,28 @@ class SearchIndex:
         for indexed in changed:
             self._add(indexed)
         if len(self._slots) - len(self._slot_of) > COMPACT_AFTER * max(1, len(self._slots)):
-            self._build([d for d in self._slots if d is not None])
-        else:
-            self._refresh_vocabulary()
+            self._compact()
+        self._refresh_vocabulary()
+
+    def _compact(self) -> None:
+        """Drop tombstoned slots from every posting list and renumber the rest, keeping the order."""
+        if len(self._slots) == len(self._slot_of):
+            return
+        renumbered = {old: new for new, old in enumerate(s for s, e in enumerate(self._slots) if e is not None)}
+        for term, (slots, weights) in list(self._postings.items()):
+            kept = [(renumbered[s], w) for s, w in zip(slots, weights, strict=True) if s in renumbered]
+            if kept:
+                self._postings[term] = (array("I", (s for s, _ in kept)), array("f", (w for _, w in kept)))
+            else:
+                del self._postings[term]
+        self._slots = [e for e in self._slots if e is not None]
+        self._slot_of = {e.document.id: slot for slot, e in enumerate(self._slots)}
+        self._phrasing_pinyin = {}
+
+    def _has(self, term: str, slot: int) -> bool:
+        slots = self._postings[term][0]
+        at = bisect_left(slots, slot)
+        return at < len(slots) and slots[at] == slot
 
     def search(
         self, query: str, limit: int = 10, allow: Callable[[SearchDocument], bool] = lambda doc: True
@@ -268,12 +299,11 @@ class SearchIndex:
         weights = self._term_weights(analyzed)
         scores: dict[int, float] = {}
         for term, weight in weights.items():
-            postings = self._postings.get(term)
-            if postings is None:
-                continue
-            for slot, tf in zip(postings.slots, postings.weights, strict=True):
-                scores[slot] = scores.get(slot, 0.0) + weight * tf * (K1 + 1) / (tf + K1)
-        live = [s for s in scores if (d := self._slots[s]) is not None and allow(d.document)]
+            if weight > 0:
+                slots, saturated = self._postings[term]
+                for slot, tf in zip(slots, saturated, strict=True):
+                    scores[slot] = scores.get(slot, 0.0) + weight * tf
+        live = [s for s in scores if (e := self._slots[s]) is not None and allow(e.document)]
         candidates = sorted(live, key=scores.__getitem__, reverse=True)[:RERANK_DEPTH]
         if not candidates:
             return []
@@ -301,25 +331,25 @@ class SearchIndex:
         weights = {}
         for term in analyzed.terms:
             postings = self._postings.get(term)
-            df = len(postings.slots) if postings is not None else 0
+            df = len(postings[0]) if postings is not None else 0
             idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
             weights[term] = TERM_KIND_WEIGHTS[_kind(term)] * (idf if df else -idf * self.settings.unknown_term_share)
         return weights
 
     def _evidence(self, slot: int, analyzed: AnalyzedQuery, weights: dict[str, float], query_pinyin: str) -> Evidence:
         indexed = self._slots[slot]
-        fields = indexed.field_terms.values()
-        matched = [t for t, w in weights.items() if w > 0 and any(t in f for f in fields)]
+        matched = [t for t, w in weights.items() if w > 0 and self._has(t, slot)]
         covered = set().union(*(analyzed.covers[t] for t in matched))
         cleaned = analyzed.cleaned.replace(" ", "")
-        similarity = 0.0
-        sounds = self._phrasing_pinyin.get(slot)
-        if sounds is None:
-            sounds = self._phrasing_pinyin[slot] = tuple(pinyin_of(p) for p in indexed.phrasings)
-        for phrasing, phrasing_pinyin in zip(indexed.phrasings, sounds, strict=True):
-            similarity = max(similarity, fuzz.WRatio(cleaned, phrasing) / 100)
-            if query_pinyin and phrasing_pinyin:
-                similarity = max(similarity, 0.95 * fuzz.WRatio(query_pinyin, phrasing_pinyin) / 100)
+        similarity = (
+            process.extractOne(cleaned, indexed.phrasings, scorer=fuzz.WRatio)[1] / 100 if indexed.phrasings else 0.0
+        )
+        if query_pinyin and indexed.phrasings:
+            sounds = self._phrasing_pinyin.get(slot)
+            if sounds is None:
+                sounds = self._phrasing_pinyin[slot] = tuple(pinyin_of(p) for p in indexed.phrasings)
+            by_sound = process.extractOne(query_pinyin, sounds, scorer=fuzz.WRatio)[1] / 100
+            similarity = max(similarity, 0.95 * by_sound)  # a sound-alike is slightly weaker than the same characters
         return Evidence(
             coverage=len(covered) / analyzed.units if analyzed.units else 0.0,
             similarity=similarity,

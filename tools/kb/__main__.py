@@ -90,6 +90,26 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from tools.kb.bench import bench_quality, bench_speed, documents_for, format_table
+    from tools.kb.evaluate import read_queries
+    from tools.kb.knowledge import load_knowledge
+
+    knowledge = load_knowledge(Path(args.knowledge))
+    if knowledge.problems:
+        print("\n".join(knowledge.problems))
+        return 1
+    own_queries = read_queries(Path(args.queries))
+    report = bench_speed(knowledge, args.articles, own_queries)
+    if args.peers:
+        corpus_queries = read_queries(Path(args.corpus_queries)) if args.corpus_queries else own_queries
+        report["quality_corpus"] = args.corpus or args.knowledge
+        report["quality_queries"] = len(corpus_queries)
+        report["peers"] = bench_quality(knowledge, documents_for(knowledge, args.corpus), corpus_queries, True)
+    print(json.dumps(report, ensure_ascii=False) if args.format == "json" else format_table(report))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.kb", description="Zhida knowledge-base tools")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +143,16 @@ def main(argv: list[str] | None = None) -> int:
     calibrate.add_argument("--queries", default=str(PROJECT_DIR / "tools" / "eval" / "queries-own.jsonl"))
     calibrate.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
     calibrate.set_defaults(run=_calibrate)
+
+    bench = commands.add_parser("bench", help="speed, cold start and memory at N articles; quality beside peers")
+    bench.add_argument("--articles", type=int, default=10_000)
+    bench.add_argument("--peers", action="store_true", help="also run the peer engines (requirements-bench.txt)")
+    bench.add_argument("--corpus", help="quality on an external FAQ JSONL instead of knowledge/")
+    bench.add_argument("--corpus-queries", help="the queries for --corpus (default: --queries)")
+    bench.add_argument("--queries", default=str(PROJECT_DIR / "tools" / "eval" / "queries-own.jsonl"))
+    bench.add_argument("--format", choices=["json", "table"], default="table")
+    bench.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
+    bench.set_defaults(run=_bench)
 
     args = parser.parse_args(argv)
     return args.run(args)

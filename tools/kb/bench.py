@@ -1,0 +1,182 @@
+"""kb bench: index build time, search latency, cold start and memory at N articles; quality beside peers.
+
+Speed and memory are measured here, never in unit tests. The synthetic knowledge base varies the real
+articles (titles, phrasings and bodies recombined, district names and numbers added) so that its
+vocabulary grows with N the way a real one does.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from chalicelib.engine import SearchEngine, search_document
+from chalicelib.search import SearchDocument
+from chalicelib.store import KnowledgeStore, Snapshot, ensure_table
+from tools.kb.evaluate import Query, evaluate, faq_documents
+from tools.kb.knowledge import LoadedKnowledge
+from tools.kb.local import embedded_dynamodb
+from tools.kb.stage import PROJECT_DIR
+
+DISTRICTS = "和平 河西 南开 河东 河北 红桥 东丽 西青 津南 北辰 武清 宝坻 滨海 宁河 静海 蓟州".split()
+SEARCHES = 2000
+
+# A fresh interpreter, as a Lambda container starts: import the app, answer one query, then the mix.
+_COLD_START = """
+import json, sys
+from app import app
+from chalicelib import wiring
+from chalicelib.models import Reader, SearchParams
+wiring.knowledge().search(SearchParams(q="暖气不热"), Reader.CITIZEN)
+print("answered", flush=True)
+for text in json.loads(sys.stdin.read()):
+    wiring.knowledge().search(SearchParams(q=text[:200]), Reader.AGENT)
+# VmHWM is this process's own peak; ru_maxrss would report the parent's size at fork.
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"rss_mb": peak_kb / 1024}), flush=True)
+"""
+
+
+def synthetic_documents(base: list[SearchDocument], count: int) -> list[SearchDocument]:
+    """count documents varied from the base ones; the first len(base) are the base documents themselves."""
+    documents = list(base[:count])
+    for number in range(len(documents), count):
+        doc, other = base[number % len(base)], base[(number * 7 + 3) % len(base)]
+        district = DISTRICTS[number % len(DISTRICTS)]
+        documents.append(
+            SearchDocument(
+                id=f"{doc.id}-{number}",
+                title=f"{doc.title}（{district}区）"[:40],
+                category=doc.category,
+                department=f"{district}区{doc.department}",
+                questions=(*doc.questions[number % 3 :], f"{district}区{other.title}"),
+                keywords=(*doc.keywords, district),
+                answer=f"{doc.answer}（{district}区第{number}号通知）",
+                body=f"{doc.body}\n{other.answer}",
+                audience=doc.audience,
+                effective_from=doc.effective_from,
+                expires=doc.expires,
+            )
+        )
+    return documents
+
+
+def documents_for(knowledge: LoadedKnowledge, corpus: str | None) -> list[SearchDocument]:
+    """The quality corpus: an external FAQ file, or the knowledge base's articles."""
+    return faq_documents(Path(corpus)) if corpus else [search_document(a) for a in knowledge.articles]
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return round(cuts[49], 3), round(cuts[98], 3)
+
+
+def bench_speed(knowledge: LoadedKnowledge, count: int, queries: list[Query]) -> dict[str, Any]:
+    engine = SearchEngine(knowledge.lexicon)
+    base = [search_document(a) for a in knowledge.articles]
+    documents = synthetic_documents(base, count)
+    engine.index_document(base[0])  # load the segmenter before timing the build
+    started = time.perf_counter()
+    index = engine.build(engine.index_document(d) for d in documents)
+    build_s = time.perf_counter() - started
+    texts = [q.text for q in queries] or ["暖气不热"]
+    samples = []
+    for number in range(SEARCHES):
+        started = time.perf_counter()
+        index.search(texts[number % len(texts)])
+        samples.append((time.perf_counter() - started) * 1000)
+    p50, p99 = _percentiles(samples)
+    snapshot = index.snapshot()
+    cold_start_ms, rss_mb = _cold_start(knowledge, snapshot, texts)
+    return {
+        "articles": count,
+        "build_s": round(build_s, 2),
+        "snapshot_mb": round(len(snapshot) / 1e6, 2),
+        "search_p50_ms": p50,
+        "search_p99_ms": p99,
+        "cold_start_ms": cold_start_ms,
+        "rss_mb": rss_mb,
+    }
+
+
+def _cold_start(knowledge: LoadedKnowledge, snapshot: bytes, texts: list[str]) -> tuple[float, float]:
+    """Time from starting a fresh interpreter to its first answer, with the index in a local moto table."""
+    with embedded_dynamodb("dev"):
+        region = os.environ["AWS_DEFAULT_REGION"]
+        dynamodb = boto3.resource("dynamodb", region_name=region, endpoint_url=os.environ["DYNAMODB_ENDPOINT"])
+        store = KnowledgeStore(ensure_table(dynamodb, os.environ["TABLE_NAME"]))
+        lexicon_generation = store.save_lexicon(knowledge.lexicon)
+        store.save_snapshot(Snapshot(store.generation(), lexicon_generation, snapshot))
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-c", _COLD_START],
+            cwd=PROJECT_DIR,
+            env=dict(os.environ),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        child.stdin.write(json.dumps(texts * 3))
+        child.stdin.close()
+        first = child.stdout.readline()
+        cold_start_ms = (time.perf_counter() - started) * 1000
+        last = child.stdout.readline()
+        child.wait(timeout=600)
+        if first.strip() != "answered" or child.returncode != 0:
+            raise SystemExit(f"the cold-start process failed (exit {child.returncode}): {first} {last}")
+    return round(cold_start_ms), round(json.loads(last)["rss_mb"], 1)
+
+
+def bench_quality(
+    knowledge: LoadedKnowledge, documents: list[SearchDocument], queries: list[Query], with_peers: bool
+) -> list[dict[str, Any]]:
+    """Recall@1, MRR and latency of our engine and, with peers, of each peer on the same corpus and queries."""
+    engine = SearchEngine(knowledge.lexicon)
+    started = time.perf_counter()
+    index = engine.build(engine.index_document(d) for d in documents)
+    systems = [("zhida", lambda text: [h.document.id for h in index.search(text)], time.perf_counter() - started)]
+    if with_peers:
+        from tools.kb.peers import PEERS
+
+        for peer in PEERS:
+            started = time.perf_counter()
+            search = peer.build(documents)
+            systems.append((peer.name, search, time.perf_counter() - started))
+    rows = []
+    for name, search, build_s in systems:
+        report = evaluate(queries, lambda text, search=search: (search(text), True))
+        rows.append(
+            {
+                "system": name,
+                "recall_at_1": report["recall_at_1"],
+                "recall_at_10": report["recall_at_10"],
+                "mrr": report["mrr"],
+                "p50_ms": report["p50_ms"],
+                "p99_ms": report["p99_ms"],
+                "build_s": round(build_s, 2),
+            }
+        )
+    return rows
+
+
+def format_table(report: dict[str, Any]) -> str:
+    lines = [
+        f"{report['articles']} articles: build {report['build_s']} s, snapshot {report['snapshot_mb']} MB, "
+        f"search p50 {report['search_p50_ms']} ms p99 {report['search_p99_ms']} ms, "
+        f"cold start {report['cold_start_ms']} ms, RSS {report['rss_mb']} MB"
+    ]
+    if report.get("peers"):
+        lines.append(f"quality on {report['quality_corpus']} ({report['quality_queries']} queries):")
+        lines.append(f"  {'system':<24}{'R@1':>7}{'R@10':>7}{'MRR':>7}{'p50 ms':>9}{'p99 ms':>9}{'build s':>9}")
+        for row in report["peers"]:
+            lines.append(
+                f"  {row['system']:<24}{row['recall_at_1']:>7.3f}{row['recall_at_10']:>7.3f}{row['mrr']:>7.3f}"
+                f"{row['p50_ms']:>9}{row['p99_ms']:>9}{row['build_s']:>9}"
+            )
+    return "\n".join(lines)
