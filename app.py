@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib import wiring
 from chalicelib.errors import InvalidInput, ZhidaError
-from chalicelib.models import Reader, SearchParams
+from chalicelib.models import Reader, SearchParams, SuggestParams
 
 app = Chalice(app_name="zhida")
 BaseModelT = TypeVar("BaseModelT", bound=BaseModel)
@@ -61,6 +61,12 @@ def _json(model: BaseModel | list[BaseModel]) -> Any:
 def search():
     params = _parse(SearchParams, app.current_request.query_params)
     return _json(wiring.knowledge().search(params, _reader()))
+
+
+@api("/api/suggest")
+def suggest():
+    params = _parse(SuggestParams, app.current_request.query_params)
+    return _json(wiring.knowledge().suggest(params, _reader()))
 
 
 @api("/api/articles/{article_id}")

@@ -98,6 +98,24 @@ class SearchParams(BaseModel):
     category: str | None = Field(default=None, pattern=SLUG_PATTERN)
 
 
+class SuggestParams(BaseModel):
+    """The query string of GET /api/suggest."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    q: str = Field(min_length=1, max_length=50)
+    limit: int = Field(default=8, ge=1, le=20)
+
+
+class Suggestion(BaseModel):
+    text: str
+    id: str
+
+
+class SuggestResult(BaseModel):
+    query: str
+    suggestions: list[Suggestion]
+
+
 class SearchHit(BaseModel):
     id: str
     title: str

@@ -10,12 +10,11 @@ import marshal
 import math
 import re
 import zlib
-from array import array
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from chalicelib.terms import BIGRAM, PINYIN, AnalyzedQuery, QueryAnalyzer, TermRules, clean, pinyin_of
@@ -35,6 +34,7 @@ FIELD_KINDS = {
     "body": frozenset({"word"}),
 }
 K1 = 1.6
+WEIGHT_SCALE = 90  # saturated tf < K1 + 1 = 2.6, so it fits a byte in steps of 1/90
 B = 0.75
 RERANK_DEPTH = 10
 COMPACT_AFTER = 0.2  # compact once a fifth of the slots are tombstones
@@ -136,7 +136,9 @@ def index_document(document: SearchDocument, terms: Callable[[str], list[str]], 
     return IndexedDocument(document, field_terms, phrasings)
 
 
-_SNAPSHOT_FORMAT = 2
+_SNAPSHOT_FORMAT = 4
+_SLOT = np.uint32
+_WEIGHT = np.uint8
 
 
 def encode_document(indexed: IndexedDocument) -> bytes:
@@ -169,16 +171,17 @@ def _kind(term: str) -> str:
     return term[0] if term[0] in (BIGRAM, PINYIN) else "word"
 
 
-def _saturate(tf: float) -> float:
-    return tf * (K1 + 1) / (tf + K1)
+def _saturate(tf: float) -> int:
+    """BM25's saturated term frequency, in 1/WEIGHT_SCALE steps so that a posting weighs one byte."""
+    return round(WEIGHT_SCALE * tf * (K1 + 1) / (tf + K1))
 
 
 class SearchIndex:
     """BM25F over indexed documents, updatable in place.
 
-    Postings map a term to two parallel arrays: ascending document slots, and the BM25-saturated
-    field-weighted term frequency in each. Document terms are not kept beside them: "does document d
-    have term t" is a binary search in t's slots.
+    Postings map a term to two parallel numpy arrays: ascending document slots, and the BM25-saturated
+    field-weighted term frequency in each, one byte a posting. Document terms are not kept beside them:
+    "does document d have term t" is a binary search in t's slots.
     """
 
     def __init__(
@@ -194,12 +197,11 @@ class SearchIndex:
         documents = list(documents)
         self._slots: list[_Entry | None] = []
         self._slot_of: dict[str, int] = {}
-        self._postings: dict[str, tuple[array, array]] = {}
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._phrasing_pinyin: dict[int, tuple[str, ...]] = {}  # worked out on first use, per slot
         counts = {name: [sum(d.field_terms.get(name, {}).values()) for d in documents] for name in FIELDS}
         self._average_length = {name: max(1.0, sum(c) / max(1, len(c))) for name, c in counts.items()}
-        for document in documents:
-            self._add(document)
+        self._add_all(documents)
         self._refresh_vocabulary()
 
     def snapshot(self) -> bytes:
@@ -207,7 +209,7 @@ class SearchIndex:
         self._compact()
         postings = {t: (slots.tobytes(), weights.tobytes()) for t, (slots, weights) in self._postings.items()}
         entries = [(_document_fields(e.document), e.phrasings) for e in self._slots]
-        return zlib.compress(marshal.dumps((_SNAPSHOT_FORMAT, entries, postings, self._average_length)), 1)
+        return zlib.compress(marshal.dumps((_SNAPSHOT_FORMAT, entries, postings, self._average_length)))
 
     @classmethod
     def restore(
@@ -221,8 +223,10 @@ class SearchIndex:
         index._slots = [_Entry(SearchDocument(*fields), phrasings) for fields, phrasings in entries]
         index._slot_of = {e.document.id: slot for slot, e in enumerate(index._slots)}
         index._average_length = average_length
-        for term, (slots, weights) in postings.items():
-            index._postings[term] = (array("I", slots), array("f", weights))
+        index._postings = {
+            term: (np.frombuffer(slots, dtype=_SLOT), np.frombuffer(weights, dtype=_WEIGHT))
+            for term, (slots, weights) in postings.items()
+        }
         index._refresh_vocabulary()
         return index
 
@@ -242,22 +246,30 @@ class SearchIndex:
         entry = self._slots[slot] if slot is not None else None
         return entry.document if entry else None
 
-    def _add(self, indexed: IndexedDocument) -> None:
-        slot = len(self._slots)
-        self._slots.append(_Entry(indexed.document, indexed.phrasings))
-        self._slot_of[indexed.document.id] = slot
-        weighted: Counter[str] = Counter()
-        for name, terms in indexed.field_terms.items():
-            norm = 1 - B + B * sum(terms.values()) / self._average_length[name]
-            field_weight = FIELD_WEIGHTS[name] if self.settings.field_weights else 1.0
-            for term, count in terms.items():
-                weighted[term] += field_weight * count / norm
-        for term, tf in weighted.items():
-            postings = self._postings.get(term)
-            if postings is None:
-                postings = self._postings[term] = (array("I"), array("f"))
-            postings[0].append(slot)
-            postings[1].append(_saturate(tf))
+    def _add_all(self, documents: Sequence[IndexedDocument]) -> None:
+        """Append documents to new slots; each term's new postings are joined to its arrays once."""
+        added: dict[str, tuple[list[int], list[int]]] = {}
+        for indexed in documents:
+            slot = len(self._slots)
+            # The body is searchable through its postings; its text is not kept (snippets come from the answer).
+            self._slots.append(_Entry(replace(indexed.document, body=""), indexed.phrasings))
+            self._slot_of[indexed.document.id] = slot
+            weighted: Counter[str] = Counter()
+            for name, terms in indexed.field_terms.items():
+                norm = 1 - B + B * sum(terms.values()) / self._average_length[name]
+                field_weight = FIELD_WEIGHTS[name] if self.settings.field_weights else 1.0
+                for term, count in terms.items():
+                    weighted[term] += field_weight * count / norm
+            for term, tf in weighted.items():
+                slots, weights = added.setdefault(term, ([], []))
+                slots.append(slot)
+                weights.append(_saturate(tf))
+        for term, (slots, weights) in added.items():
+            new = (np.array(slots, dtype=_SLOT), np.array(weights, dtype=_WEIGHT))
+            old = self._postings.get(term)
+            self._postings[term] = (
+                new if old is None else (np.concatenate((old[0], new[0])), np.concatenate((old[1], new[1])))
+            )
 
     def apply(self, changed: Sequence[IndexedDocument], removed: Iterable[str] = ()) -> None:
         """Replace or add the changed documents and drop the removed ids."""
@@ -265,8 +277,7 @@ class SearchIndex:
             slot = self._slot_of.pop(document_id, None)
             if slot is not None:
                 self._slots[slot] = None
-        for indexed in changed:
-            self._add(indexed)
+        self._add_all(changed)
         if len(self._slots) - len(self._slot_of) > COMPACT_AFTER * max(1, len(self._slots)):
             self._compact()
         self._refresh_vocabulary()
@@ -275,11 +286,12 @@ class SearchIndex:
         """Drop tombstoned slots from every posting list and renumber the rest, keeping the order."""
         if len(self._slots) == len(self._slot_of):
             return
-        renumbered = {old: new for new, old in enumerate(s for s, e in enumerate(self._slots) if e is not None)}
+        alive = np.array([e is not None for e in self._slots])
+        renumbered = np.cumsum(alive, dtype=np.int64) - 1
         for term, (slots, weights) in list(self._postings.items()):
-            kept = [(renumbered[s], w) for s, w in zip(slots, weights, strict=True) if s in renumbered]
-            if kept:
-                self._postings[term] = (array("I", (s for s, _ in kept)), array("f", (w for _, w in kept)))
+            keep = alive[slots]
+            if keep.any():
+                self._postings[term] = (renumbered[slots[keep]].astype(_SLOT), weights[keep])
             else:
                 del self._postings[term]
         self._slots = [e for e in self._slots if e is not None]
@@ -288,7 +300,7 @@ class SearchIndex:
 
     def _has(self, term: str, slot: int) -> bool:
         slots = self._postings[term][0]
-        at = bisect_left(slots, slot)
+        at = int(np.searchsorted(slots, slot))
         return at < len(slots) and slots[at] == slot
 
     def search(
@@ -296,26 +308,57 @@ class SearchIndex:
     ) -> list[RankedHit]:
         """The best documents for the query, best first; score is the calibrated confidence in [0, 1]."""
         analyzed = self.query_analyzer.analyze(query)
+        return [self._hit(slot, confidence, analyzed.terms) for confidence, slot in self._rank(analyzed, limit, allow)]
+
+    def suggest(
+        self, typed: str, limit: int = 8, allow: Callable[[SearchDocument], bool] = lambda doc: True
+    ) -> list[tuple[str, SearchDocument]]:
+        """Completions for what has been typed so far: the closest title or phrasing of each best match."""
+        analyzed = self.query_analyzer.analyze(typed)
+        wanted = analyzed.cleaned.replace(" ", "")
+        suggestions = []
+        for _, slot in self._rank(analyzed, limit, allow):
+            document = self._slots[slot].document
+            phrasings = [document.title, *document.questions]
+            best = max(phrasings, key=lambda p: (p.startswith(wanted), fuzz.partial_ratio(wanted, p), -len(p)))
+            suggestions.append((best, document))
+        return suggestions
+
+    def _rank(
+        self, analyzed: AnalyzedQuery, limit: int, allow: Callable[[SearchDocument], bool]
+    ) -> list[tuple[float, int]]:
+        """(confidence, slot) of the best documents: BM25F recall, the head re-ranked by confidence."""
         weights = self._term_weights(analyzed)
-        scores: dict[int, float] = {}
+        scores = np.zeros(len(self._slots), dtype=np.float32)
         for term, weight in weights.items():
             if weight > 0:
                 slots, saturated = self._postings[term]
-                for slot, tf in zip(slots, saturated, strict=True):
-                    scores[slot] = scores.get(slot, 0.0) + weight * tf
-        live = [s for s in scores if (e := self._slots[s]) is not None and allow(e.document)]
-        candidates = sorted(live, key=scores.__getitem__, reverse=True)[:RERANK_DEPTH]
+                scores[slots] += saturated * np.float32(weight / WEIGHT_SCALE)  # slots are unique per term
+        candidates = self._best(scores, max(limit, RERANK_DEPTH), allow)
         if not candidates:
             return []
-        top_score = scores[candidates[0]]
+        top_score = float(scores[candidates[0]])
         query_pinyin = _query_pinyin(analyzed)
         ranked = []
-        for slot in candidates:
+        for position, slot in enumerate(candidates):
             confidence = self.settings.confidence(self._evidence(slot, analyzed, weights, query_pinyin))
-            order = scores[slot] / top_score + self.settings.rerank_weight * confidence
-            ranked.append((order, confidence, slot))
-        ranked.sort(key=lambda r: r[0], reverse=True)
-        return [self._hit(slot, confidence, analyzed.terms) for _, confidence, slot in ranked[:limit]]
+            order = float(scores[slot]) / top_score + self.settings.rerank_weight * confidence
+            # re-ranking never lifts the tail over the head
+            ranked.append((position >= RERANK_DEPTH, -order, confidence, slot))
+        ranked.sort()
+        return [(confidence, slot) for _, _, confidence, slot in ranked[:limit]]
+
+    def _best(self, scores: np.ndarray, count: int, allow: Callable[[SearchDocument], bool]) -> list[int]:
+        """The highest-scoring live, allowed slots; widens its look until it has count of them or runs out."""
+        matched = int(np.count_nonzero(scores))
+        look = min(matched, count * 4)
+        while True:
+            top = np.argpartition(-scores, look - 1)[:look] if 0 < look < len(scores) else np.flatnonzero(scores)
+            top = top[np.argsort(-scores[top], kind="stable")]
+            chosen = [int(s) for s in top if scores[s] > 0 and (e := self._slots[s]) is not None and allow(e.document)]
+            if len(chosen) >= count or look >= matched:
+                return chosen[:count]
+            look = min(matched, look * 4)
 
     def evidence(self, query: str, document_id: str) -> Evidence | None:
         """The confidence features of one document for one query (for calibration)."""
@@ -359,7 +402,7 @@ class SearchIndex:
     def _hit(self, slot: int, confidence: float, query_terms: Sequence[str], width: int = 80) -> RankedHit:
         document = self._slots[slot].document
         words = sorted({t.lstrip(BIGRAM) for t in query_terms if _kind(t) != PINYIN}, key=len, reverse=True)
-        sentences = [s.strip() for s in _SENTENCE_END.split(document.answer + "\n" + document.body) if s.strip()]
+        sentences = [s.strip() for s in _SENTENCE_END.split(document.answer) if s.strip()]
         snippet = max(sentences, key=lambda s: sum(len(w) for w in words if w in s), default=document.title)
         if len(snippet) > width:
             snippet = snippet[: width - 1] + "…"

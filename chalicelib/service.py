@@ -20,9 +20,13 @@ from chalicelib.models import (
     SearchHit,
     SearchParams,
     SearchResult,
+    Suggestion,
+    SuggestParams,
+    SuggestResult,
 )
 from chalicelib.search import IndexedDocument, SearchDocument, SearchIndex, decode_document, is_answered
 from chalicelib.store import KnowledgeStore, Snapshot
+from chalicelib.textnorm import mask_pii
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,7 @@ class KnowledgeService:
             return (params.category is None or doc.category == params.category) and _may_read(doc, reader, today)
 
         hits = live.index.search(params.q, limit=params.limit, allow=visible)
+        log.info("search q=%s hits=%d", mask_pii(params.q), len(hits))  # never log a phone or ID number
         return SearchResult(
             query=params.q,
             answered=is_answered(hits, live.engine.settings),
@@ -86,6 +91,12 @@ class KnowledgeService:
                 for h in hits
             ],
         )
+
+    def suggest(self, params: SuggestParams, reader: Reader) -> SuggestResult:
+        live = self._current()
+        today = self._today().isoformat()
+        found = live.index.suggest(params.q, limit=params.limit, allow=lambda doc: _may_read(doc, reader, today))
+        return SuggestResult(query=params.q, suggestions=[Suggestion(text=t, id=d.id) for t, d in found])
 
     def article(self, article_id: str, reader: Reader) -> ArticleView:
         stored = self._store.get_article(article_id)

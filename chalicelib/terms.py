@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from chalicelib.pinyin import split_syllables, syllable
 from chalicelib.segmenter import Segmenter
-from chalicelib.textnorm import normalize, strip_fillers
+from chalicelib.textnorm import mask_pii, normalize, strip_fillers
 
 BIGRAM = "#"
 PINYIN = "@"
@@ -40,8 +40,9 @@ class TermRules:
 
 
 def clean(text: str, rules: TermRules) -> str:
-    """Normalised text with filler phrases removed."""
+    """Normalised text with phone and ID numbers and filler phrases removed."""
     text = normalize(text) if rules.fold else text.lower()
+    text = mask_pii(text, " ", " ")
     return strip_fillers(text) if rules.fillers else text
 
 

@@ -49,7 +49,6 @@ def strip_fillers(text: str) -> str:
     return _FILLER_PATTERN.sub(" ", text)
 
 
-def mask_pii(text: str) -> str:
-    """Replace mobile and resident ID numbers so they are never logged or matched."""
-    text = _RESIDENT_ID.sub("[身份证号]", text)
-    return _MOBILE.sub("[手机号]", text)
+def mask_pii(text: str, mobile: str = "[手机号]", resident_id: str = "[身份证号]") -> str:
+    """Replace mobile and resident ID numbers, so they are never logged, stored or matched."""
+    return _MOBILE.sub(mobile, _RESIDENT_ID.sub(resident_id, text))

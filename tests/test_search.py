@@ -129,3 +129,9 @@ def test_a_snapshot_restores_an_index_that_answers_the_same(engine: SearchEngine
 def test_a_search_document_survives_encoding(engine: SearchEngine):
     indexed = engine.index_document(DOCUMENTS[0])
     assert decode_document(encode_document(indexed)) == indexed
+
+
+def test_phone_and_id_numbers_are_not_search_terms(index: SearchIndex):
+    plain = index.search("暖气片不热")[0]
+    with_pii = index.search("暖气片不热 13912345678 12010119900307123X")[0]
+    assert (with_pii.document.id, with_pii.score) == (plain.document.id, plain.score)

@@ -113,3 +113,19 @@ def test_a_publish_is_searchable_from_a_second_instance_within_five_seconds(stor
         time.sleep(0.1)
     assert hits and hits[0].id == "live-publish", "not visible to the second instance within 5 s"
     assert writer_side.search(SearchParams(q="燃气表停走"), Reader.AGENT).hits[0].id == "live-publish"
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("暖氣不熱", "heating-radiator-not-warm"),  # traditional characters
+        ("社报卡丢了", "si-card-loss-report"),  # 报 typed for 保: a homophone slip of the input method
+        ("燃汽泄露", "gas-leak-emergency"),  # two slips at once
+        ("shebaoka guashi", "si-card-loss-report"),  # pinyin
+        ("nuanqi bu re", "heating-radiator-not-warm"),
+        ("我手机13812345678 家里暖气漏水了", "heating-pipe-leak-emergency"),  # a phone number in the words
+    ],
+)
+def test_callers_words_find_their_article(synced_store: KnowledgeStore, query: str, expected: str):
+    result = service(synced_store).search(SearchParams(q=query), Reader.AGENT)
+    assert result.hits[0].id == expected and result.answered

@@ -110,6 +110,20 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ablation(args: argparse.Namespace) -> int:
+    from tools.kb.ablation import format_markdown, run, test_sets
+    from tools.kb.knowledge import load_knowledge
+
+    knowledge = load_knowledge(Path(args.knowledge))
+    if knowledge.problems:
+        print("\n".join(knowledge.problems))
+        return 1
+    sets = test_sets(knowledge.articles, Path(args.eval_dir), Path(args.queries))
+    rows = run(knowledge.lexicon, sets, progress=lambda line: print(line, file=sys.stderr))
+    print(json.dumps(rows, ensure_ascii=False) if args.format == "json" else format_markdown(rows, sets))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.kb", description="Zhida knowledge-base tools")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -153,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--format", choices=["json", "table"], default="table")
     bench.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
     bench.set_defaults(run=_bench)
+
+    ablation = commands.add_parser("ablation", help="search quality with each step switched off in turn")
+    ablation.add_argument("--eval-dir", default=str(PROJECT_DIR.parent / "shared" / "eval"))
+    ablation.add_argument("--queries", default=str(PROJECT_DIR / "tools" / "eval" / "queries-own.jsonl"))
+    ablation.add_argument("--format", choices=["json", "markdown"], default="markdown")
+    ablation.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
+    ablation.set_defaults(run=_ablation)
 
     args = parser.parse_args(argv)
     return args.run(args)

@@ -1,0 +1,91 @@
+"""kb ablation: each search step switched off in turn, measured on the knowledge base and external FAQ sets.
+
+The knowledge base is indexed straight through the engine (as the service's index is built), without
+the store round trip that `kb eval` takes, so the whole table takes minutes, not tens of minutes.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chalicelib.engine import SearchEngine, search_document
+from chalicelib.lexicon import Lexicon
+from chalicelib.models import Article
+from chalicelib.search import RankSettings, SearchDocument, is_answered
+from chalicelib.terms import TermRules
+from tools.kb.evaluate import Query, evaluate, faq_documents, read_queries
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    rules: TermRules = TermRules()
+    settings: RankSettings = RankSettings()
+
+
+VARIANTS = [
+    Variant("full pipeline"),
+    Variant("- width/script folding", rules=TermRules(fold=False)),
+    Variant("- filler phrases", rules=TermRules(fillers=False)),
+    Variant("- domain dictionary", rules=TermRules(dictionary=False)),
+    Variant("- synonyms", rules=TermRules(synonyms=False)),
+    Variant("- character bigrams", rules=TermRules(bigrams=False)),
+    Variant("- pinyin", rules=TermRules(pinyin=False)),
+    Variant("- field weights", settings=RankSettings(field_weights=False)),
+    Variant("- confidence re-ranking", settings=RankSettings(rerank_weight=0.0)),
+]
+
+
+@dataclass(frozen=True)
+class TestSet:
+    name: str
+    documents: list[SearchDocument]
+    queries: list[Query]
+
+
+def test_sets(articles: list[Article], eval_dir: Path, own_queries: Path) -> list[TestSet]:
+    """The dev and own query sets on the knowledge base, and each external FAQ set that is present."""
+    knowledge_documents = [search_document(a) for a in articles]
+    sets = []
+    if (eval_dir / "queries-dev.jsonl").is_file():
+        sets.append(TestSet("dev", knowledge_documents, read_queries(eval_dir / "queries-dev.jsonl")))
+    sets.append(TestSet("own", knowledge_documents, read_queries(own_queries)))
+    for name in ("ncp", "bq", "lcqmc"):
+        folder = eval_dir / "external" / name
+        if (folder / "faq.jsonl").is_file():
+            sets.append(TestSet(name, faq_documents(folder / "faq.jsonl"), read_queries(folder / "queries-dev.jsonl")))
+    return sets
+
+
+def run(lexicon: Lexicon, sets: list[TestSet], progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
+    rows = []
+    for variant in VARIANTS:
+        engine = SearchEngine(lexicon, rules=variant.rules, settings=variant.settings)
+        row: dict[str, Any] = {"variant": variant.name}
+        for test in sets:
+            index = engine.build(engine.index_document(d) for d in test.documents)
+
+            def search(text: str, index=index, settings=engine.settings) -> tuple[list[str], bool]:
+                hits = index.search(text)
+                return [h.document.id for h in hits], is_answered(hits, settings)
+
+            report = evaluate(test.queries, search)
+            row[test.name] = {k: report[k] for k in ("recall_at_1", "mrr", "abstain_accuracy", "false_abstain_rate")}
+        progress(f"{variant.name}: done")
+        rows.append(row)
+    return rows
+
+
+def format_markdown(rows: list[dict[str, Any]], sets: list[TestSet]) -> str:
+    """R@1 / MRR for every set, then abstention / false abstention for the sets with out-of-scope questions."""
+    with_abstention = [t for t in sets if any(not q.expected for q in t.queries)]
+    header = [f"{t.name} R@1 / MRR" for t in sets] + [f"{t.name} abstain / false abstain" for t in with_abstention]
+    lines = ["| variant | " + " | ".join(header) + " |", "|---" * (len(header) + 1) + "|"]
+    for row in rows:
+        cells = [f"{row[t.name]['recall_at_1']:.3f} / {row[t.name]['mrr']:.3f}" for t in sets]
+        cells += [
+            f"{row[t.name]['abstain_accuracy']:.3f} / {row[t.name]['false_abstain_rate']:.3f}" for t in with_abstention
+        ]
+        lines.append(f"| {row['variant']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
