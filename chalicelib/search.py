@@ -22,7 +22,7 @@ from chalicelib.terms import BIGRAM, PINYIN, AnalyzedQuery, QueryAnalyzer, TermR
 FIELDS = ("title", "questions", "keywords", "answer", "body")
 FIELD_WEIGHTS = {"title": 3.0, "questions": 2.5, "keywords": 2.0, "answer": 1.0, "body": 0.4}
 # A pinyin or bigram match is weaker evidence than a whole word: homophones and chance pairs collide.
-TERM_KIND_WEIGHTS = {"word": 1.0, BIGRAM: 0.6, PINYIN: 0.35}
+TERM_KIND_WEIGHTS = {"word": 1.0, BIGRAM: 1.0, PINYIN: 0.35}
 # Which term kinds each field indexes: the body gets words only, since its bigrams and sounds would
 # multiply the postings (and the memory) while the short fields carry the phrasings people type.
 _EVERY_KIND = frozenset({"word", BIGRAM, PINYIN})
@@ -55,8 +55,8 @@ class Evidence:
 
 # Logistic weights over Evidence.features(), bias first, and the threshold for `answered`: fitted on
 # tools/eval/queries-own.jsonl by `python -m tools.kb calibrate` (the dev set stays held out).
-CONFIDENCE_WEIGHTS = (-3.053, 2.513, 1.222, 2.273)
-ANSWERED_THRESHOLD = 0.45
+CONFIDENCE_WEIGHTS = (-2.933, 2.611, 1.027, 2.274)
+ANSWERED_THRESHOLD = 0.46
 
 
 @dataclass(frozen=True)

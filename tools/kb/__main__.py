@@ -100,7 +100,7 @@ def _bench(args: argparse.Namespace) -> int:
         print("\n".join(knowledge.problems))
         return 1
     own_queries = read_queries(Path(args.queries))
-    report = bench_speed(knowledge, args.articles, own_queries)
+    report = bench_speed(knowledge, args.articles, own_queries) if args.articles else {}
     if args.peers:
         corpus_queries = read_queries(Path(args.corpus_queries)) if args.corpus_queries else own_queries
         report["quality_corpus"] = args.corpus or args.knowledge
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     calibrate.set_defaults(run=_calibrate)
 
     bench = commands.add_parser("bench", help="speed, cold start and memory at N articles; quality beside peers")
-    bench.add_argument("--articles", type=int, default=10_000)
+    bench.add_argument("--articles", type=int, default=10_000, help="0 skips the speed part (quality only)")
     bench.add_argument("--peers", action="store_true", help="also run the peer engines (requirements-bench.txt)")
     bench.add_argument("--corpus", help="quality on an external FAQ JSONL instead of knowledge/")
     bench.add_argument("--corpus-queries", help="the queries for --corpus (default: --queries)")

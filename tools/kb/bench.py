@@ -166,11 +166,13 @@ def bench_quality(
 
 
 def format_table(report: dict[str, Any]) -> str:
-    lines = [
-        f"{report['articles']} articles: build {report['build_s']} s, snapshot {report['snapshot_mb']} MB, "
-        f"search p50 {report['search_p50_ms']} ms p99 {report['search_p99_ms']} ms, "
-        f"cold start {report['cold_start_ms']} ms, RSS {report['rss_mb']} MB"
-    ]
+    lines = []
+    if "articles" in report:
+        lines.append(
+            f"{report['articles']} articles: build {report['build_s']} s, snapshot {report['snapshot_mb']} MB, "
+            f"search p50 {report['search_p50_ms']} ms p99 {report['search_p99_ms']} ms, "
+            f"cold start {report['cold_start_ms']} ms, RSS {report['rss_mb']} MB"
+        )
     if report.get("peers"):
         lines.append(f"quality on {report['quality_corpus']} ({report['quality_queries']} queries):")
         lines.append(f"  {'system':<24}{'R@1':>7}{'R@10':>7}{'MRR':>7}{'p50 ms':>9}{'p99 ms':>9}{'build s':>9}")
