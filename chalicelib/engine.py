@@ -4,9 +4,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from chalicelib.articles import ANSWER, INTERNAL_NOTES
+from chalicelib.documents import IndexedDocument, SearchDocument, index_document
 from chalicelib.lexicon import Lexicon
 from chalicelib.models import Article
-from chalicelib.search import IndexedDocument, RankSettings, SearchDocument, SearchIndex, index_document
+from chalicelib.ranking import RankSettings
+from chalicelib.search import SearchIndex
 from chalicelib.segmenter import Segmenter
 from chalicelib.terms import DocumentAnalyzer, TermRules, synonym_map
 

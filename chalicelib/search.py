@@ -17,92 +17,19 @@ from dataclasses import dataclass, replace
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from chalicelib.terms import BIGRAM, PINYIN, AnalyzedQuery, QueryAnalyzer, TermRules, clean, pinyin_of
+from chalicelib.documents import FIELDS, IndexedDocument, SearchDocument, document_fields, term_kind
+from chalicelib.ranking import DEFAULT_SETTINGS, Evidence, RankSettings
+from chalicelib.terms import BIGRAM, PINYIN, AnalyzedQuery, QueryAnalyzer, TermRules, pinyin_of
 
-FIELDS = ("title", "questions", "keywords", "answer", "body")
 FIELD_WEIGHTS = {"title": 3.0, "questions": 2.5, "keywords": 2.0, "answer": 1.0, "body": 0.4}
-# A pinyin or bigram match is weaker evidence than a whole word: homophones and chance pairs collide.
+# A pinyin match is weaker evidence than the characters themselves: homophones collide.
 TERM_KIND_WEIGHTS = {"word": 1.0, BIGRAM: 1.0, PINYIN: 0.35}
-# Which term kinds each field indexes: the body gets words only, since its bigrams and sounds would
-# multiply the postings (and the memory) while the short fields carry the phrasings people type.
-_EVERY_KIND = frozenset({"word", BIGRAM, PINYIN})
-FIELD_KINDS = {
-    "title": _EVERY_KIND,
-    "questions": _EVERY_KIND,
-    "keywords": _EVERY_KIND,
-    "answer": frozenset({"word", BIGRAM}),
-    "body": frozenset({"word"}),
-}
 K1 = 1.6
 WEIGHT_SCALE = 90  # saturated tf < K1 + 1 = 2.6, so it fits a byte in steps of 1/90
 B = 0.75
 RERANK_DEPTH = 10
 COMPACT_AFTER = 0.2  # compact once a fifth of the slots are tombstones
 _SENTENCE_END = re.compile(r"(?<=[。！？；\n])")
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What speaks for one document answering one query; each value in [0, 1]."""
-
-    coverage: float  # share of the query's content characters (or typed syllables) the document matches
-    similarity: float  # rapidfuzz WRatio to the closest title or phrasing, by characters or by sound
-    length: float  # query content units / 20, capped at 1: long stories match a smaller share of their words
-
-    def features(self) -> tuple[float, ...]:
-        return (self.coverage, self.similarity, self.length)
-
-
-# Logistic weights over Evidence.features(), bias first, and the threshold for `answered`: fitted on
-# tools/eval/queries-own.jsonl by `python -m tools.kb calibrate` (the dev set stays held out).
-CONFIDENCE_WEIGHTS = (-2.933, 2.611, 1.027, 2.274)
-ANSWERED_THRESHOLD = 0.46
-
-
-@dataclass(frozen=True)
-class RankSettings:
-    """Ranking switches and weights; the defaults are production, the ablation varies them."""
-
-    field_weights: bool = True
-    rerank_weight: float = 1.0  # how much the confidence moves the BM25 order; 0 = BM25 alone
-    answered_threshold: float = ANSWERED_THRESHOLD
-    unknown_term_share: float = 0.5  # an unknown query term weighs this share of the rarest term's IDF
-    confidence_weights: tuple[float, ...] = CONFIDENCE_WEIGHTS
-
-    def confidence(self, evidence: Evidence) -> float:
-        bias, *weights = self.confidence_weights
-        z = bias + sum(w * f for w, f in zip(weights, evidence.features(), strict=True))
-        return 1 / (1 + math.exp(-z))
-
-
-@dataclass(frozen=True)
-class SearchDocument:
-    """The searchable view of one article."""
-
-    id: str
-    title: str
-    category: str
-    department: str
-    questions: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    answer: str = ""
-    body: str = ""
-    audience: str = "public"
-    effective_from: str = ""  # ISO dates, compared as text; "" means no limit
-    expires: str = ""
-
-
-@dataclass(frozen=True)
-class IndexedDocument:
-    """A document with its terms per field (term -> count) and its cleaned phrasings.
-
-    The field terms are what the store keeps so the index can be built without a segmenter; the index
-    itself folds them into postings and keeps only the document and its phrasings.
-    """
-
-    document: SearchDocument
-    field_terms: dict[str, dict[str, int]]
-    phrasings: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,56 +46,9 @@ class RankedHit:
     marks: tuple[tuple[int, int], ...] = ()
 
 
-def index_document(document: SearchDocument, terms: Callable[[str], list[str]], rules: TermRules) -> IndexedDocument:
-    """Work out a document's terms (the slow, segmenter-bound step, done once when it is written)."""
-    texts = {
-        "title": [document.title],
-        "questions": list(document.questions),
-        "keywords": list(document.keywords),
-        "answer": [document.answer],
-        "body": [document.body],
-    }
-    field_terms = {
-        name: dict(Counter(t for text in parts for t in terms(text) if _kind(t) in FIELD_KINDS[name]))
-        for name, parts in texts.items()
-    }
-    phrasings = tuple(p for p in (clean(x, rules).replace(" ", "") for x in (document.title, *document.questions)) if p)
-    return IndexedDocument(document, field_terms, phrasings)
-
-
 _SNAPSHOT_FORMAT = 4
 _SLOT = np.uint32
 _WEIGHT = np.uint8
-
-
-def encode_document(indexed: IndexedDocument) -> bytes:
-    """Compact bytes for the store: an article's search document, so readers never need the segmenter."""
-    return zlib.compress(marshal.dumps((_document_fields(indexed.document), indexed.field_terms, indexed.phrasings)))
-
-
-def decode_document(data: bytes) -> IndexedDocument:
-    fields, field_terms, phrasings = marshal.loads(zlib.decompress(data))
-    return IndexedDocument(SearchDocument(*fields), field_terms, phrasings)
-
-
-def _document_fields(d: SearchDocument) -> tuple:
-    return (
-        d.id,
-        d.title,
-        d.category,
-        d.department,
-        d.questions,
-        d.keywords,
-        d.answer,
-        d.body,
-        d.audience,
-        d.effective_from,
-        d.expires,
-    )
-
-
-def _kind(term: str) -> str:
-    return term[0] if term[0] in (BIGRAM, PINYIN) else "word"
 
 
 def _saturate(tf: float) -> int:
@@ -189,7 +69,7 @@ class SearchIndex:
         documents: Iterable[IndexedDocument],
         rules: TermRules,
         synonyms: dict[str, str],
-        settings: RankSettings = RankSettings(),
+        settings: RankSettings = DEFAULT_SETTINGS,
     ) -> None:
         self.rules = rules
         self.synonyms = synonyms
@@ -208,12 +88,12 @@ class SearchIndex:
         """The whole index as compressed bytes; restoring it costs no term analysis and no posting appends."""
         self._compact()
         postings = {t: (slots.tobytes(), weights.tobytes()) for t, (slots, weights) in self._postings.items()}
-        entries = [(_document_fields(e.document), e.phrasings) for e in self._slots]
+        entries = [(document_fields(e.document), e.phrasings) for e in self._slots]
         return zlib.compress(marshal.dumps((_SNAPSHOT_FORMAT, entries, postings, self._average_length)))
 
     @classmethod
     def restore(
-        cls, data: bytes, rules: TermRules, synonyms: dict[str, str], settings: RankSettings = RankSettings()
+        cls, data: bytes, rules: TermRules, synonyms: dict[str, str], settings: RankSettings = DEFAULT_SETTINGS
     ) -> "SearchIndex":
         """An index from snapshot bytes, as it was when the snapshot was taken."""
         version, entries, postings, average_length = marshal.loads(zlib.decompress(data))
@@ -231,7 +111,7 @@ class SearchIndex:
         return index
 
     def _refresh_vocabulary(self) -> None:
-        words = (t for t in self._postings if _kind(t) == "word")
+        words = (t for t in self._postings if term_kind(t) == "word")
         self.query_analyzer = QueryAnalyzer(self.rules, self.synonyms, words)
 
     @property
@@ -376,7 +256,8 @@ class SearchIndex:
             postings = self._postings.get(term)
             df = len(postings[0]) if postings is not None else 0
             idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
-            weights[term] = TERM_KIND_WEIGHTS[_kind(term)] * (idf if df else -idf * self.settings.unknown_term_share)
+            share = 1.0 if df else -self.settings.unknown_term_share
+            weights[term] = TERM_KIND_WEIGHTS[term_kind(term)] * idf * share
         return weights
 
     def _evidence(self, slot: int, analyzed: AnalyzedQuery, weights: dict[str, float], query_pinyin: str) -> Evidence:
@@ -401,7 +282,7 @@ class SearchIndex:
 
     def _hit(self, slot: int, confidence: float, query_terms: Sequence[str], width: int = 80) -> RankedHit:
         document = self._slots[slot].document
-        words = sorted({t.lstrip(BIGRAM) for t in query_terms if _kind(t) != PINYIN}, key=len, reverse=True)
+        words = sorted({t.lstrip(BIGRAM) for t in query_terms if term_kind(t) != PINYIN}, key=len, reverse=True)
         sentences = [s.strip() for s in _SENTENCE_END.split(document.answer) if s.strip()]
         snippet = max(sentences, key=lambda s: sum(len(w) for w in words if w in s), default=document.title)
         if len(snippet) > width:
@@ -426,7 +307,3 @@ def _marks(text: str, words: Sequence[str]) -> tuple[tuple[int, int], ...]:
                 spans.append((start, end))
             start = text.find(word, end)
     return tuple(sorted(spans))
-
-
-def is_answered(hits: Sequence[RankedHit], settings: RankSettings = RankSettings()) -> bool:
-    return bool(hits) and hits[0].score >= settings.answered_threshold

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.articles import INTERNAL_NOTES, parse_article, render_sections
+from chalicelib.documents import IndexedDocument, SearchDocument, decode_document
 from chalicelib.engine import SearchEngine
 from chalicelib.errors import NotFound
 from chalicelib.lexicon import Lexicon
@@ -24,7 +25,8 @@ from chalicelib.models import (
     SuggestParams,
     SuggestResult,
 )
-from chalicelib.search import IndexedDocument, SearchDocument, SearchIndex, decode_document, is_answered
+from chalicelib.ranking import is_answered
+from chalicelib.search import SearchIndex
 from chalicelib.store import KnowledgeStore, Snapshot
 from chalicelib.textnorm import mask_pii
 

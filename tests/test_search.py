@@ -1,8 +1,10 @@
 import pytest
 
+from chalicelib.documents import SearchDocument, decode_document, encode_document
 from chalicelib.engine import SearchEngine
 from chalicelib.lexicon import Lexicon
-from chalicelib.search import SearchDocument, SearchIndex, decode_document, encode_document, is_answered
+from chalicelib.ranking import is_answered
+from chalicelib.search import SearchIndex
 
 DOCUMENTS = [
     SearchDocument(

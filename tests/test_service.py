@@ -3,10 +3,10 @@ import datetime as dt
 import pytest
 
 from chalicelib.articles import parse_article
+from chalicelib.documents import encode_document
 from chalicelib.engine import SearchEngine
 from chalicelib.errors import NotFound
 from chalicelib.models import ArticleStatus, Reader, SearchParams
-from chalicelib.search import encode_document
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 from tests.conftest import NOW, article_text

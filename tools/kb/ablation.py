@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalicelib.documents import SearchDocument
 from chalicelib.engine import SearchEngine, search_document
 from chalicelib.lexicon import Lexicon
 from chalicelib.models import Article
-from chalicelib.search import RankSettings, SearchDocument, is_answered
+from chalicelib.ranking import RankSettings, is_answered
 from chalicelib.terms import TermRules
 from tools.kb.evaluate import Query, evaluate, faq_documents, read_queries
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import boto3
 
+from chalicelib.documents import SearchDocument
 from chalicelib.engine import SearchEngine, search_document
-from chalicelib.search import SearchDocument
 from chalicelib.store import KnowledgeStore, Snapshot, ensure_table
 from tools.kb.evaluate import Query, evaluate, faq_documents
 from tools.kb.knowledge import LoadedKnowledge

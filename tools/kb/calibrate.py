@@ -12,7 +12,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chalicelib.search import Evidence, SearchIndex
+from chalicelib.ranking import Evidence
+from chalicelib.search import SearchIndex
 from tools.kb.evaluate import Query
 
 L2 = 0.01

@@ -14,10 +14,11 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from chalicelib.documents import SearchDocument
 from chalicelib.engine import SearchEngine
 from chalicelib.lexicon import Lexicon
 from chalicelib.models import Reader, SearchParams
-from chalicelib.search import SearchDocument, is_answered
+from chalicelib.ranking import is_answered
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore, ensure_table
 from tools.kb.knowledge import load_knowledge, load_lexicon

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.search import SearchDocument
+from chalicelib.documents import SearchDocument
 from chalicelib.textnorm import normalize
 
 _PUNCTUATION = re.compile(r"[^\w]+")

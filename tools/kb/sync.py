@@ -5,9 +5,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chalicelib.documents import encode_document
 from chalicelib.engine import SearchEngine
 from chalicelib.models import ArticleStatus
-from chalicelib.search import encode_document
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 from tools.kb.knowledge import LoadedKnowledge
