@@ -29,3 +29,31 @@ class NotFound(ZhidaError):
 
 class ConfigurationError(Exception):
     """The deployment is misconfigured (not the caller's fault)."""
+
+
+class Unauthorized(ZhidaError):
+    """No valid credentials were sent for something that needs them."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ZhidaError):
+    """The caller is known but their role or department may not do this."""
+
+    status = 403
+    code = "forbidden"
+
+
+class RateLimited(ZhidaError):
+    """Too many requests from one client in the current window."""
+
+    status = 429
+    code = "rate_limited"
+
+
+class PayloadTooLarge(ZhidaError):
+    """The request body is larger than any valid request."""
+
+    status = 413
+    code = "payload_too_large"

@@ -155,3 +155,49 @@ class Category(BaseModel):
     id: str
     name: str
     articles: int
+
+
+class ApiKey(BaseModel):
+    """An API key as stored: never the key itself, only its hash."""
+
+    key_id: str
+    name: str
+    role: str
+    departments: list[str]
+    created_at: dt.datetime
+    revoked: bool = False
+
+
+class FeedbackRequest(BaseModel):
+    """POST /api/feedback: 好差评 on one article."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    article_id: str = Field(pattern=SLUG_PATTERN, max_length=80)
+    helpful: bool
+    comment: str | None = Field(default=None, max_length=500)
+    query: str | None = Field(default=None, max_length=200)
+
+
+class FlagRequest(BaseModel):
+    """POST /api/articles/{id}/flags: an agent says the answer is outdated or wrong."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    comment: str = Field(min_length=2, max_length=1000)
+
+
+class Task(BaseModel):
+    """Work for a department's editors, raised by an agent's flag."""
+
+    id: str
+    article_id: str
+    article_title: str
+    department: str
+    comment: str
+    flagged_by: str
+    created_at: dt.datetime
+    status: str = "open"
+
+
+class Accepted(BaseModel):
+    id: str
+    status: str = "accepted"

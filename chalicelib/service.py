@@ -124,6 +124,10 @@ class KnowledgeService:
         order = list(names) + sorted(set(counts) - set(names))
         return [Category(id=c, name=names.get(c, c), articles=counts[c]) for c in order if c in counts]
 
+    def departments(self) -> list[str]:
+        """Every 承办单位 of a published article."""
+        return sorted({doc.department for doc in self._current().index.documents()})
+
     def generation(self) -> int:
         return self._current().generation
 

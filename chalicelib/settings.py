@@ -14,6 +14,8 @@ class Settings:
     region: str
     dynamodb_endpoint: str | None = None
     index_refresh_seconds: float = 1.0
+    client_salt: str = "zhida-local"
+    query_log_days: int = 180
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "Settings":
@@ -29,4 +31,7 @@ class Settings:
             region=region,
             dynamodb_endpoint=environ.get("DYNAMODB_ENDPOINT") or None,
             index_refresh_seconds=float(environ.get("INDEX_REFRESH_SECONDS", "1")),
+            # Pseudonymises client IPs in logs and rate counters; set a secret value per stage in AWS.
+            client_salt=environ.get("CLIENT_SALT", "zhida-local"),
+            query_log_days=int(environ.get("QUERY_LOG_DAYS", "180")),
         )

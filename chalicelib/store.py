@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
 from chalicelib.lexicon import Lexicon
-from chalicelib.models import ArticleStatus, StoredArticle
+from chalicelib.models import ApiKey, ArticleStatus, StoredArticle
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ GENERATION_INDEX = "by-generation"
 _ARTICLE_KIND = "ARTICLE"
 _COUNTER_KEY = {"pk": "META", "sk": "GENERATION"}
 _LEXICON_KEY = {"pk": "LEXICON", "sk": "CURRENT"}
+_KEYS = "KEYS"
 _SNAPSHOT_KEY = {"pk": "SNAPSHOT", "sk": "CURRENT"}
 _SNAPSHOT_PART = 350_000  # bytes per item, under DynamoDB's 400 KB item limit
 _COMMIT_ATTEMPTS = 8
@@ -73,6 +75,7 @@ def ensure_table(dynamodb: Any, name: str) -> Any:
             raise
         client.create_table(**table_definition(name))
         client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
     return dynamodb.Table(name)
 
 
@@ -196,6 +199,68 @@ class KnowledgeStore:
             with self._table.batch_writer() as batch:
                 for number in range(int(previous["parts"])):
                     batch.delete_item(Key={"pk": old, "sk": f"PART#{number:05d}"})
+
+    # API keys: one partition, so listing them is one query; the sort key is the key's hash.
+
+    def save_key(self, hashed: str, key: ApiKey) -> None:
+        self._table.put_item(Item={"pk": _KEYS, "sk": hashed, **json.loads(key.model_dump_json())})
+
+    def key(self, hashed: str) -> ApiKey | None:
+        item = self._table.get_item(Key={"pk": _KEYS, "sk": hashed}, ConsistentRead=True).get("Item")
+        return ApiKey.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk")}) if item else None
+
+    def keys(self) -> list[ApiKey]:
+        items = self._query_all(Key("pk").eq(_KEYS))
+        return [ApiKey.model_validate({k: v for k, v in i.items() if k not in ("pk", "sk")}) for i in items]
+
+    def revoke_key(self, key_id: str) -> bool:
+        for item in self._query_all(Key("pk").eq(_KEYS)):
+            if item["key_id"] == key_id:
+                self._table.update_item(
+                    Key={"pk": _KEYS, "sk": item["sk"]},
+                    UpdateExpression="SET revoked = :t",
+                    ExpressionAttributeValues={":t": True},
+                )
+                return True
+        return False
+
+    # Feedback, tasks, the query log and rate counters: append-only records, never part of the index.
+
+    def add_record(self, partition: str, record: dict[str, Any], now: dt.datetime, ttl_days: int | None = None) -> str:
+        """Store one record under a partition, sorted by time; returns its id."""
+        record_id = uuid.uuid4().hex
+        item = {"pk": partition, "sk": f"{now.isoformat()}#{record_id}", "id": record_id, **record}
+        if ttl_days is not None:
+            item["ttl"] = int(now.timestamp()) + ttl_days * 86_400  # DynamoDB deletes it after this
+        self._table.put_item(Item=item)
+        return record_id
+
+    def records(self, partition: str) -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in i.items() if k not in ("pk", "sk", "ttl")}
+            for i in self._query_all(Key("pk").eq(partition))
+        ]
+
+    def count(self, counter: str, window: str, ttl_seconds: int, now: dt.datetime) -> int:
+        """Add one to a counter for a time window and return the new value (rate limiting)."""
+        result = self._table.update_item(
+            Key={"pk": f"RATE#{counter}", "sk": window},
+            UpdateExpression="ADD hits :one SET #ttl = if_not_exists(#ttl, :ttl)",
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues={":one": 1, ":ttl": int(now.timestamp()) + ttl_seconds},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(result["Attributes"]["hits"])
+
+    def _query_all(self, condition: Any) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {"KeyConditionExpression": condition}
+        items = []
+        while True:
+            page = self._table.query(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _commit(self, make_item) -> dict[str, Any]:
         """Put one item and advance the counter in one transaction; retry if another writer got there first."""

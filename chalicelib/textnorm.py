@@ -30,7 +30,7 @@ FILLER_PHRASES = (
 _FILLER_PATTERN = re.compile("|".join(sorted(map(re.escape, FILLER_PHRASES), key=len, reverse=True)))
 
 # Mainland mobile numbers and 18-digit resident ID numbers; digits must not touch either side.
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")  # 13812345678, 138-1234-5678
 _RESIDENT_ID = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9A-Za-z])")
 
 

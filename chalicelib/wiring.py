@@ -5,6 +5,8 @@ from functools import cache
 
 import boto3
 
+from chalicelib.feedback import FeedbackDesk
+from chalicelib.keys import KeyRing
 from chalicelib.service import KnowledgeService
 from chalicelib.settings import Settings
 from chalicelib.store import KnowledgeStore, ensure_table
@@ -36,7 +38,17 @@ def knowledge() -> KnowledgeService:
     return KnowledgeService(store(), refresh_seconds=settings().index_refresh_seconds)
 
 
+@cache
+def keys() -> KeyRing:
+    return KeyRing(store())
+
+
+@cache
+def desk() -> FeedbackDesk:
+    return FeedbackDesk(store(), knowledge(), query_log_days=settings().query_log_days)
+
+
 def reset() -> None:
     """Forget every cached client and service (tests switch moto on and off between cases)."""
-    for made in (settings, dynamodb, store, knowledge):
+    for made in (settings, dynamodb, store, knowledge, keys, desk):
         made.cache_clear()

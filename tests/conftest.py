@@ -1,6 +1,12 @@
 """Shared fixtures: moto in process, a real table, the real knowledge folder."""
 
 import datetime as dt
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,3 +88,37 @@ def article_text(article_id: str = "test-article", **overrides: str) -> str:
     )
     body = overrides.get("body", default_body)
     return f"---\n{header}\n---\n\n{body}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """`python -m tools.kb serve` on a free port: what `make run` starts."""
+    port = free_port()
+    # The server's log goes to a file: an unread pipe would fill up and stall the server.
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", prefix="kb-serve-")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.kb", "serve", "--port", str(port)],
+        cwd=PROJECT_DIR,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/api/health", timeout=2)
+            break
+        except OSError:
+            assert process.poll() is None, Path(log.name).read_text(encoding="utf-8")
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()

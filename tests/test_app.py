@@ -1,10 +1,14 @@
+import datetime as dt
+import json
 from urllib.parse import quote
 
 import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib.keys import KeyRing
 from chalicelib.store import KnowledgeStore
+from tests.conftest import article_text
 
 
 @pytest.fixture
@@ -13,8 +17,30 @@ def client(synced_store: KnowledgeStore):
         yield chalice_client
 
 
-def get(client: Client, path: str):
-    return client.http.get(path)
+@pytest.fixture
+def keys(synced_store: KnowledgeStore) -> dict[str, str]:
+    """An Authorization header per kind of caller."""
+    ring = KeyRing(synced_store)
+    now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
+    headers = {"anonymous": {}, "malformed": {"Authorization": "Basic c2VjcmV0"}}
+    for role, departments in [("agent", ["*"]), ("editor", ["供热企业"]), ("reviewer", ["供热企业"]), ("admin", ["*"])]:
+        headers[role] = {"Authorization": f"Bearer {ring.create(role, f'测试{role}', departments, now)[1]}"}
+    revoked, key = ring.create("agent", "离职坐席", ["*"], now)
+    ring.revoke(revoked.key_id)
+    headers["revoked"] = {"Authorization": f"Bearer {key}"}
+    return headers
+
+
+def get(client: Client, path: str, headers: dict[str, str] | None = None):
+    return client.http.get(path, headers=headers or {})
+
+
+def post(client: Client, path: str, body: object, headers: dict[str, str] | None = None):
+    return client.http.post(
+        path,
+        headers={"Content-Type": "application/json", **(headers or {})},
+        body=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+    )
 
 
 def test_search_finds_the_heating_article(client: Client):
@@ -79,3 +105,134 @@ def test_categories_are_listed_with_names_and_counts(client: Client):
 def test_health_reports_the_generation(client: Client):
     body = get(client, "/api/health").json_body
     assert body["status"] == "ok" and body["generation"] > 0
+
+
+CALLERS = ["anonymous", "agent", "editor", "reviewer", "admin", "revoked", "malformed"]
+SIGNED_IN = {"agent": 200, "editor": 200, "reviewer": 200, "admin": 200, "revoked": 401, "malformed": 401}
+MATRIX = [
+    ("GET", "/api/search?q=" + quote("暖气"), None, {"anonymous": 200, **SIGNED_IN}),
+    ("GET", "/api/suggest?q=" + quote("暖气"), None, {"anonymous": 200, **SIGNED_IN}),
+    ("GET", "/api/categories", None, {"anonymous": 200, **SIGNED_IN}),
+    ("GET", "/api/articles/heating-radiator-not-warm", None, {"anonymous": 200, **SIGNED_IN}),
+    ("GET", "/api/articles/center-repair-request", None, {"anonymous": 404, **SIGNED_IN}),
+    ("GET", "/api/health", None, dict.fromkeys(CALLERS, 200)),
+    ("GET", "/api/openapi.json", None, dict.fromkeys(CALLERS, 200)),
+    (
+        "POST",
+        "/api/feedback",
+        {"article_id": "heating-radiator-not-warm", "helpful": True},
+        {"anonymous": 201, **{k: 201 if v == 200 else v for k, v in SIGNED_IN.items()}},
+    ),
+    (
+        "POST",
+        "/api/articles/heating-radiator-not-warm/flags",
+        {"comment": "收费标准已调整"},
+        {"anonymous": 401, **{k: 201 if v == 200 else v for k, v in SIGNED_IN.items()}},
+    ),
+    ("GET", "/api/tasks", None, {"anonymous": 401, **SIGNED_IN, "agent": 403}),
+]
+
+
+@pytest.mark.parametrize(
+    "method, path, body, expected", MATRIX, ids=[f"{m} {p.split('?')[0]}" for m, p, _, _ in MATRIX]
+)
+def test_every_role_gets_the_expected_status_from_every_endpoint(
+    client: Client, keys: dict[str, dict[str, str]], method: str, path: str, body: object, expected: dict[str, int]
+):
+    seen = {}
+    for caller in CALLERS:
+        response = get(client, path, keys[caller]) if method == "GET" else post(client, path, body, keys[caller])
+        seen[caller] = response.status_code
+        if response.status_code >= 400:
+            assert set(response.json_body) == {"error"} and response.json_body["error"]["code"]
+    assert seen == expected
+
+
+def test_agents_see_internal_articles_and_notes(client: Client, keys: dict[str, dict[str, str]]):
+    body = get(client, "/api/articles/heating-radiator-not-warm", keys["agent"]).json_body
+    assert "内部提示" in body["sections"]
+    hits = get(client, "/api/search?q=" + quote("会议室预订"), keys["agent"]).json_body["hits"]
+    assert hits[0]["id"] == "center-meeting-room-booking"
+
+
+def test_a_flag_becomes_a_task_for_that_departments_editors_only(client: Client, keys: dict[str, dict[str, str]]):
+    created = post(client, "/api/articles/heating-fee-payment/flags", {"comment": "今年热价调整了"}, keys["agent"])
+    assert created.status_code == 201
+    tasks = get(client, "/api/tasks", keys["editor"]).json_body["tasks"]
+    assert [t["article_id"] for t in tasks] == ["heating-fee-payment"]
+    assert tasks[0]["comment"] == "今年热价调整了" and tasks[0]["flagged_by"] == "测试agent"
+    post(client, "/api/articles/gas-leak-emergency/flags", {"comment": "抢修电话变了"}, keys["agent"])
+    assert [t["article_id"] for t in get(client, "/api/tasks", keys["editor"]).json_body["tasks"]] == [
+        "heating-fee-payment"
+    ]
+    assert len(get(client, "/api/tasks", keys["admin"]).json_body["tasks"]) == 2
+
+
+@pytest.mark.parametrize(
+    "body, status, field",
+    [
+        ({"article_id": "heating-radiator-not-warm"}, 400, "helpful"),
+        ({"article_id": "no-such-article", "helpful": True}, 404, "id"),
+        ({"article_id": "center-repair-request", "helpful": False}, 404, "id"),
+        ({"article_id": "heating-radiator-not-warm", "helpful": True, "comment": "长" * 501}, 400, "comment"),
+        ({"article_id": "heating-radiator-not-warm", "helpful": True, "extra": 1}, 400, "extra"),
+        (["not", "an", "object"], 400, None),
+    ],
+)
+def test_bad_feedback_says_what_is_wrong(client: Client, body: object, status: int, field: str | None):
+    response = post(client, "/api/feedback", body)
+    assert response.status_code == status
+    assert response.json_body["error"].get("field") == field
+
+
+def test_feedback_that_is_not_json_is_refused_with_the_same_error_shape(client: Client):
+    broken = client.http.post("/api/feedback", headers={"Content-Type": "application/json"}, body=b"{oops")
+    assert broken.status_code == 400 and broken.json_body["error"]["code"] == "invalid_input"
+    wrong_type = client.http.post("/api/feedback", headers={"Content-Type": "text/plain"}, body=b"hello")
+    assert wrong_type.status_code == 415 and "error" in wrong_type.json_body
+    too_big = post(client, "/api/feedback", {"article_id": "x", "helpful": True, "comment": "长" * 20_000})
+    assert too_big.status_code == 413 and too_big.json_body["error"]["code"] == "payload_too_large"
+
+
+def test_feedback_is_rate_limited_per_client(client: Client):
+    statuses = [
+        post(client, "/api/feedback", {"article_id": "heating-radiator-not-warm", "helpful": True}).status_code
+        for _ in range(12)
+    ]
+    assert statuses[:10] == [201] * 10 and statuses[10:] == [429, 429]
+
+
+def test_a_wrong_method_is_a_405_in_the_same_shape(client: Client):
+    response = client.http.delete("/api/search?q=x")
+    assert response.status_code == 405 and "error" in response.json_body
+
+
+def test_the_query_log_holds_no_phone_or_id_number(client: Client, synced_store: KnowledgeStore):
+    for query in ("我电话13912345678暖气不热", "身份证120101199001011234社保查询", "手机号 138-1234-5678 燃气"):
+        get(client, "/api/search?q=" + quote(query))
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    records = synced_store.records(f"QUERYLOG#{today}")
+    logged = " ".join(r["query"] for r in records)
+    assert len(records) == 3
+    assert "13912345678" not in logged and "120101199001011234" not in logged and "1234-5678" not in logged
+    assert "[手机号]" in logged and "[身份证号]" in logged
+    assert all(len(r["client"]) == 16 and "." not in r["client"] for r in records)  # a pseudonym, not an IP
+
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_a_script_in_the_query_never_comes_back_as_markup(client: Client):
+    response = get(client, "/api/search?q=" + quote(XSS))
+    assert "<script" not in response.body.decode("utf-8") and "<img" not in response.body.decode("utf-8")
+    assert response.json_body["query"] == XSS  # the client still gets the exact text, as JSON data
+
+
+def test_markup_in_an_article_is_escaped_in_its_html(client: Client, synced_store: KnowledgeStore):
+    from tests.test_service import publish
+
+    answer = XSS + " [点我](javascript:alert(1)) " + "您好，这是一个用来检查转义的答复。" * 8
+    publish(synced_store, article_text("xss-probe", answer=answer))
+    body = get(client, "/api/articles/xss-probe").json_body
+    assert "<script" not in body["html"] and "<img" not in body["html"] and 'href="javascript' not in body["html"]
+    assert "&lt;script&gt;" in body["html"]

@@ -35,6 +35,8 @@ def test_chalice_packages_the_app_with_its_table(tmp_path: Path):
     assert template["Resources"]["KnowledgeTable"]["Type"] == "AWS::DynamoDB::Table"
     variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert variables["TABLE_NAME"] == {"Ref": "KnowledgeTable"}
+    throttling = template["Resources"]["RestAPI"]["Properties"]["MethodSettings"][0]
+    assert throttling["ThrottlingRateLimit"] > 0 and throttling["ThrottlingBurstLimit"] > 0
     names = zipfile.ZipFile(out / "deployment.zip").namelist()
     assert "app.py" in names and "chalicelib/search.py" in names
     assert any(n.startswith("rapidfuzz-3.13.0.dist-info/") for n in names)

@@ -126,3 +126,26 @@ def test_eval_names_the_line_of_a_bad_query_file(tmp_path: Path):
     queries.write_text('{"query": "暖气", "expected": []}\n{broken\n', encoding="utf-8")
     result = kb("eval", "--queries", str(queries))
     assert result.returncode == 1 and f"{queries}:2: not valid JSON" in result.stderr
+
+
+def test_keys_are_created_listed_and_revoked_from_the_command_line():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        endpoint = "http://{}:{}".format(*server.get_host_and_port())
+        created = kb(
+            "keys", "--endpoint", endpoint, "create", "--role", "editor", "--name", "李编辑", "--department", "供热企业"
+        )
+        assert created.returncode == 0, created.stderr
+        key_id = created.stdout.split()[2]
+        assert created.stdout.splitlines()[1].startswith(f"zk_{key_id}_")
+        listed = kb("keys", "--endpoint", endpoint, "list")
+        assert key_id in listed.stdout and "active" in listed.stdout and "供热企业" in listed.stdout
+        assert kb("keys", "--endpoint", endpoint, "revoke", key_id).returncode == 0
+        assert "revoked" in kb("keys", "--endpoint", endpoint, "list").stdout
+        refused = kb("keys", "--endpoint", endpoint, "create", "--role", "editor", "--name", "无部门")
+        assert refused.returncode == 2 and "department" in refused.stderr
+    finally:
+        server.stop()

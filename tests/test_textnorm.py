@@ -25,3 +25,7 @@ def test_mobile_and_id_numbers_are_masked():
 
 def test_longer_digit_runs_are_not_taken_for_a_mobile_number():
     assert mask_pii("单号 213812345678") == "单号 213812345678"
+
+
+def test_mobile_numbers_written_with_dashes_or_spaces_are_masked():
+    assert mask_pii("电话138-1234-5678或139 1234 5678") == "电话[手机号]或[手机号]"

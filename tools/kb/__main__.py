@@ -124,6 +124,40 @@ def _ablation(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys(args: argparse.Namespace) -> int:
+    import os
+
+    from chalicelib import wiring
+    from chalicelib.errors import InvalidInput
+    from tools.kb.stage import stage_environment
+
+    os.environ.update({k: v for k, v in stage_environment(args.stage).items() if k not in os.environ})
+    if args.endpoint:
+        os.environ["DYNAMODB_ENDPOINT"] = args.endpoint
+    wiring.reset()
+    ring = wiring.keys()
+    if args.action == "create":
+        try:
+            record, key = ring.create(args.role, args.name, args.department or [], dt.datetime.now(dt.UTC))
+        except InvalidInput as error:
+            print(f"kb keys: {error.message}", file=sys.stderr)
+            return 2
+        print(f"key id {record.key_id} for {record.name} ({record.role}); shown once, keep it safe:")
+        print(key)
+    elif args.action == "list":
+        for record in ring.list():
+            state = "revoked" if record.revoked else "active"
+            departments = ",".join(record.departments) or "-"
+            created = f"{record.created_at:%Y-%m-%d}"
+            print(f"{record.key_id}  {record.role:<9} {state:<8} {created}  {record.name}  [{departments}]")
+    elif not ring.revoke(args.key_id):
+        print(f"kb keys: no key with id {args.key_id}", file=sys.stderr)
+        return 1
+    else:
+        print(f"revoked {args.key_id}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.kb", description="Zhida knowledge-base tools")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -174,6 +208,19 @@ def main(argv: list[str] | None = None) -> int:
     ablation.add_argument("--format", choices=["json", "markdown"], default="markdown")
     ablation.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
     ablation.set_defaults(run=_ablation)
+
+    keys = commands.add_parser("keys", help="API keys: create, list, revoke")
+    keys.add_argument("--stage", default="dev")
+    keys.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    key_actions = keys.add_subparsers(dest="action", required=True)
+    create = key_actions.add_parser("create", help="make a key; it is printed once and stored only hashed")
+    create.add_argument("--role", required=True, help="agent, editor, reviewer or admin")
+    create.add_argument("--name", required=True, help="who holds it, for the audit trail")
+    create.add_argument("--department", action="append", help="承办单位 the holder acts for (repeatable; * for all)")
+    key_actions.add_parser("list", help="every key: id, role, state, holder, departments")
+    revoke = key_actions.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    keys.set_defaults(run=_keys)
 
     args = parser.parse_args(argv)
     return args.run(args)

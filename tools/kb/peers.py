@@ -87,7 +87,8 @@ def whoosh_jieba(documents: list[SearchDocument]) -> Callable[[str], list[str]]:
         words = list(dict.fromkeys(t.text for t in analyzer(normalize(query))))
         if not words:
             return []
-        return [hit["id"] for hit in searcher.search(Or([Term("body", w) for w in words]), limit=10)]
+        # optimize=False: whoosh 2.7.4's block-quality skipping can loop without end on some queries (lcqmc).
+        return [hit["id"] for hit in searcher.search(Or([Term("body", w) for w in words]), limit=10, optimize=False)]
 
     return search
 

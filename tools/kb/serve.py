@@ -12,6 +12,9 @@ from tools.kb.local import embedded_dynamodb
 from tools.kb.stage import PROJECT_DIR
 from tools.kb.sync import progress_bar, sync_knowledge
 
+# The demo editor and reviewer share a department, so the editorial flow can be tried end to end.
+DEMO_KEYS = [("agent", "*"), ("editor", "供热企业"), ("reviewer", "供热企业"), ("admin", "*")]
+
 
 def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev") -> int:
     loaded = load_knowledge(knowledge_dir)
@@ -23,6 +26,9 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev") -> int:
         wiring.reset()
         report = sync_knowledge(wiring.store(), loaded, dt.datetime.now(dt.UTC), progress=progress_bar)
         print(f"embedded DynamoDB at {endpoint}: {report.summary()}")
+        for role, department in DEMO_KEYS:
+            _, key = wiring.keys().create(role, f"demo {role}", [department], dt.datetime.now(dt.UTC))
+            print(f"demo key {role} {department}: {key}")
         # Without this the dev server waits ~44 ms on every keep-alive response (Nagle's algorithm).
         ChaliceRequestHandler.disable_nagle_algorithm = True
         config = CLIFactory(project_dir=str(PROJECT_DIR)).create_config_obj(chalice_stage_name=stage)

@@ -1,0 +1,88 @@
+"""Who is calling and what they may do: roles, departments, API keys. Pure."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.models import Reader
+
+ALL_DEPARTMENTS = "*"
+
+
+class Role(StrEnum):
+    ANONYMOUS = "anonymous"
+    AGENT = "agent"
+    EDITOR = "editor"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class Action(StrEnum):
+    READ = "read"
+    FEEDBACK = "feedback"
+    FLAG = "flag"
+    VIEW_TASKS = "view_tasks"
+
+
+_ALLOWED = {
+    Role.ANONYMOUS: {Action.READ, Action.FEEDBACK},
+    Role.AGENT: {Action.READ, Action.FEEDBACK, Action.FLAG},
+    Role.EDITOR: {Action.READ, Action.FEEDBACK, Action.FLAG, Action.VIEW_TASKS},
+    Role.REVIEWER: {Action.READ, Action.FEEDBACK, Action.FLAG, Action.VIEW_TASKS},
+    Role.ADMIN: set(Action),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: a role, a name for the audit trail, and the departments (承办单位) they act for."""
+
+    role: Role
+    name: str = "anonymous"
+    departments: frozenset[str] = field(default_factory=frozenset)
+    key_id: str | None = None
+
+    @property
+    def reader(self) -> Reader:
+        """Citizens see public content only; every signed-in role sees what agents see."""
+        return Reader.CITIZEN if self.role is Role.ANONYMOUS else Reader.AGENT
+
+    def covers(self, department: str) -> bool:
+        """Whether an article's 承办单位 is one of the caller's: "供热企业" covers "供热企业（营业厅）"."""
+        if self.role is Role.ADMIN or ALL_DEPARTMENTS in self.departments:
+            return True
+        return any(mine in department for mine in self.departments)
+
+    def require(self, action: Action) -> None:
+        if action not in _ALLOWED[self.role]:
+            if self.role is Role.ANONYMOUS:
+                raise Unauthorized("this needs an API key: send 'Authorization: Bearer <key>'")
+            raise Forbidden(f"a {self.role} may not {action.value.replace('_', ' ')}")
+
+
+ANONYMOUS = Principal(Role.ANONYMOUS)
+
+
+def new_key() -> tuple[str, str]:
+    """A fresh (key id, key). The key is shown once; only its hash is stored."""
+    key_id = secrets.token_hex(4)
+    return key_id, f"zk_{key_id}_{secrets.token_urlsafe(32)}"
+
+
+def key_hash(key: str) -> str:
+    # Keys carry 256 random bits, so a plain SHA-256 is enough: there is nothing to brute-force.
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def bearer_key(authorization: str | None) -> str | None:
+    """The key of an 'Authorization: Bearer <key>' header, None without one; a malformed header is a 401."""
+    if authorization is None or not authorization.strip():
+        return None
+    scheme, _, key = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not key.strip().startswith("zk_"):
+        raise Unauthorized(
+            "the Authorization header must be 'Bearer <key>' with a Zhida API key", field="Authorization"
+        )
+    return key.strip()

@@ -1,0 +1,42 @@
+import pytest
+
+from chalicelib.access import ANONYMOUS, Action, Principal, Role, bearer_key, key_hash, new_key
+from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.models import Reader
+
+
+def test_anonymous_callers_read_as_citizens_and_everyone_signed_in_as_agents():
+    assert ANONYMOUS.reader is Reader.CITIZEN
+    assert all(Principal(role).reader is Reader.AGENT for role in Role if role is not Role.ANONYMOUS)
+
+
+def test_an_anonymous_caller_is_told_to_sign_in_and_a_weaker_role_is_refused():
+    with pytest.raises(Unauthorized):
+        ANONYMOUS.require(Action.FLAG)
+    with pytest.raises(Forbidden):
+        Principal(Role.AGENT).require(Action.VIEW_TASKS)
+    Principal(Role.EDITOR, departments=frozenset({"供热企业"})).require(Action.VIEW_TASKS)
+
+
+def test_a_department_covers_the_units_that_name_it():
+    editor = Principal(Role.EDITOR, departments=frozenset({"供热企业"}))
+    assert editor.covers("供热企业（营业厅）") and not editor.covers("燃气企业（客户服务营业厅）")
+    assert Principal(Role.ADMIN).covers("任何单位")
+    assert Principal(Role.AGENT, departments=frozenset({"*"})).covers("燃气企业")
+
+
+def test_keys_are_random_and_only_their_hash_is_kept():
+    (id_a, key_a), (_, key_b) = new_key(), new_key()
+    assert key_a != key_b and key_a.startswith(f"zk_{id_a}_") and len(key_a) > 40
+    assert key_hash(key_a) != key_a and len(key_hash(key_a)) == 64
+
+
+@pytest.mark.parametrize("header", ["Basic dXNlcg==", "Bearer", "Bearer not-a-zhida-key", "token zk_x"])
+def test_a_malformed_authorization_header_is_a_401(header: str):
+    with pytest.raises(Unauthorized):
+        bearer_key(header)
+
+
+def test_no_header_means_anonymous():
+    assert bearer_key(None) is None and bearer_key("  ") is None
+    assert bearer_key("Bearer zk_abc_def") == "zk_abc_def"
