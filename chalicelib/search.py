@@ -295,15 +295,19 @@ def _query_pinyin(analyzed: AnalyzedQuery) -> str:
 
 
 def _marks(text: str, words: Sequence[str]) -> tuple[tuple[int, int], ...]:
-    """Non-overlapping [start, end) spans of the query's words in the text, longest words first."""
+    """[start, end) spans of the query's words in the text, longest words first, touching spans joined."""
     taken = [False] * len(text)
-    spans = []
     for word in words:
         start = text.find(word)
         while start != -1:
             end = start + len(word)
             if not any(taken[start:end]):
                 taken[start:end] = [True] * len(word)
-                spans.append((start, end))
             start = text.find(word, end)
-    return tuple(sorted(spans))
+    spans: list[tuple[int, int]] = []
+    for position, marked in enumerate(taken):
+        if marked and spans and spans[-1][1] == position:
+            spans[-1] = (spans[-1][0], position + 1)
+        elif marked:
+            spans.append((position, position + 1))
+    return tuple(spans)
