@@ -2,9 +2,10 @@
 
 import functools
 import json
+import os
 from typing import Any, TypeVar
 
-from chalice import Chalice, Response
+from chalice import Chalice, CORSConfig, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib import wiring
@@ -13,10 +14,13 @@ from chalicelib.errors import InvalidInput, PayloadTooLarge, ZhidaError
 from chalicelib.feedback import client_id
 from chalicelib.models import FeedbackRequest, FlagRequest, SearchParams, SuggestParams
 from chalicelib.openapi import openapi_document
+from chalicelib.settings import cors_allow_origin
 
 app = Chalice(app_name="zhida")
 BaseModelT = TypeVar("BaseModelT", bound=BaseModel)
 MAX_BODY_BYTES = 16_384
+_ORIGIN = cors_allow_origin(os.environ)
+CORS = CORSConfig(allow_origin=_ORIGIN, allow_headers=["Authorization"], max_age=600) if _ORIGIN else None
 
 
 def _error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -55,7 +59,7 @@ def api(path: str, status: int = 200, **options: Any):
             except ZhidaError as error:
                 return _safe_json(_error_body(error.code, error.message, error.field), error.status)
 
-        return app.route(path, **options)(guarded)
+        return app.route(path, cors=CORS, **options)(guarded)
 
     return register
 

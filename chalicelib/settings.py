@@ -35,3 +35,12 @@ class Settings:
             client_salt=environ.get("CLIENT_SALT", "zhida-local"),
             query_log_days=int(environ.get("QUERY_LOG_DAYS", "180")),
         )
+
+
+def cors_allow_origin(environ: Mapping[str, str]) -> str | None:
+    """The one web origin (besides our own pages) allowed to call the API from a browser, if the stage names one.
+
+    Read when app.py is imported: chalice applies the stage's environment variables before loading the
+    app to package it, and Lambda before running it, so the preflight and the replies agree.
+    """
+    return environ.get("CORS_ALLOW_ORIGIN", "").strip() or None

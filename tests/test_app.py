@@ -236,3 +236,29 @@ def test_markup_in_an_article_is_escaped_in_its_html(client: Client, synced_stor
     body = get(client, "/api/articles/xss-probe").json_body
     assert "<script" not in body["html"] and "<img" not in body["html"] and 'href="javascript' not in body["html"]
     assert "&lt;script&gt;" in body["html"]
+
+
+def test_cors_is_off_unless_the_stage_names_an_origin():
+    from chalicelib.settings import cors_allow_origin
+
+    assert cors_allow_origin({}) is None and cors_allow_origin({"CORS_ALLOW_ORIGIN": " "}) is None
+    assert cors_allow_origin({"CORS_ALLOW_ORIGIN": "https://faq.example.org"}) == "https://faq.example.org"
+
+
+def test_a_stage_origin_is_sent_with_every_reply(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_DIR
+
+    probe = (
+        "from chalice.test import Client; from app import app\n"
+        "from unittest import mock\n"
+        "with Client(app) as c:\n"
+        "    with mock.patch('chalicelib.wiring.knowledge') as k:\n"
+        "        k.return_value.generation.return_value = 7\n"
+        "        print(c.http.get('/api/health').headers.get('Access-Control-Allow-Origin'))\n"
+    )
+    env = {"CORS_ALLOW_ORIGIN": "https://faq.example.org", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    assert result.stdout.strip() == "https://faq.example.org", result.stderr
