@@ -41,11 +41,19 @@ def uniform_errors(event, get_response):
     return response
 
 
+# A JSON reply is data, never a page: forbid a browser from running or framing anything it might contain.
+JSON_HEADERS = {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
 def _safe_json(body: Any, status: int = 200) -> Response:
     """JSON with <, > and & escaped, so no reply can be read as markup even by a careless client."""
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Response(body=text, status_code=status, headers={"Content-Type": "application/json; charset=utf-8"})
+    return Response(body=text, status_code=status, headers=JSON_HEADERS)
 
 
 def api(path: str, status: int = 200, **options: Any):

@@ -224,6 +224,8 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 def test_a_script_in_the_query_never_comes_back_as_markup(client: Client):
     response = get(client, "/api/search?q=" + quote(XSS))
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "<script" not in response.body.decode("utf-8") and "<img" not in response.body.decode("utf-8")
     assert response.json_body["query"] == XSS  # the client still gets the exact text, as JSON data
 
