@@ -1,4 +1,4 @@
-"""python -m tools.kb: serve | lint | sync | eval."""
+"""python -m tools.kb: serve | lint | sync | keys | eval | calibrate | ablation | bench."""
 
 import argparse
 import datetime as dt
@@ -10,6 +10,31 @@ from pathlib import Path
 from tools.kb.stage import PROJECT_DIR
 
 DEFAULT_KNOWLEDGE = PROJECT_DIR / "knowledge"
+
+
+def _clean_knowledge(path: str, consequence: str = "stopped"):
+    """The knowledge folder, or an exit with every problem printed: no command works on a broken folder."""
+    from tools.kb.knowledge import load_knowledge
+
+    loaded = load_knowledge(Path(path))
+    if loaded.problems:
+        print("\n".join(loaded.problems))
+        print(f"{consequence}: {len(loaded.problems)} problem(s) to fix first", file=sys.stderr)
+        raise SystemExit(1)
+    return loaded
+
+
+def _use_stage(stage: str, endpoint: str | None) -> None:
+    """Point the service code at a stage's table (and, for a local run, at a DynamoDB endpoint)."""
+    import os
+
+    from chalicelib import wiring
+    from tools.kb.stage import stage_environment
+
+    os.environ.update({k: v for k, v in stage_environment(stage).items() if k not in os.environ})
+    if endpoint:
+        os.environ["DYNAMODB_ENDPOINT"] = endpoint
+    wiring.reset()
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -33,22 +58,11 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    import os
-
     from chalicelib import wiring
-    from tools.kb.knowledge import load_knowledge
-    from tools.kb.stage import stage_environment
     from tools.kb.sync import progress_bar, sync_knowledge
 
-    loaded = load_knowledge(Path(args.path))
-    if loaded.problems:
-        print("\n".join(loaded.problems))
-        print(f"nothing synced: {len(loaded.problems)} problem(s) to fix first", file=sys.stderr)
-        return 1
-    os.environ.update({k: v for k, v in stage_environment(args.stage).items() if k not in os.environ})
-    if args.endpoint:
-        os.environ["DYNAMODB_ENDPOINT"] = args.endpoint
-    wiring.reset()
+    loaded = _clean_knowledge(args.path, "nothing synced")
+    _use_stage(args.stage, args.endpoint)
     report = sync_knowledge(wiring.store(), loaded, dt.datetime.now(dt.UTC), progress=progress_bar)
     print(f"{wiring.settings().table_name}: {report.summary()}")
     return 0
@@ -74,12 +88,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     from chalicelib.engine import SearchEngine
     from tools.kb.calibrate import examples, fit
     from tools.kb.evaluate import read_queries
-    from tools.kb.knowledge import load_knowledge
 
-    loaded = load_knowledge(Path(args.knowledge))
-    if loaded.problems:
-        print("\n".join(loaded.problems))
-        return 1
+    loaded = _clean_knowledge(args.knowledge)
     engine = SearchEngine(loaded.lexicon)
     index = engine.build(engine.index_article(a) for a in loaded.articles)
     calibration = fit(examples(index, read_queries(Path(args.queries))))
@@ -93,12 +103,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from tools.kb.bench import bench_quality, bench_speed, documents_for, format_table
     from tools.kb.evaluate import read_queries
-    from tools.kb.knowledge import load_knowledge
 
-    knowledge = load_knowledge(Path(args.knowledge))
-    if knowledge.problems:
-        print("\n".join(knowledge.problems))
-        return 1
+    knowledge = _clean_knowledge(args.knowledge)
     own_queries = read_queries(Path(args.queries))
     report = bench_speed(knowledge, args.articles, own_queries) if args.articles else {}
     if args.peers:
@@ -112,12 +118,8 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _ablation(args: argparse.Namespace) -> int:
     from tools.kb.ablation import format_markdown, run, test_sets
-    from tools.kb.knowledge import load_knowledge
 
-    knowledge = load_knowledge(Path(args.knowledge))
-    if knowledge.problems:
-        print("\n".join(knowledge.problems))
-        return 1
+    knowledge = _clean_knowledge(args.knowledge)
     sets = test_sets(knowledge.articles, Path(args.eval_dir), Path(args.queries))
     rows = run(knowledge.lexicon, sets, progress=lambda line: print(line, file=sys.stderr))
     print(json.dumps(rows, ensure_ascii=False) if args.format == "json" else format_markdown(rows, sets))
@@ -125,16 +127,10 @@ def _ablation(args: argparse.Namespace) -> int:
 
 
 def _keys(args: argparse.Namespace) -> int:
-    import os
-
     from chalicelib import wiring
     from chalicelib.errors import InvalidInput
-    from tools.kb.stage import stage_environment
 
-    os.environ.update({k: v for k, v in stage_environment(args.stage).items() if k not in os.environ})
-    if args.endpoint:
-        os.environ["DYNAMODB_ENDPOINT"] = args.endpoint
-    wiring.reset()
+    _use_stage(args.stage, args.endpoint)
     ring = wiring.keys()
     if args.action == "create":
         try:
