@@ -19,9 +19,13 @@ MAX_WORD = 8
 
 STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 嘛 我 你 您 他 她 它 我们 你们 他们 都 也 就 还 又 在 是 有 和 与 及 或 把 被 给 让 要 会 能 "
-    "想 去 来 到 从 对 这 那 这个 那个 什么 怎么 怎样 如何 哪里 哪儿 哪个 多少 为什么 可以 一下 一个 请 问 么 "
+    "想 去 来 到 从 对 这 那 这个 那个 可以 一下 一个 请 问 么 "
     "家 家里 现在 今天 已经 一直 还是 就是 但是 因为 所以 如果 然后 自己 咋 啥 呗 哪 谁 得 着 过 个".split()
 )
+# Question words are searched (为什么 and 多久 ask different things) but are not what a question is about,
+# so they do not count in how much of the query an article covers.
+QUESTION_WORDS = frozenset("什么 怎么 怎样 如何 哪里 哪儿 哪个 多少 为什么".split())
+_NOT_CONTENT = STOPWORDS | QUESTION_WORDS
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_RUN = re.compile(r"[a-z]+")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
@@ -158,7 +162,7 @@ def _content_positions(run: str) -> list[int]:
     stop = [False] * len(run)
     for start in range(len(run)):
         for end in range(min(len(run), start + 3), start, -1):
-            if run[start:end] in STOPWORDS:
+            if run[start:end] in _NOT_CONTENT:
                 stop[start:end] = [True] * (end - start)
                 break
     return [i for i, is_stop in enumerate(stop) if not is_stop]
