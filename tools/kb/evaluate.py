@@ -116,8 +116,9 @@ def evaluate(queries: list[Query], search: SearchFn) -> dict[str, Any]:
     report = _metrics(outcomes)
     report["p50_ms"] = round(_percentile(latencies, 50), 2)
     report["p99_ms"] = round(_percentile(latencies, 99), 2)
-    kinds = sorted({q.kind for q, _, _ in outcomes if q.kind})
-    report["by_kind"] = {kind: _metrics([o for o in outcomes if o[0].kind == kind]) for kind in kinds}
+    # Per kind of in-scope question; out-of-scope questions have no recall, their figure is abstain_accuracy.
+    kinds = sorted({q.kind for q, _, _ in outcomes if q.kind and q.expected})
+    report["by_kind"] = {kind: _metrics([o for o in outcomes if o[0].kind == kind and o[0].expected]) for kind in kinds}
     return report
 
 
@@ -156,6 +157,8 @@ def format_table(report: dict[str, Any]) -> str:
     header = ["set", *columns]
     rows = [["all", *(report[c] for c in columns)]]
     rows += [[kind, *(m[c] for c in columns)] for kind, m in report["by_kind"].items()]
+    if report["out_of_scope"]:
+        rows.append(["out of scope", report["out_of_scope"], *([None] * 4), report["abstain_accuracy"], None])
     cells = [header] + [[_cell(v) for v in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
