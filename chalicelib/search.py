@@ -1,9 +1,9 @@
 """The search index: BM25F recall over words, character bigrams and pinyin bigrams; rapidfuzz re-ranking.
 
 Pure: documents arrive with their terms already worked out (terms.DocumentAnalyzer, at write time),
-so building or updating the index needs no segmenter. Postings are parallel arrays (document slot,
-weighted term frequency), compact enough for 100,000 articles; a changed or removed article leaves a
-tombstone until the next compaction.
+so building or updating the index needs no segmenter. Postings are numpy arrays (document slot, and
+the saturated term frequency in one byte); a changed or removed article leaves a tombstone until the
+next compaction. The whole index snapshots to compressed bytes that a cold start restores.
 """
 
 import marshal
