@@ -3,7 +3,10 @@
 import datetime as dt
 import hashlib
 import hmac
+import logging
 from collections.abc import Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.access import Action, Principal
 from chalicelib.errors import RateLimited
@@ -11,6 +14,8 @@ from chalicelib.models import Accepted, FeedbackRequest, FlagRequest, Reader, Se
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 from chalicelib.textnorm import mask_pii
+
+log = logging.getLogger(__name__)
 
 FEEDBACK_PER_MINUTE = 10
 QUERY_LOG_DAYS = 180
@@ -78,7 +83,10 @@ class FeedbackDesk:
         return sorted(tasks, key=lambda t: t.created_at, reverse=True)
 
     def log_search(self, query: str, result: SearchResult, principal: Principal, client: str) -> None:
-        """One query-log record per search, phone and ID numbers masked, kept QUERY_LOG_DAYS days."""
+        """One query-log record per search, phone and ID numbers masked, kept QUERY_LOG_DAYS days.
+
+        Best effort: a caller must get the answer even when the log cannot be written.
+        """
         now = self._now()
         record = {
             "query": mask_pii(query),
@@ -88,4 +96,7 @@ class FeedbackDesk:
             "role": principal.role.value,
             "client": client,
         }
-        self._store.add_record(f"QUERYLOG#{now.date().isoformat()}", record, now, ttl_days=self._query_log_days)
+        try:
+            self._store.add_record(f"QUERYLOG#{now.date().isoformat()}", record, now, ttl_days=self._query_log_days)
+        except (BotoCoreError, ClientError) as error:
+            log.error("query log not written: %s", getattr(error, "response", {}).get("Error", {}).get("Code", error))

@@ -264,3 +264,16 @@ def test_a_stage_origin_is_sent_with_every_reply(tmp_path):
     env = {"CORS_ALLOW_ORIGIN": "https://faq.example.org", "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     assert result.stdout.strip() == "https://faq.example.org", result.stderr
+
+
+def test_a_search_is_answered_even_when_the_query_log_cannot_be_written(client: Client, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    def refuse(*args, **kwargs):
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "PutItem"
+        )
+
+    monkeypatch.setattr(KnowledgeStore, "add_record", refuse)
+    response = get(client, "/api/search?q=" + quote("暖气不热"))
+    assert response.status_code == 200 and response.json_body["hits"][0]["id"] == "heating-radiator-not-warm"
