@@ -99,13 +99,7 @@ class KnowledgeStore:
     def articles(self, since_generation: int = 0) -> Iterator[StoredArticle]:
         """Every article (any status) written after the given generation, oldest change first."""
         condition = Key("kind").eq(_ARTICLE_KIND) & Key("generation").gt(since_generation)
-        kwargs: dict[str, Any] = {"IndexName": GENERATION_INDEX, "KeyConditionExpression": condition}
-        while True:
-            page = self._table.query(**kwargs)
-            yield from (_from_item(item) for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return (_from_item(item) for item in self._query(condition, IndexName=GENERATION_INDEX))
 
     def save_article(
         self,
@@ -157,16 +151,8 @@ class KnowledgeStore:
         pointer = self._table.get_item(Key=_SNAPSHOT_KEY, ConsistentRead=True).get("Item")
         if not pointer:
             return None
-        parts = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(_snapshot_partition(int(pointer["generation"])))
-        }
-        while True:
-            page = self._table.query(**kwargs)
-            parts.extend(item["data"].value for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        partition = _snapshot_partition(int(pointer["generation"]))
+        parts = [item["data"].value for item in self._query(Key("pk").eq(partition))]
         if len(parts) != int(pointer["parts"]):
             log.error(
                 "snapshot %s has %d of %d parts; ignoring it", pointer["generation"], len(parts), pointer["parts"]
@@ -210,11 +196,11 @@ class KnowledgeStore:
         return ApiKey.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk")}) if item else None
 
     def keys(self) -> list[ApiKey]:
-        items = self._query_all(Key("pk").eq(_KEYS))
+        items = self._query(Key("pk").eq(_KEYS))
         return [ApiKey.model_validate({k: v for k, v in i.items() if k not in ("pk", "sk")}) for i in items]
 
     def revoke_key(self, key_id: str) -> bool:
-        for item in self._query_all(Key("pk").eq(_KEYS)):
+        for item in self._query(Key("pk").eq(_KEYS)):
             if item["key_id"] == key_id:
                 self._table.update_item(
                     Key={"pk": _KEYS, "sk": item["sk"]},
@@ -237,8 +223,7 @@ class KnowledgeStore:
 
     def records(self, partition: str) -> list[dict[str, Any]]:
         return [
-            {k: v for k, v in i.items() if k not in ("pk", "sk", "ttl")}
-            for i in self._query_all(Key("pk").eq(partition))
+            {k: v for k, v in i.items() if k not in ("pk", "sk", "ttl")} for i in self._query(Key("pk").eq(partition))
         ]
 
     def count(self, counter: str, window: str, ttl_seconds: int, now: dt.datetime) -> int:
@@ -252,14 +237,14 @@ class KnowledgeStore:
         )
         return int(result["Attributes"]["hits"])
 
-    def _query_all(self, condition: Any) -> list[dict[str, Any]]:
-        kwargs: dict[str, Any] = {"KeyConditionExpression": condition}
-        items = []
+    def _query(self, condition: Any, **options: Any) -> Iterator[dict[str, Any]]:
+        """Every item a key condition selects, page after page."""
+        kwargs: dict[str, Any] = {"KeyConditionExpression": condition, **options}
         while True:
             page = self._table.query(**kwargs)
-            items.extend(page["Items"])
+            yield from page["Items"]
             if "LastEvaluatedKey" not in page:
-                return items
+                return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _commit(self, make_item) -> dict[str, Any]:
