@@ -6,7 +6,7 @@ jieba's dictionary: a query word the vocabulary lacks could not match anything a
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from chalicelib.pinyin import split_syllables, syllable
@@ -59,15 +59,20 @@ def _syllable_bigrams(syllables: Sequence[str]) -> list[str]:
     return [f"{PINYIN}{a}{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
 
 
+def _pair_spans(run: str, rules: TermRules) -> Iterator[tuple[str, int, int]]:
+    """(term, first, second) for the terms that need no dictionary: character pairs and sound pairs."""
+    if rules.bigrams:
+        for i in range(len(run) - 1):
+            yield BIGRAM + run[i : i + 2], i, i + 1
+    if rules.pinyin:
+        positions = [i for i, char in enumerate(run) if syllable(char)]
+        sounds = _syllable_bigrams([syllable(run[i]) for i in positions])
+        for (first, second), term in zip(zip(positions, positions[1:], strict=False), sounds, strict=True):
+            yield term, first, second
+
+
 def _surface_terms(cleaned: str, rules: TermRules) -> list[str]:
-    """Terms that need no dictionary: character bigrams and pinyin bigrams of each Chinese run."""
-    terms: list[str] = []
-    for run in _CJK_RUN.findall(cleaned):
-        if rules.bigrams:
-            terms.extend(BIGRAM + run[i : i + 2] for i in range(len(run) - 1))
-        if rules.pinyin:
-            terms.extend(_syllable_bigrams([s for s in map(syllable, run) if s]))
-    return terms
+    return [term for run in _CJK_RUN.findall(cleaned) for term, _, _ in _pair_spans(run, rules)]
 
 
 class DocumentAnalyzer:
@@ -122,14 +127,8 @@ class QueryAnalyzer:
                 for end in range(start + 2, min(len(run), start + MAX_WORD) + 1):
                     if run[start:end] in self.vocabulary:
                         add(self.synonyms.get(run[start:end], run[start:end]), range(offset + start, offset + end))
-            if self.rules.bigrams:
-                for i in range(len(run) - 1):
-                    add(BIGRAM + run[i : i + 2], (offset + i, offset + i + 1))
-            if self.rules.pinyin:
-                positions = [i for i, char in enumerate(run) if syllable(char)]
-                pairs = zip(positions, positions[1:], strict=False)
-                for (a, b), term in zip(pairs, _syllable_bigrams([syllable(run[i]) for i in positions]), strict=True):
-                    add(term, (offset + a, offset + b))
+            for term, first, second in _pair_spans(run, self.rules):
+                add(term, (offset + first, offset + second))
         for match in _ASCII_WORD.finditer(cleaned):
             if match.group() in self.vocabulary or match.group().isdigit():
                 add(match.group(), [len(cleaned) + match.start()])  # ascii words count as one unit each
