@@ -19,7 +19,7 @@ import boto3
 from chalicelib.documents import SearchDocument
 from chalicelib.engine import SearchEngine, search_document
 from chalicelib.store import KnowledgeStore, Snapshot, ensure_table
-from tools.kb.evaluate import Query, evaluate, faq_documents
+from tools.kb.evaluate import Query, evaluate, faq_documents, percentile
 from tools.kb.knowledge import LoadedKnowledge
 from tools.kb.local import embedded_dynamodb
 from tools.kb.stage import PROJECT_DIR
@@ -72,11 +72,6 @@ def documents_for(knowledge: LoadedKnowledge, corpus: str | None) -> list[Search
     return faq_documents(Path(corpus)) if corpus else [search_document(a) for a in knowledge.articles]
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return round(cuts[49], 3), round(cuts[98], 3)
-
-
 def bench_speed(knowledge: LoadedKnowledge, count: int, queries: list[Query]) -> dict[str, Any]:
     engine = SearchEngine(knowledge.lexicon)
     base = [search_document(a) for a in knowledge.articles]
@@ -91,7 +86,7 @@ def bench_speed(knowledge: LoadedKnowledge, count: int, queries: list[Query]) ->
         started = time.perf_counter()
         index.search(texts[number % len(texts)])
         samples.append((time.perf_counter() - started) * 1000)
-    p50, p99 = _percentiles(samples)
+    p50, p99 = round(percentile(samples, 50), 3), round(percentile(samples, 99), 3)
     snapshot = index.snapshot()
     cold_start_ms, rss_mb = _cold_start(knowledge, snapshot, texts)
     return {

@@ -114,8 +114,8 @@ def evaluate(queries: list[Query], search: SearchFn) -> dict[str, Any]:
         rank = next((i for i, doc_id in enumerate(ranked, start=1) if doc_id in query.expected), None)
         outcomes.append((query, rank, answered))
     report = _metrics(outcomes)
-    report["p50_ms"] = round(_percentile(latencies, 50), 2)
-    report["p99_ms"] = round(_percentile(latencies, 99), 2)
+    report["p50_ms"] = round(percentile(latencies, 50), 2)
+    report["p99_ms"] = round(percentile(latencies, 99), 2)
     # Per kind of in-scope question; out-of-scope questions have no recall, their figure is abstain_accuracy.
     kinds = sorted({q.kind for q, _, _ in outcomes if q.kind and q.expected})
     report["by_kind"] = {kind: _metrics([o for o in outcomes if o[0].kind == kind and o[0].expected]) for kind in kinds}
@@ -144,7 +144,7 @@ def _metrics(outcomes: list[tuple[Query, int | None, bool]]) -> dict[str, Any]:
     }
 
 
-def _percentile(values: list[float], percent: int) -> float:
+def percentile(values: list[float], percent: int) -> float:
     if not values:
         return 0.0
     if len(values) == 1:
