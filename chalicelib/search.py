@@ -195,7 +195,7 @@ class SearchIndex:
     ) -> list[tuple[str, SearchDocument]]:
         """Completions for what has been typed so far: the closest title or phrasing of each best match."""
         analyzed = self.query_analyzer.analyze(typed)
-        wanted = analyzed.cleaned.replace(" ", "")
+        wanted = analyzed.compact
         suggestions = []
         for _, slot in self._rank(analyzed, limit, allow):
             document = self._slots[slot].document
@@ -218,10 +218,9 @@ class SearchIndex:
         if not candidates:
             return []
         top_score = float(scores[candidates[0]])
-        query_pinyin = _query_pinyin(analyzed)
         ranked = []
         for position, slot in enumerate(candidates):
-            confidence = self.settings.confidence(self._evidence(slot, analyzed, weights, query_pinyin))
+            confidence = self.settings.confidence(self._evidence(slot, analyzed, weights))
             order = float(scores[slot]) / top_score + self.settings.rerank_weight * confidence
             # re-ranking never lifts the tail over the head
             ranked.append((position >= RERANK_DEPTH, -order, confidence, slot))
@@ -246,7 +245,7 @@ class SearchIndex:
         if slot is None:
             return None
         analyzed = self.query_analyzer.analyze(query)
-        return self._evidence(slot, analyzed, self._term_weights(analyzed), _query_pinyin(analyzed))
+        return self._evidence(slot, analyzed, self._term_weights(analyzed))
 
     def _term_weights(self, analyzed: AnalyzedQuery) -> dict[str, float]:
         """IDF times kind weight per query term; an unknown term gets a negative weight (it matches nothing)."""
@@ -260,19 +259,20 @@ class SearchIndex:
             weights[term] = TERM_KIND_WEIGHTS[term_kind(term)] * idf * share
         return weights
 
-    def _evidence(self, slot: int, analyzed: AnalyzedQuery, weights: dict[str, float], query_pinyin: str) -> Evidence:
+    def _evidence(self, slot: int, analyzed: AnalyzedQuery, weights: dict[str, float]) -> Evidence:
         indexed = self._slots[slot]
         matched = [t for t, w in weights.items() if w > 0 and self._has(t, slot)]
         covered = set().union(*(analyzed.covers[t] for t in matched))
-        cleaned = analyzed.cleaned.replace(" ", "")
         similarity = (
-            process.extractOne(cleaned, indexed.phrasings, scorer=fuzz.WRatio)[1] / 100 if indexed.phrasings else 0.0
+            process.extractOne(analyzed.compact, indexed.phrasings, scorer=fuzz.WRatio)[1] / 100
+            if indexed.phrasings
+            else 0.0
         )
-        if query_pinyin and indexed.phrasings:
+        if analyzed.sound and indexed.phrasings:
             sounds = self._phrasing_pinyin.get(slot)
             if sounds is None:
                 sounds = self._phrasing_pinyin[slot] = tuple(pinyin_of(p) for p in indexed.phrasings)
-            by_sound = process.extractOne(query_pinyin, sounds, scorer=fuzz.WRatio)[1] / 100
+            by_sound = process.extractOne(analyzed.sound, sounds, scorer=fuzz.WRatio)[1] / 100
             similarity = max(similarity, 0.95 * by_sound)  # a sound-alike is slightly weaker than the same characters
         return Evidence(
             coverage=len(covered) / analyzed.units if analyzed.units else 0.0,
@@ -288,10 +288,6 @@ class SearchIndex:
         if len(snippet) > width:
             snippet = snippet[: width - 1] + "…"
         return RankedHit(document, round(min(1.0, confidence), 4), snippet, _marks(snippet, words))
-
-
-def _query_pinyin(analyzed: AnalyzedQuery) -> str:
-    return pinyin_of(analyzed.cleaned) + "".join(analyzed.typed_syllables)
 
 
 def _marks(text: str, words: Sequence[str]) -> tuple[tuple[int, int], ...]:

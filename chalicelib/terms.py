@@ -98,7 +98,8 @@ class AnalyzedQuery:
     terms: tuple[str, ...]
     covers: dict[str, frozenset[int]]
     units: int
-    typed_syllables: tuple[str, ...]
+    compact: str  # the cleaned text without spaces, for string similarity
+    sound: str  # its toneless pinyin, typed syllables included, run together
 
 
 class QueryAnalyzer:
@@ -144,7 +145,8 @@ class QueryAnalyzer:
             terms=tuple(covers),
             covers={t: frozenset(u & content) for t, u in covers.items()},
             units=len(content),
-            typed_syllables=tuple(typed),
+            compact=cleaned.replace(" ", ""),
+            sound=pinyin_of(cleaned) + "".join(typed),
         )
 
     def typed_pinyin(self, cleaned: str) -> list[str]:
