@@ -60,16 +60,17 @@ class FeedbackDesk:
     def flag(self, article_id: str, request: FlagRequest, principal: Principal) -> Accepted:
         principal.require(Action.FLAG)
         article = self._knowledge.article(article_id, Reader.AGENT)
+        now = self._now()
         record = {
             "article_id": article.id,
             "article_title": article.title,
             "department": article.department,
             "comment": mask_pii(request.comment),
             "flagged_by": principal.name,
-            "created_at": self._now().isoformat(),
+            "created_at": now.isoformat(),
             "status": "open",
         }
-        return Accepted(id=self._store.add_record(f"TASK#{article.department}", record, self._now()))
+        return Accepted(id=self._store.add_record(f"TASK#{article.department}", record, now))
 
     def tasks(self, principal: Principal) -> list[Task]:
         """Tasks raised on articles of the caller's departments, newest first."""
