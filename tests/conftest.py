@@ -1,6 +1,7 @@
 """Shared fixtures: moto in process, a real table, the real knowledge folder."""
 
 import datetime as dt
+import re
 import socket
 import subprocess
 import sys
@@ -96,6 +97,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+LIVE_SERVER_LOGS: dict[str, Path] = {}  # each live server's log by its URL, for fixtures that read what it printed
+
+
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     """`python -m tools.kb serve` on a free port: what `make run` starts."""
@@ -103,7 +107,8 @@ def live_server() -> Iterator[str]:
     # The server's log goes to a file: an unread pipe would fill up and stall the server.
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", prefix="kb-serve-")
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.kb", "serve", "--port", str(port)],
+        # -u: each line reaches the log as it is printed (demo_keys reads the keys from it).
+        [sys.executable, "-u", "-m", "tools.kb", "serve", "--port", str(port)],
         cwd=PROJECT_DIR,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -118,7 +123,17 @@ def live_server() -> Iterator[str]:
         except OSError:
             assert process.poll() is None, Path(log.name).read_text(encoding="utf-8")
             time.sleep(0.2)
+    LIVE_SERVER_LOGS[url] = Path(log.name)
     yield url
     process.terminate()
     process.wait(timeout=30)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def demo_keys(live_server: str) -> dict[str, str]:
+    """The live server's demo API keys by role, from its lines `demo key ROLE DEPARTMENT: KEY`."""
+    printed = LIVE_SERVER_LOGS[live_server].read_text(encoding="utf-8")
+    keys = dict(re.findall(r"^demo key (\S+) \S+: (\S+)$", printed, flags=re.MULTILINE))
+    assert {"agent", "editor", "reviewer", "admin"} <= set(keys), printed
+    return keys
