@@ -1,0 +1,163 @@
+"""The citizen FAQ, agent and editor pages, their static files, and server-rendered article pages."""
+
+import re
+from functools import cache
+from html import escape
+from pathlib import Path
+
+from chalice import Blueprint, Response
+
+from chalicelib import wiring
+from chalicelib.errors import NotFound
+from chalicelib.models import SLUG_PATTERN, ArticleView, Reader
+
+pages = Blueprint(__name__)
+STATIC_DIR = Path(__file__).with_name("static")
+
+# Pages run only our own files: no inline script or style, nothing from elsewhere, no framing.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+_STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+_STATIC_NAME = re.compile(r"^[a-z0-9-]+\.(css|js)$")
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+def _headers(content_type: str) -> dict[str, str]:
+    return {
+        "Content-Type": content_type,
+        "Content-Security-Policy": PAGE_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        # Pages change with every deployment and article publish; the browser must ask again each time.
+        "Cache-Control": "no-cache",
+    }
+
+
+def _html(body: str, status: int = 200) -> Response:
+    return Response(body=body, status_code=status, headers=_headers("text/html; charset=utf-8"))
+
+
+def _root(depth: int) -> str:
+    """The relative way back to the app's root from a page `depth` folders below it.
+
+    Behind API Gateway the app lives under a stage prefix (/api/), so no page may use an absolute path.
+    """
+    return "../" * depth
+
+
+def _stage_root() -> str:
+    """The way from the app's root page to the app's root: the page may be asked for without its
+    trailing slash (/api), and relative links would then resolve beside the stage instead of inside it."""
+    full_path = (pages.current_request.context or {}).get("path") or "/"
+    return "" if full_path.endswith("/") else full_path.rsplit("/", 1)[-1] + "/"
+
+
+@cache
+def _template(name: str) -> str:
+    return (STATIC_DIR / name).read_text(encoding="utf-8")
+
+
+def _shell(name: str, root: str = "") -> Response:
+    return _html(_template(name).replace("{{root}}", escape(root)))
+
+
+@pages.route("/")
+def faq_page() -> Response:
+    return _shell("faq.html", _stage_root())
+
+
+@pages.route("/agent")
+def agent_page() -> Response:
+    return _shell("agent.html")
+
+
+@pages.route("/editor")
+def editor_page() -> Response:
+    return _shell("editor.html")
+
+
+@pages.route("/static/{name}")
+def static_file(name: str) -> Response:
+    if not _STATIC_NAME.match(name) or not (STATIC_DIR / name).is_file():
+        return Response(body="not found", status_code=404, headers=_headers("text/plain; charset=utf-8"))
+    return Response(body=_template(name), headers=_headers(_STATIC_TYPES[Path(name).suffix]))
+
+
+@pages.route("/faq/{article_id}")
+def article_page(article_id: str) -> Response:
+    """The article as citizens see it, complete without JavaScript, so a shared link always works."""
+    root = _root(1)
+    try:
+        if not _SLUG.match(article_id) or len(article_id) > 80:
+            raise NotFound(f"no article with id '{article_id}'", field="id")
+        view = wiring.knowledge().article(article_id, Reader.CITIZEN)
+    except NotFound:
+        return _html(_layout(root, "没有找到这篇文章", _missing(root)), status=404)
+    return _html(_layout(root, view.title, _article(view, root), article_id=view.id))
+
+
+def _layout(root: str, title: str, main: str, article_id: str = "") -> str:
+    r = escape(root)
+    return f"""<!doctype html>
+<html lang="zh-CN" data-root="{r}" data-article="{escape(article_id)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} - 12345 知答</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="{r}static/zhida.css">
+<script type="module" src="{r}static/article.js"></script>
+</head>
+<body class="citizen">
+<a class="skip" href="#main">跳到正文</a>
+<header class="bar">
+  <a class="brand" href="{r}">12345 知答</a>
+  <form class="mini-search" action="{r}" method="get" role="search">
+    <label for="q" class="sr-only">搜索问题</label>
+    <input id="q" name="q" type="search" placeholder="搜索其他问题" autocomplete="off" maxlength="200">
+    <button type="submit">搜索</button>
+  </form>
+</header>
+<main id="main">
+{main}
+</main>
+<footer class="foot">没有找到答案？请拨打 <a href="tel:12345">12345</a> 政务服务便民热线（24小时）</footer>
+</body>
+</html>
+"""
+
+
+def _article(view: ArticleView, root: str) -> str:
+    phone = f'<a href="tel:{escape(view.phone)}">{escape(view.phone)}</a>' if view.phone else "12345"
+    # ArticleView.html is rendered by markdown-it with raw HTML disabled and unsafe links refused: it is safe.
+    return f"""<article class="article" aria-labelledby="title">
+  <p class="crumb"><a href="{escape(root)}">返回首页</a></p>
+  <h1 id="title">{escape(view.title)}</h1>
+  <p class="meta">承办单位：{escape(view.department)} · 咨询电话：{phone}
+    · 自 {view.effective_from.isoformat()} 起执行</p>
+  <div class="answer-body">{view.html}</div>
+</article>
+<section class="feedback" id="feedback" aria-labelledby="feedback-title" hidden>
+  <h2 id="feedback-title">这个回答对您有帮助吗？</h2>
+  <div class="votes" role="group" aria-label="好差评">
+    <button type="button" class="vote" data-helpful="true" aria-pressed="false">有帮助</button>
+    <button type="button" class="vote" data-helpful="false" aria-pressed="false">没帮助</button>
+  </div>
+  <form class="comment" id="feedback-form" hidden>
+    <label for="comment">补充意见（选填，最多 500 字）</label>
+    <textarea id="comment" maxlength="500" rows="3"></textarea>
+    <button type="submit">提交评价</button>
+  </form>
+  <p class="status" id="feedback-status" role="status" aria-live="polite"></p>
+</section>
+<noscript><p class="hint">评价功能需要启用 JavaScript。</p></noscript>"""
+
+
+def _missing(root: str) -> str:
+    return f"""<section class="missing">
+  <h1>没有找到这篇文章</h1>
+  <p>文章可能已经调整或下线。您可以<a href="{escape(root)}">返回首页搜索</a>，
+    或拨打 <a href="tel:12345">12345</a> 咨询。</p>
+</section>"""

@@ -1,0 +1,138 @@
+// Shared by the three pages: the API's address, one fetch helper, safe DOM building, Chinese error messages.
+// Every string that came from the API is put into the page with textContent, never parsed as HTML.
+
+// Behind API Gateway the app lives under a stage prefix, so the API is found relative to the page.
+const root = document.documentElement.dataset.root || "";
+export const base = new URL(root, location.href);
+
+export function apiUrl(path, params = {}) {
+  const url = new URL("api/" + path, base);
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, String(value));
+  }
+  return url;
+}
+
+export function pageUrl(path) {
+  return new URL(path, base);
+}
+
+const MESSAGES = {
+  unauthorized: "密钥无效或已停用，请重新登录。",
+  forbidden: "您的角色或所属单位无权执行此操作。",
+  not_found: "没有找到。",
+  conflict: "状态已变化（可能有人同时在改），请重新加载后再试。",
+  precondition_required: "缺少修订号，请重新加载后再试。",
+  rate_limited: "操作太频繁，请稍后再试。",
+  payload_too_large: "内容太长。",
+  invalid_input: "输入有误：",
+};
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = (body && body.error) || {};
+    const known = MESSAGES[error.code];
+    let message;
+    if (known && error.code === "invalid_input") message = known + (error.message || "");
+    else if (known) message = known;
+    else message = `请求失败（HTTP ${status}${body && body.message ? "：" + body.message : ""}）。`;
+    super(message);
+    this.status = status;
+    this.code = error.code || "";
+    this.revision = error.revision;
+    this.problems = error.problems || [];
+  }
+}
+
+export async function api(path, { method = "GET", params, body, key, signal, ifMatch } = {}) {
+  const headers = {};
+  if (key) headers.Authorization = "Bearer " + key;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (ifMatch !== undefined && ifMatch !== null) headers["If-Match"] = `"${ifMatch}"`;
+  let response;
+  try {
+    response = await fetch(apiUrl(path, params), {
+      method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (problem) {
+    if (problem.name === "AbortError") throw problem;
+    throw new ApiError(0, { message: "网络连接失败" });
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+// el("li", {class: "x", "data-id": id}, "text", child): every string child becomes a text node.
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name === "class") node.className = value;
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+// The snippet with the matched spans in <mark>; marks count Unicode code points, as the server does.
+export function highlighted(text, marks = []) {
+  const chars = Array.from(text);
+  const fragment = document.createDocumentFragment();
+  let at = 0;
+  for (const [start, end] of [...marks].sort((a, b) => a[0] - b[0])) {
+    if (start < at || end <= start) continue;
+    fragment.append(chars.slice(at, start).join(""), el("mark", {}, chars.slice(start, end).join("")));
+    at = end;
+  }
+  fragment.append(chars.slice(at).join(""));
+  return fragment;
+}
+
+// A Markdown section as plain text: list items and paragraphs, inline markup dropped (for reading aloud).
+export function plainLines(markdown = "") {
+  return markdown
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .map((line) => ({ item: /^([-*+]|\d+[.)])\s+/.test(line), text: stripInline(line.replace(/^([-*+]|\d+[.)])\s+/, "")) }));
+}
+
+export function stripInline(text) {
+  return text
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/(\*\*|__|`)/g, "")
+    .replace(/(^|[^*])\*([^*]+)\*/g, "$1$2");
+}
+
+export function debounce(fn, ms) {
+  let timer = 0;
+  const debounced = (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+  debounced.cancel = () => clearTimeout(timer);
+  return debounced;
+}
+
+// A signed-in key for one console, kept for the browser tab only (sessionStorage), never in the URL.
+export function keyStore(name) {
+  return {
+    get: () => sessionStorage.getItem(name) || "",
+    set: (key) => sessionStorage.setItem(name, key),
+    clear: () => sessionStorage.removeItem(name),
+  };
+}
+
+export function say(node, text, isError = false) {
+  node.textContent = text;
+  node.classList.toggle("error", isError);
+}

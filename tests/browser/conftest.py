@@ -1,0 +1,71 @@
+"""Browser tests: Debian's chromium driven by Playwright against the live local server."""
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.conftest import PROJECT_DIR
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's chromium: Playwright's own browser download cannot reach the internet from here."""
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-wqy-microhei (.ci/run does this)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def open_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]]:
+    """open_page(path, **context options): a page in a fresh context; script errors and CSP refusals fail the test."""
+    contexts = []
+    problems: list[str] = []
+
+    def record_console(message: Any) -> None:
+        # A CSP refusal is only ever reported on the console; failed API calls (401, 404) are expected by some tests.
+        if "Content Security Policy" in message.text:
+            problems.append(message.text)
+
+    def open_(path: str = "/", **options: Any) -> Page:
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", record_console)
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.goto(live_server + path)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert not problems, problems
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Saves the page for the README (docs/screenshots/NAME.png) and returns the path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
