@@ -32,13 +32,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--disable-component-update",
             "--disable-sync",
             "--no-first-run",
+            "--lang=zh-CN",  # the browser's own widgets (date pickers) in Chinese too
         ],
     }
 
 
 @pytest.fixture
 def open_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]]:
-    """open_page(path, **context options): a page in a fresh context; script errors and CSP refusals fail the test."""
+    """open_page(path or URL, **context options): a page in a fresh context; script errors and CSP refusals fail it."""
     contexts = []
     problems: list[str] = []
 
@@ -54,7 +55,7 @@ def open_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page
         page = context.new_page()
         page.on("console", record_console)
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        page.goto(live_server + path)
+        page.goto(path if path.startswith("http") else live_server + path)
         return page
 
     yield open_
@@ -67,5 +68,6 @@ def screenshot(page: Page, name: str) -> Path:
     """Saves the page for the README (docs/screenshots/NAME.png) and returns the path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=False)
     return path

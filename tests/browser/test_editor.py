@@ -1,0 +1,167 @@
+"""The editor console against the editorial workflow: edit, lint at the line, review, publish, history, tasks."""
+
+import json
+import re
+import urllib.request
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import DESKTOP, screenshot
+from tests.browser.test_agent import sign_in as sign_in_agent
+from tests.conftest import article_text
+
+OLD = "以免损坏漏水。"
+NEW = "以免损坏阀门造成漏水。"
+
+
+def sign_in(page: Page, key: str) -> None:
+    expect(page.get_by_label("API 密钥")).to_be_focused()
+    page.keyboard.type(key)
+    page.keyboard.press("Enter")
+    expect(page.locator("#worklist-status")).to_contain_text("篇")
+
+
+def open_article(page: Page, article_id: str) -> None:
+    page.locator(f'#worklist button[data-id="{article_id}"]').click()
+    expect(page.locator("#doc-meta")).to_contain_text(article_id)
+    expect(page.locator("#problems")).not_to_be_empty()  # the first preview has come back
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="退出").click()
+    expect(page.get_by_label("API 密钥")).to_be_focused()
+
+
+def test_an_editors_change_is_reviewed_published_and_read_out_by_agents(
+    open_page: Callable[..., Page], demo_keys: dict[str, str]
+):
+    page = open_page("/editor", viewport=DESKTOP)
+    sign_in(page, demo_keys["editor"])
+    open_article(page, "heating-radiator-not-warm")
+    markdown = page.locator("#markdown")
+    original = markdown.input_value()
+    assert OLD in original
+    expect(page.locator("#preview")).to_contain_text("暖气不热可以先做三步自查")
+    screenshot(page, "editor")
+
+    # A 标准答复 that is too short is shown at its line, and saving it is refused with the same problem.
+    answer = re.search(r"## 标准答复\n\n(.+)\n", original)
+    assert answer
+    markdown.fill(original.replace(answer.group(1), "您好，请拨打12345。"))
+    problem = page.locator("#problems button").first
+    expect(problem).to_contain_text("标准答复")
+    line = problem.get_attribute("data-line")
+    expect(page.locator("#gutter span.bad")).to_contain_text([line])
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#action-status")).to_contain_text("保存失败")
+
+    markdown.fill(original.replace(OLD, NEW))
+    expect(page.locator("#preview")).to_contain_text(NEW)
+    expect(page.locator("#problems")).to_have_text("没有发现问题")
+    page.get_by_label("修改说明").fill("阀门提示写得更清楚")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#action-status")).to_have_text("保存成功：草稿")
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.locator("#action-status")).to_have_text("提交审核成功：待审核")
+    expect(page.get_by_role("button", name="通过")).to_be_enabled()
+
+    # History: the previous version against the new one shows exactly the change.
+    rows = page.locator("#versions tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("阀门提示写得更清楚")
+    rows.nth(1).get_by_role("button", name="与当前比较").click()
+    expect(page.locator("#diff .add")).to_contain_text([NEW])
+    expect(page.locator("#diff .del")).to_contain_text([OLD])
+
+    sign_out(page)
+    sign_in(page, demo_keys["reviewer"])
+    open_article(page, "heating-radiator-not-warm")
+    expect(page.locator("#doc-meta")).to_contain_text("待审核")
+    page.get_by_role("button", name="通过").click()
+    expect(page.locator("#action-status")).to_have_text("审核通过成功：已通过")
+    page.get_by_role("button", name="立即发布").click()
+    expect(page.locator("#action-status")).to_have_text("发布成功：已发布")
+
+    agent = open_page("/agent", viewport=DESKTOP)
+    sign_in_agent(agent, demo_keys["agent"])
+    agent.keyboard.type("暖气不热")
+    expect(agent.locator("#detail-title")).to_have_text("暖气不热怎么办")
+    expect(agent.locator("#answer")).to_contain_text(NEW)
+
+    citizen = open_page("/faq/heating-radiator-not-warm", java_script_enabled=False)
+    expect(citizen.locator(".answer-body")).to_contain_text(NEW)
+
+
+def test_a_rejected_change_comes_back_with_the_reviewers_comment_and_stale_saves_are_refused(
+    open_page: Callable[..., Page], demo_keys: dict[str, str]
+):
+    editor = open_page("/editor", viewport=DESKTOP)
+    sign_in(editor, demo_keys["editor"])
+    open_article(editor, "heating-stop-apply")
+    other_tab = open_page("/editor", viewport=DESKTOP)
+    sign_in(other_tab, demo_keys["editor"])
+    open_article(other_tab, "heating-stop-apply")
+
+    text = editor.locator("#markdown").input_value()
+    editor.locator("#markdown").fill(text + "\n- 报停须在供暖季开始前办理完毕。\n")
+    expect(editor.locator("#problems")).to_have_text("没有发现问题")
+    editor.get_by_role("button", name="保存草稿").click()
+    expect(editor.locator("#action-status")).to_have_text("保存成功：草稿")
+
+    # The other tab still holds the old revision: its save must not overwrite the change.
+    other_tab.locator("#markdown").fill(text + "\n- 另一处修改。\n")
+    other_tab.get_by_role("button", name="保存草稿").click()
+    expect(other_tab.locator("#action-status")).to_contain_text("保存失败")
+    expect(other_tab.locator("#action-status")).to_contain_text("状态已变化")
+    expect(other_tab.get_by_role("button", name="重新加载")).to_be_visible()
+
+    editor.get_by_role("button", name="提交审核").click()
+    expect(editor.locator("#action-status")).to_have_text("提交审核成功：待审核")
+
+    reviewer = open_page("/editor", viewport=DESKTOP)
+    sign_in(reviewer, demo_keys["reviewer"])
+    open_article(reviewer, "heating-stop-apply")
+    reviewer.get_by_role("button", name="退回").click()
+    expect(reviewer.locator("#action-status")).to_contain_text("请填写审核意见")
+    reviewer.get_by_label("审核意见").fill("请写明报停的截止日期")
+    reviewer.get_by_role("button", name="退回").click()
+    expect(reviewer.locator("#action-status")).to_have_text("退回成功：草稿")
+
+    editor.reload()
+    expect(editor.locator("#worklist-status")).to_contain_text("篇")
+    open_article(editor, "heating-stop-apply")
+    expect(editor.locator("#doc-comment")).to_have_text("审核意见：请写明报停的截止日期")
+    expect(editor.locator("#doc-meta")).to_contain_text("草稿")
+
+
+def test_an_editor_creates_an_article_and_sees_agents_flags_as_tasks(
+    open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
+):
+    flag = urllib.request.Request(
+        f"{live_server}/api/articles/heating-new-home-connection/flags",
+        data=json.dumps({"comment": "开通申请现在可以在网上办了"}).encode(),
+        headers={"Authorization": f"Bearer {demo_keys['agent']}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    assert urllib.request.urlopen(flag, timeout=10).status == 201
+
+    page = open_page("/editor", viewport=DESKTOP)
+    sign_in(page, demo_keys["editor"])
+    page.get_by_role("button", name="待办任务").click()
+    task = page.locator("#tasks li", has_text="开通申请现在可以在网上办了")
+    expect(task).to_contain_text("新房开通供暖")
+    task.get_by_role("button", name="打开文章").click()
+    expect(page.locator("#doc-meta")).to_contain_text("heating-new-home-connection")
+
+    page.get_by_role("button", name="新建文章").click()
+    expect(page.locator("#doc-title")).to_have_text("新文章")
+    new = article_text("heating-meter-reading-page-test", title="热计量表读数怎么看", department="供热企业（营业厅）")
+    page.locator("#markdown").fill(new)
+    expect(page.locator("#problems")).to_have_text("没有发现问题")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#action-status")).to_have_text("创建成功：草稿")
+    expect(page.locator("#doc-meta")).to_contain_text("heating-meter-reading-page-test")
+    page.get_by_role("button", name="工作列表").click()
+    page.get_by_label("状态").select_option("draft")
+    expect(page.locator("#worklist")).to_contain_text("热计量表读数怎么看")
