@@ -12,7 +12,23 @@ from chalicelib import wiring
 from chalicelib.access import Principal
 from chalicelib.errors import InvalidInput, PayloadTooLarge, ZhidaError
 from chalicelib.feedback import client_id
-from chalicelib.models import FeedbackRequest, FlagRequest, SearchParams, SuggestParams
+from chalicelib.models import (
+    ArticleListParams,
+    AsOfParams,
+    AuditParams,
+    DiffParams,
+    Draft,
+    FeedbackRequest,
+    FlagRequest,
+    MarkdownRequest,
+    MessageRequest,
+    PublishRequest,
+    RejectRequest,
+    RollbackRequest,
+    SearchParams,
+    SuggestParams,
+    WorklistParams,
+)
 from chalicelib.openapi import openapi_document
 from chalicelib.settings import cors_allow_origin
 
@@ -20,14 +36,18 @@ app = Chalice(app_name="zhida")
 BaseModelT = TypeVar("BaseModelT", bound=BaseModel)
 MAX_BODY_BYTES = 16_384
 _ORIGIN = cors_allow_origin(os.environ)
-CORS = CORSConfig(allow_origin=_ORIGIN, allow_headers=["Authorization"], max_age=600) if _ORIGIN else None
+CORS = (
+    CORSConfig(allow_origin=_ORIGIN, allow_headers=["Authorization", "If-Match"], expose_headers=["ETag"], max_age=600)
+    if _ORIGIN
+    else None
+)
 
 
-def _error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+def _error_body(code: str, message: str, field: str | None = None, **details: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if field:
         body["field"] = field
-    return {"error": body}
+    return {"error": {**body, **details}}
 
 
 @app.middleware("http")
@@ -49,11 +69,11 @@ JSON_HEADERS = {
 }
 
 
-def _safe_json(body: Any, status: int = 200) -> Response:
+def _safe_json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """JSON with <, > and & escaped, so no reply can be read as markup even by a careless client."""
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Response(body=text, status_code=status, headers=JSON_HEADERS)
+    return Response(body=text, status_code=status, headers={**JSON_HEADERS, **(headers or {})})
 
 
 def api(path: str, status: int = 200, **options: Any):
@@ -63,9 +83,13 @@ def api(path: str, status: int = 200, **options: Any):
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Response:
             try:
-                return _safe_json(view(*args, **kwargs), status)
+                reply = view(*args, **kwargs)
+                if isinstance(reply, Draft):  # a working copy: its revision is also the ETag for If-Match
+                    return _safe_json(_json(reply), status, {"ETag": f'"{reply.revision}"'})
+                return _safe_json(reply, status)
             except ZhidaError as error:
-                return _safe_json(_error_body(error.code, error.message, error.field), error.status)
+                body = _error_body(error.code, error.message, error.field, **error.details)
+                return _safe_json(body, error.status)
 
         return app.route(path, cors=CORS, **options)(guarded)
 
@@ -103,10 +127,23 @@ def _client() -> str:
     return client_id(identity.get("sourceIp") or "unknown", wiring.settings().client_salt)
 
 
+def _if_match() -> int | None:
+    """The revision an edit is based on, from `If-Match: "7"` (weak tags and bare numbers too)."""
+    header = app.current_request.headers.get("if-match")
+    if header is None or not header.strip():
+        return None
+    tag = header.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise InvalidInput(
+            f'If-Match must be a revision such as "7" (the draft\'s ETag), not {header!r}', field="If-Match"
+        )
+    return int(tag)
+
+
 def _json(model: BaseModel | list[BaseModel]) -> Any:
     if isinstance(model, list):
-        return [m.model_dump(mode="json") for m in model]
-    return model.model_dump(mode="json")
+        return [m.model_dump(mode="json", by_alias=True) for m in model]
+    return model.model_dump(mode="json", by_alias=True)
 
 
 @api("/api/search")
@@ -124,9 +161,16 @@ def suggest():
     return _json(wiring.knowledge().suggest(params, _caller().reader))
 
 
+@api("/api/articles")
+def articles():
+    params = _parse(ArticleListParams, app.current_request.query_params)
+    return {"articles": _json(wiring.knowledge().articles(params, _caller().reader))}
+
+
 @api("/api/articles/{article_id}")
 def article(article_id: str):
-    return _json(wiring.knowledge().article(article_id, _caller().reader))
+    as_of = _parse(AsOfParams, app.current_request.query_params).as_of
+    return _json(wiring.knowledge().article(article_id, _caller().reader, as_of))
 
 
 @api("/api/articles/{article_id}/flags", status=201, methods=["POST"])
@@ -149,6 +193,98 @@ def categories():
     return {"categories": _json(wiring.knowledge().categories(_caller().reader))}
 
 
+# The editorial workflow: every reply that is a working copy carries its revision as the ETag.
+
+
+@api("/api/articles", status=201, methods=["POST"])
+def create_article():
+    return wiring.editorial().create(_body(MarkdownRequest), _caller())
+
+
+@api("/api/articles/{article_id}/draft")
+def draft(article_id: str):
+    return wiring.editorial().draft(article_id, _caller())
+
+
+@api("/api/articles/{article_id}/draft", methods=["PUT"])
+def save_draft(article_id: str):
+    return wiring.editorial().save(article_id, _body(MarkdownRequest), _if_match(), _caller())
+
+
+@api("/api/articles/{article_id}/submit", methods=["POST"])
+def submit(article_id: str):
+    note = _body(MessageRequest)
+    return wiring.editorial().submit(article_id, note.comment or note.message, _if_match(), _caller())
+
+
+@api("/api/articles/{article_id}/approve", methods=["POST"])
+def approve(article_id: str):
+    note = _body(MessageRequest)
+    return wiring.editorial().approve(article_id, note.comment or note.message, _if_match(), _caller())
+
+
+@api("/api/articles/{article_id}/reject", methods=["POST"])
+def reject(article_id: str):
+    return wiring.editorial().reject(article_id, _body(RejectRequest).comment, _if_match(), _caller())
+
+
+@api("/api/articles/{article_id}/publish", methods=["POST"])
+def publish(article_id: str):
+    return wiring.editorial().publish(article_id, _body(PublishRequest), _if_match(), _caller())
+
+
+@api("/api/articles/{article_id}/archive", methods=["POST"])
+def archive(article_id: str):
+    note = _body(MessageRequest)
+    return wiring.editorial().archive(article_id, note.comment or note.message, _if_match(), _caller())
+
+
+@api("/api/articles/{article_id}/rollback", methods=["POST"])
+def rollback(article_id: str):
+    return wiring.editorial().rollback(article_id, _body(RollbackRequest), _if_match(), _caller())
+
+
+@api("/api/articles/{article_id}/versions")
+def versions(article_id: str):
+    return {"versions": _json(wiring.editorial().versions(article_id, _caller()))}
+
+
+@api("/api/articles/{article_id}/versions/{number}")
+def version(article_id: str, number: str):
+    if not number.isdigit():
+        raise InvalidInput(f"a version is a number, not '{number}'", field="number")
+    return _json(wiring.editorial().version(article_id, int(number), _caller()))
+
+
+@api("/api/articles/{article_id}/diff")
+def diff(article_id: str):
+    params = _parse(DiffParams, app.current_request.query_params)
+    return _json(wiring.editorial().diff(article_id, params.from_version, params.to_version, _caller()))
+
+
+@api("/api/audit")
+def audit():
+    params = _parse(AuditParams, app.current_request.query_params)
+    return {"entries": _json(wiring.editorial().audit(_caller(), params.article))}
+
+
+@api("/api/worklist")
+def worklist():
+    params = _parse(WorklistParams, app.current_request.query_params)
+    return {"articles": _json(wiring.editorial().worklist(params, _caller()))}
+
+
+@api("/api/preview", methods=["POST"])
+def preview():
+    return _json(wiring.editorial().preview(_body(MarkdownRequest).markdown, _caller()))
+
+
+@app.schedule("rate(1 minute)")
+def maintenance(event):
+    """Publish what is scheduled and keep the index snapshot fresh (no request, so no caller)."""
+    wiring.maintenance()
+
+
 @api("/api/health")
 def health():
     return {"status": "ok", "generation": wiring.knowledge().generation()}
@@ -157,3 +293,8 @@ def health():
 @api("/api/openapi.json")
 def openapi():
     return openapi_document()
+
+
+from chalicelib.pages import pages  # noqa: E402  (the pages go last, after every API route)
+
+app.register_blueprint(pages)

@@ -24,13 +24,17 @@ class Action(StrEnum):
     FEEDBACK = "feedback"
     FLAG = "flag"
     VIEW_TASKS = "view_tasks"
+    LOOK_BACK = "look_back"  # as_of: the knowledge base as it was published at a past moment
+    EDIT = "edit"  # create, save, roll back and submit drafts; read history and audit
+    REVIEW = "review"  # approve, reject, publish, archive
 
 
+_STAFF = {Action.READ, Action.FEEDBACK, Action.FLAG, Action.LOOK_BACK}
 _ALLOWED = {
     Role.ANONYMOUS: {Action.READ, Action.FEEDBACK},
-    Role.AGENT: {Action.READ, Action.FEEDBACK, Action.FLAG},
-    Role.EDITOR: {Action.READ, Action.FEEDBACK, Action.FLAG, Action.VIEW_TASKS},
-    Role.REVIEWER: {Action.READ, Action.FEEDBACK, Action.FLAG, Action.VIEW_TASKS},
+    Role.AGENT: _STAFF,
+    Role.EDITOR: _STAFF | {Action.VIEW_TASKS, Action.EDIT},
+    Role.REVIEWER: _STAFF | {Action.VIEW_TASKS, Action.EDIT, Action.REVIEW},
     Role.ADMIN: set(Action),
 }
 
@@ -59,7 +63,8 @@ class Principal:
         if action not in _ALLOWED[self.role]:
             if self.role is Role.ANONYMOUS:
                 raise Unauthorized("this needs an API key: send 'Authorization: Bearer <key>'")
-            raise Forbidden(f"a {self.role} may not {action.value.replace('_', ' ')}")
+            article = "an" if self.role.value[0] in "aeiou" else "a"
+            raise Forbidden(f"{article} {self.role.value} may not {action.value.replace('_', ' ')}")
 
 
 ANONYMOUS = Principal(Role.ANONYMOUS)

@@ -7,10 +7,11 @@ class ZhidaError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, **details: object) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.details = details  # extra JSON fields for the error body, e.g. the current revision
 
 
 class InvalidInput(ZhidaError):
@@ -57,3 +58,17 @@ class PayloadTooLarge(ZhidaError):
 
     status = 413
     code = "payload_too_large"
+
+
+class Conflict(ZhidaError):
+    """The change does not fit the article's current state or revision; nothing was written."""
+
+    status = 409
+    code = "conflict"
+
+
+class PreconditionRequired(ZhidaError):
+    """An edit came without the If-Match header that says which revision it was based on."""
+
+    status = 428
+    code = "precondition_required"

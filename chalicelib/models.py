@@ -63,6 +63,9 @@ class FrontMatter(BaseModel):
 class Article(FrontMatter):
     """A parsed article: front matter, its body sections (Markdown) and the source text."""
 
+    # The source text is kept byte for byte (export writes it back); front-matter fields arrive stripped.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
     sections: dict[str, str]
     markdown: str
     content_hash: str
@@ -86,16 +89,52 @@ class StoredArticle(BaseModel):
     generation: int
     updated_at: dt.datetime
     updated_by: str
+    version: int | None = Field(default=None, description="the editorial version that is live")
     search: bytes | None = Field(default=None, repr=False, description="the encoded search document")
 
 
-class SearchParams(BaseModel):
+# Hotlines work on Beijing time: dates (in force, stale) and times given without an offset mean UTC+8.
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "UTC+08:00")
+
+
+def china_today() -> dt.date:
+    return dt.datetime.now(CHINA_TIME).date()
+
+
+def _in_china_time(value: dt.datetime | None) -> dt.datetime | None:
+    return value.replace(tzinfo=CHINA_TIME) if value is not None and value.tzinfo is None else value
+
+
+class AsOfParams(BaseModel):
+    """`as_of`: answer from the knowledge base as it was published at that moment."""
+
+    model_config = ConfigDict(extra="ignore")
+    as_of: dt.datetime | None = Field(default=None, description="ISO time; without an offset it is Beijing time")
+
+    _china = field_validator("as_of")(_in_china_time)
+
+
+class SearchParams(AsOfParams):
     """The query string of GET /api/search."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
     q: str = Field(min_length=1, max_length=200)
     limit: int = Field(default=10, ge=1, le=50)
     category: str | None = Field(default=None, pattern=SLUG_PATTERN)
+
+
+class ArticleListParams(BaseModel):
+    """The query string of GET /api/articles."""
+
+    model_config = ConfigDict(extra="ignore")
+    category: str | None = Field(default=None, pattern=SLUG_PATTERN)
+
+
+class ArticleSummary(BaseModel):
+    id: str
+    title: str
+    category: str
+    department: str
 
 
 class SuggestParams(BaseModel):
@@ -149,6 +188,7 @@ class ArticleView(BaseModel):
     source: Source | None
     sections: dict[str, str]
     html: str
+    version: int | None = Field(default=None, description="the editorial version shown")
 
 
 class Category(BaseModel):
@@ -201,3 +241,142 @@ class Task(BaseModel):
 class Accepted(BaseModel):
     id: str
     status: str = "accepted"
+
+
+class EditorialState(StrEnum):
+    """Where an article's working copy stands in the review flow."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Draft(BaseModel):
+    """An article's working copy: its latest version, where it stands, and what is live."""
+
+    id: str
+    state: EditorialState
+    revision: int = Field(description="raised by every change; send it back in If-Match")
+    version: int = Field(description="the latest version, the one the working copy holds")
+    published_version: int | None = Field(default=None, description="the version search answers from, if any")
+    scheduled_at: dt.datetime | None = None
+    title: str
+    category: str
+    department: str
+    review_by: dt.date
+    stale: bool = Field(default=False, description="review_by has passed")
+    markdown: str | None = None
+    updated_at: dt.datetime
+    updated_by: str
+    submitted_by: str | None = None
+    comment: str | None = Field(default=None, description="the last reviewer's comment")
+    source_hash: str | None = Field(default=None, description="content hash of the file kb sync last read")
+
+
+class VersionInfo(BaseModel):
+    """One immutable saved version of an article."""
+
+    version: int
+    author: str
+    created_at: dt.datetime
+    message: str
+    content_hash: str
+    title: str
+
+
+class Version(VersionInfo):
+    markdown: str
+
+
+class DiffLine(BaseModel):
+    op: str = Field(description="' ' unchanged, '+' only in `to`, '-' only in `from`")
+    text: str
+
+
+class Diff(BaseModel):
+    from_version: int = Field(serialization_alias="from")
+    to_version: int = Field(serialization_alias="to")
+    lines: list[DiffLine]
+    unified: str
+
+
+class AuditEntry(BaseModel):
+    """Who did what to which article, when, and from which state."""
+
+    at: dt.datetime
+    actor: str
+    role: str
+    action: str
+    article_id: str
+    department: str
+    from_state: EditorialState | None = None
+    to_state: EditorialState | None = None
+    version: int | None = None
+    comment: str | None = None
+
+
+class LintProblem(BaseModel):
+    line: int
+    message: str
+
+
+class Preview(BaseModel):
+    ok: bool
+    problems: list[LintProblem]
+    title: str | None
+    html: str
+
+
+class MarkdownRequest(BaseModel):
+    """POST /api/articles, PUT /api/articles/{id}/draft, POST /api/preview."""
+
+    model_config = ConfigDict(extra="forbid")
+    markdown: str = Field(min_length=1, max_length=15_000)
+    message: str | None = Field(default=None, max_length=200)
+
+
+class MessageRequest(BaseModel):
+    """POST …/submit, …/approve, …/archive: an optional note for the audit trail."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    message: str | None = Field(default=None, max_length=500)
+    comment: str | None = Field(default=None, max_length=500)
+
+
+class RejectRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    comment: str = Field(min_length=2, max_length=500)
+
+
+class PublishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: dt.datetime | None = Field(default=None, description="publish later; without an offset it is Beijing time")
+
+    _china = field_validator("at")(_in_china_time)
+
+
+class RollbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    version: int = Field(ge=1)
+    message: str | None = Field(default=None, max_length=200)
+
+
+class DiffParams(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    from_version: int = Field(alias="from", ge=1)
+    to_version: int = Field(alias="to", ge=1)
+
+
+class WorklistParams(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    state: EditorialState | None = None
+    department: str | None = Field(default=None, min_length=1, max_length=60)
+    stale: bool | None = None
+
+
+class AuditParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    article: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=80)

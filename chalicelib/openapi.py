@@ -7,15 +7,32 @@ from pydantic.json_schema import models_json_schema
 
 from chalicelib.models import (
     Accepted,
+    ArticleListParams,
+    ArticleSummary,
     ArticleView,
+    AsOfParams,
+    AuditEntry,
+    AuditParams,
     Category,
+    Diff,
+    DiffParams,
+    Draft,
     FeedbackRequest,
     FlagRequest,
+    MarkdownRequest,
+    MessageRequest,
+    Preview,
+    PublishRequest,
+    RejectRequest,
+    RollbackRequest,
     SearchParams,
     SearchResult,
     SuggestParams,
     SuggestResult,
     Task,
+    Version,
+    VersionInfo,
+    WorklistParams,
 )
 
 _REF = "#/components/schemas/{model}"
@@ -26,7 +43,20 @@ _ERROR = {
         "error": {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "field": {"type": "string"},
+                "revision": {"type": ["integer", "null"], "description": "409: the current revision"},
+                "problems": {
+                    "type": "array",
+                    "description": "400 for Markdown: every lint problem by line",
+                    "items": {
+                        "type": "object",
+                        "properties": {"line": {"type": "integer"}, "message": {"type": "string"}},
+                    },
+                },
+            },
         }
     },
 }
@@ -47,7 +77,9 @@ def _errors(*statuses: int) -> dict[str, Any]:
         403: "role or department may not",
         404: "not found",
         413: "body too large",
+        409: "the article's state or revision does not allow it; nothing was written",
         415: "not JSON",
+        428: "If-Match is required",
         429: "rate limited",
     }
     return {str(s): _json(_ref("Error"), reasons[s]) for s in statuses}
@@ -67,11 +99,62 @@ def _body(name: str) -> dict[str, Any]:
 
 
 _AUTH = [{}, {"apiKey": []}]  # anonymous allowed; a key widens what is visible
+_KEY = [{"apiKey": []}]
+_ETAG = {"ETag": {"description": "the revision, for If-Match", "schema": {"type": "string"}}}
+_IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string"}, "description": 'revision, e.g. "7"'}
+
+
+def _listing(key: str, model: str) -> dict[str, Any]:
+    return {"type": "object", "properties": {key: {"type": "array", "items": _ref(model)}}}
+
+
+def _editorial(
+    summary: str,
+    reply: dict[str, Any],
+    parameters: list[dict[str, Any]],
+    body: str | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (401, 403, 404),
+) -> dict[str, Any]:
+    """One operation of the editorial API: key required; a working-copy reply carries an ETag."""
+    response = _json(reply, "Created" if status == 201 else "OK")
+    if reply == _ref("Draft"):
+        response["headers"] = _ETAG
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "security": _KEY,
+        "parameters": parameters,
+        "responses": {str(status): response, **_errors(*errors)},
+    }
+    if body is not None:
+        operation["requestBody"] = _body(body)
+    return operation
 
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    models = [SearchResult, SuggestResult, ArticleView, Category, FeedbackRequest, FlagRequest, Accepted, Task]
+    models = [
+        SearchResult,
+        SuggestResult,
+        ArticleView,
+        ArticleSummary,
+        Category,
+        FeedbackRequest,
+        FlagRequest,
+        Accepted,
+        Task,
+        Draft,
+        VersionInfo,
+        Version,
+        Diff,
+        AuditEntry,
+        Preview,
+        MarkdownRequest,
+        MessageRequest,
+        RejectRequest,
+        PublishRequest,
+        RollbackRequest,
+    ]
     _, definitions = models_json_schema([(m, "serialization") for m in models], ref_template=_REF)
     schemas = {**definitions["$defs"], "Error": _ERROR}
     article_id = {
@@ -79,6 +162,83 @@ def openapi_document() -> dict[str, Any]:
         "in": "path",
         "required": True,
         "schema": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80},
+    }
+    number = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    write = (400, 401, 403, 404, 409, 413, 415)
+    step = {
+        "submit": ("Submit the working copy for review (editors)", "MessageRequest"),
+        "approve": ("Approve it (reviewers; never one's own change)", "MessageRequest"),
+        "reject": ("Send it back to draft with a comment (reviewers)", "RejectRequest"),
+        "publish": ("Publish the approved version now or at `at` (reviewers)", "PublishRequest"),
+        "archive": ("Take it out of search (reviewers)", "MessageRequest"),
+    }
+    editorial_paths = {
+        f"/api/articles/{{article_id}}/{name}": {
+            "post": _editorial(summary, _ref("Draft"), [article_id, _IF_MATCH], body, errors=write)
+        }
+        for name, (summary, body) in step.items()
+    }
+    editorial_paths |= {
+        "/api/articles/{article_id}/draft": {
+            "get": _editorial("The working copy (editors of its department)", _ref("Draft"), [article_id]),
+            "put": _editorial(
+                "Save a new version (If-Match required)",
+                _ref("Draft"),
+                [article_id, _IF_MATCH],
+                "MarkdownRequest",
+                errors=(*write, 428),
+            ),
+        },
+        "/api/articles/{article_id}/rollback": {
+            "post": _editorial(
+                "A new version copying an old one (If-Match required)",
+                _ref("Draft"),
+                [article_id, _IF_MATCH],
+                "RollbackRequest",
+                errors=(*write, 428),
+            )
+        },
+        "/api/articles/{article_id}/versions": {
+            "get": _editorial("Every version, newest first", _listing("versions", "VersionInfo"), [article_id])
+        },
+        "/api/articles/{article_id}/versions/{number}": {
+            "get": _editorial(
+                "One version with its Markdown", _ref("Version"), [article_id, number], errors=(400, 401, 403, 404)
+            )
+        },
+        "/api/articles/{article_id}/diff": {
+            "get": _editorial(
+                "Line diff between two versions",
+                _ref("Diff"),
+                [article_id, *_query_parameters(DiffParams)],
+                errors=(400, 401, 403, 404),
+            )
+        },
+        "/api/audit": {
+            "get": _editorial(
+                "Audit entries, newest first (the caller's departments)",
+                _listing("entries", "AuditEntry"),
+                _query_parameters(AuditParams),
+                errors=(400, 401, 403, 404),
+            )
+        },
+        "/api/worklist": {
+            "get": _editorial(
+                "Working copies by state, department and staleness",
+                _listing("articles", "Draft"),
+                _query_parameters(WorklistParams),
+                errors=(400, 401, 403),
+            )
+        },
+        "/api/preview": {
+            "post": _editorial(
+                "Lint and render Markdown without saving",
+                _ref("Preview"),
+                [],
+                "MarkdownRequest",
+                errors=(400, 401, 403, 413, 415),
+            )
+        },
     }
     return {
         "openapi": "3.1.0",
@@ -108,14 +268,26 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": _json(_ref("SuggestResult")), **_errors(400, 401)},
                 }
             },
+            "/api/articles": {
+                "get": {
+                    "summary": "Every article the caller may see, optionally in one category",
+                    "security": _AUTH,
+                    "parameters": _query_parameters(ArticleListParams),
+                    "responses": {"200": _json(_listing("articles", "ArticleSummary")), **_errors(400, 401)},
+                },
+                "post": _editorial(
+                    "Create an article as a draft (editors)", _ref("Draft"), [], "MarkdownRequest", 201, write
+                ),
+            },
             "/api/articles/{article_id}": {
                 "get": {
-                    "summary": "One article, as the caller may see it",
+                    "summary": "One article, as the caller may see it (as_of: as published then)",
                     "security": _AUTH,
-                    "parameters": [article_id],
-                    "responses": {"200": _json(_ref("ArticleView")), **_errors(401, 404)},
+                    "parameters": [article_id, *_query_parameters(AsOfParams)],
+                    "responses": {"200": _json(_ref("ArticleView")), **_errors(400, 401, 404)},
                 }
             },
+            **editorial_paths,
             "/api/articles/{article_id}/flags": {
                 "post": {
                     "summary": "Flag an answer as outdated or wrong (agents and up)",

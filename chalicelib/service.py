@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from chalicelib.articles import INTERNAL_NOTES, parse_article, render_sections
 from chalicelib.documents import IndexedDocument, SearchDocument, decode_document
 from chalicelib.engine import SearchEngine
-from chalicelib.errors import NotFound
+from chalicelib.errors import NotFound, Unauthorized
 from chalicelib.lexicon import Lexicon
 from chalicelib.models import (
+    CHINA_TIME,
+    ArticleListParams,
     ArticleStatus,
+    ArticleSummary,
     ArticleView,
     Audience,
     Category,
@@ -24,6 +27,7 @@ from chalicelib.models import (
     Suggestion,
     SuggestParams,
     SuggestResult,
+    china_today,
 )
 from chalicelib.ranking import is_answered
 from chalicelib.search import SearchIndex
@@ -55,7 +59,7 @@ class KnowledgeService:
         self,
         store: KnowledgeStore,
         refresh_seconds: float = 1.0,
-        today: Callable[[], dt.date] = dt.date.today,
+        today: Callable[[], dt.date] = china_today,
         monotonic: Callable[[], float] = time.monotonic,
         engine_for: Callable[[Lexicon], SearchEngine] = SearchEngine,
     ) -> None:
@@ -67,15 +71,18 @@ class KnowledgeService:
         self._live: _Live | None = None
         self._checked_at = float("-inf")
         self._refresh_lock = threading.Lock()  # the local dev server is threaded; Lambda is not
+        self._past: dict[frozenset[tuple[str, int]], SearchIndex] = {}  # as_of indexes, by what was live
 
     def search(self, params: SearchParams, reader: Reader) -> SearchResult:
         live = self._current()
-        today = self._today().isoformat()
+        index, today = live.index, self._today().isoformat()
+        if params.as_of is not None:
+            index, today = self._index_as_of(params.as_of, reader, live), _china_date(params.as_of).isoformat()
 
         def visible(doc: SearchDocument) -> bool:
             return (params.category is None or doc.category == params.category) and _may_read(doc, reader, today)
 
-        hits = live.index.search(params.q, limit=params.limit, allow=visible)
+        hits = index.search(params.q, limit=params.limit, allow=visible)
         log.info("search q=%s hits=%d", mask_pii(params.q), len(hits))  # never log a phone or ID number
         return SearchResult(
             query=params.q,
@@ -100,10 +107,22 @@ class KnowledgeService:
         found = live.index.suggest(params.q, limit=params.limit, allow=lambda doc: _may_read(doc, reader, today))
         return SuggestResult(query=params.q, suggestions=[Suggestion(text=t, id=d.id) for t, d in found])
 
-    def article(self, article_id: str, reader: Reader) -> ArticleView:
-        stored = self._store.get_article(article_id)
-        article = parse_article(stored.markdown) if stored and stored.status is ArticleStatus.PUBLISHED else None
-        today = self._today()
+    def article(self, article_id: str, reader: Reader, as_of: dt.datetime | None = None) -> ArticleView:
+        """The live version of an article, or (as_of) the version that was live at that moment."""
+        if as_of is None:
+            stored = self._store.get_article(article_id)
+            shown = stored.markdown if stored and stored.status is ArticleStatus.PUBLISHED else None
+            version = stored.version if stored else None
+            today = self._today()
+        else:
+            _require_staff(reader)
+            version = None
+            for publication in self._store.publications(article_id):
+                if publication.at <= as_of:
+                    version = publication.version
+            past = self._store.version(article_id, version) if version is not None else None
+            shown, today = (past.markdown if past else None), _china_date(as_of)
+        article = parse_article(shown) if shown is not None else None
         if article is None or not article.in_force(today) or not _audience_allows(article.audience, reader):
             raise NotFound(f"no article with id '{article_id}'", field="id")
         sections = {k: v for k, v in article.sections.items() if reader is Reader.AGENT or k != INTERNAL_NOTES}
@@ -111,6 +130,19 @@ class KnowledgeService:
             **article.model_dump(exclude={"sections", "markdown", "content_hash"}),
             sections=sections,
             html=render_sections(sections),
+            version=version,
+        )
+
+    def articles(self, params: ArticleListParams, reader: Reader) -> list[ArticleSummary]:
+        """Every article the reader may see (in one category), by title: for browsing without a query."""
+        today = self._today().isoformat()
+        return sorted(
+            (
+                ArticleSummary(id=d.id, title=d.title, category=d.category, department=d.department)
+                for d in self._current().index.documents()
+                if (params.category is None or d.category == params.category) and _may_read(d, reader, today)
+            ),
+            key=lambda summary: summary.title,
         )
 
     def categories(self, reader: Reader) -> list[Category]:
@@ -138,6 +170,31 @@ class KnowledgeService:
         snapshot = Snapshot(generation, live.lexicon_generation, live.index.snapshot())
         self._store.save_snapshot(snapshot)
         return snapshot
+
+    def refresh_snapshot(self, after_changes: int = 50) -> Snapshot | None:
+        """Save a new snapshot once that many articles changed since the last: cold starts stay short."""
+        saved = self._store.snapshot()
+        if saved is not None and self._store.changed_articles(saved.generation) < after_changes:
+            return None
+        return self.save_snapshot()
+
+    def _index_as_of(self, as_of: dt.datetime, reader: Reader, live: _Live) -> SearchIndex:
+        """An index of exactly the versions that were live at that moment, built from the publication records.
+
+        Reads every publication record: fine for an occasional look back, cached for repeated ones.
+        """
+        _require_staff(reader)
+        shown: dict[str, tuple[int, bytes] | None] = {}
+        for publication in self._store.publications():
+            if publication.at <= as_of:
+                has_text = publication.version is not None and publication.search is not None
+                shown[publication.article_id] = (publication.version, publication.search) if has_text else None
+        key = frozenset((article_id, entry[0]) for article_id, entry in shown.items() if entry)
+        if key not in self._past:
+            if len(self._past) >= 4:
+                self._past.pop(next(iter(self._past)))
+            self._past[key] = live.engine.build(decode_document(entry[1]) for entry in shown.values() if entry)
+        return self._past[key]
 
     def _current(self) -> _Live:
         """The live index, refreshed from the store at most once per refresh interval."""
@@ -181,6 +238,16 @@ class KnowledgeService:
         elif removed:
             index.apply(list(changed.values()), removed)
         return _Live(generation, lexicon_generation, lexicon, engine, index)
+
+
+def _china_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(CHINA_TIME).date()
+
+
+def _require_staff(reader: Reader) -> None:
+    """Citizens see what is in force now; looking back is for agents and editors."""
+    if reader is not Reader.AGENT:
+        raise Unauthorized("as_of needs an agent's or editor's API key", field="as_of")
 
 
 def _audience_allows(audience: Audience | str, reader: Reader) -> bool:

@@ -12,13 +12,18 @@ from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
+from chalicelib.errors import Conflict
 from chalicelib.lexicon import Lexicon
-from chalicelib.models import ApiKey, ArticleStatus, StoredArticle
+from chalicelib.models import ApiKey, ArticleStatus, AuditEntry, Draft, StoredArticle, Version, VersionInfo
 
 log = logging.getLogger(__name__)
 
 GENERATION_INDEX = "by-generation"
 _ARTICLE_KIND = "ARTICLE"
+_HEAD_KIND = "HEAD"
+_AUDIT_KIND = "AUDIT"
+_LIVE_KIND = "LIVE"
+_SCHEDULE = "SCHEDULE"
 _COUNTER_KEY = {"pk": "META", "sk": "GENERATION"}
 _LEXICON_KEY = {"pk": "LEXICON", "sk": "CURRENT"}
 _KEYS = "KEYS"
@@ -38,6 +43,27 @@ class Snapshot:
 
 class ConcurrentWrite(Exception):
     """Another writer kept moving the generation counter; the write was not applied."""
+
+
+@dataclass(frozen=True)
+class LiveChange:
+    """What a publish or archive does to the live article search answers from."""
+
+    status: ArticleStatus
+    version: int
+    markdown: str
+    content_hash: str
+    search: bytes | None
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One moment in an article's public life: from `at`, `version` was live (None: nothing was)."""
+
+    article_id: str
+    at: dt.datetime
+    version: int | None
+    search: bytes | None
 
 
 def table_definition(name: str) -> dict[str, Any]:
@@ -101,6 +127,18 @@ class KnowledgeStore:
         condition = Key("kind").eq(_ARTICLE_KIND) & Key("generation").gt(since_generation)
         return (_from_item(item) for item in self._query(condition, IndexName=GENERATION_INDEX))
 
+    def changed_articles(self, since_generation: int) -> int:
+        """How many live-article writes came after a generation (counted, not read)."""
+        condition = Key("kind").eq(_ARTICLE_KIND) & Key("generation").gt(since_generation)
+        kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "IndexName": GENERATION_INDEX, "Select": "COUNT"}
+        total = 0
+        while True:
+            page = self._table.query(**kwargs)
+            total += page["Count"]
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def save_article(
         self,
         article_id: str,
@@ -110,24 +148,25 @@ class KnowledgeStore:
         author: str,
         now: dt.datetime,
         search: bytes | None = None,
+        version: int | None = None,
     ) -> StoredArticle:
         """Write the current state of an article (and its encoded search document) under the next generation."""
 
-        def item(generation: int) -> dict[str, Any]:
-            return _article_item(
-                StoredArticle(
-                    id=article_id,
-                    status=status,
-                    markdown=markdown,
-                    content_hash=content_hash,
-                    generation=generation,
-                    updated_at=now,
-                    updated_by=author,
-                    search=search,
-                )
+        def items(generation: int) -> list[dict[str, Any]]:
+            stored = StoredArticle(
+                id=article_id,
+                status=status,
+                markdown=markdown,
+                content_hash=content_hash,
+                generation=generation,
+                updated_at=now,
+                updated_by=author,
+                version=version,
+                search=search,
             )
+            return [{"Put": {"Item": _article_item(stored)}}]
 
-        return _from_item(self._commit(item))
+        return _from_item(self._commit(items)[0]["Put"]["Item"])
 
     def lexicon(self) -> tuple[Lexicon, int]:
         """The lexicon and the generation it was written at (an empty lexicon at 0 if never written)."""
@@ -136,15 +175,167 @@ class KnowledgeStore:
             return Lexicon(), 0
         return Lexicon.model_validate_json(item["lexicon"]), int(item["generation"])
 
-    def save_lexicon(self, lexicon: Lexicon) -> int:
-        saved = self._commit(
-            lambda generation: {
-                **_LEXICON_KEY,
-                "lexicon": lexicon.model_dump_json(),
-                "generation": generation,
-            }
-        )
-        return int(saved["generation"])
+    def lexicon_files(self) -> dict[str, str]:
+        """The lexicon's source files as last saved (name -> text), for `kb export`."""
+        item = self._table.get_item(Key=_LEXICON_KEY).get("Item")
+        return json.loads(item["files"]) if item and "files" in item else {}
+
+    def save_lexicon(self, lexicon: Lexicon, files: dict[str, str] | None = None) -> int:
+        def items(generation: int) -> list[dict[str, Any]]:
+            item = {**_LEXICON_KEY, "lexicon": lexicon.model_dump_json(), "generation": generation}
+            if files is not None:
+                item["files"] = json.dumps(files, ensure_ascii=False)
+            return [{"Put": {"Item": item}}]
+
+        return int(self._commit(items)[0]["Put"]["Item"]["generation"])
+
+    # The editorial side. Per article, one partition: HEAD (the working copy and its state), VERSION#n
+    # (immutable), AUDIT#g and LIVE#g (what went live when), beside CURRENT (what search answers from).
+    # HEAD, AUDIT and LIVE items are also in the generation index, so they can be listed table-wide.
+
+    def head(self, article_id: str) -> Draft | None:
+        item = self._table.get_item(Key=_head_key(article_id), ConsistentRead=True).get("Item")
+        return Draft.model_validate(_fields(item)) if item else None
+
+    def heads(self) -> Iterator[Draft]:
+        """Every working copy, without its Markdown."""
+        condition = Key("kind").eq(_HEAD_KIND) & Key("generation").gt(0)
+        for item in self._query(condition, IndexName=GENERATION_INDEX):
+            yield Draft.model_validate({k: v for k, v in _fields(item).items() if k != "markdown"})
+
+    def version(self, article_id: str, number: int) -> Version | None:
+        item = self._table.get_item(Key={"pk": _partition(article_id), "sk": _version_sort(number)}).get("Item")
+        return Version.model_validate(_fields(item)) if item else None
+
+    def versions(self, article_id: str) -> list[VersionInfo]:
+        """Every version of an article, newest first."""
+        condition = Key("pk").eq(_partition(article_id)) & Key("sk").begins_with("VERSION#")
+        return [VersionInfo.model_validate(_fields(i)) for i in self._query(condition, ScanIndexForward=False)]
+
+    def audit(self, article_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
+        """Audit entries, newest first: one article's, or the latest of the whole table."""
+        if article_id is not None:
+            condition, options = Key("pk").eq(_partition(article_id)) & Key("sk").begins_with("AUDIT#"), {}
+        else:
+            condition = Key("kind").eq(_AUDIT_KIND) & Key("generation").gt(0)
+            options = {"IndexName": GENERATION_INDEX}
+        entries = self._query(condition, ScanIndexForward=False, **options)
+        return [AuditEntry.model_validate(_fields(item)) for _, item in zip(range(limit), entries, strict=False)]
+
+    def publications(self, article_id: str | None = None) -> Iterator[Publication]:
+        """What went live when, oldest first: for one article, or for the whole table."""
+        if article_id is not None:
+            condition, options = Key("pk").eq(_partition(article_id)) & Key("sk").begins_with("LIVE#"), {}
+        else:
+            condition = Key("kind").eq(_LIVE_KIND) & Key("generation").gt(0)
+            options = {"IndexName": GENERATION_INDEX}
+        for item in self._query(condition, **options):
+            search = item.get("search")
+            yield Publication(
+                article_id=item["article_id"],
+                at=dt.datetime.fromisoformat(item["at"]),
+                version=int(item["version"]) if item.get("version") is not None else None,
+                search=search.value if isinstance(search, Binary) else None,
+            )
+
+    def due_schedules(self, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+        """(article id, time) of every scheduled publish due by now; some may since have been withdrawn."""
+        condition = Key("pk").eq(_SCHEDULE) & Key("sk").lte(_utc(now).isoformat() + "~")
+        return [(item["article_id"], dt.datetime.fromisoformat(item["at"])) for item in self._query(condition)]
+
+    def drop_schedule(self, article_id: str, at: dt.datetime) -> None:
+        self._table.delete_item(Key={"pk": _SCHEDULE, "sk": f"{_utc(at).isoformat()}#{article_id}"})
+
+    def apply_change(
+        self,
+        head: Draft,
+        expected_revision: int | None,
+        audit: AuditEntry,
+        version: Version | None = None,
+        live: LiveChange | None = None,
+        schedule_at: dt.datetime | None = None,
+    ) -> Draft:
+        """Write one editorial change as one transaction: all of it, or (on any failure) none of it.
+
+        `expected_revision` is the revision the change was based on (None: the article must be new);
+        if the stored one differs, Conflict carries the current revision and nothing is written.
+        """
+        article_id = head.id
+
+        def items(generation: int) -> list[dict[str, Any]]:
+            guard = (
+                {"ConditionExpression": "attribute_not_exists(pk)"}
+                if expected_revision is None
+                else {
+                    "ConditionExpression": "revision = :expected",
+                    "ExpressionAttributeValues": {":expected": expected_revision},
+                }
+            )
+            head_item = {**_head_key(article_id), "kind": _HEAD_KIND, "generation": generation, **_json(head)}
+            writes: list[dict[str, Any]] = [{"Put": {"Item": head_item, **guard}}]
+            entry = {"pk": _partition(article_id), "sk": f"AUDIT#{generation:012d}", "kind": _AUDIT_KIND}
+            writes.append({"Put": {"Item": {**entry, "generation": generation, **_json(audit)}}})
+            if version is not None:
+                writes.append(
+                    {
+                        "Put": {
+                            "Item": {
+                                "pk": _partition(article_id),
+                                "sk": _version_sort(version.version),
+                                **_json(version),
+                            },
+                            "ConditionExpression": "attribute_not_exists(pk)",  # versions are never overwritten
+                        }
+                    }
+                )
+            if live is not None:
+                stored = StoredArticle(
+                    id=article_id,
+                    status=live.status,
+                    markdown=live.markdown,
+                    content_hash=live.content_hash,
+                    generation=generation,
+                    updated_at=audit.at,
+                    updated_by=audit.actor,
+                    version=live.version,
+                    search=live.search,
+                )
+                shown = live.status is ArticleStatus.PUBLISHED
+                event = {
+                    "pk": _partition(article_id),
+                    "sk": f"LIVE#{generation:012d}",
+                    "kind": _LIVE_KIND,
+                    "generation": generation,
+                    "article_id": article_id,
+                    "at": _utc(audit.at).isoformat(),
+                    "version": live.version if shown else None,
+                }
+                if shown and live.search is not None:
+                    event["search"] = live.search
+                writes += [{"Put": {"Item": _article_item(stored)}}, {"Put": {"Item": event}}]
+            if schedule_at is not None:
+                marker = {"pk": _SCHEDULE, "sk": f"{_utc(schedule_at).isoformat()}#{article_id}"}
+                writes.append({"Put": {"Item": {**marker, "article_id": article_id, "at": schedule_at.isoformat()}}})
+            return writes
+
+        def stale() -> Conflict | None:
+            current = self.head(article_id)
+            if expected_revision is None and current is not None:
+                return Conflict(
+                    f"an article with id '{article_id}' already exists", field="id", revision=current.revision
+                )
+            if expected_revision is not None and (current is None or current.revision != expected_revision):
+                revision = current.revision if current else None
+                return Conflict(
+                    f"the article is at revision {revision}, not {expected_revision}: reload it and "
+                    "apply your change again",
+                    field="If-Match",
+                    revision=revision,
+                )
+            return None
+
+        self._commit(items, stale)
+        return head
 
     def snapshot(self) -> Snapshot | None:
         """The latest search-index snapshot, or None if none was ever saved."""
@@ -247,12 +438,16 @@ class KnowledgeStore:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _commit(self, make_item) -> dict[str, Any]:
-        """Put one item and advance the counter in one transaction; retry if another writer got there first."""
+    def _commit(self, make_writes, refused=lambda: None) -> list[dict[str, Any]]:
+        """Apply writes and advance the counter in one transaction; retry if another writer moved the counter.
+
+        `refused` tells a failed condition of the writes themselves (returned error, raised at once) from a
+        moved counter (None: retry).
+        """
         client = self._table.meta.client
         for _ in range(_COMMIT_ATTEMPTS):
             current = self.generation()
-            item = make_item(current + 1)
+            writes = make_writes(current + 1)
             counter_guard = (
                 {
                     "ConditionExpression": "#v = :current",
@@ -273,15 +468,43 @@ class KnowledgeStore:
                                 **counter_guard,
                             }
                         },
-                        {"Put": {"TableName": self._table.name, "Item": item}},
+                        *({kind: {"TableName": self._table.name, **w}} for one in writes for kind, w in one.items()),
                     ]
                 )
-                return item
+                return writes
             except ClientError as error:
                 if error.response["Error"]["Code"] != "TransactionCanceledException":
                     log.error("DynamoDB write failed: %s", error.response["Error"]["Code"])
                     raise
+                problem = refused()
+                if problem is not None:
+                    raise problem from None
         raise ConcurrentWrite("the generation counter kept changing; try again")
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC)
+
+
+def _partition(article_id: str) -> str:
+    return f"ARTICLE#{article_id}"
+
+
+def _head_key(article_id: str) -> dict[str, str]:
+    return {"pk": _partition(article_id), "sk": "HEAD"}
+
+
+def _version_sort(number: int) -> str:
+    return f"VERSION#{number:06d}"
+
+
+def _json(model: Any) -> dict[str, Any]:
+    """A model as DynamoDB attributes: JSON types, no nulls (absent means None)."""
+    return {k: v for k, v in json.loads(model.model_dump_json(exclude={"stale"})).items() if v is not None}
+
+
+def _fields(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ("pk", "sk", "kind", "generation")}
 
 
 def _snapshot_partition(generation: int) -> str:

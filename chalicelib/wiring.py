@@ -5,6 +5,8 @@ from functools import cache
 
 import boto3
 
+from chalicelib.access import Principal, Role
+from chalicelib.editorial import EditorialService
 from chalicelib.feedback import FeedbackDesk
 from chalicelib.keys import KeyRing
 from chalicelib.service import KnowledgeService
@@ -48,7 +50,21 @@ def desk() -> FeedbackDesk:
     return FeedbackDesk(store(), knowledge(), query_log_days=settings().query_log_days)
 
 
+@cache
+def editorial() -> EditorialService:
+    return EditorialService(store())
+
+
+SCHEDULER = Principal(Role.ADMIN, "scheduler")
+
+
+def maintenance() -> None:
+    """The periodic job: publish what is due, and re-snapshot the index once enough has changed since."""
+    editorial().promote_due(SCHEDULER)
+    knowledge().refresh_snapshot()
+
+
 def reset() -> None:
     """Forget every cached client and service (tests switch moto on and off between cases)."""
-    for made in (settings, dynamodb, store, knowledge, keys, desk):
+    for made in (settings, dynamodb, store, knowledge, keys, desk, editorial):
         made.cache_clear()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -17,13 +19,16 @@ from moto import mock_aws
 
 from chalicelib import wiring
 from chalicelib.store import KnowledgeStore, ensure_table
+from tools.kb.backup import table_items, write_items
 from tools.kb.knowledge import LoadedKnowledge, load_knowledge
+from tools.kb.local import make_moto_writes_atomic
 from tools.kb.sync import sync_knowledge
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
 TABLE_NAME = "zhida-dev"  # the dev stage's table in .chalice/config.json, which chalice.test.Client applies
 NOW = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)
+make_moto_writes_atomic()  # DynamoDB's writes are atomic; moto's, across threads, are not
 
 
 @pytest.fixture(autouse=True)
@@ -56,9 +61,18 @@ def knowledge() -> LoadedKnowledge:
     return loaded
 
 
+@pytest.fixture(scope="session")
+def synced_items(knowledge: LoadedKnowledge) -> list[dict]:
+    """The table after `kb sync --publish knowledge/`, made once: each test loads it into its own table."""
+    with mock_aws():
+        table = ensure_table(boto3.resource("dynamodb", region_name="cn-north-1"), TABLE_NAME)
+        sync_knowledge(KnowledgeStore(table), knowledge, NOW, publish=True)
+        return list(table_items(table))
+
+
 @pytest.fixture
-def synced_store(store: KnowledgeStore, knowledge: LoadedKnowledge) -> KnowledgeStore:
-    sync_knowledge(store, knowledge, NOW)
+def synced_store(store: KnowledgeStore, synced_items: list[dict]) -> KnowledgeStore:
+    write_items(store._table, synced_items)
     return store
 
 
@@ -100,40 +114,54 @@ def free_port() -> int:
 LIVE_SERVER_LOGS: dict[str, Path] = {}  # each live server's log by its URL, for fixtures that read what it printed
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
-    """`python -m tools.kb serve` on a free port: what `make run` starts."""
+@contextmanager
+def running_server(data: Path, stop_signal: int = signal.SIGTERM) -> Iterator[str]:
+    """`python -m tools.kb serve` on a free port, keeping its data in `data`: what `make run` starts."""
     port = free_port()
     # The server's log goes to a file: an unread pipe would fill up and stall the server.
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", prefix="kb-serve-")
     process = subprocess.Popen(
         # -u: each line reaches the log as it is printed (demo_keys reads the keys from it).
-        [sys.executable, "-u", "-m", "tools.kb", "serve", "--port", str(port)],
+        [sys.executable, "-u", "-m", "tools.kb", "serve", "--port", str(port), "--data", str(data)],
         cwd=PROJECT_DIR,
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 180
+    while True:
         try:
             urllib.request.urlopen(url + "/api/health", timeout=2)
             break
         except OSError:
             assert process.poll() is None, Path(log.name).read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "the server did not start within 180 s"
             time.sleep(0.2)
     LIVE_SERVER_LOGS[url] = Path(log.name)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    try:
+        yield url
+    finally:
+        process.send_signal(stop_signal)
+        process.wait(timeout=60)
+        log.close()
+
+
+def server_keys(url: str) -> dict[str, str]:
+    """A live server's demo API keys by role, from its lines `demo key ROLE DEPARTMENT: KEY`."""
+    printed = LIVE_SERVER_LOGS[url].read_text(encoding="utf-8")
+    keys = dict(re.findall(r"^demo key (\S+) \S+: (\S+)$", printed, flags=re.MULTILINE))
+    assert {"agent", "editor", "reviewer", "admin"} <= set(keys), printed
+    return keys
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One server for the whole session, its local data in a temporary folder."""
+    with running_server(tmp_path_factory.mktemp("serve") / "local.jsonl") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def demo_keys(live_server: str) -> dict[str, str]:
-    """The live server's demo API keys by role, from its lines `demo key ROLE DEPARTMENT: KEY`."""
-    printed = LIVE_SERVER_LOGS[live_server].read_text(encoding="utf-8")
-    keys = dict(re.findall(r"^demo key (\S+) \S+: (\S+)$", printed, flags=re.MULTILINE))
-    assert {"agent", "editor", "reviewer", "admin"} <= set(keys), printed
-    return keys
+    return server_keys(live_server)

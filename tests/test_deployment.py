@@ -33,12 +33,14 @@ def test_chalice_packages_the_app_with_its_table(tmp_path: Path):
     assert result.returncode == 0, result.stderr + result.stdout
     template = json.loads((out / "sam.json").read_text(encoding="utf-8"))
     assert template["Resources"]["KnowledgeTable"]["Type"] == "AWS::DynamoDB::Table"
-    variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
-    assert variables["TABLE_NAME"] == {"Ref": "KnowledgeTable"}
+    for function in ("APIHandler", "Maintenance"):  # the API, and the scheduled job that publishes what is due
+        variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert variables["TABLE_NAME"] == {"Ref": "KnowledgeTable"}
     throttling = template["Resources"]["RestAPI"]["Properties"]["MethodSettings"][0]
     assert throttling["ThrottlingRateLimit"] > 0 and throttling["ThrottlingBurstLimit"] > 0
     names = zipfile.ZipFile(out / "deployment.zip").namelist()
     assert "app.py" in names and "chalicelib/search.py" in names
+    assert {"chalicelib/pages.py", "chalicelib/static/faq.html", "chalicelib/static/agent.js"} <= set(names)
     assert any(n.startswith("rapidfuzz-3.13.0.dist-info/") for n in names)
     assert any(n.startswith("jieba/") for n in names)
     assert not any(n.startswith(("knowledge/", "tests/", "tools/", "moto/", "boto3/")) for n in names)

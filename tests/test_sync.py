@@ -6,14 +6,14 @@ from tools.kb.sync import sync_knowledge
 
 
 def test_first_sync_adds_everything(store: KnowledgeStore, knowledge: LoadedKnowledge):
-    report = sync_knowledge(store, knowledge, NOW)
+    report = sync_knowledge(store, knowledge, NOW, publish=True)
     assert (report.added, report.updated, report.unchanged, report.archived) == (len(knowledge.articles), 0, 0, 0)
     assert report.lexicon_changed
 
 
 def test_a_second_sync_writes_nothing(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
     generation = synced_store.generation()
-    report = sync_knowledge(synced_store, knowledge, NOW)
+    report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
     assert (report.added, report.updated, report.unchanged) == (0, 0, len(knowledge.articles))
     assert not report.lexicon_changed
     assert synced_store.generation() == generation
@@ -22,7 +22,7 @@ def test_a_second_sync_writes_nothing(synced_store: KnowledgeStore, knowledge: L
 def test_a_changed_file_is_updated_and_a_removed_one_archived(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
     first, second, *rest = knowledge.articles
     changed = first.model_copy(update={"markdown": first.markdown + "\n", "content_hash": "changed"})
-    report = sync_knowledge(synced_store, LoadedKnowledge([changed, *rest], knowledge.lexicon), NOW)
+    report = sync_knowledge(synced_store, LoadedKnowledge([changed, *rest], knowledge.lexicon), NOW, publish=True)
     assert (report.updated, report.archived, report.unchanged) == (1, 1, len(rest))
     archived = synced_store.get_article(second.id)
     assert archived is not None and archived.status is ArticleStatus.ARCHIVED
@@ -31,7 +31,7 @@ def test_a_changed_file_is_updated_and_a_removed_one_archived(synced_store: Know
 
 def test_progress_is_reported_to_the_end(store: KnowledgeStore, knowledge: LoadedKnowledge):
     seen: list[tuple[int, int]] = []
-    sync_knowledge(store, knowledge, NOW, progress=lambda done, total: seen.append((done, total)))
+    sync_knowledge(store, knowledge, NOW, publish=True, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1][0] == seen[-1][1]
 
 
@@ -41,7 +41,7 @@ def test_every_article_is_stored_with_its_search_document(synced_store: Knowledg
 
 def test_a_lexicon_change_reindexes_every_article(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
     lexicon = knowledge.lexicon.model_copy(update={"synonyms": [*knowledge.lexicon.synonyms, ["燃气表", "气表"]]})
-    report = sync_knowledge(synced_store, LoadedKnowledge(knowledge.articles, lexicon), NOW)
-    assert report.lexicon_changed and report.updated == len(knowledge.articles)
+    report = sync_knowledge(synced_store, LoadedKnowledge(knowledge.articles, lexicon), NOW, publish=True)
+    assert report.lexicon_changed and report.reindexed == len(knowledge.articles) and report.updated == 0
     snapshot = synced_store.snapshot()
     assert snapshot is not None and snapshot.lexicon_generation == synced_store.lexicon()[1]

@@ -70,7 +70,7 @@ def knowledge_search(
     os.environ.setdefault("AWS_DEFAULT_REGION", "cn-north-1")
     table = ensure_table(boto3.resource("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"]), "zhida-eval")
     store = KnowledgeStore(table)
-    sync_knowledge(store, loaded, dt.datetime.now(dt.UTC))
+    sync_knowledge(store, loaded, dt.datetime.now(dt.UTC), publish=True)
     service = KnowledgeService(store, refresh_seconds=float("inf"), engine_for=engine_for)
 
     def search(text: str) -> tuple[list[str], bool]:

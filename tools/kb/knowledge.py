@@ -17,6 +17,7 @@ class LoadedKnowledge:
     articles: list[Article] = field(default_factory=list)
     lexicon: Lexicon = field(default_factory=Lexicon)
     problems: list[str] = field(default_factory=list)
+    lexicon_files: dict[str, str] = field(default_factory=dict)  # name -> text, kept for `kb export`
 
 
 def article_files(root: Path) -> list[Path]:
@@ -24,9 +25,14 @@ def article_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.md") if not any(part.startswith("_") for part in p.relative_to(root).parts))
 
 
+def lexicon_texts(root: Path) -> dict[str, str]:
+    folder = root / LEXICON_DIR
+    return {name: (folder / name).read_text(encoding="utf-8") for name in LEXICON_FILES if (folder / name).is_file()}
+
+
 def load_lexicon(root: Path) -> tuple[Lexicon, list[str]]:
     folder = root / LEXICON_DIR
-    texts = {name: (folder / name).read_text(encoding="utf-8") for name in LEXICON_FILES if (folder / name).is_file()}
+    texts = lexicon_texts(root)
     try:
         return parse_lexicon(texts), []
     except LexiconInvalid as invalid:
@@ -40,6 +46,7 @@ def load_knowledge(root: Path) -> LoadedKnowledge:
         loaded.problems.append(f"{root}: not a folder")
         return loaded
     loaded.lexicon, loaded.problems = load_lexicon(root)
+    loaded.lexicon_files = lexicon_texts(root)
     if not loaded.lexicon.categories:
         loaded.problems.append(f"{root / LEXICON_DIR / CATEGORIES_FILE}:1: no categories are defined")
     first_seen: dict[str, Path] = {}

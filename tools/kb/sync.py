@@ -1,18 +1,22 @@
-"""kb sync: make the store's published articles equal to a knowledge folder, writing only what changed."""
+"""kb sync: bring a knowledge folder into the store as new versions, through the same workflow as the API."""
 
 import datetime as dt
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chalicelib.access import ALL_DEPARTMENTS, Principal, Role
+from chalicelib.articles import parse_article
 from chalicelib.documents import encode_document
+from chalicelib.editorial import EditorialService
 from chalicelib.engine import SearchEngine
-from chalicelib.models import ArticleStatus
+from chalicelib.models import ArticleStatus, EditorialState
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 from tools.kb.knowledge import LoadedKnowledge
 
 SYNC_AUTHOR = "kb-sync"
+SYNC_PRINCIPAL = Principal(Role.ADMIN, SYNC_AUTHOR, frozenset({ALL_DEPARTMENTS}))
 
 
 @dataclass
@@ -21,15 +25,22 @@ class SyncReport:
     updated: int = 0
     unchanged: int = 0
     archived: int = 0
+    reindexed: int = 0
     lexicon_changed: bool = False
     snapshot_bytes: int = 0
+    published: bool = True
 
     def summary(self) -> str:
-        lexicon = "lexicon updated, all articles re-indexed" if self.lexicon_changed else "lexicon unchanged"
+        lexicon = (
+            f"lexicon updated, {self.reindexed} live article(s) re-indexed"
+            if self.lexicon_changed
+            else ("lexicon unchanged")
+        )
         snapshot = f"index snapshot {self.snapshot_bytes / 1e6:.1f} MB" if self.snapshot_bytes else "snapshot unchanged"
+        changes = "published" if self.published else "submitted for review (publish them, or sync with --publish)"
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"archived {self.archived}; {lexicon}; {snapshot}"
+            f"archived {self.archived}; changes {changes}; {lexicon}; {snapshot}"
         )
 
 
@@ -37,56 +48,74 @@ def sync_knowledge(
     store: KnowledgeStore,
     knowledge: LoadedKnowledge,
     now: dt.datetime,
+    publish: bool,
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> SyncReport:
-    """Upsert every article by content hash, archive (never delete) those no longer in the folder,
-    and save a fresh index snapshot when anything changed.
+    """Save every file whose text changed since the last sync as a new version (author kb-sync) and publish
+    it (`publish`, the admin path) or submit it for review; archive (never delete) articles whose file is gone.
 
-    Each article is stored with its search document, worked out here with the folder's lexicon, so
-    the service never segments text. A lexicon change re-indexes every article.
+    A file is compared with the text it had at the last sync, not with the latest version, so edits made
+    through the API survive a sync of an unchanged folder. A lexicon change re-indexes every live article.
     The caller must have checked `knowledge.problems` is empty: a broken folder is never half-synced.
     """
-    report = SyncReport()
-    stored = {a.id: a for a in store.articles()}
+    report = SyncReport(published=publish)
+    editorial = EditorialService(store, now=lambda: now)
+    heads = {head.id: head for head in store.heads()}
     wanted = {a.id for a in knowledge.articles}
-    gone = [a for a in stored.values() if a.id not in wanted and a.status is ArticleStatus.PUBLISHED]
+    gone = [
+        h for h in heads.values() if h.id not in wanted and h.source_hash and h.state is not EditorialState.ARCHIVED
+    ]
     total = len(knowledge.articles) + len(gone) + 2
     lexicon, _ = store.lexicon()
-    if lexicon != knowledge.lexicon:
-        store.save_lexicon(knowledge.lexicon)
-        report.lexicon_changed = True
+    if lexicon != knowledge.lexicon or store.lexicon_files() != knowledge.lexicon_files:
+        store.save_lexicon(knowledge.lexicon, knowledge.lexicon_files)
+        report.lexicon_changed = lexicon != knowledge.lexicon
     progress(1, total)
-    engine = SearchEngine(knowledge.lexicon)
     for done, article in enumerate(knowledge.articles, start=2):
-        current = stored.get(article.id)
-        fresh = (
-            current is not None
-            and current.content_hash == article.content_hash
-            and current.status is ArticleStatus.PUBLISHED
-            and current.search is not None
-            and not report.lexicon_changed
-        )
-        if fresh:
+        head = heads.get(article.id)
+        if head is None:
+            editorial.import_article(
+                article, SYNC_PRINCIPAL, publish, "added from the knowledge folder", article.content_hash
+            )
+            report.added += 1
+        elif head.source_hash == article.content_hash and head.state is not EditorialState.ARCHIVED:
+            report.unchanged += 1
+        elif store.version(article.id, head.version).content_hash == article.content_hash and not (
+            publish and head.state is not EditorialState.PUBLISHED
+        ):
+            editorial.note_source(article.id, article.content_hash, SYNC_PRINCIPAL)
             report.unchanged += 1
         else:
-            search = encode_document(engine.index_article(article))
-            store.save_article(
-                article.id, article.markdown, article.content_hash, ArticleStatus.PUBLISHED, SYNC_AUTHOR, now, search
+            editorial.import_article(
+                article, SYNC_PRINCIPAL, publish, "changed in the knowledge folder", article.content_hash
             )
-            if current is None:
-                report.added += 1
-            else:
-                report.updated += 1
+            report.updated += 1
         progress(done, total)
-    for done, article in enumerate(gone, start=len(knowledge.articles) + 2):
-        store.save_article(article.id, article.markdown, article.content_hash, ArticleStatus.ARCHIVED, SYNC_AUTHOR, now)
-        report.archived += 1
+    for done, head in enumerate(gone, start=len(knowledge.articles) + 2):
+        if publish:
+            editorial.archive_source(head.id, SYNC_PRINCIPAL)
+            report.archived += 1
         progress(done, total)
+    if report.lexicon_changed:
+        report.reindexed = _reindex_live(store, SearchEngine(knowledge.lexicon), now)
     changed = report.added or report.updated or report.archived or report.lexicon_changed
     if changed or store.snapshot() is None:
         report.snapshot_bytes = len(KnowledgeService(store).save_snapshot().data)
     progress(total, total)
     return report
+
+
+def _reindex_live(store: KnowledgeStore, engine: SearchEngine, now: dt.datetime) -> int:
+    """New search documents for every live article under a new lexicon: same text and version, no new version."""
+    count = 0
+    for live in list(store.articles()):
+        if live.status is ArticleStatus.PUBLISHED:
+            search = encode_document(engine.index_article(parse_article(live.markdown)))
+            store.save_article(
+                live.id, live.markdown, live.content_hash, live.status, SYNC_AUTHOR, now, search, live.version
+            )
+            count += 1
+    return count
 
 
 def progress_bar(done: int, total: int, width: int = 30) -> None:

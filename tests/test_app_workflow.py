@@ -1,0 +1,207 @@
+"""The editorial workflow through HTTP: ETags, If-Match, roles, departments, history, audit, as_of."""
+
+import datetime as dt
+import json
+from urllib.parse import quote
+
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib.keys import KeyRing
+from chalicelib.store import KnowledgeStore
+from tests.conftest import article_text
+
+ARTICLE = "heating-radiator-not-warm"
+
+
+@pytest.fixture
+def client(synced_store: KnowledgeStore):
+    with Client(app, stage_name="dev") as chalice_client:
+        yield chalice_client
+
+
+@pytest.fixture
+def auth(synced_store: KnowledgeStore) -> dict[str, dict[str, str]]:
+    """Authorization headers by person: two heating editors, two heating reviewers, a gas reviewer, an agent."""
+    ring = KeyRing(synced_store)
+    now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
+    people = {
+        "editor": ("editor", "王编辑", "供热企业"),
+        "editor2": ("editor", "赵编辑", "供热企业"),
+        "reviewer": ("reviewer", "李审核", "供热企业"),
+        "reviewer2": ("reviewer", "周审核", "供热企业"),
+        "gas": ("reviewer", "钱审核", "燃气企业"),
+        "agent": ("agent", "孙坐席", "*"),
+    }
+    return {
+        person: {"Authorization": f"Bearer {ring.create(role, name, [department], now)[1]}"}
+        for person, (role, name, department) in people.items()
+    }
+
+
+def call(client: Client, method: str, path: str, headers: dict[str, str], body: object | None = None):
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else b""
+    send = getattr(client.http, method.lower())
+    if method in ("POST", "PUT"):
+        return send(path, headers={"Content-Type": "application/json", **headers}, body=data)
+    return send(path, headers=headers)
+
+
+def revision(response) -> dict[str, str]:
+    """The If-Match header that continues from a reply's ETag."""
+    return {"If-Match": response.headers["ETag"]}
+
+
+def test_the_whole_life_of_an_article_through_the_api(client: Client, auth):
+    created = call(client, "POST", "/api/articles", auth["editor"], {"markdown": article_text("heating-new-rule")})
+    assert created.status_code == 201 and created.json_body["state"] == "draft"
+    assert created.headers["ETag"] == f'"{created.json_body["revision"]}"'
+    assert call(client, "GET", "/api/articles/heating-new-rule", {}).status_code == 404  # not published yet
+    text = article_text("heating-new-rule", title="新的供暖报修规定")
+    saved = call(
+        client,
+        "PUT",
+        "/api/articles/heating-new-rule/draft",
+        {**auth["editor"], **revision(created)},
+        {"markdown": text, "message": "改标题"},
+    )
+    assert saved.status_code == 200 and saved.json_body["version"] == 2
+    for step, person in [("submit", "editor"), ("approve", "reviewer"), ("publish", "reviewer")]:
+        moved = call(client, "POST", f"/api/articles/heating-new-rule/{step}", auth[person], {})
+        assert moved.status_code == 200, moved.json_body
+    assert moved.json_body["state"] == "published" and moved.json_body["published_version"] == 2
+    live = call(client, "GET", "/api/articles/heating-new-rule", {})
+    assert live.status_code == 200 and live.json_body["title"] == "新的供暖报修规定"
+    archived = call(client, "POST", "/api/articles/heating-new-rule/archive", auth["reviewer"], {"comment": "过时"})
+    assert archived.json_body["state"] == "archived" and archived.json_body["published_version"] is None
+    assert call(client, "GET", "/api/articles/heating-new-rule", {}).status_code == 404
+    audit = call(client, "GET", "/api/audit?article=heating-new-rule", auth["editor"]).json_body["entries"]
+    assert [e["action"] for e in audit] == ["archive", "publish", "approve", "submit", "save", "create"]
+    assert audit[0]["from_state"] == "published" and audit[0]["actor"] == "李审核"
+
+
+def test_a_draft_edit_needs_if_match_and_a_stale_one_is_a_409(client: Client, auth):
+    loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["editor"])
+    markdown = loaded.json_body["markdown"]
+    path = f"/api/articles/{ARTICLE}/draft"
+    missing = call(client, "PUT", path, auth["editor"], {"markdown": markdown})
+    assert missing.status_code == 428 and missing.json_body["error"]["field"] == "If-Match"
+    first = call(client, "PUT", path, {**auth["editor"], **revision(loaded)}, {"markdown": markdown + "\n"})
+    assert first.status_code == 200
+    second = call(client, "PUT", path, {**auth["editor2"], **revision(loaded)}, {"markdown": markdown + "\n\n"})
+    assert second.status_code == 409
+    assert second.json_body["error"]["revision"] == first.json_body["revision"]
+    assert call(client, "GET", path, auth["editor"]).json_body["markdown"] == markdown + "\n"
+    malformed = call(client, "PUT", path, {**auth["editor"], "If-Match": "yesterday"}, {"markdown": markdown})
+    assert malformed.status_code == 400 and malformed.json_body["error"]["field"] == "If-Match"
+
+
+def test_self_approval_and_other_departments_are_refused(client: Client, auth):
+    loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["reviewer"])
+    body = {"markdown": loaded.json_body["markdown"] + "\n"}
+    call(client, "PUT", f"/api/articles/{ARTICLE}/draft", {**auth["reviewer"], **revision(loaded)}, body)
+    call(client, "POST", f"/api/articles/{ARTICLE}/submit", auth["reviewer"], {})
+    own = call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["reviewer"], {})
+    assert own.status_code == 403 and "another reviewer" in own.json_body["error"]["message"]
+    assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["gas"], {}).status_code == 403
+    assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["editor2"], {}).status_code == 403
+    assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["agent"], {}).status_code == 403
+    assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", {}, {}).status_code == 401
+    assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["reviewer2"], {}).status_code == 200
+
+
+def test_a_wrong_state_is_a_409_and_a_reject_needs_a_comment(client: Client, auth):
+    wrong = call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["reviewer"], {})
+    assert wrong.status_code == 409 and wrong.json_body["error"]["code"] == "conflict"
+    loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["editor"])
+    call(
+        client,
+        "PUT",
+        f"/api/articles/{ARTICLE}/draft",
+        {**auth["editor"], **revision(loaded)},
+        {"markdown": loaded.json_body["markdown"] + "\n"},
+    )
+    call(client, "POST", f"/api/articles/{ARTICLE}/submit", auth["editor"], {})
+    bare = call(client, "POST", f"/api/articles/{ARTICLE}/reject", auth["reviewer"], {})
+    assert bare.status_code == 400 and bare.json_body["error"]["field"] == "comment"
+    rejected = call(client, "POST", f"/api/articles/{ARTICLE}/reject", auth["reviewer"], {"comment": "电话号码不对"})
+    assert rejected.json_body["state"] == "draft" and rejected.json_body["comment"] == "电话号码不对"
+
+
+def test_versions_diff_and_rollback(client: Client, auth):
+    loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["editor"])
+    first = loaded.json_body["version"]
+    changed = loaded.json_body["markdown"].replace("title: 暖气不热怎么办", "title: 屋里暖气不热怎么办")
+    saved = call(
+        client,
+        "PUT",
+        f"/api/articles/{ARTICLE}/draft",
+        {**auth["editor"], **revision(loaded)},
+        {"markdown": changed, "message": "标题更口语"},
+    )
+    versions = call(client, "GET", f"/api/articles/{ARTICLE}/versions", auth["editor"]).json_body["versions"]
+    assert [v["version"] for v in versions] == [first + 1, first] and versions[0]["message"] == "标题更口语"
+    diff = call(client, "GET", f"/api/articles/{ARTICLE}/diff?from={first}&to={first + 1}", auth["editor"]).json_body
+    assert {"op": "+", "text": "title: 屋里暖气不热怎么办"} in diff["lines"] and diff["from"] == first
+    rolled = call(
+        client, "POST", f"/api/articles/{ARTICLE}/rollback", {**auth["editor"], **revision(saved)}, {"version": first}
+    )
+    assert rolled.status_code == 200 and rolled.json_body["version"] == first + 2
+    assert rolled.json_body["markdown"] == loaded.json_body["markdown"]
+    old = call(client, "GET", f"/api/articles/{ARTICLE}/versions/{first}", auth["editor"]).json_body
+    assert old["markdown"] == loaded.json_body["markdown"]
+    missing = call(client, "GET", f"/api/articles/{ARTICLE}/diff?from=1&to=99", auth["editor"])
+    assert missing.status_code == 404 and missing.json_body["error"]["field"] == "to"
+    bad = call(client, "GET", f"/api/articles/{ARTICLE}/diff?from=one&to=2", auth["editor"])
+    assert bad.status_code == 400 and bad.json_body["error"]["field"] == "from"
+
+
+def test_preview_reports_lint_problems_by_line_and_saves_nothing(client: Client, auth, synced_store):
+    text = article_text("preview-only", answer="太短。")
+    preview = call(client, "POST", "/api/preview", auth["editor"], {"markdown": text})
+    assert preview.status_code == 200 and preview.json_body["ok"] is False
+    problem = preview.json_body["problems"][0]
+    assert "标准答复" in problem["message"] and text.split("\n")[problem["line"] - 1].startswith("## 标准答复")
+    assert (
+        "<h2>" in call(client, "POST", "/api/preview", auth["editor"], {"markdown": article_text()}).json_body["html"]
+    )
+    assert synced_store.head("preview-only") is None
+    refused = call(client, "POST", "/api/articles", auth["editor"], {"markdown": text})
+    assert refused.status_code == 400 and refused.json_body["error"]["problems"][0]["line"] == problem["line"]
+
+
+def test_as_of_shows_the_old_text_after_a_newer_publish_and_needs_a_key(client: Client, auth, synced_store):
+    before = call(client, "GET", f"/api/articles/{ARTICLE}", auth["agent"]).json_body
+    moment = dt.datetime.now(dt.UTC).isoformat()
+    loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["editor"])
+    changed = loaded.json_body["markdown"].replace("title: 暖气不热怎么办", "title: 暖气不热的处理办法")
+    call(client, "PUT", f"/api/articles/{ARTICLE}/draft", {**auth["editor"], **revision(loaded)}, {"markdown": changed})
+    for step, person in [("submit", "editor"), ("approve", "reviewer"), ("publish", "reviewer")]:
+        assert call(client, "POST", f"/api/articles/{ARTICLE}/{step}", auth[person], {}).status_code == 200
+    assert call(client, "GET", f"/api/articles/{ARTICLE}", auth["agent"]).json_body["title"] == "暖气不热的处理办法"
+    then = call(client, "GET", f"/api/articles/{ARTICLE}?as_of={quote(moment)}", auth["agent"])
+    assert then.status_code == 200 and then.json_body["title"] == before["title"] == "暖气不热怎么办"
+    hits = call(client, "GET", f"/api/search?q={quote('暖气不热')}&as_of={quote(moment)}", auth["agent"])
+    assert hits.json_body["hits"][0]["title"] == "暖气不热怎么办"
+    assert call(client, "GET", f"/api/search?q={quote('暖气不热')}&as_of={quote(moment)}", {}).status_code == 401
+    bad = call(client, "GET", f"/api/articles/{ARTICLE}?as_of=last-tuesday", auth["agent"])
+    assert bad.status_code == 400 and bad.json_body["error"]["field"] == "as_of"
+
+
+def test_worklist_lists_by_state_and_department(client: Client, auth):
+    everything = call(client, "GET", "/api/worklist", auth["editor"]).json_body["articles"]
+    assert everything and all("供热企业" in a["department"] and "markdown" in a for a in everything)
+    assert all(a["markdown"] is None for a in everything)
+    drafts = call(client, "GET", "/api/worklist?state=draft", auth["editor"]).json_body["articles"]
+    assert drafts == []
+    gas = call(client, "GET", "/api/worklist", auth["gas"]).json_body["articles"]
+    assert gas and all("燃气企业" in a["department"] for a in gas)
+    assert call(client, "GET", "/api/worklist?state=lost", auth["editor"]).status_code == 400
+    assert call(client, "GET", "/api/worklist", auth["agent"]).status_code == 403
+
+
+def test_articles_can_be_browsed_by_category(client: Client):
+    listed = call(client, "GET", "/api/articles?category=heating", {}).json_body["articles"]
+    assert listed and {a["category"] for a in listed} == {"heating"}
+    assert ARTICLE in [a["id"] for a in listed]
