@@ -1,4 +1,4 @@
-"""python -m tools.kb: serve | lint | sync | keys | eval | calibrate | ablation | bench."""
+"""python -m tools.kb: the knowledge-base tools (serve, lint, sync, export, import, backup, restore, keys, eval, …)."""
 
 import argparse
 import datetime as dt
@@ -40,7 +40,8 @@ def _use_stage(stage: str, endpoint: str | None) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from tools.kb.serve import serve
 
-    return serve(Path(args.knowledge), args.host, args.port, args.stage)
+    data = None if args.fresh else Path(args.data or PROJECT_DIR / ".zhida" / f"local-{args.stage}.jsonl")
+    return serve(Path(args.knowledge), args.host, args.port, args.stage, data)
 
 
 def _lint(args: argparse.Namespace) -> int:
@@ -63,8 +64,74 @@ def _sync(args: argparse.Namespace) -> int:
 
     loaded = _clean_knowledge(args.path, "nothing synced")
     _use_stage(args.stage, args.endpoint)
-    report = sync_knowledge(wiring.store(), loaded, dt.datetime.now(dt.UTC), progress=progress_bar)
+    report = sync_knowledge(
+        wiring.store(), loaded, dt.datetime.now(dt.UTC), publish=args.publish, progress=progress_bar
+    )
     print(f"{wiring.settings().table_name}: {report.summary()}")
+    return 0
+
+
+def _table():
+    from chalicelib import wiring
+    from chalicelib.store import ensure_table
+
+    settings = wiring.settings()
+    if settings.dynamodb_endpoint:
+        return ensure_table(wiring.dynamodb(), settings.table_name)
+    return wiring.dynamodb().Table(settings.table_name)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from tools.kb.backup import backup
+
+    _use_stage(args.stage, args.endpoint)
+    count = backup(_table(), Path(args.out))
+    print(f"{count} item(s) written to {args.out}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from tools.kb.backup import RestoreRefused, restore
+
+    _use_stage(args.stage, args.endpoint)
+    try:
+        count = restore(_table(), Path(args.file))
+    except RestoreRefused as refused:
+        print(f"kb restore: {refused}; nothing was written", file=sys.stderr)
+        return 1
+    print(f"{count} item(s) restored from {args.file}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from chalicelib import wiring
+    from tools.kb.export import export_folder, export_xlsx
+
+    _use_stage(args.stage, args.endpoint)
+    target = Path(args.target)
+    if args.format == "xlsx":
+        count = export_xlsx(wiring.store(), target)
+    else:
+        count = export_folder(wiring.store(), target)
+    print(f"{count} published article(s) exported to {target}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from chalicelib import wiring
+    from tools.kb.importer import import_rows, read_rows
+
+    rows, problems = read_rows(Path(args.file))
+    if not problems:
+        _use_stage(args.stage, args.endpoint)
+        report = import_rows(wiring.store(), rows, args.publish, dt.datetime.now(dt.UTC), Path(args.file).name)
+        problems = report.problems
+    if problems:
+        print("\n".join(problems))
+        print(f"nothing imported: {len(problems)} problem(s) to fix first", file=sys.stderr)
+        return 1
+    state = "published" if args.publish else "submitted for review"
+    print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}; changes {state}")
     return 0
 
 
@@ -163,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--stage", default="dev")
     serve.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
+    serve.add_argument("--data", help="where local data is kept between runs (default .zhida/local-STAGE.jsonl)")
+    serve.add_argument("--fresh", action="store_true", help="start from knowledge/ only; keep no data")
     serve.set_defaults(run=_serve)
 
     lint = commands.add_parser("lint", help="check articles and lexicon; prints file:line: message")
@@ -173,7 +242,34 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("path")
     sync.add_argument("--stage", default="dev")
     sync.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    sync.add_argument("--publish", action="store_true", help="publish changes at once (admins); else submit them")
     sync.set_defaults(run=_sync)
+
+    export = commands.add_parser("export", help="the published knowledge base as a folder, or as an .xlsx sheet")
+    export.add_argument("target", help="a folder (markdown) or a file (xlsx)")
+    export.add_argument("--format", choices=["markdown", "xlsx"], default="markdown")
+    export.add_argument("--stage", default="dev")
+    export.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    export.set_defaults(run=_export)
+
+    importing = commands.add_parser("import", help="FAQ pairs (.jsonl or .xlsx) as articles; every row checked first")
+    importing.add_argument("file")
+    importing.add_argument("--publish", action="store_true", help="publish at once (admins); else submit for review")
+    importing.add_argument("--stage", default="dev")
+    importing.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    importing.set_defaults(run=_import)
+
+    backing_up = commands.add_parser("backup", help="every item of the table to a JSON-lines file")
+    backing_up.add_argument("--out", required=True)
+    backing_up.add_argument("--stage", default="dev")
+    backing_up.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    backing_up.set_defaults(run=_backup)
+
+    restoring = commands.add_parser("restore", help="a backup file into an empty table")
+    restoring.add_argument("file")
+    restoring.add_argument("--stage", default="dev")
+    restoring.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    restoring.set_defaults(run=_restore)
 
     evaluation = commands.add_parser("eval", help="measure search quality on a query set")
     evaluation.add_argument("--queries", required=True)

@@ -1,0 +1,173 @@
+"""kb import: FAQ pairs from JSON lines or Excel become articles, all rows checked before anything is written."""
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chalicelib.access import ALL_DEPARTMENTS, Principal, Role
+from chalicelib.articles import parse_article
+from chalicelib.editorial import EditorialService
+from chalicelib.lexicon import Lexicon
+from chalicelib.lint import lint_article
+from chalicelib.models import SLUG_PATTERN, Article, china_today
+from chalicelib.service import KnowledgeService
+from chalicelib.store import KnowledgeStore
+
+MAX_ROWS = 1_000
+IMPORT_PRINCIPAL = Principal(Role.ADMIN, "kb-import", frozenset({ALL_DEPARTMENTS}))
+_QUESTION = re.compile(r"^question(\d+)$")
+
+
+@dataclass
+class FaqRow:
+    """One question-and-answer pair and where it came from (a JSONL line or a sheet row)."""
+
+    where: str
+    values: dict[str, Any]
+
+    def questions(self) -> list[str]:
+        listed = self.values.get("questions")
+        if isinstance(listed, list):
+            return [str(q).strip() for q in listed if str(q).strip()]
+        numbered = sorted((int(m.group(1)), v) for k, v in self.values.items() if (m := _QUESTION.match(k)))
+        return [str(v).strip() for _, v in numbered if v is not None and str(v).strip()]
+
+    def text(self, name: str) -> str:
+        value = self.values.get(name)
+        return "" if value is None else str(value).strip()
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def read_rows(path: Path) -> tuple[list[FaqRow], list[str]]:
+    """The rows of a .jsonl or .xlsx file, or the problems that stop reading it."""
+    if path.suffix.lower() == ".xlsx":
+        return _xlsx_rows(path)
+    if path.suffix.lower() not in (".jsonl", ".json"):
+        return [], [f"{path}:1: unknown format '{path.suffix}'; use .jsonl or .xlsx"]
+    rows, problems = [], []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        return [], [f"{path}:1: cannot read it ({error})"]
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            values = json.loads(line)
+        except ValueError as error:
+            problems.append(f"{path}:{number}: not valid JSON ({error})")
+            continue
+        if not isinstance(values, dict):
+            problems.append(f"{path}:{number}: each line must be a JSON object")
+            continue
+        rows.append(FaqRow(f"{path}:{number}", values))
+    return rows, problems
+
+
+def _xlsx_rows(path: Path) -> tuple[list[FaqRow], list[str]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+    except (OSError, InvalidFileException, KeyError, ValueError) as error:
+        return [], [f"{path}:1: not a readable .xlsx workbook ({error})"]
+    lines = sheet.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(lines, ())]
+    missing = [c for c in ("id", "question1", "answer", "category", "department") if c not in header]
+    if missing:
+        return [], [f"{path}:row 1: the header lacks column(s) {', '.join(missing)}"]
+    rows = []
+    for number, cells in enumerate(lines, 2):
+        if all(c is None or str(c).strip() == "" for c in cells):
+            continue
+        rows.append(FaqRow(f"{path}:row {number}", dict(zip(header, cells, strict=False))))
+    return rows, []
+
+
+def row_markdown(row: FaqRow, today: dt.date) -> str:
+    """The article a row becomes: public, in force from today, to be reviewed within a year."""
+    title, *others = row.questions() or [""]
+    front = {
+        "id": row.text("id"),
+        "title": title,
+        "category": row.text("category"),
+        "audience": "public",
+        "department": row.text("department"),
+        "questions": others,
+        "effective_from": today,
+        "review_by": today.replace(year=today.year + 1),
+    }
+    header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, default_flow_style=None)
+    return f"---\n{header}---\n\n## 标准答复\n\n{row.text('answer')}\n"
+
+
+def check_rows(rows: list[FaqRow], lexicon: Lexicon, today: dt.date) -> tuple[list[Article], list[str]]:
+    """Every row as an article, or every problem with the row it is on."""
+    problems: list[str] = []
+    if len(rows) > MAX_ROWS:
+        return [], [f"{rows[MAX_ROWS].where}: at most {MAX_ROWS} rows a batch; split the file"]
+    articles, seen = [], {}
+    for row in rows:
+        row_id = row.text("id")
+        if not re.match(SLUG_PATTERN, row_id):
+            problems.append(f"{row.where}: id '{row_id}' must be lower-case letters, digits and hyphens")
+            continue
+        if row_id in seen:
+            problems.append(f"{row.where}: id '{row_id}' is also on {seen[row_id]}")
+            continue
+        seen[row_id] = row.where
+        article, found = lint_article(row_markdown(row, today), lexicon)
+        problems.extend(f"{row.where}: {_column(p.message)}" for p in found)
+        if article is not None and not found:
+            articles.append(article)
+    return articles, problems
+
+
+def _column(message: str) -> str:
+    """Lint speaks of the article; name the row's column instead where they differ."""
+    return message.replace("title:", "question1:").replace("标准答复", "answer")
+
+
+def import_rows(
+    store: KnowledgeStore, rows: list[FaqRow], publish: bool, now: dt.datetime, source: str
+) -> ImportReport:
+    """Check every row; write nothing unless all are good; then one version per new or changed article."""
+    articles, problems = check_rows(rows, store.lexicon()[0], china_today())
+    report = ImportReport(problems=problems)
+    if problems:
+        return report
+    editorial = EditorialService(store, now=lambda: now)
+    for article in articles:
+        head = store.head(article.id)
+        latest = store.version(article.id, head.version) if head else None
+        if latest is not None and _same_content(latest.markdown, article):
+            report.unchanged += 1
+            continue
+        editorial.import_article(article, IMPORT_PRINCIPAL, publish, f"imported from {source}")
+        if head is None:
+            report.added += 1
+        else:
+            report.updated += 1
+    if publish and (report.added or report.updated):
+        KnowledgeService(store).save_snapshot()
+    return report
+
+
+def _same_content(markdown: str, article: Article) -> bool:
+    """Unchanged unless the question, answer, category or department differ (dates are the import's own)."""
+    stored = parse_article(markdown)
+    keys = ("title", "questions", "category", "department", "sections")
+    return all(getattr(stored, k) == getattr(article, k) for k in keys)
