@@ -130,6 +130,12 @@ class EditorialService:
             head, article, principal, Step.SYNC, head.revision if head else None, message, state, source_hash
         )
 
+    def publish_source(self, article_id: str, source_hash: str, principal: Principal) -> Draft:
+        """kb sync --publish: the latest version already is the file's text; publish it (admin path, no review)."""
+        head = self._store.head(article_id)
+        assert head is not None
+        return self._go_live(head, principal, head.revision, source_hash=source_hash)
+
     def note_source(self, article_id: str, source_hash: str, principal: Principal) -> Draft:
         """Remember that a file's text is already the latest version (kb sync found nothing to write)."""
         head = self._store.head(article_id)
@@ -255,7 +261,7 @@ class EditorialService:
         saved = self._store.apply_change(updated, based_on if head else None, entry, version=version, live=live)
         return self._with_staleness(saved)
 
-    def _go_live(self, head: Draft, principal: Principal, based_on: int | None) -> Draft:
+    def _go_live(self, head: Draft, principal: Principal, based_on: int | None, **changes: object) -> Draft:
         version = self._version(head.id, head.version, "version")
         search = encode_document(self._search_engine().index_article(parse_article(version.markdown)))
         live = LiveChange(ArticleStatus.PUBLISHED, version.version, version.markdown, version.content_hash, search)
@@ -268,6 +274,7 @@ class EditorialService:
             None,
             live=live,
             published_version=version.version,
+            **changes,
         )
 
     def _transition(

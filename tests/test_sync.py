@@ -1,4 +1,7 @@
-from chalicelib.models import ArticleStatus
+from chalicelib.access import Principal, Role
+from chalicelib.articles import content_hash
+from chalicelib.editorial import EditorialService
+from chalicelib.models import ArticleStatus, EditorialState, MarkdownRequest
 from chalicelib.store import KnowledgeStore
 from tests.conftest import NOW
 from tools.kb.knowledge import LoadedKnowledge
@@ -45,3 +48,34 @@ def test_a_lexicon_change_reindexes_every_article(synced_store: KnowledgeStore, 
     assert report.lexicon_changed and report.reindexed == len(knowledge.articles) and report.updated == 0
     snapshot = synced_store.snapshot()
     assert snapshot is not None and snapshot.lexicon_generation == synced_store.lexicon()[1]
+
+
+def test_without_publish_a_changed_file_waits_for_review_then_publish_takes_it_live(
+    synced_store: KnowledgeStore, knowledge: LoadedKnowledge
+):
+    first, *rest = knowledge.articles
+    changed_text = first.markdown.replace("## 标准答复\n\n", "## 标准答复\n\n（已更新）", 1)
+    changed = first.model_copy(update={"markdown": changed_text, "content_hash": content_hash(changed_text)})
+    folder = LoadedKnowledge([changed, *rest], knowledge.lexicon, lexicon_files=knowledge.lexicon_files)
+    report = sync_knowledge(synced_store, folder, NOW, publish=False)
+    assert report.updated == 1
+    head = synced_store.head(first.id)
+    assert head is not None and head.state is EditorialState.IN_REVIEW and head.submitted_by == "kb-sync"
+    assert synced_store.get_article(first.id).markdown == first.markdown  # the live text is unchanged
+    report = sync_knowledge(synced_store, folder, NOW, publish=True)
+    assert report.updated == 1 and synced_store.get_article(first.id).markdown == changed_text
+    assert synced_store.head(first.id).state is EditorialState.PUBLISHED
+
+
+def test_an_edit_made_in_the_app_survives_a_sync_of_an_unchanged_folder(
+    synced_store: KnowledgeStore, knowledge: LoadedKnowledge
+):
+    article = knowledge.articles[0]
+    editor = Principal(Role.ADMIN, "管理员", frozenset({"*"}))
+    service = EditorialService(synced_store, now=lambda: NOW)
+    head = service.draft(article.id, editor)
+    edited = article.markdown.replace("## 标准答复\n\n", "## 标准答复\n\n（系统内修改）", 1)
+    service.save(article.id, MarkdownRequest(markdown=edited), head.revision, editor)
+    report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
+    assert report.unchanged == len(knowledge.articles)
+    assert synced_store.head(article.id).markdown == edited

@@ -73,22 +73,24 @@ def sync_knowledge(
     progress(1, total)
     for done, article in enumerate(knowledge.articles, start=2):
         head = heads.get(article.id)
+        latest = store.version(article.id, head.version) if head else None
+        live_or_waiting = head is not None and head.state is not EditorialState.ARCHIVED
         if head is None:
-            editorial.import_article(
-                article, SYNC_PRINCIPAL, publish, "added from the knowledge folder", article.content_hash
-            )
+            editorial.import_article(article, SYNC_PRINCIPAL, publish, "added from the folder", article.content_hash)
             report.added += 1
-        elif head.source_hash == article.content_hash and head.state is not EditorialState.ARCHIVED:
-            report.unchanged += 1
-        elif store.version(article.id, head.version).content_hash == article.content_hash and not (
-            publish and head.state is not EditorialState.PUBLISHED
-        ):
-            editorial.note_source(article.id, article.content_hash, SYNC_PRINCIPAL)
-            report.unchanged += 1
+        elif live_or_waiting and latest is not None and latest.content_hash == article.content_hash:
+            # The store's latest version already is the file's text: at most publish it, or note where it came from.
+            if publish and head.state is not EditorialState.PUBLISHED:
+                editorial.publish_source(article.id, article.content_hash, SYNC_PRINCIPAL)
+                report.updated += 1
+            else:
+                if head.source_hash != article.content_hash:
+                    editorial.note_source(article.id, article.content_hash, SYNC_PRINCIPAL)
+                report.unchanged += 1
+        elif live_or_waiting and head.source_hash == article.content_hash:
+            report.unchanged += 1  # the file is as last synced; newer versions made in the app stay as they are
         else:
-            editorial.import_article(
-                article, SYNC_PRINCIPAL, publish, "changed in the knowledge folder", article.content_hash
-            )
+            editorial.import_article(article, SYNC_PRINCIPAL, publish, "changed in the folder", article.content_hash)
             report.updated += 1
         progress(done, total)
     for done, head in enumerate(gone, start=len(knowledge.articles) + 2):
