@@ -71,8 +71,11 @@ def sync_knowledge(
         store.save_lexicon(knowledge.lexicon, knowledge.lexicon_files)
         report.lexicon_changed = lexicon != knowledge.lexicon
     progress(1, total)
+    published_now: set[str] = set()
     for done, article in enumerate(knowledge.articles, start=2):
         head = heads.get(article.id)
+        if publish:
+            published_now.add(article.id)  # unless unchanged: removed again below
         latest = store.version(article.id, head.version) if head else None
         live_or_waiting = head is not None and head.state is not EditorialState.ARCHIVED
         if head is None:
@@ -87,8 +90,10 @@ def sync_knowledge(
                 if head.source_hash != article.content_hash:
                     editorial.note_source(article.id, article.content_hash, SYNC_PRINCIPAL)
                 report.unchanged += 1
+                published_now.discard(article.id)
         elif live_or_waiting and head.source_hash == article.content_hash:
             report.unchanged += 1  # the file is as last synced; newer versions made in the app stay as they are
+            published_now.discard(article.id)
         else:
             editorial.import_article(article, SYNC_PRINCIPAL, publish, "changed in the folder", article.content_hash)
             report.updated += 1
@@ -99,7 +104,8 @@ def sync_knowledge(
             report.archived += 1
         progress(done, total)
     if report.lexicon_changed:
-        report.reindexed = _reindex_live(store, SearchEngine(knowledge.lexicon), now)
+        # Articles published by this sync were indexed with the new lexicon already.
+        report.reindexed = _reindex_live(store, SearchEngine(knowledge.lexicon), now, skip=published_now)
     changed = report.added or report.updated or report.archived or report.lexicon_changed
     if changed or store.snapshot() is None:
         report.snapshot_bytes = len(KnowledgeService(store).save_snapshot().data)
@@ -107,11 +113,11 @@ def sync_knowledge(
     return report
 
 
-def _reindex_live(store: KnowledgeStore, engine: SearchEngine, now: dt.datetime) -> int:
+def _reindex_live(store: KnowledgeStore, engine: SearchEngine, now: dt.datetime, skip: set[str]) -> int:
     """New search documents for every live article under a new lexicon: same text and version, no new version."""
     count = 0
     for live in list(store.articles()):
-        if live.status is ArticleStatus.PUBLISHED:
+        if live.status is ArticleStatus.PUBLISHED and live.id not in skip:
             search = encode_document(engine.index_article(parse_article(live.markdown)))
             store.save_article(
                 live.id, live.markdown, live.content_hash, live.status, SYNC_AUTHOR, now, search, live.version
