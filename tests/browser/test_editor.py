@@ -165,3 +165,47 @@ def test_an_editor_creates_an_article_and_sees_agents_flags_as_tasks(
     page.get_by_role("button", name="工作列表").click()
     page.get_by_label("状态").select_option("draft")
     expect(page.locator("#worklist")).to_contain_text("热计量表读数怎么看")
+
+
+def test_rollback_scheduled_publishing_and_archiving(
+    open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
+):
+    editor = open_page("/editor", viewport=DESKTOP)
+    sign_in(editor, demo_keys["editor"])
+    open_article(editor, "heating-fee-payment")
+    original = editor.locator("#markdown").input_value()
+    editor.locator("#markdown").fill(original + "\n- 这一行随后会被回滚。\n")
+    expect(editor.locator("#problems")).to_have_text("没有发现问题")
+    editor.get_by_role("button", name="保存草稿").click()
+    expect(editor.locator("#action-status")).to_have_text("保存成功：草稿")
+
+    rows = editor.locator("#versions tr")
+    expect(rows).to_have_count(2)
+    rows.nth(1).get_by_role("button", name="回滚到此版本").click()
+    expect(editor.locator("#action-status")).to_have_text("回滚到版本 1成功：草稿")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("回滚到版本 1")
+    assert editor.locator("#markdown").input_value() == original
+    rows.nth(2).get_by_role("button", name="与当前比较").click()
+    expect(editor.locator("#diff")).to_have_text("两个版本内容相同")
+
+    editor.get_by_role("button", name="提交审核").click()
+    expect(editor.locator("#action-status")).to_have_text("提交审核成功：待审核")
+    reviewer = open_page("/editor", viewport=DESKTOP)
+    reviewer.on("dialog", lambda dialog: dialog.accept())  # the archive button asks first
+    sign_in(reviewer, demo_keys["reviewer"])
+    open_article(reviewer, "heating-fee-payment")
+    reviewer.get_by_role("button", name="通过").click()
+    expect(reviewer.locator("#action-status")).to_have_text("审核通过成功：已通过")
+    reviewer.get_by_label("定时发布于").fill("2030-12-01T08:00")
+    reviewer.get_by_role("button", name="定时发布").click()
+    expect(reviewer.locator("#action-status")).to_contain_text("定时发布成功")
+    expect(reviewer.locator("#doc-meta")).to_contain_text("定时 2030/12/1 08:00:00")
+
+    assert urllib.request.urlopen(f"{live_server}/faq/heating-old-network-renovation", timeout=10).status == 200
+    open_article(reviewer, "heating-old-network-renovation")
+    reviewer.get_by_role("button", name="归档", exact=True).click()
+    expect(reviewer.locator("#action-status")).to_have_text("归档成功：已归档")
+    expect(reviewer.get_by_role("button", name="归档", exact=True)).to_be_disabled()
+    citizen = open_page("/faq/heating-old-network-renovation")
+    expect(citizen.get_by_role("heading", level=1)).to_have_text("没有找到这篇文章")
