@@ -2,6 +2,7 @@
 
 import json
 import signal
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -44,3 +45,42 @@ def test_an_edit_made_through_the_api_survives_ctrl_c_and_a_new_run(tmp_path: Pa
         with urllib.request.urlopen(request, timeout=30) as response:
             draft = json.loads(response.read())
     assert draft["markdown"] == markdown and draft["state"] == "draft" and draft["updated_by"] == "demo editor"
+
+
+def test_editors_racing_over_http_never_lose_an_update(live_server: str, demo_keys: dict[str, str]):
+    """Many trials: the demo editor and reviewer save the same revision at the same moment; one wins, one is told."""
+    url = f"{live_server}/api/articles/heating-private-modification/draft"
+    people = [demo_keys["editor"], demo_keys["reviewer"]]
+    for trial in range(10):
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {people[0]}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            base, etag = json.loads(response.read()), response.headers["ETag"]
+        texts = [base["markdown"].replace("## 标准答复\n\n", f"## 标准答复\n\n第{trial}轮{who}。", 1) for who in "甲乙"]
+        statuses = _put_at_once(url, etag, list(zip(people, texts, strict=True)))
+        assert sorted(statuses) == [200, 409], statuses
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": f"Bearer {people[0]}"})) as r:
+            after = json.loads(r.read())
+        assert after["markdown"] == texts[statuses.index(200)] and after["version"] == base["version"] + 1
+
+
+def _put_at_once(url: str, etag: str, edits: list[tuple[str, str]]) -> list[int]:
+    """PUT each (key, markdown) with the same If-Match, all released at the same moment; their statuses."""
+    start = threading.Barrier(len(edits))
+    statuses = [0] * len(edits)
+
+    def save(n: int, key: str, markdown: str) -> None:
+        body = json.dumps({"markdown": markdown}, ensure_ascii=False).encode("utf-8")
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", "If-Match": etag}
+        start.wait()
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, body, headers, method="PUT"), timeout=30) as r:
+                statuses[n] = r.status
+        except urllib.error.HTTPError as error:
+            statuses[n] = error.code
+
+    threads = [threading.Thread(target=save, args=(n, *edit)) for n, edit in enumerate(edits)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
