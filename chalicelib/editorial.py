@@ -7,7 +7,7 @@ from chalicelib.access import Action, Principal
 from chalicelib.articles import Article, parse_article, render_sections
 from chalicelib.documents import encode_document
 from chalicelib.engine import SearchEngine
-from chalicelib.errors import Forbidden, InvalidInput, NotFound, PreconditionRequired
+from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionRequired
 from chalicelib.lexicon import Lexicon
 from chalicelib.lint import lint_article
 from chalicelib.models import (
@@ -203,8 +203,11 @@ class EditorialService:
         for article_id, at in self._store.due_schedules(self._now()):
             head = self._store.head(article_id)
             if head is not None and head.state is EditorialState.SCHEDULED and head.scheduled_at == at:
-                self._go_live(head, principal, head.revision)
-                published += 1
+                try:
+                    self._go_live(head, principal, head.revision)
+                    published += 1
+                except Conflict:
+                    continue  # changed this very moment (say, withdrawn by a new save): the next round decides
             self._store.drop_schedule(article_id, at)
         return published
 
