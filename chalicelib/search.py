@@ -291,15 +291,13 @@ class SearchIndex:
 
 
 def _marks(text: str, words: Sequence[str]) -> tuple[tuple[int, int], ...]:
-    """[start, end) spans of the query's words in the text, longest words first, touching spans joined."""
+    """[start, end) spans of the query's words in the text; overlapping and touching spans are joined."""
     taken = [False] * len(text)
     for word in words:
         start = text.find(word)
         while start != -1:
-            end = start + len(word)
-            if not any(taken[start:end]):
-                taken[start:end] = [True] * len(word)
-            start = text.find(word, end)
+            taken[start : start + len(word)] = [True] * len(word)
+            start = text.find(word, start + 1)
     spans: list[tuple[int, int]] = []
     for position, marked in enumerate(taken):
         if marked and spans and spans[-1][1] == position:

@@ -50,6 +50,9 @@ def test_search_finds_the_heating_article(client: Client):
     assert body["query"] == "暖气不热" and body["answered"] is True
     assert body["hits"][0]["id"] == "heating-radiator-not-warm"
     assert set(body["hits"][0]) == {"id", "title", "category", "score", "snippet", "marks", "department"}
+    # 暖气, 气不 and 不热 overlap; all are marked, whichever the query analysis listed first.
+    snippet = body["hits"][0]["snippet"]
+    assert [snippet[a:b] for a, b in body["hits"][0]["marks"]] == ["暖气不热"]
 
 
 def test_search_respects_limit_and_category(client: Client):
