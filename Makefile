@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint eval package clean
+.PHONY: run test lint eval package screenshots clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ run: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(PY) -m pytest -q
+
+screenshots: $(INSTALLED)
+	ZHIDA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest -q tests/browser
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
