@@ -22,6 +22,7 @@ from chalicelib.models import (
     FlagRequest,
     MarkdownRequest,
     MessageRequest,
+    PopularParams,
     PublishRequest,
     RejectRequest,
     RollbackRequest,
@@ -165,6 +166,12 @@ def suggest():
 def articles():
     params = _parse(ArticleListParams, app.current_request.query_params)
     return {"articles": _json(wiring.knowledge().articles(params, _caller().reader))}
+
+
+@api("/api/popular")
+def popular():
+    params = _parse(PopularParams, app.current_request.query_params)
+    return {"articles": _json(wiring.desk().popular(_caller().reader, params.limit))}
 
 
 @api("/api/articles/{article_id}")

@@ -4,13 +4,23 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import time
 from collections.abc import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.access import Action, Principal
 from chalicelib.errors import RateLimited
-from chalicelib.models import Accepted, FeedbackRequest, FlagRequest, Reader, SearchResult, Task
+from chalicelib.models import (
+    Accepted,
+    ArticleListParams,
+    FeedbackRequest,
+    FlagRequest,
+    PopularArticle,
+    Reader,
+    SearchResult,
+    Task,
+)
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 from chalicelib.textnorm import mask_pii
@@ -19,6 +29,8 @@ log = logging.getLogger(__name__)
 
 FEEDBACK_PER_MINUTE = 10
 QUERY_LOG_DAYS = 180
+POPULAR_DAYS = 7  # "hot questions" are what searches answered over the last week
+_POPULAR_CACHE_SECONDS = 30.0
 
 
 def client_id(source_ip: str, salt: str) -> str:
@@ -40,6 +52,7 @@ class FeedbackDesk:
         self._knowledge = knowledge
         self._now = now
         self._query_log_days = query_log_days
+        self._popular: dict[Reader, tuple[float, list[PopularArticle]]] = {}
 
     def feedback(self, request: FeedbackRequest, principal: Principal, client: str) -> Accepted:
         principal.require(Action.FEEDBACK)
@@ -99,5 +112,34 @@ class FeedbackDesk:
         }
         try:
             self._store.add_record(f"QUERYLOG#{now.date().isoformat()}", record, now, ttl_days=self._query_log_days)
+            if result.answered and result.hits:
+                self._store.tally(_popular_partition(now.date()), result.hits[0].id, now, POPULAR_DAYS + 1)
         except (BotoCoreError, ClientError) as error:
             log.error("query log not written: %s", getattr(error, "response", {}).get("Error", {}).get("Code", error))
+
+    def popular(self, reader: Reader, limit: int) -> list[PopularArticle]:
+        """The articles that answered most searches in the last POPULAR_DAYS days, among those the reader may see.
+
+        Worked out at most every 30 s per container (one query per day of counts); an empty list is not kept.
+        """
+        checked_at, ranked = self._popular.get(reader, (float("-inf"), []))
+        if time.monotonic() - checked_at > _POPULAR_CACHE_SECONDS:
+            today = self._now().date()
+            hits: dict[str, int] = {}
+            for days_ago in range(POPULAR_DAYS):
+                for article_id, count in self._store.tallies(
+                    _popular_partition(today - dt.timedelta(days_ago))
+                ).items():
+                    hits[article_id] = hits.get(article_id, 0) + count
+            visible = {a.id: a for a in self._knowledge.articles(ArticleListParams(), reader)}
+            ranked = sorted(
+                (PopularArticle(**visible[i].model_dump(), hits=n) for i, n in hits.items() if i in visible),
+                key=lambda a: (-a.hits, a.title),
+            )
+            if ranked:
+                self._popular[reader] = (time.monotonic(), ranked)
+        return ranked[:limit]
+
+
+def _popular_partition(day: dt.date) -> str:
+    return f"POPULAR#{day.isoformat()}"

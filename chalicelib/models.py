@@ -137,6 +137,17 @@ class ArticleSummary(BaseModel):
     department: str
 
 
+class PopularParams(BaseModel):
+    """The query string of GET /api/popular."""
+
+    model_config = ConfigDict(extra="ignore")
+    limit: int = Field(default=8, ge=1, le=20)
+
+
+class PopularArticle(ArticleSummary):
+    hits: int = Field(description="answered searches it topped in the last days")
+
+
 class SuggestParams(BaseModel):
     """The query string of GET /api/suggest."""
 

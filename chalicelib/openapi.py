@@ -21,6 +21,8 @@ from chalicelib.models import (
     FlagRequest,
     MarkdownRequest,
     MessageRequest,
+    PopularArticle,
+    PopularParams,
     Preview,
     PublishRequest,
     RejectRequest,
@@ -138,6 +140,7 @@ def openapi_document() -> dict[str, Any]:
         SuggestResult,
         ArticleView,
         ArticleSummary,
+        PopularArticle,
         Category,
         FeedbackRequest,
         FlagRequest,
@@ -278,6 +281,14 @@ def openapi_document() -> dict[str, Any]:
                 "post": _editorial(
                     "Create an article as a draft (editors)", _ref("Draft"), [], "MarkdownRequest", 201, write
                 ),
+            },
+            "/api/popular": {
+                "get": {
+                    "summary": "Hot questions: the articles that answered most searches in the last 7 days",
+                    "security": _AUTH,
+                    "parameters": _query_parameters(PopularParams),
+                    "responses": {"200": _json(_listing("articles", "PopularArticle")), **_errors(400, 401)},
+                }
             },
             "/api/articles/{article_id}": {
                 "get": {

@@ -428,6 +428,18 @@ class KnowledgeStore:
         )
         return int(result["Attributes"]["hits"])
 
+    def tally(self, partition: str, key: str, now: dt.datetime, ttl_days: int) -> None:
+        """Add one to a named count within a partition (say, one day's searches per article)."""
+        self._table.update_item(
+            Key={"pk": partition, "sk": key},
+            UpdateExpression="ADD hits :one SET #ttl = if_not_exists(#ttl, :ttl)",
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues={":one": 1, ":ttl": int(now.timestamp()) + ttl_days * 86_400},
+        )
+
+    def tallies(self, partition: str) -> dict[str, int]:
+        return {item["sk"]: int(item["hits"]) for item in self._query(Key("pk").eq(partition))}
+
     def _query(self, condition: Any, **options: Any) -> Iterator[dict[str, Any]]:
         """Every item a key condition selects, page after page."""
         kwargs: dict[str, Any] = {"KeyConditionExpression": condition, **options}

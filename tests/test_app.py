@@ -280,3 +280,15 @@ def test_a_search_is_answered_even_when_the_query_log_cannot_be_written(client: 
     monkeypatch.setattr(KnowledgeStore, "add_record", refuse)
     response = get(client, "/api/search?q=" + quote("暖气不热"))
     assert response.status_code == 200 and response.json_body["hits"][0]["id"] == "heating-radiator-not-warm"
+
+
+def test_hot_questions_are_the_articles_searches_found_most(client: Client, keys: dict[str, dict[str, str]]):
+    assert get(client, "/api/popular").json_body == {"articles": []}
+    for query in ["暖气不热", "暖气片不热怎么办", "社保卡丢了"]:
+        get(client, "/api/search?q=" + quote(query))
+    get(client, "/api/search?q=" + quote("会议室预订"), keys["agent"])  # an internal article: agents only
+    hot = get(client, "/api/popular?limit=5").json_body["articles"]
+    assert [(a["id"], a["hits"]) for a in hot][:1] == [("heating-radiator-not-warm", 2)]
+    assert all(not a["id"].startswith("center-") for a in hot)
+    assert any(a["id"].startswith("center-") for a in get(client, "/api/popular", keys["agent"]).json_body["articles"])
+    assert get(client, "/api/popular?limit=0").status_code == 400

@@ -11,6 +11,8 @@ const categoriesList = document.getElementById("categories");
 const list = document.getElementById("list");
 const listTitle = document.getElementById("list-title");
 const listStatus = document.getElementById("list-status");
+const popularBlock = document.getElementById("popular-block");
+const popularList = document.getElementById("popular");
 
 let inflight = null;
 
@@ -118,6 +120,18 @@ async function showCategory(category) {
   say(listStatus, items.length ? "" : "这个类别暂时没有问题。");
 }
 
+async function loadPopular() {
+  // What searches answered most this week; a new installation has none yet, and then the block stays hidden.
+  try {
+    const { articles } = await api("popular", { params: { limit: 8 } });
+    popularList.replaceChildren(...articles.map((a) => el("li", {}, el("a", { href: articleLink(a.id) }, a.title))));
+    popularBlock.hidden = articles.length === 0;
+  } catch {
+    popularBlock.hidden = true;
+  }
+}
+
+loadPopular();
 loadCategories();
 const initial = new URLSearchParams(location.search).get("q");
 if (initial) {

@@ -59,6 +59,17 @@ def test_the_landing_page_lists_a_categorys_questions(open_page: Callable[..., P
     expect(page.get_by_role("heading", level=1)).to_have_text("社会保障卡申领")
 
 
+def test_the_landing_page_shows_the_questions_searches_answer_most(open_page: Callable[..., Page], live_server: str):
+    for _ in range(3):
+        urllib.request.urlopen(
+            f"{live_server}/api/search?q=%E6%9A%96%E6%B0%94%E4%B8%8D%E7%83%AD", timeout=30
+        )  # 暖气不热
+    page = open_page("/", viewport=PHONE)
+    expect(page.get_by_role("heading", name="热门问题")).to_be_visible()
+    page.locator("#popular").get_by_role("link", name="暖气不热怎么办").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("暖气不热怎么办")
+
+
 def test_a_shared_search_link_shows_its_results(open_page: Callable[..., Page]):
     page = open_page("/?q=%E7%A4%BE%E4%BF%9D%E5%8D%A1%E4%B8%A2%E4%BA%86", viewport=PHONE)  # ?q=社保卡丢了
     expect(page.get_by_label("输入问题")).to_have_value("社保卡丢了")
