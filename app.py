@@ -195,6 +195,11 @@ def tasks():
     return {"tasks": _json(wiring.desk().tasks(_caller()))}
 
 
+@api("/api/tasks/{task_id}/done", methods=["POST"])
+def close_task(task_id: str):
+    return _json(wiring.desk().close_task(task_id, _caller()))
+
+
 @api("/api/categories")
 def categories():
     return {"categories": _json(wiring.knowledge().categories(_caller().reader))}

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.access import Action, Principal
-from chalicelib.errors import RateLimited
+from chalicelib.errors import NotFound, RateLimited
 from chalicelib.models import (
     Accepted,
     ArticleListParams,
@@ -95,6 +95,18 @@ class FeedbackDesk:
             for record in self._store.records(f"TASK#{department}")
         ]
         return sorted(tasks, key=lambda t: t.created_at, reverse=True)
+
+    def close_task(self, task_id: str, principal: Principal) -> Task:
+        """An editor of the article's department marks a flag as dealt with; it stays in the list, as done."""
+        principal.require(Action.VIEW_TASKS)
+        now = self._now()
+        for department in self._knowledge.departments():
+            if principal.covers(department):
+                changes = {"status": "done", "closed_by": principal.name, "closed_at": now.isoformat()}
+                record = self._store.update_record(f"TASK#{department}", task_id, changes)
+                if record is not None:
+                    return Task.model_validate(record)
+        raise NotFound(f"no task with id '{task_id}' for your departments", field="task_id")
 
     def log_search(self, query: str, result: SearchResult, principal: Principal, client: str) -> None:
         """One query-log record per search, phone and ID numbers masked, kept QUERY_LOG_DAYS days.

@@ -246,7 +246,9 @@ class Task(BaseModel):
     comment: str
     flagged_by: str
     created_at: dt.datetime
-    status: str = "open"
+    status: str = Field(default="open", description="open, or done once an editor has dealt with it")
+    closed_by: str | None = None
+    closed_at: dt.datetime | None = None
 
 
 class Accepted(BaseModel):

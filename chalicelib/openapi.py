@@ -328,6 +328,14 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/tasks/{task_id}/done": {
+                "post": {
+                    "summary": "Mark a task as dealt with (editors and reviewers of its department)",
+                    "security": [{"apiKey": []}],
+                    "parameters": [{"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"200": _json(_ref("Task")), **_errors(401, 403, 404)},
+                }
+            },
             "/api/categories": {
                 "get": {
                     "summary": "Categories with the number of articles the caller may see",

@@ -417,6 +417,22 @@ class KnowledgeStore:
             {k: v for k, v in i.items() if k not in ("pk", "sk", "ttl")} for i in self._query(Key("pk").eq(partition))
         ]
 
+    def update_record(self, partition: str, record_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """Change fields of one record (found by its id); the record as it now is, or None if there is none."""
+        for item in self._query(Key("pk").eq(partition)):
+            if item.get("id") == record_id:
+                names = {f"#f{n}": name for n, name in enumerate(changes)}
+                values = {f":v{n}": value for n, value in enumerate(changes.values())}
+                updated = self._table.update_item(
+                    Key={"pk": partition, "sk": item["sk"]},
+                    UpdateExpression="SET " + ", ".join(f"#f{n} = :v{n}" for n in range(len(changes))),
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                )["Attributes"]
+                return {k: v for k, v in updated.items() if k not in ("pk", "sk", "ttl")}
+        return None
+
     def count(self, counter: str, window: str, ttl_seconds: int, now: dt.datetime) -> int:
         """Add one to a counter for a time window and return the new value (rate limiting)."""
         result = self._table.update_item(

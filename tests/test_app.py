@@ -171,6 +171,18 @@ def test_a_flag_becomes_a_task_for_that_departments_editors_only(client: Client,
     assert len(get(client, "/api/tasks", keys["admin"]).json_body["tasks"]) == 2
 
 
+def test_an_editor_marks_a_task_done_and_it_stays_listed(client: Client, keys: dict[str, dict[str, str]]):
+    heating = post(client, "/api/articles/heating-fee-payment/flags", {"comment": "今年热价调整了"}, keys["agent"])
+    gas = post(client, "/api/articles/gas-leak-emergency/flags", {"comment": "抢修电话变了"}, keys["agent"])
+    assert post(client, f"/api/tasks/{gas.json_body['id']}/done", {}, keys["editor"]).status_code == 404
+    assert post(client, f"/api/tasks/{heating.json_body['id']}/done", {}, keys["agent"]).status_code == 403
+    done = post(client, f"/api/tasks/{heating.json_body['id']}/done", {}, keys["editor"])
+    assert done.status_code == 200 and done.json_body["status"] == "done"
+    assert done.json_body["closed_by"] == "测试editor"
+    listed = get(client, "/api/tasks", keys["editor"]).json_body["tasks"]
+    assert [(t["id"], t["status"]) for t in listed] == [(heating.json_body["id"], "done")]
+
+
 @pytest.mark.parametrize(
     "body, status, field",
     [

@@ -130,19 +130,34 @@ async function loadTasks() {
   }
   $("tasks").replaceChildren(
     ...tasks.map((task) => {
-      const button = el("button", { type: "button" }, "打开文章");
-      button.addEventListener("click", () => openArticle(task.article_id));
-      return el(
+      const open = el("button", { type: "button" }, "打开文章");
+      open.addEventListener("click", () => openArticle(task.article_id));
+      const state = task.status === "done" ? `已处理（${task.closed_by}）` : "待处理";
+      const item = el(
         "li",
         { class: "card" },
         el("strong", {}, task.article_title),
         el("p", {}, task.comment),
-        el("p", { class: "meta" }, `${task.flagged_by} · ${when(task.created_at)} · ${task.status}`),
-        button,
+        el("p", { class: "meta" }, `${task.flagged_by} · ${when(task.created_at)} · ${state}`),
+        open,
       );
+      if (task.status !== "done") {
+        const done = el("button", { type: "button" }, "标记已处理");
+        done.addEventListener("click", async () => {
+          try {
+            await call(`tasks/${encodeURIComponent(task.id)}/done`, { method: "POST", body: {} });
+            await loadTasks();
+          } catch (problem) {
+            say($("tasks-status"), problem.message, true);
+          }
+        });
+        item.append(" ", done);
+      }
+      return item;
     }),
   );
-  say($("tasks-status"), tasks.length ? `${tasks.length} 个任务` : "没有待办任务");
+  const waiting = tasks.filter((task) => task.status !== "done").length;
+  say($("tasks-status"), tasks.length ? `${waiting} 个待处理，共 ${tasks.length} 个` : "没有待办任务");
 }
 
 // ---- one article

@@ -151,6 +151,10 @@ def test_an_editor_creates_an_article_and_sees_agents_flags_as_tasks(
     page.get_by_role("button", name="待办任务").click()
     task = page.locator("#tasks li", has_text="开通申请现在可以在网上办了")
     expect(task).to_contain_text("新房开通供暖")
+    expect(task).to_contain_text("待处理")
+    task.get_by_role("button", name="标记已处理").click()
+    expect(task).to_contain_text("已处理（demo editor）")
+    expect(task.get_by_role("button", name="标记已处理")).to_have_count(0)
     task.get_by_role("button", name="打开文章").click()
     expect(page.locator("#doc-meta")).to_contain_text("heating-new-home-connection")
 
