@@ -168,12 +168,14 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from tools.kb.bench import bench_quality, bench_speed, documents_for, format_table
+    from tools.kb.bench import bench_publish, bench_quality, bench_speed, documents_for, format_table
     from tools.kb.evaluate import read_queries
 
     knowledge = _clean_knowledge(args.knowledge)
     own_queries = read_queries(Path(args.queries))
     report = bench_speed(knowledge, args.articles, own_queries) if args.articles else {}
+    if args.publishes:
+        report.update(bench_publish(knowledge, args.publishes))
     if args.peers:
         corpus_queries = read_queries(Path(args.corpus_queries)) if args.corpus_queries else own_queries
         report["quality_corpus"] = args.corpus or args.knowledge
@@ -286,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
 
     bench = commands.add_parser("bench", help="speed, cold start and memory at N articles; quality beside peers")
     bench.add_argument("--articles", type=int, default=10_000, help="0 skips the speed part (quality only)")
+    bench.add_argument("--publishes", type=int, default=0, help="also time N publishes until another instance has them")
     bench.add_argument("--peers", action="store_true", help="also run the peer engines (requirements-bench.txt)")
     bench.add_argument("--corpus", help="quality on an external FAQ JSONL instead of knowledge/")
     bench.add_argument("--corpus-queries", help="the queries for --corpus (default: --queries)")

@@ -5,6 +5,7 @@ articles (titles, phrasings and bodies recombined, district names and numbers ad
 vocabulary grows with N the way a real one does.
 """
 
+import datetime as dt
 import json
 import os
 import statistics
@@ -16,13 +17,20 @@ from typing import Any
 
 import boto3
 
+from chalicelib.access import ALL_DEPARTMENTS, Principal, Role
+from chalicelib.articles import ANSWER
 from chalicelib.documents import SearchDocument
+from chalicelib.editorial import EditorialService
 from chalicelib.engine import SearchEngine, search_document
+from chalicelib.lint import ANSWER_MAX_CHARS
+from chalicelib.models import MarkdownRequest, PublishRequest, Reader, SearchParams
+from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore, Snapshot, ensure_table
 from tools.kb.evaluate import Query, evaluate, faq_documents, percentile
 from tools.kb.knowledge import LoadedKnowledge
 from tools.kb.local import embedded_dynamodb
 from tools.kb.stage import PROJECT_DIR
+from tools.kb.sync import sync_knowledge
 
 DISTRICTS = "和平 河西 南开 河东 河北 红桥 东丽 西青 津南 北辰 武清 宝坻 滨海 宁河 静海 蓟州".split()
 SEARCHES = 2000
@@ -132,6 +140,46 @@ def _cold_start(knowledge: LoadedKnowledge, snapshot: bytes, texts: list[str], r
     return round(statistics.median(timings)), round(max(peaks), 1)
 
 
+def bench_publish(knowledge: LoadedKnowledge, rounds: int) -> dict[str, Any]:
+    """How long a reviewer's publish takes, and until another warm instance (refreshing each second, as
+    deployed) has applied it; on the embedded DynamoDB, so over HTTP but without AWS's own latency."""
+    article = next(a for a in knowledge.articles if len("".join(a.sections[ANSWER].split())) <= ANSWER_MAX_CHARS - 12)
+    editor = Principal(Role.EDITOR, "bench editor", frozenset({ALL_DEPARTMENTS}))
+    reviewer = Principal(Role.REVIEWER, "bench reviewer", frozenset({ALL_DEPARTMENTS}))
+    publish_ms, visible_ms = [], []
+    with embedded_dynamodb("dev"):
+        region, endpoint = os.environ["AWS_DEFAULT_REGION"], os.environ["DYNAMODB_ENDPOINT"]
+        table = ensure_table(
+            boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint), os.environ["TABLE_NAME"]
+        )
+        store = KnowledgeStore(table)
+        sync_knowledge(store, knowledge, dt.datetime.now(dt.UTC), publish=True)
+        editorial = EditorialService(store)
+        other = boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint).Table(table.name)
+        reader = KnowledgeService(KnowledgeStore(other), refresh_seconds=1.0)
+        reader.search(SearchParams(q=article.title), Reader.AGENT)  # a warm container
+        for number in range(rounds):
+            head = editorial.draft(article.id, editor)
+            text = article.markdown.replace("## 标准答复\n\n", f"## 标准答复\n\n（第{number}次修订）", 1)
+            editorial.save(article.id, MarkdownRequest(markdown=text), head.revision, editor)
+            editorial.submit(article.id, None, None, editor)
+            editorial.approve(article.id, None, None, reviewer)
+            started = time.perf_counter()
+            editorial.publish(article.id, PublishRequest(), None, reviewer)
+            published = time.perf_counter()
+            generation = store.generation()
+            while reader.generation() < generation:
+                time.sleep(0.01)
+            publish_ms.append((published - started) * 1000)
+            visible_ms.append((time.perf_counter() - started) * 1000)
+    return {
+        "publishes": rounds,
+        "publish_p50_ms": round(percentile(publish_ms, 50)),
+        "visible_p50_ms": round(percentile(visible_ms, 50)),
+        "visible_max_ms": round(max(visible_ms)),
+    }
+
+
 def bench_quality(
     knowledge: LoadedKnowledge, documents: list[SearchDocument], queries: list[Query], with_peers: bool
 ) -> list[dict[str, Any]]:
@@ -171,6 +219,11 @@ def format_table(report: dict[str, Any]) -> str:
             f"{report['articles']} articles: build {report['build_s']} s, snapshot {report['snapshot_mb']} MB, "
             f"search p50 {report['search_p50_ms']} ms p99 {report['search_p99_ms']} ms, "
             f"cold start {report['cold_start_ms']} ms, RSS {report['rss_mb']} MB"
+        )
+    if "publishes" in report:
+        lines.append(
+            f"{report['publishes']} publishes: publish p50 {report['publish_p50_ms']} ms; applied by another warm "
+            f"instance after p50 {report['visible_p50_ms']} ms, at most {report['visible_max_ms']} ms"
         )
     if report.get("peers"):
         lines.append(f"quality on {report['quality_corpus']} ({report['quality_queries']} queries):")
