@@ -1,5 +1,5 @@
 // The agent console: search on every keystroke, the best answer ready to read aloud, keyboard only.
-import { api, el, highlighted, keyStore, plainLines, say } from "./common.js";
+import { api, el, highlighted, keyStore, plainLines, say, signInWith } from "./common.js";
 
 const key = keyStore("zhida.agent.key");
 const RECENT = "zhida.agent.recent";
@@ -28,21 +28,7 @@ function signedIn(on) {
   }
 }
 
-$("signin").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const candidate = $("key").value.trim();
-  say($("signin-status"), "正在验证…");
-  try {
-    await api("categories", { key: candidate }); // any unknown or revoked key is refused with 401
-  } catch (problem) {
-    say($("signin-status"), problem.message, true);
-    return;
-  }
-  key.set(candidate);
-  $("key").value = "";
-  say($("signin-status"), "");
-  signedIn(true);
-});
+signInWith(key, "categories", signedIn);
 
 $("signout").addEventListener("click", () => {
   key.clear();

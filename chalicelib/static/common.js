@@ -136,3 +136,26 @@ export function say(node, text, isError = false) {
   node.textContent = text;
   node.classList.toggle("error", isError);
 }
+
+// The sign-in form of the consoles: the key is tried on `probe` (401 for an unknown key, 403 for a role
+// without access) before it is kept for the tab.
+export function signInWith(key, probe, signedIn) {
+  const form = document.getElementById("signin");
+  const input = document.getElementById("key");
+  const status = document.getElementById("signin-status");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const candidate = input.value.trim();
+    say(status, "正在验证…");
+    try {
+      await api(probe, { key: candidate });
+    } catch (problem) {
+      say(status, problem.message, true);
+      return;
+    }
+    key.set(candidate);
+    input.value = "";
+    say(status, "");
+    signedIn(true);
+  });
+}

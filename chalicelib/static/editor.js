@@ -1,6 +1,6 @@
 // The editor console: worklist, Markdown with live preview and lint, the review workflow, history and tasks.
 // Built against the editorial workflow contract in docs/api.md.
-import { api, debounce, el, keyStore, say } from "./common.js";
+import { api, debounce, el, keyStore, say, signInWith } from "./common.js";
 
 const key = keyStore("zhida.editor.key");
 const $ = (id) => document.getElementById(id);
@@ -28,21 +28,7 @@ function signedIn(on) {
   else $("key").focus();
 }
 
-$("signin").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const candidate = $("key").value.trim();
-  say($("signin-status"), "正在验证…");
-  try {
-    await api("worklist", { key: candidate }); // 401 for an unknown key, 403 for an agent's
-  } catch (problem) {
-    say($("signin-status"), problem.message, true);
-    return;
-  }
-  key.set(candidate);
-  $("key").value = "";
-  say($("signin-status"), "");
-  signedIn(true);
-});
+signInWith(key, "worklist", signedIn);
 
 $("signout").addEventListener("click", () => {
   key.clear();
