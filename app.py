@@ -225,14 +225,12 @@ def save_draft(article_id: str):
 
 @api("/api/articles/{article_id}/submit", methods=["POST"])
 def submit(article_id: str):
-    note = _body(MessageRequest)
-    return wiring.editorial().submit(article_id, note.comment or note.message, _if_match(), _caller())
+    return wiring.editorial().submit(article_id, _body(MessageRequest).note, _if_match(), _caller())
 
 
 @api("/api/articles/{article_id}/approve", methods=["POST"])
 def approve(article_id: str):
-    note = _body(MessageRequest)
-    return wiring.editorial().approve(article_id, note.comment or note.message, _if_match(), _caller())
+    return wiring.editorial().approve(article_id, _body(MessageRequest).note, _if_match(), _caller())
 
 
 @api("/api/articles/{article_id}/reject", methods=["POST"])
@@ -247,8 +245,7 @@ def publish(article_id: str):
 
 @api("/api/articles/{article_id}/archive", methods=["POST"])
 def archive(article_id: str):
-    note = _body(MessageRequest)
-    return wiring.editorial().archive(article_id, note.comment or note.message, _if_match(), _caller())
+    return wiring.editorial().archive(article_id, _body(MessageRequest).note, _if_match(), _caller())
 
 
 @api("/api/articles/{article_id}/rollback", methods=["POST"])

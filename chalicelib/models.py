@@ -358,6 +358,11 @@ class MessageRequest(BaseModel):
     message: str | None = Field(default=None, max_length=500)
     comment: str | None = Field(default=None, max_length=500)
 
+    @property
+    def note(self) -> str | None:
+        """The note, sent as either field."""
+        return self.comment or self.message
+
 
 class RejectRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
