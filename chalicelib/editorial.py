@@ -52,7 +52,7 @@ class EditorialService:
     # Reading
 
     def draft(self, article_id: str, principal: Principal) -> Draft:
-        return self._with_staleness(self._head(article_id, principal, Action.EDIT))
+        return self._complete(self._head(article_id, principal, Action.EDIT))
 
     def worklist(self, params: WorklistParams, principal: Principal) -> list[Draft]:
         principal.require(Action.EDIT)
@@ -262,7 +262,7 @@ class EditorialService:
         )
         entry = self._entry(updated, step, principal, head.state if head else None, message, now)
         saved = self._store.apply_change(updated, based_on if head else None, entry, version=version, live=live)
-        return self._with_staleness(saved)
+        return self._with_staleness(saved)  # it still holds the Markdown just written
 
     def _go_live(self, head: Draft, principal: Principal, based_on: int | None, **changes: object) -> Draft:
         version = self._version(head.id, head.version, "version")
@@ -308,7 +308,7 @@ class EditorialService:
         saved = self._store.apply_change(
             updated, expected, entry, live=live, schedule_at=updated.scheduled_at if step is Step.SCHEDULE else None
         )
-        return self._with_staleness(saved)
+        return self._complete(saved)
 
     def _entry(
         self,
@@ -366,6 +366,11 @@ class EditorialService:
     def _require_department(self, principal: Principal, department: str) -> None:
         if not principal.covers(department):
             raise Forbidden(f"'{principal.name}' does not act for {department}", field="department")
+
+    def _complete(self, head: Draft) -> Draft:
+        """A working copy as callers see it: with its Markdown (kept in its latest version) and staleness."""
+        markdown = self._version(head.id, head.version, "version").markdown
+        return self._with_staleness(head.model_copy(update={"markdown": markdown}))
 
     def _with_staleness(self, head: Draft) -> Draft:
         return head.model_copy(update={"stale": head.review_by < self._today()})

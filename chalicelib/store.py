@@ -198,10 +198,10 @@ class KnowledgeStore:
         return Draft.model_validate(_fields(item)) if item else None
 
     def heads(self) -> Iterator[Draft]:
-        """Every working copy, without its Markdown."""
+        """Every working copy (without its Markdown, which is in its latest version)."""
         condition = Key("kind").eq(_HEAD_KIND) & Key("generation").gt(0)
         for item in self._query(condition, IndexName=GENERATION_INDEX):
-            yield Draft.model_validate({k: v for k, v in _fields(item).items() if k != "markdown"})
+            yield Draft.model_validate(_fields(item))
 
     def version(self, article_id: str, number: int) -> Version | None:
         item = self._table.get_item(Key={"pk": _partition(article_id), "sk": _version_sort(number)}).get("Item")
@@ -271,7 +271,9 @@ class KnowledgeStore:
                     "ExpressionAttributeValues": {":expected": expected_revision},
                 }
             )
-            head_item = {**_head_key(article_id), "kind": _HEAD_KIND, "generation": generation, **_json(head)}
+            # The Markdown lives in the version only: working copies stay small for listing them all.
+            fields = {k: v for k, v in _json(head).items() if k != "markdown"}
+            head_item = {**_head_key(article_id), "kind": _HEAD_KIND, "generation": generation, **fields}
             writes: list[dict[str, Any]] = [{"Put": {"Item": head_item, **guard}}]
             entry = {"pk": _partition(article_id), "sk": f"AUDIT#{generation:012d}", "kind": _AUDIT_KIND}
             writes.append({"Put": {"Item": {**entry, "generation": generation, **_json(audit)}}})

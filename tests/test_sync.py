@@ -78,4 +78,4 @@ def test_an_edit_made_in_the_app_survives_a_sync_of_an_unchanged_folder(
     service.save(article.id, MarkdownRequest(markdown=edited), head.revision, editor)
     report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
     assert report.unchanged == len(knowledge.articles)
-    assert synced_store.head(article.id).markdown == edited
+    assert service.draft(article.id, editor).markdown == edited
