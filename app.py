@@ -28,6 +28,7 @@ from chalicelib.models import (
     RollbackRequest,
     SearchParams,
     SuggestParams,
+    UnansweredParams,
     WorklistParams,
 )
 from chalicelib.openapi import openapi_document
@@ -198,6 +199,17 @@ def tasks():
 @api("/api/tasks/{task_id}/done", methods=["POST"])
 def close_task(task_id: str):
     return _json(wiring.desk().close_task(task_id, _caller()))
+
+
+@api("/api/articles/{article_id}/feedback")
+def article_feedback(article_id: str):
+    return _json(wiring.desk().feedback_summary(article_id, _caller()))
+
+
+@api("/api/unanswered")
+def unanswered():
+    params = _parse(UnansweredParams, app.current_request.query_params)
+    return {"queries": _json(wiring.desk().unanswered(_caller(), params.days, params.limit))}
 
 
 @api("/api/categories")

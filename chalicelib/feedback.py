@@ -10,26 +10,30 @@ from collections.abc import Callable
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.access import Action, Principal
-from chalicelib.errors import NotFound, RateLimited
+from chalicelib.errors import Forbidden, NotFound, RateLimited
 from chalicelib.models import (
     Accepted,
     ArticleListParams,
+    FeedbackComment,
     FeedbackRequest,
+    FeedbackSummary,
     FlagRequest,
     PopularArticle,
     Reader,
     SearchResult,
     Task,
+    UnansweredQuery,
 )
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
-from chalicelib.textnorm import mask_pii
+from chalicelib.textnorm import mask_pii, normalize
 
 log = logging.getLogger(__name__)
 
 FEEDBACK_PER_MINUTE = 10
 QUERY_LOG_DAYS = 180
 POPULAR_DAYS = 7  # "hot questions" are what searches answered over the last week
+UNANSWERED_DAYS = 30  # questions nothing answered, kept for editors to find gaps
 _POPULAR_CACHE_SECONDS = 30.0
 
 
@@ -67,8 +71,33 @@ class FeedbackDesk:
             "query": mask_pii(request.query) if request.query else None,
             "role": principal.role.value,
             "client": client,
+            "at": now.isoformat(),
         }
         return Accepted(id=self._store.add_record(f"FEEDBACK#{request.article_id}", record, now))
+
+    def feedback_summary(self, article_id: str, principal: Principal) -> FeedbackSummary:
+        """好差评 on one article, for the editors of its department."""
+        principal.require(Action.VIEW_TASKS)
+        article = self._knowledge.article(article_id, Reader.AGENT)
+        if not principal.covers(article.department):
+            raise Forbidden(f"'{principal.name}' does not act for {article.department}", field="department")
+        records = self._store.records(f"FEEDBACK#{article_id}")
+        comments = [FeedbackComment.model_validate(r) for r in reversed(records) if r.get("comment")]
+        helpful = sum(1 for r in records if r.get("helpful"))
+        return FeedbackSummary(
+            article_id=article_id, helpful=helpful, unhelpful=len(records) - helpful, comments=comments[:20]
+        )
+
+    def unanswered(self, principal: Principal, days: int, limit: int) -> list[UnansweredQuery]:
+        """What people asked that nothing answered, most asked first: where the knowledge base has gaps."""
+        principal.require(Action.VIEW_TASKS)
+        today = self._now().date()
+        counts: dict[str, int] = {}
+        for days_ago in range(days):
+            for query, count in self._store.tallies(_unanswered_partition(today - dt.timedelta(days_ago))).items():
+                counts[query] = counts.get(query, 0) + count
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return [UnansweredQuery(query=query, count=count) for query, count in ranked[:limit]]
 
     def flag(self, article_id: str, request: FlagRequest, principal: Principal) -> Accepted:
         principal.require(Action.FLAG)
@@ -126,6 +155,9 @@ class FeedbackDesk:
             self._store.add_record(f"QUERYLOG#{now.date().isoformat()}", record, now, ttl_days=self._query_log_days)
             if result.answered and result.hits:
                 self._store.tally(_popular_partition(now.date()), result.hits[0].id, now, POPULAR_DAYS + 1)
+            elif not result.answered:
+                asked = " ".join(normalize(record["query"]).split())
+                self._store.tally(_unanswered_partition(now.date()), asked, now, UNANSWERED_DAYS + 1)
         except (BotoCoreError, ClientError) as error:
             log.error("query log not written: %s", getattr(error, "response", {}).get("Error", {}).get("Code", error))
 
@@ -155,3 +187,7 @@ class FeedbackDesk:
 
 def _popular_partition(day: dt.date) -> str:
     return f"POPULAR#{day.isoformat()}"
+
+
+def _unanswered_partition(day: dt.date) -> str:
+    return f"UNANSWERED#{day.isoformat()}"

@@ -251,6 +251,35 @@ class Task(BaseModel):
     closed_at: dt.datetime | None = None
 
 
+class FeedbackComment(BaseModel):
+    at: dt.datetime | None = None
+    helpful: bool
+    comment: str
+    query: str | None = None
+
+
+class FeedbackSummary(BaseModel):
+    """What readers said about one article: the 好差评 counts and the latest comments."""
+
+    article_id: str
+    helpful: int
+    unhelpful: int
+    comments: list[FeedbackComment] = Field(description="newest first, at most 20")
+
+
+class UnansweredParams(BaseModel):
+    """The query string of GET /api/unanswered."""
+
+    model_config = ConfigDict(extra="ignore")
+    days: int = Field(default=7, ge=1, le=30)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class UnansweredQuery(BaseModel):
+    query: str = Field(description="as asked (normalised, phone and ID numbers masked)")
+    count: int
+
+
 class Accepted(BaseModel):
     id: str
     status: str = "accepted"

@@ -18,6 +18,7 @@ from chalicelib.models import (
     DiffParams,
     Draft,
     FeedbackRequest,
+    FeedbackSummary,
     FlagRequest,
     MarkdownRequest,
     MessageRequest,
@@ -32,6 +33,8 @@ from chalicelib.models import (
     SuggestParams,
     SuggestResult,
     Task,
+    UnansweredParams,
+    UnansweredQuery,
     Version,
     VersionInfo,
     WorklistParams,
@@ -143,6 +146,8 @@ def openapi_document() -> dict[str, Any]:
         PopularArticle,
         Category,
         FeedbackRequest,
+        FeedbackSummary,
+        UnansweredQuery,
         FlagRequest,
         Accepted,
         Task,
@@ -334,6 +339,22 @@ def openapi_document() -> dict[str, Any]:
                     "security": [{"apiKey": []}],
                     "parameters": [{"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "responses": {"200": _json(_ref("Task")), **_errors(401, 403, 404)},
+                }
+            },
+            "/api/articles/{article_id}/feedback": {
+                "get": {
+                    "summary": "好差评 counts and the latest comments on one article (its department's editors)",
+                    "security": [{"apiKey": []}],
+                    "parameters": [article_id],
+                    "responses": {"200": _json(_ref("FeedbackSummary")), **_errors(401, 403, 404)},
+                }
+            },
+            "/api/unanswered": {
+                "get": {
+                    "summary": "Questions nothing answered, most asked first (editors, reviewers, admins)",
+                    "security": [{"apiKey": []}],
+                    "parameters": _query_parameters(UnansweredParams),
+                    "responses": {"200": _json(_listing("queries", "UnansweredQuery")), **_errors(400, 401, 403)},
                 }
             },
             "/api/categories": {

@@ -304,3 +304,27 @@ def test_hot_questions_are_the_articles_searches_found_most(client: Client, keys
     assert all(not a["id"].startswith("center-") for a in hot)
     assert any(a["id"].startswith("center-") for a in get(client, "/api/popular", keys["agent"]).json_body["articles"])
     assert get(client, "/api/popular?limit=0").status_code == 400
+
+
+def test_editors_see_what_readers_said_about_their_articles(client: Client, keys: dict[str, dict[str, str]]):
+    article = "heating-radiator-not-warm"
+    post(client, "/api/feedback", {"article_id": article, "helpful": True})
+    post(client, "/api/feedback", {"article_id": article, "helpful": False, "comment": "电话13912345678打不通"})
+    summary = get(client, f"/api/articles/{article}/feedback", keys["editor"])
+    assert summary.status_code == 200
+    body = summary.json_body
+    assert (body["helpful"], body["unhelpful"]) == (1, 1)
+    assert [c["comment"] for c in body["comments"]] == ["电话[手机号]打不通"] and body["comments"][0]["at"]
+    assert get(client, "/api/articles/gas-leak-emergency/feedback", keys["editor"]).status_code == 403
+    assert get(client, f"/api/articles/{article}/feedback", keys["agent"]).status_code == 403
+    assert get(client, f"/api/articles/{article}/feedback").status_code == 401
+
+
+def test_questions_nothing_answered_are_listed_for_editors(client: Client, keys: dict[str, dict[str, str]]):
+    for query in ["今天天气怎么样", "今天天氣怎麼樣", "足球比赛几点开始", "暖气不热"]:
+        assert get(client, "/api/search?q=" + quote(query)).status_code == 200
+    listed = get(client, "/api/unanswered?days=1", keys["editor"]).json_body["queries"]
+    assert listed[0] == {"query": "今天天气怎么样", "count": 2}  # the traditional spelling counts as the same
+    assert {q["query"] for q in listed} == {"今天天气怎么样", "足球比赛几点开始"}
+    assert get(client, "/api/unanswered", keys["agent"]).status_code == 403
+    assert get(client, "/api/unanswered?days=31", keys["editor"]).status_code == 400

@@ -54,16 +54,36 @@ function when(iso) {
 
 // ---- worklist and tasks
 
-function showView(tasks) {
-  $("show-worklist").setAttribute("aria-pressed", String(!tasks));
-  $("show-tasks").setAttribute("aria-pressed", String(tasks));
-  $("worklist-box").hidden = tasks;
-  $("tasks-box").hidden = !tasks;
-  if (tasks) loadTasks();
-  else loadWorklist();
+const VIEWS = { worklist: () => loadWorklist(), tasks: () => loadTasks(), unanswered: () => loadUnanswered() };
+
+function showView(name) {
+  for (const view of Object.keys(VIEWS)) {
+    $(`show-${view}`).setAttribute("aria-pressed", String(view === name));
+    $(`${view}-box`).hidden = view !== name;
+  }
+  VIEWS[name]();
 }
-$("show-worklist").addEventListener("click", () => showView(false));
-$("show-tasks").addEventListener("click", () => showView(true));
+for (const view of Object.keys(VIEWS)) $(`show-${view}`).addEventListener("click", () => showView(view));
+
+// What people asked that the knowledge base did not answer: the questions to write articles for.
+async function loadUnanswered() {
+  say($("unanswered-status"), "正在加载…");
+  let queries;
+  try {
+    queries = (await call("unanswered", { params: { days: 7, limit: 50 } })).queries;
+  } catch (problem) {
+    say($("unanswered-status"), problem.message, true);
+    return;
+  }
+  $("unanswered").replaceChildren(
+    ...queries.map((item) => {
+      const write = el("button", { type: "button" }, "据此新建文章");
+      write.addEventListener("click", () => newArticle(item.query));
+      return el("li", { class: "card" }, el("strong", {}, item.query), ` （${item.count} 次） `, write);
+    }),
+  );
+  say($("unanswered-status"), queries.length ? "" : "近 7 天所有问题都找到了答案");
+}
 
 async function loadWorklist() {
   const params = {
@@ -159,6 +179,26 @@ async function openArticle(id) {
   }
   say(actionStatus, "");
   loadHistory();
+  loadRatings(id);
+}
+
+// 好差评 on the published article: counts and the latest comments (404 while it was never published).
+async function loadRatings(id) {
+  $("ratings-box").hidden = true;
+  let summary;
+  try {
+    summary = await call(`articles/${encodeURIComponent(id)}/feedback`);
+  } catch {
+    return;
+  }
+  if (draft?.id !== id) return; // another article was opened meanwhile
+  $("ratings").textContent = `有帮助 ${summary.helpful} · 没帮助 ${summary.unhelpful}`;
+  $("ratings-comments").replaceChildren(
+    ...summary.comments.slice(0, 5).map((c) =>
+      el("li", {}, `${c.helpful ? "有帮助" : "没帮助"}：${c.comment}`, el("span", { class: "hint" }, ` ${when(c.at)}`)),
+    ),
+  );
+  $("ratings-box").hidden = false;
 }
 
 function show(copy) {
@@ -346,24 +386,29 @@ function withOffset(local) {
   return `${local.length === 16 ? local + ":00" : local}${sign}${pad(minutes / 60)}:${pad(minutes % 60)}`;
 }
 
-$("new-article").addEventListener("click", () => {
+$("new-article").addEventListener("click", () => newArticle(""));
+
+// A new article's skeleton; `question` (say, one nothing answered) becomes its title and first phrasing.
+function newArticle(question) {
   if (dirty() && !confirm("有未保存的修改，确定放弃吗？")) return;
   draft = null;
   const today = new Date().toISOString().slice(0, 10);
   const nextYear = String(Number(today.slice(0, 4)) + 1) + today.slice(4);
   saved = "";
   textarea.value = [
-    "---", "id: ", "title: ", "category: ", "audience: public", "department: ", 'phone: "12345"', "questions:", "  - ",
+    "---", "id: ", `title: ${question}`, "category: ", "audience: public", "department: ", 'phone: "12345"', "questions:",
+    `  - ${question}`,
     "keywords: []", `effective_from: ${today}`, `review_by: ${nextYear}`, "---", "", "## 标准答复", "", "", "## 一次性告知", "", "- ", "",
   ].join("\n");
   $("work").hidden = false;
+  $("ratings-box").hidden = true;
   $("versions").replaceChildren();
   $("diff").hidden = $("diff-title").hidden = true;
   refreshHeader();
   preview();
   textarea.focus();
   textarea.setSelectionRange(8, 8); // after "---\nid: "
-});
+}
 
 // ---- history
 

@@ -2,6 +2,7 @@
 
 import json
 import re
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 
@@ -213,3 +214,27 @@ def test_rollback_scheduled_publishing_and_archiving(
     expect(reviewer.get_by_role("button", name="归档", exact=True)).to_be_disabled()
     citizen = open_page("/faq/heating-old-network-renovation")
     expect(citizen.get_by_role("heading", level=1)).to_have_text("没有找到这篇文章")
+
+
+def test_an_editor_sees_ratings_and_writes_for_a_question_nothing_answered(
+    open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
+):
+    rating = {"article_id": "heating-season-dates", "helpful": False, "comment": "没写今年具体哪天停"}
+    send = urllib.request.Request(
+        f"{live_server}/api/feedback", json.dumps(rating).encode(), {"Content-Type": "application/json"}, method="POST"
+    )
+    assert urllib.request.urlopen(send, timeout=10).status == 201
+    question = "驾照到期了在哪换"
+    urllib.request.urlopen(f"{live_server}/api/search?q={urllib.parse.quote(question)}", timeout=10)
+
+    page = open_page("/editor", viewport=DESKTOP)
+    sign_in(page, demo_keys["editor"])
+    page.locator("#worklist button", has_text="heating-season-dates").click()
+    expect(page.locator("#ratings")).to_contain_text("没帮助")
+    expect(page.locator("#ratings-comments")).to_contain_text("没写今年具体哪天停")
+
+    page.get_by_role("button", name="未解答的问题").click()
+    item = page.locator("#unanswered li", has_text=question)
+    item.get_by_role("button", name="据此新建文章").click()
+    expect(page.locator("#doc-title")).to_have_text("新文章")
+    assert f"title: {question}" in page.locator("#markdown").input_value()
