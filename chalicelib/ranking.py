@@ -28,7 +28,9 @@ ANSWERED_THRESHOLD = 0.46
 class RankSettings:
     """Ranking switches and weights; the defaults are production, the ablation varies them."""
 
-    field_weights: bool = True
+    # Boost title, questions and keywords over the body (search.FIELD_WEIGHTS). Off: since the articles list
+    # about ten phrasings each, equal fields find long, story-like questions better (docs/search.md).
+    field_weights: bool = False
     rerank_weight: float = 1.0  # how much the confidence moves the BM25 order; 0 = BM25 alone
     answered_threshold: float = ANSWERED_THRESHOLD
     unknown_term_share: float = 0.5  # an unknown query term weighs this share of the rarest term's IDF

@@ -46,7 +46,7 @@ class RankedHit:
     marks: tuple[tuple[int, int], ...] = ()
 
 
-_SNAPSHOT_FORMAT = 4
+_SNAPSHOT_FORMAT = 5  # 5: field weights off by default (they are baked into the postings)
 _SLOT = np.uint32
 _WEIGHT = np.uint8
 
@@ -96,7 +96,10 @@ class SearchIndex:
         cls, data: bytes, rules: TermRules, synonyms: dict[str, str], settings: RankSettings = DEFAULT_SETTINGS
     ) -> "SearchIndex":
         """An index from snapshot bytes, as it was when the snapshot was taken."""
-        version, entries, postings, average_length = marshal.loads(zlib.decompress(data))
+        try:
+            version, entries, postings, average_length = marshal.loads(zlib.decompress(data))
+        except (zlib.error, EOFError, ValueError, TypeError) as damaged:
+            raise ValueError(f"not a readable index snapshot ({damaged})") from None
         if version != _SNAPSHOT_FORMAT:
             raise ValueError(f"snapshot format {version} is not {_SNAPSHOT_FORMAT}")
         index = cls([], rules, synonyms, settings)

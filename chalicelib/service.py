@@ -219,8 +219,11 @@ class KnowledgeService:
             engine = self._engine_for(lexicon)
             snapshot = self._store.snapshot()
             if snapshot is not None and snapshot.lexicon_generation == lexicon_generation:
-                index = SearchIndex.restore(snapshot.data, engine.rules, engine.synonyms, engine.settings)
-                since = snapshot.generation
+                try:
+                    index = SearchIndex.restore(snapshot.data, engine.rules, engine.synonyms, engine.settings)
+                    since = snapshot.generation
+                except ValueError as unusable:  # saved by an older release: build from the articles instead
+                    log.warning("index snapshot ignored: %s", unusable)
         changed: dict[str, IndexedDocument] = {}
         removed: list[str] = []
         for stored in self._store.articles(since_generation=since):

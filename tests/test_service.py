@@ -8,7 +8,7 @@ from chalicelib.engine import SearchEngine
 from chalicelib.errors import NotFound
 from chalicelib.models import ArticleStatus, Reader, SearchParams
 from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore
+from chalicelib.store import KnowledgeStore, Snapshot
 from tests.conftest import NOW, article_text
 
 TODAY = dt.date(2026, 1, 10)
@@ -129,3 +129,11 @@ def test_a_publish_is_searchable_from_a_second_instance_within_five_seconds(stor
 def test_callers_words_find_their_article(synced_store: KnowledgeStore, query: str, expected: str):
     result = service(synced_store).search(SearchParams(q=query), Reader.AGENT)
     assert result.hits[0].id == expected and result.answered
+
+
+def test_a_snapshot_from_an_older_release_is_ignored_not_fatal(synced_store: KnowledgeStore):
+    saved = synced_store.snapshot()
+    assert saved is not None
+    synced_store.save_snapshot(Snapshot(saved.generation, saved.lexicon_generation, b"not a snapshot"))
+    hits = service(synced_store).search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits
+    assert hits[0].id == "heating-radiator-not-warm"

@@ -33,7 +33,7 @@ VARIANTS = [
     Variant("- synonyms", rules=TermRules(synonyms=False)),
     Variant("- character bigrams", rules=TermRules(bigrams=False)),
     Variant("- pinyin", rules=TermRules(pinyin=False)),
-    Variant("- field weights", settings=RankSettings(field_weights=False)),
+    Variant("+ field weights", settings=RankSettings(field_weights=True)),
     Variant("- confidence re-ranking", settings=RankSettings(rerank_weight=0.0)),
 ]
 
