@@ -403,6 +403,7 @@ function newArticle(question) {
   $("work").hidden = false;
   $("ratings-box").hidden = true;
   $("versions").replaceChildren();
+  $("audit").replaceChildren();
   $("diff").hidden = $("diff-title").hidden = true;
   refreshHeader();
   preview();
@@ -414,6 +415,7 @@ function newArticle(question) {
 
 async function loadHistory() {
   if (!draft) return;
+  loadAudit();
   const id = draft.id;
   let versions;
   try {
@@ -451,6 +453,48 @@ async function loadHistory() {
         el("td", { class: "row" }, diff, rollback),
       );
     }),
+  );
+}
+
+const ACTIONS = {
+  create: "新建",
+  save: "保存",
+  rollback: "回滚",
+  submit: "提交审核",
+  approve: "通过",
+  reject: "退回",
+  publish: "发布",
+  schedule: "定时发布",
+  archive: "归档",
+  sync: "文件同步",
+};
+
+// Who did what to this article, newest first: every step of the workflow is recorded by the service.
+async function loadAudit() {
+  if (!draft) return;
+  const id = draft.id;
+  let entries;
+  try {
+    entries = (await call("audit", { params: { article: id } })).entries;
+  } catch (problem) {
+    if (draft?.id === id) $("audit").replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "error" }, problem.message)));
+    return;
+  }
+  if (draft?.id !== id) return;
+  const state = (value) => (value ? STATES[value] || value : "—");
+  $("audit").replaceChildren(
+    ...entries.map((e) =>
+      el(
+        "tr",
+        {},
+        el("td", {}, when(e.at)),
+        el("td", {}, e.actor),
+        el("td", {}, ACTIONS[e.action] || e.action),
+        el("td", {}, `${state(e.from_state)} → ${state(e.to_state)}`),
+        el("td", {}, e.version == null ? "" : String(e.version)),
+        el("td", {}, e.comment || ""),
+      ),
+    ),
   );
 }
 

@@ -83,6 +83,12 @@ def test_an_editors_change_is_reviewed_published_and_read_out_by_agents(
     expect(page.locator("#action-status")).to_have_text("审核通过成功：已通过")
     page.get_by_role("button", name="立即发布").click()
     expect(page.locator("#action-status")).to_have_text("发布成功：已发布")
+    # Who did what: the audit trail, newest first.
+    audit = page.locator("#audit tr")
+    expect(audit.first).to_contain_text("发布")
+    expect(audit.first).to_contain_text("demo reviewer")
+    expect(audit.nth(2)).to_contain_text("提交审核")
+    expect(audit.nth(2)).to_contain_text("demo editor")
 
     agent = open_page("/agent", viewport=DESKTOP)
     sign_in_agent(agent, demo_keys["agent"])
