@@ -61,6 +61,25 @@ function clearSearch() {
   renderRecent();
 }
 
+// Looking back ("what did we tell the caller on 3 November?"): every search and article is then as
+// published at that moment. The input has no offset, and the API reads such times as Beijing time.
+function asOf() {
+  return $("as-of").value || undefined;
+}
+
+function lookBack() {
+  const moment = asOf();
+  $("as-of-banner").hidden = !moment;
+  $("as-of-banner").textContent = moment ? `正在查看 ${moment.replace("T", " ")} 时的答复，不是现行答复` : "";
+  run(input.value.trim());
+}
+$("as-of").addEventListener("change", lookBack);
+$("as-of-clear").addEventListener("click", () => {
+  $("as-of").value = "";
+  lookBack();
+  input.focus();
+});
+
 async function run(query) {
   const mine = ++latest;
   if (controller) controller.abort();
@@ -68,13 +87,17 @@ async function run(query) {
   controller = new AbortController();
   const signal = controller.signal;
   try {
-    const result = await api("search", { params: { q: query, limit: 8 }, key: key.get(), signal });
+    const result = await api("search", { params: { q: query, limit: 8, as_of: asOf() }, key: key.get(), signal });
     if (mine !== latest) return;
     hits = result.hits;
     selected = hits.length ? 0 : -1;
     renderHits(result);
     if (hits.length) {
-      const article = await api("articles/" + encodeURIComponent(hits[0].id), { key: key.get(), signal });
+      const article = await api("articles/" + encodeURIComponent(hits[0].id), {
+        params: { as_of: asOf() },
+        key: key.get(),
+        signal,
+      });
       if (mine !== latest) return;
       renderDetail(article, result.answered);
     } else {
@@ -129,7 +152,7 @@ async function open(index) {
   const mine = ++latest; // a newer keystroke wins over this
   remember(input.value.trim());
   try {
-    const article = await api("articles/" + encodeURIComponent(hit.id), { key: key.get() });
+    const article = await api("articles/" + encodeURIComponent(hit.id), { params: { as_of: asOf() }, key: key.get() });
     if (mine !== latest) return;
     renderDetail(article, true);
     desk.dataset.rendered = input.value.trim();

@@ -1,12 +1,15 @@
 """The agent console, driven by the keyboard alone, and its keystroke-to-results latency."""
 
+import datetime as dt
 import json
 import statistics
+import time
 import urllib.request
 from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
+from chalicelib.models import CHINA_TIME
 from tests.browser.conftest import DESKTOP, screenshot
 
 # Recorded in the page: from the input event of a keystroke to the frame after its results are on screen.
@@ -142,3 +145,43 @@ def test_keystroke_to_results_latency(open_page: Callable[..., Page], demo_keys:
     )
     assert len(latencies) == typed
     assert p95 < 500, latencies  # far above what the local server takes: a regression, not noise
+
+
+def _call(url: str, key: str, method: str = "GET", body: dict | None = None, if_match: str | None = None):
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    if if_match:
+        headers["If-Match"] = if_match
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
+    with urllib.request.urlopen(urllib.request.Request(url, data, headers, method=method), timeout=30) as response:
+        return json.loads(response.read()), response.headers.get("ETag")
+
+
+def test_an_agent_looks_back_at_what_was_answered_before_a_change(
+    open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
+):
+    article = f"{live_server}/api/articles/heating-season-dates"
+    before = dt.datetime.now(CHINA_TIME).replace(microsecond=0)
+    time.sleep(1.2)
+    draft, etag = _call(f"{article}/draft", demo_keys["editor"])
+    changed = draft["markdown"].replace("## 标准答复\n\n", "## 标准答复\n\n今冬供暖提前到11月1日。", 1)
+    _call(f"{article}/draft", demo_keys["editor"], "PUT", {"markdown": changed}, etag)
+    _call(f"{article}/submit", demo_keys["editor"], "POST", {})
+    _call(f"{article}/approve", demo_keys["reviewer"], "POST", {})
+    _call(f"{article}/publish", demo_keys["reviewer"], "POST", {})
+
+    page = open_page("/agent", viewport=DESKTOP)
+    sign_in(page, demo_keys["agent"])
+    page.keyboard.type("什么时候开始供暖")
+    expect(page.locator("#detail-title")).to_have_text("供暖期起止时间")
+    expect(page.locator("#answer")).to_contain_text("今冬供暖提前到11月1日")
+
+    page.locator("#look-back summary").click()
+    page.get_by_label("当时的日期和时间").fill(before.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.get_by_label("当时的日期和时间").dispatch_event("change")
+    expect(page.locator("#as-of-banner")).to_contain_text("不是现行答复")
+    expect(page.locator("#answer")).not_to_contain_text("今冬供暖提前到11月1日")
+    expect(page.locator("#answer")).to_contain_text("集中供暖的起止时间由当地政府规定")
+
+    page.get_by_role("button", name="回到现行答复").click()
+    expect(page.locator("#as-of-banner")).to_be_hidden()
+    expect(page.locator("#answer")).to_contain_text("今冬供暖提前到11月1日")
