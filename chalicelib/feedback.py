@@ -91,11 +91,7 @@ class FeedbackDesk:
     def unanswered(self, principal: Principal, days: int, limit: int) -> list[UnansweredQuery]:
         """What people asked that nothing answered, most asked first: where the knowledge base has gaps."""
         principal.require(Action.VIEW_TASKS)
-        today = self._now().date()
-        counts: dict[str, int] = {}
-        for days_ago in range(days):
-            for query, count in self._store.tallies(_unanswered_partition(today - dt.timedelta(days_ago))).items():
-                counts[query] = counts.get(query, 0) + count
+        counts = self._recent_tallies(_unanswered_partition, days)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return [UnansweredQuery(query=query, count=count) for query, count in ranked[:limit]]
 
@@ -168,13 +164,7 @@ class FeedbackDesk:
         """
         checked_at, ranked = self._popular.get(reader, (float("-inf"), []))
         if time.monotonic() - checked_at > _POPULAR_CACHE_SECONDS:
-            today = self._now().date()
-            hits: dict[str, int] = {}
-            for days_ago in range(POPULAR_DAYS):
-                for article_id, count in self._store.tallies(
-                    _popular_partition(today - dt.timedelta(days_ago))
-                ).items():
-                    hits[article_id] = hits.get(article_id, 0) + count
+            hits = self._recent_tallies(_popular_partition, POPULAR_DAYS)
             visible = {a.id: a for a in self._knowledge.articles(ArticleListParams(), reader)}
             ranked = sorted(
                 (PopularArticle(**visible[i].model_dump(), hits=n) for i, n in hits.items() if i in visible),
@@ -183,6 +173,15 @@ class FeedbackDesk:
             if ranked:
                 self._popular[reader] = (time.monotonic(), ranked)
         return ranked[:limit]
+
+    def _recent_tallies(self, partition: Callable[[dt.date], str], days: int) -> dict[str, int]:
+        """Daily counts summed over the last `days` days, today included: one query per day."""
+        today = self._now().date()
+        totals: dict[str, int] = {}
+        for days_ago in range(days):
+            for key, count in self._store.tallies(partition(today - dt.timedelta(days_ago))).items():
+                totals[key] = totals.get(key, 0) + count
+        return totals
 
 
 def _popular_partition(day: dt.date) -> str:
