@@ -51,7 +51,9 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: P
         keeper.start()
         # `kill` (SIGTERM) stops the server as Ctrl-C does, so the data is saved either way.
         signal.signal(signal.SIGTERM, _interrupt)
-        print(f"Zhida is serving on http://{host}:{port}  (Ctrl-C to stop)", flush=True)
+        url = f"http://{host}:{port}"
+        print(f"pages: citizen FAQ {url}/  ·  agent console {url}/agent  ·  editor console {url}/editor")
+        print(f"Zhida is serving on {url}  (Ctrl-C to stop)", flush=True)
         try:
             server.server.serve_forever()
         except KeyboardInterrupt:
