@@ -107,10 +107,13 @@ def _parse(model: type[BaseModelT], data: dict[str, Any] | None) -> BaseModelT:
         raise InvalidInput(f"{field}: {first['msg']}" if field else first["msg"], field=field) from None
 
 
-def _body(model: type[BaseModelT]) -> BaseModelT:
+def _body(model: type[BaseModelT], optional: bool = False) -> BaseModelT:
+    """The JSON object body as a model; `optional`: a step whose fields are all optional may send none."""
     raw = app.current_request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"the body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted")
+    if optional and not raw.strip():
+        return _parse(model, {})
     try:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as problem:
@@ -237,12 +240,12 @@ def save_draft(article_id: str):
 
 @api("/api/articles/{article_id}/submit", methods=["POST"])
 def submit(article_id: str):
-    return wiring.editorial().submit(article_id, _body(MessageRequest).note, _if_match(), _caller())
+    return wiring.editorial().submit(article_id, _body(MessageRequest, optional=True).note, _if_match(), _caller())
 
 
 @api("/api/articles/{article_id}/approve", methods=["POST"])
 def approve(article_id: str):
-    return wiring.editorial().approve(article_id, _body(MessageRequest).note, _if_match(), _caller())
+    return wiring.editorial().approve(article_id, _body(MessageRequest, optional=True).note, _if_match(), _caller())
 
 
 @api("/api/articles/{article_id}/reject", methods=["POST"])
@@ -252,12 +255,12 @@ def reject(article_id: str):
 
 @api("/api/articles/{article_id}/publish", methods=["POST"])
 def publish(article_id: str):
-    return wiring.editorial().publish(article_id, _body(PublishRequest), _if_match(), _caller())
+    return wiring.editorial().publish(article_id, _body(PublishRequest, optional=True), _if_match(), _caller())
 
 
 @api("/api/articles/{article_id}/archive", methods=["POST"])
 def archive(article_id: str):
-    return wiring.editorial().archive(article_id, _body(MessageRequest).note, _if_match(), _caller())
+    return wiring.editorial().archive(article_id, _body(MessageRequest, optional=True).note, _if_match(), _caller())
 
 
 @api("/api/articles/{article_id}/rollback", methods=["POST"])

@@ -205,3 +205,22 @@ def test_articles_can_be_browsed_by_category(client: Client):
     listed = call(client, "GET", "/api/articles?category=heating", {}).json_body["articles"]
     assert listed and {a["category"] for a in listed} == {"heating"}
     assert ARTICLE in [a["id"] for a in listed]
+
+
+def test_a_step_with_nothing_to_say_needs_no_body(client: Client, auth):
+    loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["editor"])
+    call(
+        client,
+        "PUT",
+        f"/api/articles/{ARTICLE}/draft",
+        {**auth["editor"], **revision(loaded)},
+        {"markdown": loaded.json_body["markdown"] + "\n"},
+    )
+    submitted = client.http.post(f"/api/articles/{ARTICLE}/submit", headers=auth["editor"])
+    assert submitted.status_code == 200 and submitted.json_body["state"] == "in_review"
+    bad = client.http.post(
+        f"/api/articles/{ARTICLE}/approve",
+        headers={**auth["reviewer"], "Content-Type": "application/json"},
+        body=b"[1]",
+    )
+    assert bad.status_code == 400
