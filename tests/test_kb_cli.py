@@ -150,3 +150,32 @@ def test_keys_are_created_listed_and_revoked_from_the_command_line():
         assert refused.returncode == 2 and "department" in refused.stderr
     finally:
         server.stop()
+
+
+def test_sync_import_backup_restore_and_export_from_the_command_line(tmp_path: Path):
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        endpoint = "http://{}:{}".format(*server.get_host_and_port())
+        synced = kb("sync", "knowledge/", "--publish", "--endpoint", endpoint)
+        assert synced.returncode == 0 and "added 50" in synced.stdout, synced.stdout + synced.stderr
+
+        rows = tmp_path / "faq.jsonl"
+        rows.write_text('{"id": "ev-charger", "question1": "充电桩怎么装"}\nnot json\n', encoding="utf-8")
+        imported = kb("import", str(rows), "--endpoint", endpoint)
+        assert imported.returncode == 1 and "nothing imported" in imported.stderr
+        assert f"{rows}:2: not valid JSON" in imported.stdout
+
+        saved = tmp_path / "backup.jsonl"
+        assert kb("backup", "--out", str(saved), "--endpoint", endpoint).returncode == 0
+        refused = kb("restore", str(saved), "--endpoint", endpoint)
+        assert refused.returncode == 1 and "not empty" in refused.stderr
+
+        exported = tmp_path / "exported"
+        assert kb("export", str(exported), "--endpoint", endpoint).returncode == 0
+        source = {str(p.relative_to(KNOWLEDGE_DIR)) for p in KNOWLEDGE_DIR.rglob("*") if p.is_file()}
+        assert {str(p.relative_to(exported)) for p in exported.rglob("*") if p.is_file()} == source
+    finally:
+        server.stop()
