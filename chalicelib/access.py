@@ -59,6 +59,11 @@ class Principal:
             return True
         return any(mine in department for mine in self.departments)
 
+    def require_covers(self, department: str) -> None:
+        """403 unless the caller acts for this 承办单位."""
+        if not self.covers(department):
+            raise Forbidden(f"'{self.name}' does not act for {department}", field="department")
+
     def require(self, action: Action) -> None:
         if action not in _ALLOWED[self.role]:
             if self.role is Role.ANONYMOUS:

@@ -7,7 +7,7 @@ from chalicelib.access import Action, Principal
 from chalicelib.articles import Article, parse_article, render_sections
 from chalicelib.documents import encode_document
 from chalicelib.engine import SearchEngine
-from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionRequired
+from chalicelib.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
 from chalicelib.lexicon import Lexicon
 from chalicelib.lint import lint_article
 from chalicelib.models import (
@@ -102,13 +102,13 @@ class EditorialService:
     def create(self, request: MarkdownRequest, principal: Principal) -> Draft:
         principal.require(Action.EDIT)
         article = self._valid(request.markdown)
-        self._require_department(principal, article.department)
+        principal.require_covers(article.department)
         return self._write(None, article, principal, Step.CREATE, None, request.message)
 
     def save(self, article_id: str, request: MarkdownRequest, based_on: int | None, principal: Principal) -> Draft:
         head = self._head(article_id, principal, Action.EDIT)
         article = self._valid(request.markdown, article_id)
-        self._require_department(principal, article.department)
+        principal.require_covers(article.department)
         return self._write(head, article, principal, Step.SAVE, _required(based_on), request.message)
 
     def rollback(self, article_id: str, request: RollbackRequest, based_on: int | None, principal: Principal) -> Draft:
@@ -116,7 +116,7 @@ class EditorialService:
         head = self._head(article_id, principal, Action.EDIT)
         old = self._version(article_id, request.version, "version")
         article = self._valid(old.markdown, article_id)
-        self._require_department(principal, article.department)
+        principal.require_covers(article.department)
         message = request.message or f"rollback to version {request.version}"
         return self._write(head, article, principal, Step.ROLLBACK, _required(based_on), message)
 
@@ -132,16 +132,13 @@ class EditorialService:
 
     def publish_source(self, article_id: str, source_hash: str, principal: Principal) -> Draft:
         """kb sync --publish: the latest version already is the file's text; publish it (admin path, no review)."""
-        head = self._store.head(article_id)
-        assert head is not None
-        return self._go_live(head, principal, head.revision, source_hash=source_hash)
+        return self._go_live(self._existing(article_id), principal, None, source_hash=source_hash)
 
     def note_source(self, article_id: str, source_hash: str, principal: Principal) -> Draft:
         """Remember that a file's text is already the latest version (kb sync found nothing to write)."""
-        head = self._store.head(article_id)
-        assert head is not None
+        head = self._existing(article_id)
         return self._transition(
-            head, Step.SYNC, principal, head.revision, head.state, "file already saved", source_hash=source_hash
+            head, Step.SYNC, principal, None, head.state, "file already saved", source_hash=source_hash
         )
 
     # Moving through review
@@ -193,9 +190,7 @@ class EditorialService:
 
     def archive_source(self, article_id: str, principal: Principal) -> Draft:
         """kb sync: the article's file is gone, so the article leaves search (admin path, no review)."""
-        head = self._store.head(article_id)
-        assert head is not None
-        return self.archive(article_id, "its file was removed from the knowledge folder", head.revision, principal)
+        return self.archive(article_id, "its file was removed from the knowledge folder", None, principal)
 
     def promote_due(self, principal: Principal) -> int:
         """Publish every scheduled article whose time has come; returns how many went live."""
@@ -337,7 +332,14 @@ class EditorialService:
         head = self._store.head(article_id)
         if head is None:
             raise NotFound(f"no article with id '{article_id}'", field="id")
-        self._require_department(principal, head.department)
+        principal.require_covers(head.department)
+        return head
+
+    def _existing(self, article_id: str) -> Draft:
+        """The working copy of an article the caller (a tool, not a request) knows to exist."""
+        head = self._store.head(article_id)
+        if head is None:
+            raise NotFound(f"no article with id '{article_id}'", field="id")
         return head
 
     def _version(self, article_id: str, number: int, field: str) -> Version:
@@ -362,10 +364,6 @@ class EditorialService:
                 problems=[{"line": p.line, "message": p.message} for p in problems],
             )
         return article
-
-    def _require_department(self, principal: Principal, department: str) -> None:
-        if not principal.covers(department):
-            raise Forbidden(f"'{principal.name}' does not act for {department}", field="department")
 
     def _complete(self, head: Draft) -> Draft:
         """A working copy as callers see it: with its Markdown (kept in its latest version) and staleness."""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.access import Action, Principal
-from chalicelib.errors import Forbidden, NotFound, RateLimited
+from chalicelib.errors import NotFound, RateLimited
 from chalicelib.models import (
     Accepted,
     ArticleListParams,
@@ -78,9 +78,7 @@ class FeedbackDesk:
     def feedback_summary(self, article_id: str, principal: Principal) -> FeedbackSummary:
         """好差评 on one article, for the editors of its department."""
         principal.require(Action.VIEW_TASKS)
-        article = self._knowledge.article(article_id, Reader.AGENT)
-        if not principal.covers(article.department):
-            raise Forbidden(f"'{principal.name}' does not act for {article.department}", field="department")
+        principal.require_covers(self._knowledge.article(article_id, Reader.AGENT).department)
         records = self._store.records(f"FEEDBACK#{article_id}")
         comments = [FeedbackComment.model_validate(r) for r in reversed(records) if r.get("comment")]
         helpful = sum(1 for r in records if r.get("helpful"))
@@ -114,24 +112,25 @@ class FeedbackDesk:
         """Tasks raised on articles of the caller's departments, newest first."""
         principal.require(Action.VIEW_TASKS)
         tasks = [
-            Task.model_validate(record)
-            for department in self._knowledge.departments()
-            if principal.covers(department)
-            for record in self._store.records(f"TASK#{department}")
+            Task.model_validate(r)
+            for partition in self._task_partitions(principal)
+            for r in self._store.records(partition)
         ]
         return sorted(tasks, key=lambda t: t.created_at, reverse=True)
 
     def close_task(self, task_id: str, principal: Principal) -> Task:
         """An editor of the article's department marks a flag as dealt with; it stays in the list, as done."""
         principal.require(Action.VIEW_TASKS)
-        now = self._now()
-        for department in self._knowledge.departments():
-            if principal.covers(department):
-                changes = {"status": "done", "closed_by": principal.name, "closed_at": now.isoformat()}
-                record = self._store.update_record(f"TASK#{department}", task_id, changes)
-                if record is not None:
-                    return Task.model_validate(record)
+        changes = {"status": "done", "closed_by": principal.name, "closed_at": self._now().isoformat()}
+        for partition in self._task_partitions(principal):
+            record = self._store.update_record(partition, task_id, changes)
+            if record is not None:
+                return Task.model_validate(record)
         raise NotFound(f"no task with id '{task_id}' for your departments", field="task_id")
+
+    def _task_partitions(self, principal: Principal) -> list[str]:
+        """Tasks are kept per department of a published article; these are the caller's."""
+        return [f"TASK#{d}" for d in self._knowledge.departments() if principal.covers(d)]
 
     def log_search(self, query: str, result: SearchResult, principal: Principal, client: str) -> None:
         """One query-log record per search, phone and ID numbers masked, kept QUERY_LOG_DAYS days.

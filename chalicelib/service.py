@@ -173,8 +173,8 @@ class KnowledgeService:
 
     def refresh_snapshot(self, after_changes: int = 50) -> Snapshot | None:
         """Save a new snapshot once that many articles changed since the last: cold starts stay short."""
-        saved = self._store.snapshot()
-        if saved is not None and self._store.changed_articles(saved.generation) < after_changes:
+        saved = self._store.snapshot_generation()  # the pointer only: the snapshot itself may be megabytes
+        if saved is not None and self._store.changed_articles(saved) < after_changes:
             return None
         return self.save_snapshot()
 

@@ -130,14 +130,7 @@ class KnowledgeStore:
     def changed_articles(self, since_generation: int) -> int:
         """How many live-article writes came after a generation (counted, not read)."""
         condition = Key("kind").eq(_ARTICLE_KIND) & Key("generation").gt(since_generation)
-        kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "IndexName": GENERATION_INDEX, "Select": "COUNT"}
-        total = 0
-        while True:
-            page = self._table.query(**kwargs)
-            total += page["Count"]
-            if "LastEvaluatedKey" not in page:
-                return total
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sum(page["Count"] for page in self._pages(condition, IndexName=GENERATION_INDEX, Select="COUNT"))
 
     def save_article(
         self,
@@ -214,22 +207,12 @@ class KnowledgeStore:
 
     def audit(self, article_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
         """Audit entries, newest first: one article's, or the latest of the whole table."""
-        if article_id is not None:
-            condition, options = Key("pk").eq(_partition(article_id)) & Key("sk").begins_with("AUDIT#"), {}
-        else:
-            condition = Key("kind").eq(_AUDIT_KIND) & Key("generation").gt(0)
-            options = {"IndexName": GENERATION_INDEX}
-        entries = self._query(condition, ScanIndexForward=False, **options)
+        entries = self._history(article_id, "AUDIT#", _AUDIT_KIND, ScanIndexForward=False)
         return [AuditEntry.model_validate(_fields(item)) for _, item in zip(range(limit), entries, strict=False)]
 
     def publications(self, article_id: str | None = None) -> Iterator[Publication]:
         """What went live when, oldest first: for one article, or for the whole table."""
-        if article_id is not None:
-            condition, options = Key("pk").eq(_partition(article_id)) & Key("sk").begins_with("LIVE#"), {}
-        else:
-            condition = Key("kind").eq(_LIVE_KIND) & Key("generation").gt(0)
-            options = {"IndexName": GENERATION_INDEX}
-        for item in self._query(condition, **options):
+        for item in self._history(article_id, "LIVE#", _LIVE_KIND):
             search = item.get("search")
             yield Publication(
                 article_id=item["article_id"],
@@ -339,6 +322,11 @@ class KnowledgeStore:
         self._commit(items, stale)
         return head
 
+    def snapshot_generation(self) -> int | None:
+        """The store generation the latest snapshot reflects, without reading the snapshot."""
+        pointer = self._table.get_item(Key=_SNAPSHOT_KEY, ConsistentRead=True).get("Item")
+        return int(pointer["generation"]) if pointer else None
+
     def snapshot(self) -> Snapshot | None:
         """The latest search-index snapshot, or None if none was ever saved."""
         pointer = self._table.get_item(Key=_SNAPSHOT_KEY, ConsistentRead=True).get("Item")
@@ -415,9 +403,7 @@ class KnowledgeStore:
         return record_id
 
     def records(self, partition: str) -> list[dict[str, Any]]:
-        return [
-            {k: v for k, v in i.items() if k not in ("pk", "sk", "ttl")} for i in self._query(Key("pk").eq(partition))
-        ]
+        return [_record(item) for item in self._query(Key("pk").eq(partition))]
 
     def update_record(self, partition: str, record_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         """Change fields of one record (found by its id); the record as it now is, or None if there is none."""
@@ -432,38 +418,48 @@ class KnowledgeStore:
                     ExpressionAttributeValues=values,
                     ReturnValues="ALL_NEW",
                 )["Attributes"]
-                return {k: v for k, v in updated.items() if k not in ("pk", "sk", "ttl")}
+                return _record(updated)
         return None
 
     def count(self, counter: str, window: str, ttl_seconds: int, now: dt.datetime) -> int:
         """Add one to a counter for a time window and return the new value (rate limiting)."""
-        result = self._table.update_item(
-            Key={"pk": f"RATE#{counter}", "sk": window},
-            UpdateExpression="ADD hits :one SET #ttl = if_not_exists(#ttl, :ttl)",
-            ExpressionAttributeNames={"#ttl": "ttl"},
-            ExpressionAttributeValues={":one": 1, ":ttl": int(now.timestamp()) + ttl_seconds},
-            ReturnValues="UPDATED_NEW",
-        )
-        return int(result["Attributes"]["hits"])
+        return self._add_one({"pk": f"RATE#{counter}", "sk": window}, int(now.timestamp()) + ttl_seconds)
 
     def tally(self, partition: str, key: str, now: dt.datetime, ttl_days: int) -> None:
         """Add one to a named count within a partition (say, one day's searches per article)."""
-        self._table.update_item(
-            Key={"pk": partition, "sk": key},
-            UpdateExpression="ADD hits :one SET #ttl = if_not_exists(#ttl, :ttl)",
-            ExpressionAttributeNames={"#ttl": "ttl"},
-            ExpressionAttributeValues={":one": 1, ":ttl": int(now.timestamp()) + ttl_days * 86_400},
-        )
+        self._add_one({"pk": partition, "sk": key}, int(now.timestamp()) + ttl_days * 86_400)
 
     def tallies(self, partition: str) -> dict[str, int]:
         return {item["sk"]: int(item["hits"]) for item in self._query(Key("pk").eq(partition))}
 
+    def _add_one(self, key: dict[str, str], expires: int) -> int:
+        """Atomically add one to an item's `hits` (DynamoDB deletes the item after `expires`); the new value."""
+        result = self._table.update_item(
+            Key=key,
+            UpdateExpression="ADD hits :one SET #ttl = if_not_exists(#ttl, :ttl)",
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues={":one": 1, ":ttl": expires},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(result["Attributes"]["hits"])
+
+    def _history(self, article_id: str | None, prefix: str, kind: str, **options: Any) -> Iterator[dict[str, Any]]:
+        """One article's items of a kind (its partition), or the whole table's (the generation index)."""
+        if article_id is not None:
+            return self._query(Key("pk").eq(_partition(article_id)) & Key("sk").begins_with(prefix), **options)
+        condition = Key("kind").eq(kind) & Key("generation").gt(0)
+        return self._query(condition, IndexName=GENERATION_INDEX, **options)
+
     def _query(self, condition: Any, **options: Any) -> Iterator[dict[str, Any]]:
         """Every item a key condition selects, page after page."""
+        for page in self._pages(condition, **options):
+            yield from page["Items"]
+
+    def _pages(self, condition: Any, **options: Any) -> Iterator[dict[str, Any]]:
         kwargs: dict[str, Any] = {"KeyConditionExpression": condition, **options}
         while True:
             page = self._table.query(**kwargs)
-            yield from page["Items"]
+            yield page
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -531,6 +527,10 @@ def _version_sort(number: int) -> str:
 def _json(model: Any) -> dict[str, Any]:
     """A model as DynamoDB attributes: JSON types, no nulls (absent means None)."""
     return {k: v for k, v in json.loads(model.model_dump_json(exclude={"stale"})).items() if v is not None}
+
+
+def _record(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ("pk", "sk", "ttl")}
 
 
 def _fields(item: dict[str, Any]) -> dict[str, Any]:

@@ -53,6 +53,19 @@ def revision(response) -> dict[str, str]:
     return {"If-Match": response.headers["ETag"]}
 
 
+def touch(client: Client, who: dict[str, str]) -> None:
+    """Save the article again with one more newline: a new version, back in draft."""
+    loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", who)
+    saved = call(
+        client,
+        "PUT",
+        f"/api/articles/{ARTICLE}/draft",
+        {**who, **revision(loaded)},
+        {"markdown": loaded.json_body["markdown"] + "\n"},
+    )
+    assert saved.status_code == 200, saved.json_body
+
+
 def test_the_whole_life_of_an_article_through_the_api(client: Client, auth):
     created = call(client, "POST", "/api/articles", auth["editor"], {"markdown": article_text("heating-new-rule")})
     assert created.status_code == 201 and created.json_body["state"] == "draft"
@@ -98,9 +111,7 @@ def test_a_draft_edit_needs_if_match_and_a_stale_one_is_a_409(client: Client, au
 
 
 def test_self_approval_and_other_departments_are_refused(client: Client, auth):
-    loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["reviewer"])
-    body = {"markdown": loaded.json_body["markdown"] + "\n"}
-    call(client, "PUT", f"/api/articles/{ARTICLE}/draft", {**auth["reviewer"], **revision(loaded)}, body)
+    touch(client, auth["reviewer"])
     call(client, "POST", f"/api/articles/{ARTICLE}/submit", auth["reviewer"], {})
     own = call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["reviewer"], {})
     assert own.status_code == 403 and "another reviewer" in own.json_body["error"]["message"]
@@ -114,14 +125,7 @@ def test_self_approval_and_other_departments_are_refused(client: Client, auth):
 def test_a_wrong_state_is_a_409_and_a_reject_needs_a_comment(client: Client, auth):
     wrong = call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["reviewer"], {})
     assert wrong.status_code == 409 and wrong.json_body["error"]["code"] == "conflict"
-    loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["editor"])
-    call(
-        client,
-        "PUT",
-        f"/api/articles/{ARTICLE}/draft",
-        {**auth["editor"], **revision(loaded)},
-        {"markdown": loaded.json_body["markdown"] + "\n"},
-    )
+    touch(client, auth["editor"])
     call(client, "POST", f"/api/articles/{ARTICLE}/submit", auth["editor"], {})
     bare = call(client, "POST", f"/api/articles/{ARTICLE}/reject", auth["reviewer"], {})
     assert bare.status_code == 400 and bare.json_body["error"]["field"] == "comment"
@@ -208,14 +212,7 @@ def test_articles_can_be_browsed_by_category(client: Client):
 
 
 def test_a_step_with_nothing_to_say_needs_no_body(client: Client, auth):
-    loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["editor"])
-    call(
-        client,
-        "PUT",
-        f"/api/articles/{ARTICLE}/draft",
-        {**auth["editor"], **revision(loaded)},
-        {"markdown": loaded.json_body["markdown"] + "\n"},
-    )
+    touch(client, auth["editor"])
     submitted = client.http.post(f"/api/articles/{ARTICLE}/submit", headers=auth["editor"])
     assert submitted.status_code == 200 and submitted.json_body["state"] == "in_review"
     bad = client.http.post(

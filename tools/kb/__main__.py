@@ -223,6 +223,12 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table_options(command: argparse.ArgumentParser) -> None:
+    """Which stage's table a command works on, and (for a local run) where its DynamoDB listens."""
+    command.add_argument("--stage", default="dev")
+    command.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.kb", description="Zhida knowledge-base tools")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -242,35 +248,30 @@ def main(argv: list[str] | None = None) -> int:
 
     sync = commands.add_parser("sync", help="upsert a knowledge folder into a stage's table")
     sync.add_argument("path")
-    sync.add_argument("--stage", default="dev")
-    sync.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    _table_options(sync)
     sync.add_argument("--publish", action="store_true", help="publish changes at once (admins); else submit them")
     sync.set_defaults(run=_sync)
 
     export = commands.add_parser("export", help="the published knowledge base as a folder, or as an .xlsx sheet")
     export.add_argument("target", help="a folder (markdown) or a file (xlsx)")
     export.add_argument("--format", choices=["markdown", "xlsx"], default="markdown")
-    export.add_argument("--stage", default="dev")
-    export.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    _table_options(export)
     export.set_defaults(run=_export)
 
     importing = commands.add_parser("import", help="FAQ pairs (.jsonl or .xlsx) as articles; every row checked first")
     importing.add_argument("file")
     importing.add_argument("--publish", action="store_true", help="publish at once (admins); else submit for review")
-    importing.add_argument("--stage", default="dev")
-    importing.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    _table_options(importing)
     importing.set_defaults(run=_import)
 
     backing_up = commands.add_parser("backup", help="every item of the table to a JSON-lines file")
     backing_up.add_argument("--out", required=True)
-    backing_up.add_argument("--stage", default="dev")
-    backing_up.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    _table_options(backing_up)
     backing_up.set_defaults(run=_backup)
 
     restoring = commands.add_parser("restore", help="a backup file into an empty table")
     restoring.add_argument("file")
-    restoring.add_argument("--stage", default="dev")
-    restoring.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    _table_options(restoring)
     restoring.set_defaults(run=_restore)
 
     evaluation = commands.add_parser("eval", help="measure search quality on a query set")
@@ -305,8 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     ablation.set_defaults(run=_ablation)
 
     keys = commands.add_parser("keys", help="API keys: create, list, revoke")
-    keys.add_argument("--stage", default="dev")
-    keys.add_argument("--endpoint", help="DynamoDB endpoint URL (e.g. a local moto server)")
+    _table_options(keys)
     key_actions = keys.add_subparsers(dest="action", required=True)
     create = key_actions.add_parser("create", help="make a key; it is printed once and stored only hashed")
     create.add_argument("--role", required=True, help="agent, editor, reviewer or admin")

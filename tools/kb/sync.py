@@ -10,7 +10,7 @@ from chalicelib.articles import parse_article
 from chalicelib.documents import encode_document
 from chalicelib.editorial import EditorialService
 from chalicelib.engine import SearchEngine
-from chalicelib.models import ArticleStatus, EditorialState
+from chalicelib.models import Article, ArticleStatus, Draft, EditorialState
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 from tools.kb.knowledge import LoadedKnowledge
@@ -73,30 +73,10 @@ def sync_knowledge(
     progress(1, total)
     published_now: set[str] = set()
     for done, article in enumerate(knowledge.articles, start=2):
-        head = heads.get(article.id)
-        if publish:
-            published_now.add(article.id)  # unless unchanged: removed again below
-        latest = store.version(article.id, head.version) if head else None
-        live_or_waiting = head is not None and head.state is not EditorialState.ARCHIVED
-        if head is None:
-            editorial.import_article(article, SYNC_PRINCIPAL, publish, "added from the folder", article.content_hash)
-            report.added += 1
-        elif live_or_waiting and latest is not None and latest.content_hash == article.content_hash:
-            # The store's latest version already is the file's text: at most publish it, or note where it came from.
-            if publish and head.state is not EditorialState.PUBLISHED:
-                editorial.publish_source(article.id, article.content_hash, SYNC_PRINCIPAL)
-                report.updated += 1
-            else:
-                if head.source_hash != article.content_hash:
-                    editorial.note_source(article.id, article.content_hash, SYNC_PRINCIPAL)
-                report.unchanged += 1
-                published_now.discard(article.id)
-        elif live_or_waiting and head.source_hash == article.content_hash:
-            report.unchanged += 1  # the file is as last synced; newer versions made in the app stay as they are
-            published_now.discard(article.id)
-        else:
-            editorial.import_article(article, SYNC_PRINCIPAL, publish, "changed in the folder", article.content_hash)
-            report.updated += 1
+        outcome = _sync_article(store, editorial, heads.get(article.id), article, publish)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        if publish and outcome != "unchanged":
+            published_now.add(article.id)
         progress(done, total)
     for done, head in enumerate(gone, start=len(knowledge.articles) + 2):
         if publish:
@@ -107,10 +87,42 @@ def sync_knowledge(
         # Articles published by this sync were indexed with the new lexicon already.
         report.reindexed = _reindex_live(store, SearchEngine(knowledge.lexicon), now, skip=published_now)
     changed = report.added or report.updated or report.archived or report.lexicon_changed
-    if changed or store.snapshot() is None:
+    if changed or store.snapshot_generation() is None:
         report.snapshot_bytes = len(KnowledgeService(store).save_snapshot().data)
     progress(total, total)
     return report
+
+
+def _sync_article(
+    store: KnowledgeStore, editorial: EditorialService, head: Draft | None, article: Article, publish: bool
+) -> str:
+    """Bring one file in: "added", "updated" or "unchanged" (the report's counters)."""
+    file_hash = article.content_hash
+    if head is None:
+        editorial.import_article(article, SYNC_PRINCIPAL, publish, "added from the folder", file_hash)
+        return "added"
+    in_use = head.state is not EditorialState.ARCHIVED
+    if in_use and head.source_hash == file_hash:
+        # The file is as last synced; newer versions made in the app stay as they are. Only the file's own
+        # version, still waiting for review, may go live now.
+        if publish and head.state is not EditorialState.PUBLISHED and _latest_is(store, head, file_hash):
+            editorial.publish_source(article.id, file_hash, SYNC_PRINCIPAL)
+            return "updated"
+        return "unchanged"
+    if in_use and _latest_is(store, head, file_hash):
+        # The store's latest version already is the file's text: publish it, or note where it came from.
+        if publish and head.state is not EditorialState.PUBLISHED:
+            editorial.publish_source(article.id, file_hash, SYNC_PRINCIPAL)
+            return "updated"
+        editorial.note_source(article.id, file_hash, SYNC_PRINCIPAL)
+        return "unchanged"
+    editorial.import_article(article, SYNC_PRINCIPAL, publish, "changed in the folder", file_hash)
+    return "updated"
+
+
+def _latest_is(store: KnowledgeStore, head: Draft, content_hash: str) -> bool:
+    latest = store.version(head.id, head.version)
+    return latest is not None and latest.content_hash == content_hash
 
 
 def _reindex_live(store: KnowledgeStore, engine: SearchEngine, now: dt.datetime, skip: set[str]) -> int:
