@@ -29,8 +29,7 @@ eval: $(INSTALLED)
 	$(PY) -m tools.kb eval --queries ../shared/eval/queries-dev.jsonl --format table
 
 package: $(INSTALLED)
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-cn-north-1} $(VENV)/bin/chalice package --stage $${STAGE:-dev} \
-		--merge-template .chalice/table.json out/
+	$(PY) -m tools.kb package out --stage $${STAGE:-dev}
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -311,7 +311,7 @@ def maintenance(event):
 
 @api("/api/health")
 def health():
-    return {"status": "ok", "generation": wiring.knowledge().generation()}
+    return wiring.knowledge().health().model_dump()
 
 
 @api("/api/openapi.json")

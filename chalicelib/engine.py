@@ -3,14 +3,18 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from chalicelib.articles import ANSWER, INTERNAL_NOTES
 from chalicelib.documents import IndexedDocument, SearchDocument, index_document
+from chalicelib.embeddings import Embedder, shared_embedder
 from chalicelib.lexicon import Lexicon
 from chalicelib.models import Article
 from chalicelib.ranking import RankSettings
 from chalicelib.search import SearchIndex
 from chalicelib.segmenter import Segmenter
 from chalicelib.terms import DocumentAnalyzer, TermRules, synonym_map
+from chalicelib.textnorm import normalize
 
 
 def search_document(article: Article) -> SearchDocument:
@@ -33,11 +37,13 @@ def search_document(article: Article) -> SearchDocument:
 
 @dataclass
 class SearchEngine:
-    """Lexicon + analysis rules + ranking settings; the segmenter loads only when a document is indexed."""
+    """Lexicon + analysis rules + ranking settings + meaning model; the segmenter loads only when a document is
+    indexed, the model when a document is indexed or a query embedded."""
 
     lexicon: Lexicon
     rules: TermRules = field(default_factory=TermRules)
     settings: RankSettings = field(default_factory=RankSettings)
+    embedder: Embedder = field(default_factory=shared_embedder)
 
     def __post_init__(self) -> None:
         self.synonyms = synonym_map(self.lexicon.synonyms) if self.rules.synonyms else {}
@@ -45,12 +51,23 @@ class SearchEngine:
             [*self.lexicon.terms, *(w for g in self.lexicon.synonyms for w in g)] if self.rules.dictionary else []
         )
         self._analyzer = DocumentAnalyzer(self.rules, self.synonyms, Segmenter(domain_words))
+        self._not_covered: np.ndarray | None = None
+
+    def not_covered(self) -> np.ndarray | None:
+        """The vectors of the lexicon's not-covered questions, embedded once per engine (that is, per lexicon)."""
+        if self._not_covered is None and self.lexicon.not_covered:
+            self._not_covered = self.embedder.queries([normalize(q) for q in self.lexicon.not_covered])
+        return self._not_covered
 
     def index_document(self, document: SearchDocument) -> IndexedDocument:
-        return index_document(document, self._analyzer.terms, self.rules)
+        return index_document(document, self._analyzer.terms, self.rules, self.embedder.passages)
 
     def index_article(self, article: Article) -> IndexedDocument:
         return self.index_document(search_document(article))
 
     def build(self, documents: Iterable[IndexedDocument]) -> SearchIndex:
-        return SearchIndex(documents, self.rules, self.synonyms, self.settings)
+        return SearchIndex(documents, self.rules, self.synonyms, self.settings, self.embedder, self.not_covered())
+
+    def restore(self, snapshot: bytes) -> SearchIndex:
+        """The index a snapshot holds (ValueError if this release cannot read it)."""
+        return SearchIndex.restore(snapshot, self.rules, self.synonyms, self.settings, self.embedder)

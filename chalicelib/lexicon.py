@@ -11,7 +11,9 @@ DICTIONARY_FILE = "dictionary.txt"
 SYNONYMS_FILE = "synonyms.txt"
 BANNED_FILE = "banned_phrases.txt"
 CATEGORIES_FILE = "categories.yaml"
-LEXICON_FILES = (DICTIONARY_FILE, SYNONYMS_FILE, BANNED_FILE, CATEGORIES_FILE)
+NOT_COVERED_FILE = "not_covered.txt"
+LEXICON_FILES = (DICTIONARY_FILE, SYNONYMS_FILE, BANNED_FILE, CATEGORIES_FILE, NOT_COVERED_FILE)
+MAX_NOT_COVERED = 2000  # each is embedded once per lexicon and compared with every query
 
 
 class Lexicon(BaseModel):
@@ -21,6 +23,9 @@ class Lexicon(BaseModel):
     synonyms: list[list[str]] = []
     banned_phrases: list[str] = []
     categories: dict[str, str] = {}
+    # Questions callers ask that this knowledge base does not answer (another line or office does): a query
+    # closer to one of these than to any article is answered with the hotline, not with a near miss.
+    not_covered: list[str] = []
 
 
 class LexiconInvalid(Exception):
@@ -38,9 +43,12 @@ def parse_lexicon(files: dict[str, str]) -> Lexicon:
     banned = _words(BANNED_FILE, files.get(BANNED_FILE, ""), problems)
     synonyms = _synonym_groups(files.get(SYNONYMS_FILE, ""), problems)
     categories = _categories(files.get(CATEGORIES_FILE, ""), problems)
+    not_covered = _questions(NOT_COVERED_FILE, files.get(NOT_COVERED_FILE, ""), problems)
     if problems:
         raise LexiconInvalid(problems)
-    return Lexicon(terms=terms, synonyms=synonyms, banned_phrases=banned, categories=categories)
+    return Lexicon(
+        terms=terms, synonyms=synonyms, banned_phrases=banned, categories=categories, not_covered=not_covered
+    )
 
 
 def _content_lines(text: str):
@@ -57,6 +65,20 @@ def _words(name: str, text: str, problems: list) -> list[str]:
             problems.append((name, number, f"one entry per line, without spaces: '{line}'"))
         elif line in seen:
             problems.append((name, number, f"'{line}' is already listed at line {seen[line]}"))
+        else:
+            seen[line] = number
+    return list(seen)
+
+
+def _questions(name: str, text: str, problems: list) -> list[str]:
+    seen: dict[str, int] = {}
+    for number, line in _content_lines(text):
+        if line in seen:
+            problems.append((name, number, f"'{line}' is already listed at line {seen[line]}"))
+        elif len(line) > 200:
+            problems.append((name, number, "a question of at most 200 characters"))
+        elif len(seen) == MAX_NOT_COVERED:
+            problems.append((name, number, f"at most {MAX_NOT_COVERED} questions"))
         else:
             seen[line] = number
     return list(seen)

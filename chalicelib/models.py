@@ -427,3 +427,20 @@ class WorklistParams(BaseModel):
 class AuditParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
     article: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=80)
+
+
+class MeaningHealth(BaseModel):
+    """Whether search matches by meaning as well as by words, and why not."""
+
+    available: bool
+    documents_with_vectors: int
+    problem: str | None = None
+
+
+class Health(BaseModel):
+    """status is "ok", or "degraded" while search answers from words alone."""
+
+    status: str
+    generation: int
+    documents: int
+    meaning: MeaningHealth

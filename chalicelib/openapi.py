@@ -20,6 +20,7 @@ from chalicelib.models import (
     FeedbackRequest,
     FeedbackSummary,
     FlagRequest,
+    Health,
     MarkdownRequest,
     MessageRequest,
     PopularArticle,
@@ -162,6 +163,7 @@ def openapi_document() -> dict[str, Any]:
         RejectRequest,
         PublishRequest,
         RollbackRequest,
+        Health,
     ]
     _, definitions = models_json_schema([(m, "serialization") for m in models], ref_template=_REF)
     schemas = {**definitions["$defs"], "Error": _ERROR}
@@ -374,15 +376,8 @@ def openapi_document() -> dict[str, Any]:
             },
             "/api/health": {
                 "get": {
-                    "summary": "Liveness and the index generation",
-                    "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "properties": {"status": {"type": "string"}, "generation": {"type": "integer"}},
-                            }
-                        )
-                    },
+                    "summary": "Liveness, the index generation, and whether search matches by meaning",
+                    "responses": {"200": _json(_ref("Health"))},
                 }
             },
             "/api/openapi.json": {

@@ -8,20 +8,40 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class Evidence:
-    """What speaks for one document answering one query; each value in [0, 1]."""
+    """What speaks for one document answering one query; lexical values in [0, 1], meaning ones are cosines."""
 
     coverage: float  # share of the query's content characters (or typed syllables) the document matches
     similarity: float  # rapidfuzz WRatio to the closest title or phrasing, by characters or by sound
     length: float  # query content units / 20, capped at 1: long stories match a smaller share of their words
+    meaning: float | None = None  # cosine of the query with the document's nearest unit (title, phrasing, answer)
+    standout: float | None = None  # that cosine in standard deviations above the query's mean centroid cosine
+    elsewhere: float | None = None  # cosine of the query with the nearest question the lexicon lists as not covered
 
     def features(self) -> tuple[float, ...]:
-        return (self.coverage, self.similarity, self.length)
+        lexical = (self.coverage, self.similarity, self.length)
+        if self.meaning is None or self.standout is None or self.elsewhere is None:
+            return lexical
+        return (*lexical, self.meaning, self.standout, self.elsewhere)
 
 
-# Logistic weights over Evidence.features(), bias first, and the threshold for `answered`: fitted on
-# tools/eval/queries-own.jsonl by `python -m tools.kb calibrate` (the dev set stays held out).
-CONFIDENCE_WEIGHTS = (-2.94, 2.599, 1.048, 2.273)
-ANSWERED_THRESHOLD = 0.46
+@dataclass(frozen=True)
+class Confidence:
+    """A logistic model over Evidence.features(), bias first, shifted so that ANSWERED_AT is its threshold."""
+
+    weights: tuple[float, ...]
+
+    def __call__(self, evidence: Evidence) -> float:
+        bias, *weights = self.weights
+        z = bias + sum(w * f for w, f in zip(weights, evidence.features(), strict=True))
+        return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+# An answer is shown as the answer when its confidence reaches this; below it the pages offer the hotline.
+ANSWERED_AT = 0.5
+# Fitted on tools/eval/queries-own*.jsonl by `python -m tools.kb calibrate` (the dev set stays held out):
+# one model for words and meaning together, one for words alone (the model could not load).
+HYBRID_CONFIDENCE = Confidence((-32.788, 3.578, 0.892, 2.286, 91.991, 0.0, -58.895))
+LEXICAL_CONFIDENCE = Confidence((-7.64, 4.511, 6.629, 5.035))
 
 
 @dataclass(frozen=True)
@@ -31,22 +51,24 @@ class RankSettings:
     # Boost title, questions and keywords over the body (search.FIELD_WEIGHTS). Off: since the articles list
     # about ten phrasings each, equal fields find long, story-like questions better (docs/search.md).
     field_weights: bool = False
-    rerank_weight: float = 1.0  # how much the confidence moves the BM25 order; 0 = BM25 alone
-    answered_threshold: float = ANSWERED_THRESHOLD
+    rerank_weight: float = 1.0  # how much the confidence moves the first order; 0 = no re-ranking
+    lexical_share: float = 0.5  # weight of the standardised word score against the meaning score in the fusion
+    answered_threshold: float = ANSWERED_AT
     unknown_term_share: float = 0.5  # an unknown query term weighs this share of the rarest term's IDF
-    confidence_weights: tuple[float, ...] = CONFIDENCE_WEIGHTS
+    hybrid_confidence: Confidence = HYBRID_CONFIDENCE
+    lexical_confidence: Confidence = LEXICAL_CONFIDENCE
 
     def confidence(self, evidence: Evidence) -> float:
-        bias, *weights = self.confidence_weights
-        z = bias + sum(w * f for w, f in zip(weights, evidence.features(), strict=True))
-        return 1 / (1 + math.exp(-z))
+        hybrid = evidence.meaning is not None
+        return (self.hybrid_confidence if hybrid else self.lexical_confidence)(evidence)
 
 
 DEFAULT_SETTINGS = RankSettings()
 
 
 class Scored(Protocol):
-    score: float
+    @property
+    def score(self) -> float: ...
 
 
 def is_answered(hits: Sequence[Scored], settings: RankSettings = DEFAULT_SETTINGS) -> bool:

@@ -1,9 +1,14 @@
-"""The search index: BM25F recall over words, character bigrams and pinyin bigrams; rapidfuzz re-ranking.
+"""The search index: BM25F over words, character bigrams and pinyin bigrams, fused with meaning vectors.
 
-Pure: documents arrive with their terms already worked out (terms.DocumentAnalyzer, at write time),
-so building or updating the index needs no segmenter. Postings are numpy arrays (document slot, and
-the saturated term frequency in one byte); a changed or removed article leaves a tombstone until the
-next compaction. The whole index snapshots to compressed bytes that a cold start restores.
+Recall takes the lexical top and the meaning top (dense.VectorIndex) together; their scores, each
+standardised over that pool, are fused by a weighted sum, and the head is re-ranked by the calibrated
+confidence (ranking.Confidence). Without a query vector (no model) the lexical half works alone.
+
+Pure: documents arrive with their terms and vectors already worked out (at write time), so building
+or updating the index needs neither segmenter nor model; only the query is embedded. Postings are
+numpy arrays (document slot, and the saturated term frequency in one byte); a changed or removed
+article leaves a tombstone until the next compaction. The whole index snapshots to compressed bytes
+that a cold start restores.
 """
 
 import marshal
@@ -17,7 +22,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from chalicelib.dense import VectorIndex
 from chalicelib.documents import FIELDS, IndexedDocument, SearchDocument, document_fields, term_kind
+from chalicelib.embeddings import DIMENSIONS, Embedder, NoEmbedder, pack, unpack
 from chalicelib.ranking import DEFAULT_SETTINGS, Evidence, RankSettings
 from chalicelib.terms import BIGRAM, PINYIN, AnalyzedQuery, QueryAnalyzer, TermRules, pinyin_of
 
@@ -28,7 +35,12 @@ K1 = 1.6
 WEIGHT_SCALE = 90  # saturated tf < K1 + 1 = 2.6, so it fits a byte in steps of 1/90
 B = 0.75
 RERANK_DEPTH = 10
+POOL_DEPTH = 50  # candidates taken from each side, lexical and meaning, before fusion
+# A document found by meaning alone, sharing no word with the query, is shown only above this confidence:
+# every document has some cosine with every query, and listing the unrelated ones helps nobody.
+MEANING_ONLY_FLOOR = 0.05
 COMPACT_AFTER = 0.2  # compact once a fifth of the slots are tombstones
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE_END = re.compile(r"(?<=[。！？；\n])")
 
 
@@ -46,7 +58,7 @@ class RankedHit:
     marks: tuple[tuple[int, int], ...] = ()
 
 
-_SNAPSHOT_FORMAT = 5  # 5: field weights off by default (they are baked into the postings)
+_SNAPSHOT_FORMAT = 6  # 6: meaning vectors
 _SLOT = np.uint32
 _WEIGHT = np.uint8
 
@@ -70,11 +82,17 @@ class SearchIndex:
         rules: TermRules,
         synonyms: dict[str, str],
         settings: RankSettings = DEFAULT_SETTINGS,
+        embedder: Embedder | None = None,
+        not_covered: np.ndarray | None = None,
     ) -> None:
         self.rules = rules
         self.synonyms = synonyms
         self.settings = settings
+        self.embedder = embedder or NoEmbedder()
+        # Vectors of the questions the lexicon lists as not covered here (rows), compared with each query.
+        self.not_covered = not_covered if not_covered is not None else np.zeros((0, DIMENSIONS), dtype=np.float32)
         documents = list(documents)
+        self._vectors = VectorIndex()
         self._slots: list[_Entry | None] = []
         self._slot_of: dict[str, int] = {}
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -89,20 +107,29 @@ class SearchIndex:
         self._compact()
         postings = {t: (slots.tobytes(), weights.tobytes()) for t, (slots, weights) in self._postings.items()}
         entries = [(document_fields(e.document), e.phrasings) for e in self._slots]
-        return zlib.compress(marshal.dumps((_SNAPSHOT_FORMAT, entries, postings, self._average_length)))
+        vectors = (self._vectors.snapshot(), pack(self.not_covered) if len(self.not_covered) else b"")
+        state = (_SNAPSHOT_FORMAT, entries, postings, self._average_length, vectors)
+        return zlib.compress(marshal.dumps(state))
 
     @classmethod
     def restore(
-        cls, data: bytes, rules: TermRules, synonyms: dict[str, str], settings: RankSettings = DEFAULT_SETTINGS
+        cls,
+        data: bytes,
+        rules: TermRules,
+        synonyms: dict[str, str],
+        settings: RankSettings = DEFAULT_SETTINGS,
+        embedder: Embedder | None = None,
     ) -> "SearchIndex":
         """An index from snapshot bytes, as it was when the snapshot was taken."""
         try:
-            version, entries, postings, average_length = marshal.loads(zlib.decompress(data))
+            version, *state = marshal.loads(zlib.decompress(data))
         except (zlib.error, EOFError, ValueError, TypeError) as damaged:
             raise ValueError(f"not a readable index snapshot ({damaged})") from None
         if version != _SNAPSHOT_FORMAT:
             raise ValueError(f"snapshot format {version} is not {_SNAPSHOT_FORMAT}")
-        index = cls([], rules, synonyms, settings)
+        entries, postings, average_length, (units, not_covered) = state
+        index = cls([], rules, synonyms, settings, embedder, unpack(not_covered))
+        index._vectors = VectorIndex.restore(units)
         index._slots = [_Entry(SearchDocument(*fields), phrasings) for fields, phrasings in entries]
         index._slot_of = {e.document.id: slot for slot, e in enumerate(index._slots)}
         index._average_length = average_length
@@ -121,6 +148,11 @@ class SearchIndex:
     def size(self) -> int:
         return len(self._slot_of)
 
+    @property
+    def with_vectors(self) -> int:
+        """How many documents (tombstones included until compaction) carry meaning vectors."""
+        return self._vectors.coverage
+
     def documents(self) -> list[SearchDocument]:
         return [e.document for e in self._slots if e is not None]
 
@@ -132,6 +164,7 @@ class SearchIndex:
     def _add_all(self, documents: Sequence[IndexedDocument]) -> None:
         """Append documents to new slots; each term's new postings are joined to its arrays once."""
         added: dict[str, tuple[list[int], list[int]]] = {}
+        self._vectors.append([d.vectors for d in documents])
         for indexed in documents:
             slot = len(self._slots)
             # The body is searchable through its postings; its text is not kept (snippets come from the answer).
@@ -170,6 +203,7 @@ class SearchIndex:
         if len(self._slots) == len(self._slot_of):
             return
         alive = np.array([e is not None for e in self._slots])
+        self._vectors.compact(alive)
         renumbered = np.cumsum(alive, dtype=np.int64) - 1
         for term, (slots, weights) in list(self._postings.items()):
             keep = alive[slots]
@@ -191,51 +225,96 @@ class SearchIndex:
     ) -> list[RankedHit]:
         """The best documents for the query, best first; score is the calibrated confidence in [0, 1]."""
         analyzed = self.query_analyzer.analyze(query)
-        return [self._hit(slot, confidence, analyzed.terms) for confidence, slot in self._rank(analyzed, limit, allow)]
+        meaning = self._query_vector(analyzed)
+        ranked = self._rank(analyzed, meaning, limit, allow)
+        return [self._hit(slot, confidence, analyzed.terms) for confidence, slot in ranked]
 
     def suggest(
         self, typed: str, limit: int = 8, allow: Callable[[SearchDocument], bool] = lambda doc: True
     ) -> list[tuple[str, SearchDocument]]:
-        """Completions for what has been typed so far: the closest title or phrasing of each best match."""
+        """Completions for what has been typed so far: the closest title or phrasing of each best match.
+
+        Words only: a half-typed question has no meaning yet, and completions must keep up with the keys.
+        """
         analyzed = self.query_analyzer.analyze(typed)
         wanted = analyzed.compact
         suggestions = []
-        for _, slot in self._rank(analyzed, limit, allow):
+        for _, slot in self._rank(analyzed, None, limit, allow):
             document = self._slots[slot].document
             phrasings = [document.title, *document.questions]
             best = max(phrasings, key=lambda p: (p.startswith(wanted), fuzz.partial_ratio(wanted, p), -len(p)))
             suggestions.append((best, document))
         return suggestions
 
+    def _query_vector(self, analyzed: AnalyzedQuery) -> np.ndarray | None:
+        """The query's meaning vector; None when no model is at hand, no document has vectors, or the query
+        has no Chinese (typed pinyin means nothing to the model, and the syllables find it by sound)."""
+        if not _CJK.search(analyzed.cleaned) or not self._vectors.coverage:
+            return None
+        return self.embedder.query(" ".join(analyzed.cleaned.split()))  # masked numbers leave only spaces
+
     def _rank(
-        self, analyzed: AnalyzedQuery, limit: int, allow: Callable[[SearchDocument], bool]
+        self,
+        analyzed: AnalyzedQuery,
+        meaning: np.ndarray | None,
+        limit: int,
+        allow: Callable[[SearchDocument], bool],
     ) -> list[tuple[float, int]]:
-        """(confidence, slot) of the best documents: BM25F recall, the head re-ranked by confidence."""
+        """(confidence, slot) of the best documents: lexical and meaning recall fused, the head re-ranked."""
         weights = self._term_weights(analyzed)
         scores = np.zeros(len(self._slots), dtype=np.float32)
         for term, weight in weights.items():
             if weight > 0:
                 slots, saturated = self._postings[term]
                 scores[slots] += saturated * np.float32(weight / WEIGHT_SCALE)  # slots are unique per term
-        candidates = self._best(scores, max(limit, RERANK_DEPTH), allow)
-        if not candidates:
-            return []
-        top_score = float(scores[candidates[0]])
+        if meaning is None:
+            candidates = self._best(scores, max(limit, RERANK_DEPTH), allow)
+            if not candidates:
+                return []
+            top_score = float(scores[candidates[0]])
+            first_order = {slot: float(scores[slot]) / top_score for slot in candidates}
+            meanings: dict[int, float] = {}
+            centroids = None
+        else:
+            centroids = self._vectors.centroid_scores(meaning)
+            pool = list(dict.fromkeys(self._best(scores, POOL_DEPTH, allow) + self._best(centroids, POOL_DEPTH, allow)))
+            if not pool:
+                return []
+            meanings = self._vectors.nearest_unit(meaning, pool)
+            first_order = self._fuse(pool, scores, meanings)
+            candidates = sorted(pool, key=lambda slot: -first_order[slot])
+        spread = _spread(centroids)
+        elsewhere = self._elsewhere(meaning, spread)
         ranked = []
-        for position, slot in enumerate(candidates):
-            confidence = self.settings.confidence(self._evidence(slot, analyzed, weights))
-            order = float(scores[slot]) / top_score + self.settings.rerank_weight * confidence
+        for position, slot in enumerate(candidates[: max(limit, RERANK_DEPTH)]):
+            evidence = self._evidence(slot, analyzed, weights, meanings.get(slot), spread, elsewhere)
+            confidence = self.settings.confidence(evidence)
+            if scores[slot] == 0 and confidence < MEANING_ONLY_FLOOR:
+                continue
+            order = first_order[slot] + self.settings.rerank_weight * confidence
             # re-ranking never lifts the tail over the head
             ranked.append((position >= RERANK_DEPTH, -order, confidence, slot))
         ranked.sort()
         return [(confidence, slot) for _, _, confidence, slot in ranked[:limit]]
 
+    def _fuse(self, pool: list[int], scores: np.ndarray, meanings: dict[int, float]) -> dict[int, float]:
+        """Weighted sum of the standardised word score and nearest-unit cosine over the pool, rescaled to [0, 1]."""
+        lexical = np.array([scores[slot] for slot in pool], dtype=np.float64)
+        known = [meanings[slot] for slot in pool if slot in meanings]
+        fallback = float(np.mean(known)) if known else 0.0  # a document without vectors counts as average
+        dense = np.array([meanings.get(slot, fallback) for slot in pool], dtype=np.float64)
+        share = self.settings.lexical_share
+        fused = share * _standardise(lexical) + (1 - share) * _standardise(dense)
+        low, high = float(fused.min()), float(fused.max())
+        scaled = (fused - low) / (high - low) if high > low else np.ones_like(fused)
+        return {slot: float(value) for slot, value in zip(pool, scaled, strict=True)}
+
     def _best(self, scores: np.ndarray, count: int, allow: Callable[[SearchDocument], bool]) -> list[int]:
         """The highest-scoring live, allowed slots; widens its look until it has count of them or runs out."""
-        matched = int(np.count_nonzero(scores))
+        matched = int(np.count_nonzero(scores > 0))
         look = min(matched, count * 4)
         while True:
-            top = np.argpartition(-scores, look - 1)[:look] if 0 < look < len(scores) else np.flatnonzero(scores)
+            top = np.argpartition(-scores, look - 1)[:look] if 0 < look < len(scores) else np.flatnonzero(scores > 0)
             top = top[np.argsort(-scores[top], kind="stable")]
             chosen = [int(s) for s in top if scores[s] > 0 and (e := self._slots[s]) is not None and allow(e.document)]
             if len(chosen) >= count or look >= matched:
@@ -248,7 +327,18 @@ class SearchIndex:
         if slot is None:
             return None
         analyzed = self.query_analyzer.analyze(query)
-        return self._evidence(slot, analyzed, self._term_weights(analyzed))
+        meaning = self._query_vector(analyzed)
+        centroids = self._vectors.centroid_scores(meaning) if meaning is not None else None
+        nearest = self._vectors.nearest_unit(meaning, [slot]).get(slot) if meaning is not None else None
+        spread = _spread(centroids)
+        weights = self._term_weights(analyzed)
+        return self._evidence(slot, analyzed, weights, nearest, spread, self._elsewhere(meaning, spread))
+
+    def _elsewhere(self, meaning: np.ndarray | None, spread: tuple[float, float] | None) -> float | None:
+        """Cosine of the query with the nearest not-covered question; with none listed, an unrelated text's."""
+        if meaning is None or spread is None:
+            return None
+        return float((self.not_covered @ meaning).max()) if len(self.not_covered) else spread[0]
 
     def _term_weights(self, analyzed: AnalyzedQuery) -> dict[str, float]:
         """IDF times kind weight per query term; an unknown term gets a negative weight (it matches nothing)."""
@@ -262,7 +352,15 @@ class SearchIndex:
             weights[term] = TERM_KIND_WEIGHTS[term_kind(term)] * idf * share
         return weights
 
-    def _evidence(self, slot: int, analyzed: AnalyzedQuery, weights: dict[str, float]) -> Evidence:
+    def _evidence(
+        self,
+        slot: int,
+        analyzed: AnalyzedQuery,
+        weights: dict[str, float],
+        meaning: float | None = None,
+        spread: tuple[float, float] | None = None,
+        elsewhere: float | None = None,
+    ) -> Evidence:
         indexed = self._slots[slot]
         matched = [t for t, w in weights.items() if w > 0 and self._has(t, slot)]
         covered = set().union(*(analyzed.covers[t] for t in matched))
@@ -277,10 +375,14 @@ class SearchIndex:
                 sounds = self._phrasing_pinyin[slot] = tuple(pinyin_of(p) for p in indexed.phrasings)
             by_sound = process.extractOne(analyzed.sound, sounds, scorer=fuzz.WRatio)[1] / 100
             similarity = max(similarity, 0.95 * by_sound)  # a sound-alike is slightly weaker than the same characters
+        hybrid = meaning is not None and spread is not None and elsewhere is not None
         return Evidence(
             coverage=len(covered) / analyzed.units if analyzed.units else 0.0,
             similarity=similarity,
             length=min(1.0, analyzed.units / 20),
+            meaning=meaning if hybrid else None,
+            standout=(meaning - spread[0]) / spread[1] if hybrid else None,
+            elsewhere=elsewhere if hybrid else None,
         )
 
     def _hit(self, slot: int, confidence: float, query_terms: Sequence[str], width: int = 80) -> RankedHit:
@@ -291,6 +393,21 @@ class SearchIndex:
         if len(snippet) > width:
             snippet = snippet[: width - 1] + "…"
         return RankedHit(document, round(min(1.0, confidence), 4), snippet, _marks(snippet, words))
+
+
+def _standardise(values: np.ndarray) -> np.ndarray:
+    deviation = float(values.std())
+    return (values - values.mean()) / deviation if deviation > 1e-9 else np.zeros_like(values)
+
+
+def _spread(centroids: np.ndarray | None) -> tuple[float, float] | None:
+    """Mean and deviation of the query's centroid cosines over the documents that have vectors."""
+    if centroids is None:
+        return None
+    known = centroids[centroids != 0]
+    if len(known) < 2:
+        return None
+    return float(known.mean()), max(float(known.std()), 1e-3)
 
 
 def _marks(text: str, words: Sequence[str]) -> tuple[tuple[int, int], ...]:

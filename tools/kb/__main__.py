@@ -10,6 +10,8 @@ from pathlib import Path
 from tools.kb.stage import PROJECT_DIR
 
 DEFAULT_KNOWLEDGE = PROJECT_DIR / "knowledge"
+# Our own question sets, written without the evaluation sets: the confidence is calibrated on these.
+OWN_QUERIES = sorted((PROJECT_DIR / "tools" / "eval").glob("queries-own*.jsonl"))
 
 
 def _clean_knowledge(path: str, consequence: str = "stopped"):
@@ -151,19 +153,28 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _package(args: argparse.Namespace) -> int:
+    from tools.kb.package import build_package, unzipped_size
+
+    deployment = build_package(args.stage, Path(args.out))
+    print(f"{deployment}: {unzipped_size(deployment) / 2**20:.0f} MB unzipped (Lambda allows 250 MB)")
+    return 0
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     from chalicelib.engine import SearchEngine
-    from tools.kb.calibrate import examples, fit
+    from tools.kb.calibrate import examples, fit, lexical_examples
     from tools.kb.evaluate import read_queries
 
     loaded = _clean_knowledge(args.knowledge)
     engine = SearchEngine(loaded.lexicon)
     index = engine.build(engine.index_article(a) for a in loaded.articles)
-    calibration = fit(examples(index, read_queries(Path(args.queries))))
-    print(f"CONFIDENCE_WEIGHTS = {calibration.weights}")
-    print(f"ANSWERED_THRESHOLD = {calibration.threshold}")
-    abstain, false_abstain = calibration.abstain_accuracy, calibration.false_abstain_rate
-    print(f"# on these queries: abstain {abstain:.3f}, false abstain {false_abstain:.3f}")
+    queries = [q for path in args.queries for q in read_queries(Path(path))]
+    for name, rows in (("HYBRID", examples(index, queries)), ("LEXICAL", lexical_examples(index, queries))):
+        calibration = fit(rows)
+        print(f"{name}_CONFIDENCE = Confidence({calibration.weights})")
+        abstain, false_abstain = calibration.abstain_accuracy, calibration.false_abstain_rate
+        print(f"# on these queries: abstain {abstain:.3f}, false abstain {false_abstain:.3f}")
     return 0
 
 
@@ -274,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     _table_options(restoring)
     restoring.set_defaults(run=_restore)
 
+    packaging = commands.add_parser("package", help="the Lambda package and template (chalice package, slimmed)")
+    packaging.add_argument("out", nargs="?", default="out")
+    packaging.add_argument("--stage", default="dev")
+    packaging.set_defaults(run=_package)
+
     evaluation = commands.add_parser("eval", help="measure search quality on a query set")
     evaluation.add_argument("--queries", required=True)
     evaluation.add_argument("--corpus", help="an external FAQ JSONL (id, question, answer) instead of knowledge/")
@@ -283,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluation.set_defaults(run=_eval)
 
     calibrate = commands.add_parser("calibrate", help="fit the confidence weights behind `answered`")
-    calibrate.add_argument("--queries", default=str(PROJECT_DIR / "tools" / "eval" / "queries-own.jsonl"))
+    calibrate.add_argument("--queries", nargs="+", default=[str(p) for p in OWN_QUERIES])
     calibrate.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
     calibrate.set_defaults(run=_calibrate)
 
@@ -318,7 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     keys.set_defaults(run=_keys)
 
     args = parser.parse_args(argv)
-    return args.run(args)
+    from tools.kb.vectors import remembered_vectors
+
+    with remembered_vectors():
+        return args.run(args)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.documents import SearchDocument
+from chalicelib.embeddings import Embedder, NoEmbedder, shared_embedder
 from chalicelib.engine import SearchEngine, search_document
 from chalicelib.lexicon import Lexicon
 from chalicelib.models import Article
@@ -23,6 +24,7 @@ class Variant:
     name: str
     rules: TermRules = TermRules()
     settings: RankSettings = RankSettings()
+    embedder: Embedder | None = None  # None: the bundled model
 
 
 VARIANTS = [
@@ -35,6 +37,9 @@ VARIANTS = [
     Variant("- pinyin", rules=TermRules(pinyin=False)),
     Variant("+ field weights", settings=RankSettings(field_weights=True)),
     Variant("- confidence re-ranking", settings=RankSettings(rerank_weight=0.0)),
+    Variant("lexical only (no meaning vectors)", embedder=NoEmbedder()),
+    Variant("dense first order (lexical share 0)", settings=RankSettings(lexical_share=0.0)),
+    Variant("lexical first order (lexical share 1)", settings=RankSettings(lexical_share=1.0)),
 ]
 
 
@@ -62,7 +67,8 @@ def test_sets(articles: list[Article], eval_dir: Path, own_queries: Path) -> lis
 def run(lexicon: Lexicon, sets: list[TestSet], progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
     rows = []
     for variant in VARIANTS:
-        engine = SearchEngine(lexicon, rules=variant.rules, settings=variant.settings)
+        embedder = variant.embedder or shared_embedder()
+        engine = SearchEngine(lexicon, rules=variant.rules, settings=variant.settings, embedder=embedder)
         row: dict[str, Any] = {"variant": variant.name}
         for test in sets:
             index = engine.build(engine.index_document(d) for d in test.documents)

@@ -21,6 +21,7 @@ from chalicelib.access import ALL_DEPARTMENTS, Principal, Role
 from chalicelib.articles import ANSWER
 from chalicelib.documents import SearchDocument
 from chalicelib.editorial import EditorialService
+from chalicelib.embeddings import NoEmbedder
 from chalicelib.engine import SearchEngine, search_document
 from chalicelib.lint import ANSWER_MAX_CHARS
 from chalicelib.models import MarkdownRequest, PublishRequest, Reader, SearchParams
@@ -188,6 +189,9 @@ def bench_quality(
     started = time.perf_counter()
     index = engine.build(engine.index_document(d) for d in documents)
     systems = [("zhida", lambda text: [h.document.id for h in index.search(text)], time.perf_counter() - started)]
+    words_only = engine.restore(index.snapshot())
+    words_only.embedder = NoEmbedder()
+    systems.append(("zhida, words only", lambda text: [h.document.id for h in words_only.search(text)], 0.0))
     if with_peers:
         from tools.kb.peers import PEERS
 

@@ -125,6 +125,7 @@ def evaluate(queries: list[Query], search: SearchFn) -> dict[str, Any]:
 def _metrics(outcomes: list[tuple[Query, int | None, bool]]) -> dict[str, Any]:
     in_scope = [(rank, answered) for q, rank, answered in outcomes if q.expected]
     out_of_scope = [answered for q, _, answered in outcomes if not q.expected]
+    answered = sum(1 for _, _, a in outcomes if a)
 
     def recall(k: int) -> float | None:
         return round(sum(1 for r, _ in in_scope if r and r <= k) / len(in_scope), 4) if in_scope else None
@@ -141,6 +142,10 @@ def _metrics(outcomes: list[tuple[Query, int | None, bool]]) -> dict[str, Any]:
         if out_of_scope
         else None,
         "false_abstain_rate": round(sum(1 for _, a in in_scope if not a) / len(in_scope), 4) if in_scope else None,
+        # Risk and coverage: how often a shown answer is right (an answered out-of-scope question is wrong),
+        # and the share of all questions that get one.
+        "answer_precision": round(sum(1 for r, a in in_scope if a and r == 1) / answered, 4) if answered else None,
+        "answered_share": round(answered / len(outcomes), 4) if outcomes else None,
     }
 
 
@@ -153,12 +158,22 @@ def percentile(values: list[float], percent: int) -> float:
 
 
 def format_table(report: dict[str, Any]) -> str:
-    columns = ["n", "recall_at_1", "recall_at_3", "recall_at_10", "mrr", "abstain_accuracy", "false_abstain_rate"]
+    columns = [
+        "n",
+        "recall_at_1",
+        "recall_at_3",
+        "recall_at_10",
+        "mrr",
+        "abstain_accuracy",
+        "false_abstain_rate",
+        "answer_precision",
+        "answered_share",
+    ]
     header = ["set", *columns]
     rows = [["all", *(report[c] for c in columns)]]
     rows += [[kind, *(m[c] for c in columns)] for kind, m in report["by_kind"].items()]
     if report["out_of_scope"]:
-        rows.append(["out of scope", report["out_of_scope"], *([None] * 4), report["abstain_accuracy"], None])
+        rows.append(["out of scope", report["out_of_scope"], *([None] * 4), report["abstain_accuracy"], *([None] * 3)])
     cells = [header] + [[_cell(v) for v in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]

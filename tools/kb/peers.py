@@ -142,10 +142,58 @@ def rapidfuzz_wratio(documents: list[SearchDocument]) -> Callable[[str], list[st
     return search
 
 
+def _e5_passages(documents: list[SearchDocument]):
+    """One e5 passage vector per document, the way the model is usually used: its whole text, truncated by e5."""
+    from chalicelib.embeddings import shared_embedder
+
+    embedder = shared_embedder()
+    return embedder, embedder.passages([normalize(" ".join([d.title, *d.questions, d.answer])) for d in documents])
+
+
+def e5_dense(documents: list[SearchDocument]) -> Callable[[str], list[str]]:
+    """The same bundled multilingual-e5-small alone: cosine to each document's single passage vector."""
+    import numpy
+
+    embedder, vectors = _e5_passages(documents)
+    ids = [d.id for d in documents]
+
+    def search(query: str) -> list[str]:
+        scores = vectors @ embedder.query(normalize(query))
+        return [ids[i] for i in numpy.argsort(-scores)[:10]]
+
+    return search
+
+
+def bm25_e5(documents: list[SearchDocument]) -> Callable[[str], list[str]]:
+    """rank_bm25 (jieba) and e5 fused naively: 0.25 x z(BM25) + 0.75 x z(cosine) over the union of both top 50s."""
+    import numpy
+    from rank_bm25 import BM25Okapi
+
+    cut = _jieba()
+    model = BM25Okapi([cut(_text(d)) or ["_"] for d in documents])
+    embedder, vectors = _e5_passages(documents)
+    ids = [d.id for d in documents]
+
+    def search(query: str) -> list[str]:
+        lexical = model.get_scores(cut(query))
+        dense = vectors @ embedder.query(normalize(query))
+        pool = numpy.union1d(numpy.argsort(-lexical)[:50], numpy.argsort(-dense)[:50])
+
+        def z(values):
+            return (values - values.mean()) / (values.std() or 1.0)
+
+        fused = 0.25 * z(lexical[pool]) + 0.75 * z(dense[pool])
+        return [ids[pool[i]] for i in numpy.argsort(-fused)[:10]]
+
+    return search
+
+
 PEERS = [
     Peer("sqlite-fts5+jieba", sqlite_fts5),
     Peer("rank_bm25+jieba", rank_bm25),
     Peer("whoosh+jieba", whoosh_jieba),
     Peer("tantivy+jieba+bigrams", tantivy_jieba_bigrams),
     Peer("rapidfuzz-wratio", rapidfuzz_wratio),
+    Peer("e5 dense", e5_dense),
+    Peer("rank_bm25 + e5", bm25_e5),
 ]

@@ -1,0 +1,66 @@
+"""The meaning side of the index: each document's unit vectors, and their centroid for recall. Pure.
+
+Recall compares the query with one centroid per document (a float32 matrix, one product per query);
+the few candidates that survive are scored by their nearest unit (title, a phrasing, the answer),
+which is what tells a paraphrase of a phrasing from a question that merely shares its topic.
+Slots line up with the lexical index's slots; a document without vectors has a zero centroid.
+"""
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from chalicelib.embeddings import DIMENSIONS, unpack
+
+
+class VectorIndex:
+    """Unit vectors (packed bytes) and centroids per slot; appended, tombstoned and compacted with the lexical slots."""
+
+    def __init__(self) -> None:
+        self._units: list[bytes] = []
+        self._centroids = np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self._pending: list[np.ndarray] = []  # centroids appended since the matrix was last joined
+
+    def append(self, packed: Sequence[bytes]) -> None:
+        self._units.extend(packed)
+        self._pending.extend(_centroid(p) for p in packed)
+
+    def _matrix(self) -> np.ndarray:
+        if self._pending:
+            self._centroids = np.vstack([self._centroids, *self._pending])
+            self._pending = []
+        return self._centroids
+
+    def compact(self, alive: np.ndarray) -> None:
+        """Keep the slots marked alive, in order (the lexical index renumbers the same way)."""
+        self._centroids = self._matrix()[alive]
+        self._units = [u for u, keep in zip(self._units, alive, strict=True) if keep]
+
+    @property
+    def coverage(self) -> int:
+        """How many slots have vectors."""
+        return sum(1 for u in self._units if u)
+
+    def centroid_scores(self, query: np.ndarray) -> np.ndarray:
+        """Cosine of the query with every slot's centroid (0 where a slot has no vectors)."""
+        return self._matrix() @ query
+
+    def nearest_unit(self, query: np.ndarray, slots: Iterable[int]) -> dict[int, float]:
+        """For each slot that has vectors, the cosine of its nearest unit to the query."""
+        return {slot: float((unpack(self._units[slot]) @ query).max()) for slot in slots if self._units[slot]}
+
+    def snapshot(self) -> list[bytes]:
+        return list(self._units)
+
+    @classmethod
+    def restore(cls, units: list[bytes]) -> "VectorIndex":
+        index = cls()
+        index.append(units)
+        return index
+
+
+def _centroid(packed: bytes) -> np.ndarray:
+    if not packed:
+        return np.zeros(DIMENSIONS, dtype=np.float32)
+    mean = unpack(packed).mean(axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-6)
