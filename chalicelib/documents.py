@@ -8,19 +8,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chalicelib.embeddings import pack
-from chalicelib.terms import BIGRAM, PINYIN, TermRules, clean
+from chalicelib.embeddings import DIMENSIONS, Embedder, pack
+from chalicelib.terms import BIGRAM, PINYIN, UNIGRAM, TermRules, clean
 
-ANSWER_UNIT_CHARS = 200  # the answer's opening says what it is about; more costs time, not accuracy
+# 2: meaning vectors, 3: single characters, 4: phrasings embedded as questions.
+# kb sync re-indexes live articles stored in an older format.
+DOCUMENT_FORMAT = 4
+ANSWER_UNIT_CHARS = 200  # the answer's opening says what it is about; embedding time grows with the length
 FIELDS = ("title", "questions", "keywords", "answer", "body")
 # Which term kinds each field indexes: the body gets words only, since its bigrams and sounds would
 # multiply the postings (and the memory) while the short fields carry the phrasings people type.
-_EVERY_KIND = frozenset({"word", BIGRAM, PINYIN})
+_EVERY_KIND = frozenset({"word", BIGRAM, PINYIN, UNIGRAM})
 FIELD_KINDS = {
     "title": _EVERY_KIND,
     "questions": _EVERY_KIND,
     "keywords": _EVERY_KIND,
-    "answer": frozenset({"word", BIGRAM}),
+    "answer": frozenset({"word", BIGRAM, UNIGRAM}),
     "body": frozenset({"word"}),
 }
 
@@ -48,7 +51,7 @@ class IndexedDocument:
 
     The field terms are what the store keeps so the index can be built without a segmenter; the index
     itself folds them into postings and keeps only the document and its phrasings. The vectors
-    (embeddings.pack: one per meaning unit, see meaning_units) are empty when no model was available.
+    (embeddings.pack: one per meaning unit, see meaning_vectors) are empty when no model was available.
     """
 
     document: SearchDocument
@@ -57,20 +60,32 @@ class IndexedDocument:
     vectors: bytes = b""
 
 
-def meaning_units(document: SearchDocument) -> list[str]:
-    """What gets a meaning vector: the title, each phrasing and the standard answer, the first unit the title.
+def meaning_vectors(document: SearchDocument, rules: TermRules, embedder: Embedder) -> bytes:
+    """Packed vectors of the title and each phrasing (embedded as questions, as a query is) and of the answer's
+    opening (as a passage); empty when no model is available.
 
     Callers ask in the words of a phrasing far more often than in those of the answer, so each phrasing
     is its own unit and a question is matched to its nearest one (docs/search.md measures the choice).
     """
-    return [text for text in (document.title, *document.questions, document.answer[:ANSWER_UNIT_CHARS]) if text]
+    questions = [q for q in (_unit_text(t, rules) for t in (document.title, *document.questions)) if q]
+    answer = _unit_text(document.answer[:ANSWER_UNIT_CHARS], rules)
+    asked = embedder.queries(questions) if questions else np.zeros((0, DIMENSIONS), dtype=np.float32)
+    told = embedder.passages([answer]) if answer else np.zeros((0, DIMENSIONS), dtype=np.float32)
+    if asked is None or told is None or not len(asked) + len(told):
+        return b""
+    return pack(np.vstack([asked, told]))
+
+
+def _unit_text(text: str, rules: TermRules) -> str:
+    """The text as a query is embedded: normalised, numbers masked, fillers dropped, spaces collapsed."""
+    return " ".join(clean(text, rules).split())
 
 
 def index_document(
     document: SearchDocument,
     terms: Callable[[str], list[str]],
     rules: TermRules,
-    embed: Callable[[list[str]], np.ndarray | None] = lambda texts: None,
+    embedder: Embedder | None = None,
 ) -> IndexedDocument:
     """Work out a document's terms and vectors (the slow, model-bound step, done once when it is written)."""
     texts = {
@@ -85,19 +100,36 @@ def index_document(
         for name, parts in texts.items()
     }
     phrasings = tuple(p for p in (clean(x, rules).replace(" ", "") for x in (document.title, *document.questions)) if p)
-    vectors = embed(meaning_units(document))
-    return IndexedDocument(document, field_terms, phrasings, pack(vectors) if vectors is not None else b"")
+    vectors = meaning_vectors(document, rules, embedder) if embedder is not None else b""
+    return IndexedDocument(document, field_terms, phrasings, vectors)
 
 
 def encode_document(indexed: IndexedDocument) -> bytes:
     """Compact bytes for the store: an article's search document, so readers need neither segmenter nor model."""
     fields = document_fields(indexed.document)
-    return zlib.compress(marshal.dumps((fields, indexed.field_terms, indexed.phrasings, indexed.vectors)))
+    state = (DOCUMENT_FORMAT, fields, indexed.field_terms, indexed.phrasings, indexed.vectors)
+    return zlib.compress(marshal.dumps(state))
 
 
 def decode_document(data: bytes) -> IndexedDocument:
-    fields, field_terms, phrasings, *vectors = marshal.loads(zlib.decompress(data))  # no vectors before format 6
+    """A stored search document; one of an older format reads as it was written (without vectors, say)."""
+    version, *state = document_format(data)
+    fields, field_terms, phrasings, *vectors = state
     return IndexedDocument(SearchDocument(*fields), field_terms, phrasings, *vectors)
+
+
+def document_format(data: bytes) -> tuple:
+    """(format, *state): format 1 is a document written before formats were numbered (no vectors)."""
+    state = marshal.loads(zlib.decompress(data))
+    return state if isinstance(state[0], int) else (1, *state)
+
+
+def is_current(data: bytes | None, with_vectors: bool) -> bool:
+    """Whether a stored search document has today's format (and vectors, when a model is available to make them)."""
+    if not data:
+        return False
+    version, *state = document_format(data)
+    return version == DOCUMENT_FORMAT and (bool(state[3]) or not with_vectors)
 
 
 def document_fields(d: SearchDocument) -> tuple:
@@ -117,4 +149,4 @@ def document_fields(d: SearchDocument) -> tuple:
 
 
 def term_kind(term: str) -> str:
-    return term[0] if term[0] in (BIGRAM, PINYIN) else "word"
+    return term[0] if term[0] in (BIGRAM, PINYIN, UNIGRAM) else "word"

@@ -60,7 +60,7 @@ class SearchEngine:
         return self._not_covered
 
     def index_document(self, document: SearchDocument) -> IndexedDocument:
-        return index_document(document, self._analyzer.terms, self.rules, self.embedder.passages)
+        return index_document(document, self._analyzer.terms, self.rules, self.embedder)
 
     def index_article(self, article: Article) -> IndexedDocument:
         return self.index_document(search_document(article))

@@ -40,8 +40,8 @@ class Confidence:
 ANSWERED_AT = 0.5
 # Fitted on tools/eval/queries-own*.jsonl by `python -m tools.kb calibrate` (the dev set stays held out):
 # one model for words and meaning together, one for words alone (the model could not load).
-HYBRID_CONFIDENCE = Confidence((-32.788, 3.578, 0.892, 2.286, 91.991, 0.0, -58.895))
-LEXICAL_CONFIDENCE = Confidence((-7.64, 4.511, 6.629, 5.035))
+HYBRID_CONFIDENCE = Confidence((-20.395, 3.82, 1.815, 4.369, 84.161, -0.098, -67.021))
+LEXICAL_CONFIDENCE = Confidence((-7.25, 4.584, 6.095, 4.177))
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class RankSettings:
     # about ten phrasings each, equal fields find long, story-like questions better (docs/search.md).
     field_weights: bool = False
     rerank_weight: float = 1.0  # how much the confidence moves the first order; 0 = no re-ranking
-    lexical_share: float = 0.5  # weight of the standardised word score against the meaning score in the fusion
+    lexical_share: float = 0.25  # weight of the standardised word score against the meaning score in the fusion
     answered_threshold: float = ANSWERED_AT
     unknown_term_share: float = 0.5  # an unknown query term weighs this share of the rarest term's IDF
     hybrid_confidence: Confidence = HYBRID_CONFIDENCE

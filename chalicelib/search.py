@@ -26,11 +26,15 @@ from chalicelib.dense import VectorIndex
 from chalicelib.documents import FIELDS, IndexedDocument, SearchDocument, document_fields, term_kind
 from chalicelib.embeddings import DIMENSIONS, Embedder, NoEmbedder, pack, unpack
 from chalicelib.ranking import DEFAULT_SETTINGS, Evidence, RankSettings
-from chalicelib.terms import BIGRAM, PINYIN, AnalyzedQuery, QueryAnalyzer, TermRules, pinyin_of
+from chalicelib.terms import BIGRAM, PINYIN, UNIGRAM, AnalyzedQuery, QueryAnalyzer, TermRules, pinyin_of
 
 FIELD_WEIGHTS = {"title": 3.0, "questions": 2.5, "keywords": 2.0, "answer": 1.0, "body": 0.4}
 # A pinyin match is weaker evidence than the characters themselves: homophones collide.
-TERM_KIND_WEIGHTS = {"word": 1.0, BIGRAM: 1.0, PINYIN: 0.35}
+TERM_KIND_WEIGHTS = {"word": 1.0, BIGRAM: 1.0, PINYIN: 0.35, UNIGRAM: 0.5}
+# A character found in this share of the documents (and in more than COMMON_CHARACTER_MIN of them) says
+# nothing about which one is meant, and its postings would dominate the query's cost.
+COMMON_CHARACTER_SHARE = 0.3
+COMMON_CHARACTER_MIN = 100
 K1 = 1.6
 WEIGHT_SCALE = 90  # saturated tf < K1 + 1 = 2.6, so it fits a byte in steps of 1/90
 B = 0.75
@@ -58,7 +62,7 @@ class RankedHit:
     marks: tuple[tuple[int, int], ...] = ()
 
 
-_SNAPSHOT_FORMAT = 6  # 6: meaning vectors
+_SNAPSHOT_FORMAT = 8  # 6: meaning vectors, 7: single characters, 8: phrasings embedded as questions
 _SLOT = np.uint32
 _WEIGHT = np.uint8
 
@@ -246,6 +250,10 @@ class SearchIndex:
             suggestions.append((best, document))
         return suggestions
 
+    def query_vector(self, query: str) -> np.ndarray | None:
+        """The meaning vector search would use for this query (None: words only)."""
+        return self._query_vector(self.query_analyzer.analyze(query))
+
     def _query_vector(self, analyzed: AnalyzedQuery) -> np.ndarray | None:
         """The query's meaning vector; None when no model is at hand, no document has vectors, or the query
         has no Chinese (typed pinyin means nothing to the model, and the syllables find it by sound)."""
@@ -349,7 +357,10 @@ class SearchIndex:
             df = len(postings[0]) if postings is not None else 0
             idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
             share = 1.0 if df else -self.settings.unknown_term_share
-            weights[term] = TERM_KIND_WEIGHTS[term_kind(term)] * idf * share
+            kind = term_kind(term)
+            if kind == UNIGRAM and df > max(COMMON_CHARACTER_MIN, COMMON_CHARACTER_SHARE * total):
+                share = 0.0
+            weights[term] = TERM_KIND_WEIGHTS[kind] * idf * share
         return weights
 
     def _evidence(
@@ -387,7 +398,8 @@ class SearchIndex:
 
     def _hit(self, slot: int, confidence: float, query_terms: Sequence[str], width: int = 80) -> RankedHit:
         document = self._slots[slot].document
-        words = sorted({t.lstrip(BIGRAM) for t in query_terms if term_kind(t) != PINYIN}, key=len, reverse=True)
+        shown = (t.lstrip(BIGRAM) for t in query_terms if term_kind(t) not in (PINYIN, UNIGRAM))
+        words = sorted(set(shown), key=len, reverse=True)
         sentences = [s.strip() for s in _SENTENCE_END.split(document.answer) if s.strip()]
         snippet = max(sentences, key=lambda s: sum(len(w) for w in words if w in s), default=document.title)
         if len(snippet) > width:

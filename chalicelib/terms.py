@@ -15,6 +15,7 @@ from chalicelib.textnorm import mask_pii, normalize, strip_fillers
 
 BIGRAM = "#"
 PINYIN = "@"
+UNIGRAM = "^"  # single characters: a weak signal, scored but never counted as coverage
 MAX_WORD = 8
 
 STOPWORDS = frozenset(
@@ -41,6 +42,7 @@ class TermRules:
     synonyms: bool = True
     bigrams: bool = True
     pinyin: bool = True
+    unigrams: bool = True
 
 
 def clean(text: str, rules: TermRules) -> str:
@@ -72,7 +74,15 @@ def _pair_spans(run: str, rules: TermRules) -> Iterator[tuple[str, int, int]]:
 
 
 def _surface_terms(cleaned: str, rules: TermRules) -> list[str]:
-    return [term for run in _CJK_RUN.findall(cleaned) for term, _, _ in _pair_spans(run, rules)]
+    terms = [term for run in _CJK_RUN.findall(cleaned) for term, _, _ in _pair_spans(run, rules)]
+    return terms + _unigrams(cleaned, rules)
+
+
+def _unigrams(cleaned: str, rules: TermRules) -> list[str]:
+    """Each Chinese character that is not a stop word on its own (的, 了 ...), as a single-character term."""
+    if not rules.unigrams:
+        return []
+    return [UNIGRAM + char for run in _CJK_RUN.findall(cleaned) for char in run if char not in STOPWORDS]
 
 
 class DocumentAnalyzer:
@@ -130,6 +140,8 @@ class QueryAnalyzer:
                         add(self.synonyms.get(run[start:end], run[start:end]), range(offset + start, offset + end))
             for term, first, second in _pair_spans(run, self.rules):
                 add(term, (offset + first, offset + second))
+        for term in _unigrams(cleaned, self.rules):
+            add(term, ())  # a shared character is evidence for the score, not coverage of the question
         for match in _ASCII_WORD.finditer(cleaned):
             if match.group() in self.vocabulary or match.group().isdigit():
                 add(match.group(), [len(cleaned) + match.start()])  # ascii words count as one unit each

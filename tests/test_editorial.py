@@ -196,8 +196,8 @@ def test_as_of_answers_with_what_was_published_then(
     assert knowledge.article(ARTICLE, Reader.AGENT).sections["标准答复"].startswith("新规定")
     then = NOW + dt.timedelta(hours=2)
     assert knowledge.article(ARTICLE, Reader.AGENT, as_of=then).sections["标准答复"] == before
-    old_hit = knowledge.search(SearchParams(q="暖气报修后两小时内上门", as_of=then), Reader.AGENT).hits[0]
-    new_hit = knowledge.search(SearchParams(q="暖气报修后两小时内上门"), Reader.AGENT).hits[0]
+    old_hit = knowledge.search(SearchParams(q="暖气不热，报修后两小时内上门吗", as_of=then), Reader.AGENT).hits[0]
+    new_hit = knowledge.search(SearchParams(q="暖气不热，报修后两小时内上门吗"), Reader.AGENT).hits[0]
     assert old_hit.id == new_hit.id == ARTICLE
     assert "两小时内上门" not in old_hit.snippet and "两小时内上门" in new_hit.snippet
     with pytest.raises(NotFound):

@@ -1,5 +1,9 @@
+import marshal
+import zlib
+
 from chalicelib.access import Principal, Role
 from chalicelib.articles import content_hash
+from chalicelib.documents import decode_document, document_fields, is_current
 from chalicelib.editorial import EditorialService
 from chalicelib.models import ArticleStatus, EditorialState, MarkdownRequest
 from chalicelib.store import KnowledgeStore
@@ -79,3 +83,21 @@ def test_an_edit_made_in_the_app_survives_a_sync_of_an_unchanged_folder(
     report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
     assert report.unchanged == len(knowledge.articles)
     assert service.draft(article.id, editor).markdown == edited
+
+
+def test_an_article_indexed_by_an_older_release_gets_its_meaning_vectors(
+    synced_store: KnowledgeStore, knowledge: LoadedKnowledge
+):
+    live = synced_store.get_article(knowledge.articles[0].id)
+    assert live is not None and is_current(live.search, with_vectors=True)
+    older = decode_document(live.search)
+    # what a release before meaning vectors stored: fields, terms and phrasings only, no format number
+    old_bytes = zlib.compress(marshal.dumps((document_fields(older.document), older.field_terms, older.phrasings)))
+    synced_store.save_article(
+        live.id, live.markdown, live.content_hash, live.status, live.updated_by, NOW, old_bytes, live.version
+    )
+    assert decode_document(old_bytes).vectors == b"" and not is_current(old_bytes, with_vectors=True)
+    report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
+    assert report.reindexed == 1 and report.updated == 0
+    renewed = synced_store.get_article(live.id)
+    assert renewed is not None and is_current(renewed.search, with_vectors=True)

@@ -191,7 +191,8 @@ def _bench(args: argparse.Namespace) -> int:
         corpus_queries = read_queries(Path(args.corpus_queries)) if args.corpus_queries else own_queries
         report["quality_corpus"] = args.corpus or args.knowledge
         report["quality_queries"] = len(corpus_queries)
-        report["peers"] = bench_quality(knowledge, documents_for(knowledge, args.corpus), corpus_queries, True)
+        documents = documents_for(knowledge, args.corpus)
+        report["peers"] = bench_quality(knowledge, documents, corpus_queries, True, external=bool(args.corpus))
     print(json.dumps(report, ensure_ascii=False) if args.format == "json" else format_table(report))
     return 0
 

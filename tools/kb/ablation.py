@@ -16,7 +16,7 @@ from chalicelib.lexicon import Lexicon
 from chalicelib.models import Article
 from chalicelib.ranking import RankSettings, is_answered
 from chalicelib.terms import TermRules
-from tools.kb.evaluate import Query, evaluate, faq_documents, read_queries
+from tools.kb.evaluate import Query, corpus_lexicon, evaluate, faq_documents, read_queries
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ VARIANTS = [
     Variant("- synonyms", rules=TermRules(synonyms=False)),
     Variant("- character bigrams", rules=TermRules(bigrams=False)),
     Variant("- pinyin", rules=TermRules(pinyin=False)),
+    Variant("- single characters", rules=TermRules(unigrams=False)),
     Variant("+ field weights", settings=RankSettings(field_weights=True)),
     Variant("- confidence re-ranking", settings=RankSettings(rerank_weight=0.0)),
     Variant("lexical only (no meaning vectors)", embedder=NoEmbedder()),
@@ -48,6 +49,7 @@ class TestSet:
     name: str
     documents: list[SearchDocument]
     queries: list[Query]
+    external: bool = False  # another corpus: indexed without our not-covered list
 
 
 def test_sets(articles: list[Article], eval_dir: Path, own_queries: Path) -> list[TestSet]:
@@ -60,7 +62,8 @@ def test_sets(articles: list[Article], eval_dir: Path, own_queries: Path) -> lis
     for name in ("ncp", "bq", "lcqmc"):
         folder = eval_dir / "external" / name
         if (folder / "faq.jsonl").is_file():
-            sets.append(TestSet(name, faq_documents(folder / "faq.jsonl"), read_queries(folder / "queries-dev.jsonl")))
+            queries = read_queries(folder / "queries-dev.jsonl")
+            sets.append(TestSet(name, faq_documents(folder / "faq.jsonl"), queries, external=True))
     return sets
 
 
@@ -68,9 +71,13 @@ def run(lexicon: Lexicon, sets: list[TestSet], progress: Callable[[str], None] =
     rows = []
     for variant in VARIANTS:
         embedder = variant.embedder or shared_embedder()
-        engine = SearchEngine(lexicon, rules=variant.rules, settings=variant.settings, embedder=embedder)
+        engines = {
+            scope: SearchEngine(scope_lexicon, rules=variant.rules, settings=variant.settings, embedder=embedder)
+            for scope, scope_lexicon in ((False, lexicon), (True, corpus_lexicon(lexicon)))
+        }
         row: dict[str, Any] = {"variant": variant.name}
         for test in sets:
+            engine = engines[test.external]
             index = engine.build(engine.index_document(d) for d in test.documents)
 
             def search(text: str, index=index, settings=engine.settings) -> tuple[list[str], bool]:

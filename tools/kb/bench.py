@@ -27,7 +27,7 @@ from chalicelib.lint import ANSWER_MAX_CHARS
 from chalicelib.models import MarkdownRequest, PublishRequest, Reader, SearchParams
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore, Snapshot, ensure_table
-from tools.kb.evaluate import Query, evaluate, faq_documents, percentile
+from tools.kb.evaluate import Query, corpus_lexicon, evaluate, faq_documents, percentile
 from tools.kb.knowledge import LoadedKnowledge
 from tools.kb.local import embedded_dynamodb
 from tools.kb.stage import PROJECT_DIR
@@ -182,10 +182,14 @@ def bench_publish(knowledge: LoadedKnowledge, rounds: int) -> dict[str, Any]:
 
 
 def bench_quality(
-    knowledge: LoadedKnowledge, documents: list[SearchDocument], queries: list[Query], with_peers: bool
+    knowledge: LoadedKnowledge,
+    documents: list[SearchDocument],
+    queries: list[Query],
+    with_peers: bool,
+    external: bool = False,
 ) -> list[dict[str, Any]]:
     """Recall@1, MRR and latency of our engine and, with peers, of each peer on the same corpus and queries."""
-    engine = SearchEngine(knowledge.lexicon)
+    engine = SearchEngine(corpus_lexicon(knowledge.lexicon) if external else knowledge.lexicon)
     started = time.perf_counter()
     index = engine.build(engine.index_document(d) for d in documents)
     systems = [("zhida", lambda text: [h.document.id for h in index.search(text)], time.perf_counter() - started)]

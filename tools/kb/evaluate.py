@@ -90,10 +90,15 @@ def faq_documents(corpus: Path) -> list[SearchDocument]:
     ]
 
 
+def corpus_lexicon(lexicon: Lexicon) -> Lexicon:
+    """The lexicon for another FAQ corpus: the not-covered list describes our knowledge base's scope, not its."""
+    return lexicon.model_copy(update={"not_covered": []})
+
+
 def corpus_search(corpus: Path, knowledge_dir: Path, engine_for: EngineFactory = SearchEngine) -> SearchFn:
     """An external FAQ indexed by the same engine as the knowledge base."""
     lexicon, _ = load_lexicon(knowledge_dir)
-    engine = engine_for(lexicon)
+    engine = engine_for(corpus_lexicon(lexicon))
     index = engine.build(engine.index_document(d) for d in faq_documents(corpus))
 
     def search(text: str) -> tuple[list[str], bool]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from chalicelib.access import ALL_DEPARTMENTS, Principal, Role
 from chalicelib.articles import parse_article
-from chalicelib.documents import encode_document
+from chalicelib.documents import encode_document, is_current
 from chalicelib.editorial import EditorialService
 from chalicelib.engine import SearchEngine
 from chalicelib.models import Article, ArticleStatus, Draft, EditorialState
@@ -31,11 +31,8 @@ class SyncReport:
     published: bool = True
 
     def summary(self) -> str:
-        lexicon = (
-            f"lexicon updated, {self.reindexed} live article(s) re-indexed"
-            if self.lexicon_changed
-            else ("lexicon unchanged")
-        )
+        lexicon = "lexicon updated" if self.lexicon_changed else "lexicon unchanged"
+        lexicon += f", {self.reindexed} live article(s) re-indexed" if self.lexicon_changed or self.reindexed else ""
         snapshot = f"index snapshot {self.snapshot_bytes / 1e6:.1f} MB" if self.snapshot_bytes else "snapshot unchanged"
         changes = "published" if self.published else "submitted for review (publish them, or sync with --publish)"
         return (
@@ -83,10 +80,12 @@ def sync_knowledge(
             editorial.archive_source(head.id, SYNC_PRINCIPAL)
             report.archived += 1
         progress(done, total)
-    if report.lexicon_changed:
-        # Articles published by this sync were indexed with the new lexicon already.
-        report.reindexed = _reindex_live(store, SearchEngine(knowledge.lexicon), now, skip=published_now)
-    changed = report.added or report.updated or report.archived or report.lexicon_changed
+    # Articles published by this sync were indexed with the new lexicon already; after a lexicon change
+    # every other live article is re-indexed, otherwise those whose search document is of an older format.
+    report.reindexed = _reindex_live(
+        store, SearchEngine(knowledge.lexicon), now, skip=published_now, every=report.lexicon_changed
+    )
+    changed = report.added or report.updated or report.archived or report.reindexed or report.lexicon_changed
     if changed or store.snapshot_generation() is None:
         report.snapshot_bytes = len(KnowledgeService(store).save_snapshot().data)
     progress(total, total)
@@ -125,11 +124,13 @@ def _latest_is(store: KnowledgeStore, head: Draft, content_hash: str) -> bool:
     return latest is not None and latest.content_hash == content_hash
 
 
-def _reindex_live(store: KnowledgeStore, engine: SearchEngine, now: dt.datetime, skip: set[str]) -> int:
-    """New search documents for every live article under a new lexicon: same text and version, no new version."""
+def _reindex_live(store: KnowledgeStore, engine: SearchEngine, now: dt.datetime, skip: set[str], every: bool) -> int:
+    """New search documents for live articles (every one, or those stale): same text and version, no new version."""
     count = 0
+    with_vectors = engine.embedder.passages(["检查"]) is not None
     for live in list(store.articles()):
-        if live.status is ArticleStatus.PUBLISHED and live.id not in skip:
+        stale = every or not is_current(live.search, with_vectors)
+        if live.status is ArticleStatus.PUBLISHED and live.id not in skip and stale:
             search = encode_document(engine.index_article(parse_article(live.markdown)))
             store.save_article(
                 live.id, live.markdown, live.content_hash, live.status, SYNC_AUTHOR, now, search, live.version
