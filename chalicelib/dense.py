@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from chalicelib.embeddings import DIMENSIONS, unpack
+from chalicelib.embeddings import DIMENSIONS, pack, unpack
 
 
 class VectorIndex:
@@ -18,12 +18,18 @@ class VectorIndex:
 
     def __init__(self) -> None:
         self._units: list[bytes] = []
+        self._with_vectors = 0
         self._centroids = np.zeros((0, DIMENSIONS), dtype=np.float32)
         self._pending: list[np.ndarray] = []  # centroids appended since the matrix was last joined
 
-    def append(self, packed: Sequence[bytes]) -> None:
+    def append(self, packed: Sequence[bytes], centroids: np.ndarray | None = None) -> None:
+        """Add slots; their centroids are worked out from the units unless given (a snapshot keeps them)."""
         self._units.extend(packed)
-        self._pending.extend(_centroid(p) for p in packed)
+        self._with_vectors += sum(1 for p in packed if p)
+        if centroids is not None:
+            self._pending.append(centroids)
+        else:
+            self._pending.extend(_centroid(p)[None, :] for p in packed)
 
     def _matrix(self) -> np.ndarray:
         if self._pending:
@@ -35,11 +41,12 @@ class VectorIndex:
         """Keep the slots marked alive, in order (the lexical index renumbers the same way)."""
         self._centroids = self._matrix()[alive]
         self._units = [u for u, keep in zip(self._units, alive, strict=True) if keep]
+        self._with_vectors = sum(1 for u in self._units if u)
 
     @property
     def coverage(self) -> int:
         """How many slots have vectors."""
-        return sum(1 for u in self._units if u)
+        return self._with_vectors
 
     def centroid_scores(self, query: np.ndarray) -> np.ndarray:
         """Cosine of the query with every slot's centroid (0 where a slot has no vectors)."""
@@ -49,13 +56,15 @@ class VectorIndex:
         """For each slot that has vectors, the cosine of its nearest unit to the query."""
         return {slot: float((unpack(self._units[slot]) @ query).max()) for slot in slots if self._units[slot]}
 
-    def snapshot(self) -> list[bytes]:
-        return list(self._units)
+    def snapshot(self) -> tuple[list[bytes], bytes]:
+        """The units per slot, and the centroids as one packed block (restoring them costs no arithmetic)."""
+        return list(self._units), pack(self._matrix()) if len(self._units) else b""
 
     @classmethod
-    def restore(cls, units: list[bytes]) -> "VectorIndex":
+    def restore(cls, state: tuple[list[bytes], bytes]) -> "VectorIndex":
+        units, centroids = state
         index = cls()
-        index.append(units)
+        index.append(units, unpack(centroids) if centroids else None)
         return index
 
 
@@ -63,4 +72,5 @@ def _centroid(packed: bytes) -> np.ndarray:
     if not packed:
         return np.zeros(DIMENSIONS, dtype=np.float32)
     mean = unpack(packed).mean(axis=0)
-    return mean / max(float(np.linalg.norm(mean)), 1e-6)
+    # quantised as the snapshot keeps it, so that a restored index scores exactly as the one it was taken of
+    return unpack(pack(mean / max(float(np.linalg.norm(mean)), 1e-6)))[0]

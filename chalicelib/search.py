@@ -62,7 +62,8 @@ class RankedHit:
     marks: tuple[tuple[int, int], ...] = ()
 
 
-_SNAPSHOT_FORMAT = 8  # 6: meaning vectors, 7: single characters, 8: phrasings embedded as questions
+# 6: meaning vectors, 7: single characters, 8: phrasings embedded as questions, 9: vectors stored uncompressed
+_SNAPSHOT_FORMAT = 9
 _SLOT = np.uint32
 _WEIGHT = np.uint8
 
@@ -107,13 +108,16 @@ class SearchIndex:
         self._refresh_vocabulary()
 
     def snapshot(self) -> bytes:
-        """The whole index as compressed bytes; restoring it costs no term analysis and no posting appends."""
+        """The whole index as bytes; restoring it costs no term analysis, no posting appends and no arithmetic.
+
+        The lexical part is compressed; the vectors (int8, which hardly compress) are stored as they are.
+        """
         self._compact()
         postings = {t: (slots.tobytes(), weights.tobytes()) for t, (slots, weights) in self._postings.items()}
         entries = [(document_fields(e.document), e.phrasings) for e in self._slots]
-        vectors = (self._vectors.snapshot(), pack(self.not_covered) if len(self.not_covered) else b"")
-        state = (_SNAPSHOT_FORMAT, entries, postings, self._average_length, vectors)
-        return zlib.compress(marshal.dumps(state))
+        lexical = zlib.compress(marshal.dumps((entries, postings, self._average_length)))
+        not_covered = pack(self.not_covered) if len(self.not_covered) else b""
+        return marshal.dumps((_SNAPSHOT_FORMAT, lexical, self._vectors.snapshot(), not_covered))
 
     @classmethod
     def restore(
@@ -125,15 +129,13 @@ class SearchIndex:
         embedder: Embedder | None = None,
     ) -> "SearchIndex":
         """An index from snapshot bytes, as it was when the snapshot was taken."""
+        _, lexical, vectors, not_covered = _snapshot_frame(data)
         try:
-            version, *state = marshal.loads(zlib.decompress(data))
+            entries, postings, average_length = marshal.loads(zlib.decompress(lexical))
         except (zlib.error, EOFError, ValueError, TypeError) as damaged:
             raise ValueError(f"not a readable index snapshot ({damaged})") from None
-        if version != _SNAPSHOT_FORMAT:
-            raise ValueError(f"snapshot format {version} is not {_SNAPSHOT_FORMAT}")
-        entries, postings, average_length, (units, not_covered) = state
         index = cls([], rules, synonyms, settings, embedder, unpack(not_covered))
-        index._vectors = VectorIndex.restore(units)
+        index._vectors = VectorIndex.restore(vectors)
         index._slots = [_Entry(SearchDocument(*fields), phrasings) for fields, phrasings in entries]
         index._slot_of = {e.document.id: slot for slot, e in enumerate(index._slots)}
         index._average_length = average_length
@@ -405,6 +407,21 @@ class SearchIndex:
         if len(snippet) > width:
             snippet = snippet[: width - 1] + "…"
         return RankedHit(document, round(min(1.0, confidence), 4), snippet, _marks(snippet, words))
+
+
+def _snapshot_frame(data: bytes) -> tuple:
+    """(format, lexical bytes, vectors, not-covered vectors); ValueError for damaged or older snapshots."""
+    try:
+        frame = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        frame = None
+    if isinstance(frame, tuple) and len(frame) == 4 and frame[0] == _SNAPSHOT_FORMAT:
+        return frame
+    try:  # formats up to 8 were compressed as a whole
+        version = marshal.loads(zlib.decompress(data))[0] if frame is None else frame[0]
+    except (zlib.error, EOFError, ValueError, TypeError, IndexError, KeyError) as damaged:
+        raise ValueError(f"not a readable index snapshot ({damaged})") from None
+    raise ValueError(f"snapshot format {version} is not {_SNAPSHOT_FORMAT}")
 
 
 def _standardise(values: np.ndarray) -> np.ndarray:

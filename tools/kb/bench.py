@@ -19,14 +19,15 @@ import boto3
 
 from chalicelib.access import ALL_DEPARTMENTS, Principal, Role
 from chalicelib.articles import ANSWER
-from chalicelib.documents import SearchDocument
+from chalicelib.documents import SearchDocument, meaning_vectors
 from chalicelib.editorial import EditorialService
-from chalicelib.embeddings import NoEmbedder
+from chalicelib.embeddings import E5Embedder, NoEmbedder
 from chalicelib.engine import SearchEngine, search_document
 from chalicelib.lint import ANSWER_MAX_CHARS
 from chalicelib.models import MarkdownRequest, PublishRequest, Reader, SearchParams
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore, Snapshot, ensure_table
+from chalicelib.terms import TermRules
 from tools.kb.evaluate import Query, corpus_lexicon, evaluate, faq_documents, percentile
 from tools.kb.knowledge import LoadedKnowledge
 from tools.kb.local import embedded_dynamodb
@@ -90,23 +91,41 @@ def bench_speed(knowledge: LoadedKnowledge, count: int, queries: list[Query]) ->
     index = engine.build(engine.index_document(d) for d in documents)
     build_s = time.perf_counter() - started
     texts = [q.text for q in queries] or ["暖气不热"]
-    samples = []
+    first = []  # each distinct question once: the query embedding is part of every one of these
+    for text in dict.fromkeys(texts):
+        started = time.perf_counter()
+        index.search(text)
+        first.append((time.perf_counter() - started) * 1000)
+    samples = []  # then the mix again and again, as repeated and popular questions arrive (vectors cached)
     for number in range(SEARCHES):
         started = time.perf_counter()
         index.search(texts[number % len(texts)])
         samples.append((time.perf_counter() - started) * 1000)
     p50, p99 = round(percentile(samples, 50), 3), round(percentile(samples, 99), 3)
+    embedding_s = _embedding_seconds(base)
     snapshot = index.snapshot()
     cold_start_ms, rss_mb = _cold_start(knowledge, snapshot, texts)
     return {
         "articles": count,
-        "build_s": round(build_s, 2),
+        "build_s": round(build_s, 2),  # with the tools' vector cache: texts embedded before cost nothing
+        "embedding_s_per_article": round(embedding_s, 3),  # what an uncached article costs on top, one core
         "snapshot_mb": round(len(snapshot) / 1e6, 2),
+        "first_search_p50_ms": round(percentile(first, 50), 3),
+        "first_search_p99_ms": round(percentile(first, 99), 3),
         "search_p50_ms": p50,
         "search_p99_ms": p99,
         "cold_start_ms": cold_start_ms,
         "rss_mb": rss_mb,
     }
+
+
+def _embedding_seconds(documents: list[SearchDocument]) -> float:
+    """Seconds one core spends embedding one real article (title, phrasings, answer), with no cache at all."""
+    fresh = E5Embedder()
+    started = time.perf_counter()
+    for document in documents:
+        meaning_vectors(document, TermRules(), fresh)
+    return (time.perf_counter() - started) / max(1, len(documents))
 
 
 def _cold_start(knowledge: LoadedKnowledge, snapshot: bytes, texts: list[str], runs: int = 3) -> tuple[float, float]:
@@ -224,8 +243,11 @@ def format_table(report: dict[str, Any]) -> str:
     lines = []
     if "articles" in report:
         lines.append(
-            f"{report['articles']} articles: build {report['build_s']} s, snapshot {report['snapshot_mb']} MB, "
-            f"search p50 {report['search_p50_ms']} ms p99 {report['search_p99_ms']} ms, "
+            f"{report['articles']} articles: build {report['build_s']} s (+ {report['embedding_s_per_article']} s "
+            f"an article to embed uncached), snapshot {report['snapshot_mb']} MB, "
+            f"first search of a question (embedding it) p50 {report['first_search_p50_ms']} ms "
+            f"p99 {report['first_search_p99_ms']} ms, repeated p50 {report['search_p50_ms']} ms "
+            f"p99 {report['search_p99_ms']} ms, "
             f"cold start {report['cold_start_ms']} ms, RSS {report['rss_mb']} MB"
         )
     if "publishes" in report:
