@@ -2,7 +2,7 @@
 
 Each query's best hit gives one example: label 1 if the question is in scope (its answer should be
 shown), 0 if out of scope. A class-balanced, L2-regularised logistic regression over standardised
-features is fitted by gradient descent (a few hundred examples and five features need nothing more).
+features is fitted by gradient descent (a few hundred examples and six features need nothing more).
 The threshold is the confidence that maximises abstention on out-of-scope questions minus
 FALSE_ABSTAIN_COST times the false abstention on in-scope ones, and the bias is then shifted so that
 the threshold becomes ranking.ANSWERED_AT. Two models are fitted: words and meaning together, and
