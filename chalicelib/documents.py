@@ -67,8 +67,8 @@ def meaning_vectors(document: SearchDocument, rules: TermRules, embedder: Embedd
     Callers ask in the words of a phrasing far more often than in those of the answer, so each phrasing
     is its own unit and a question is matched to its nearest one (docs/search.md measures the choice).
     """
-    questions = [q for q in (_unit_text(t, rules) for t in (document.title, *document.questions)) if q]
-    answer = _unit_text(document.answer[:ANSWER_UNIT_CHARS], rules)
+    questions = [q for q in (meaning_text(t, rules) for t in (document.title, *document.questions)) if q]
+    answer = meaning_text(document.answer[:ANSWER_UNIT_CHARS], rules)
     asked = embedder.queries(questions) if questions else np.zeros((0, DIMENSIONS), dtype=np.float32)
     told = embedder.passages([answer]) if answer else np.zeros((0, DIMENSIONS), dtype=np.float32)
     if asked is None or told is None or not len(asked) + len(told):
@@ -76,7 +76,7 @@ def meaning_vectors(document: SearchDocument, rules: TermRules, embedder: Embedd
     return pack(np.vstack([asked, told]))
 
 
-def _unit_text(text: str, rules: TermRules) -> str:
+def meaning_text(text: str, rules: TermRules) -> str:
     """The text as a query is embedded: normalised, numbers masked, fillers dropped, spaces collapsed."""
     return " ".join(clean(text, rules).split())
 

@@ -180,3 +180,16 @@ def test_sync_import_backup_restore_and_export_from_the_command_line(tmp_path: P
         assert {str(p.relative_to(exported)) for p in exported.rglob("*") if p.is_file()} == source
     finally:
         server.stop()
+
+
+def test_lint_refuses_a_not_covered_line_that_asks_what_an_article_answers(tmp_path: Path):
+    folder = copy_knowledge(tmp_path)
+    listed = folder / "_lexicon" / "not_covered.txt"
+    listed.write_text(listed.read_text(encoding="utf-8") + "暖气不热咋办\n", encoding="utf-8")
+    result = kb("lint", str(folder))
+    assert result.returncode == 1
+    line = len(listed.read_text(encoding="utf-8").splitlines())
+    assert any(
+        problem.startswith(f"{listed}:{line}: '暖气不热咋办' asks what") and "heating-radiator-not-warm.md" in problem
+        for problem in result.stdout.splitlines()
+    ), result.stdout

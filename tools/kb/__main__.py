@@ -47,11 +47,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
+    from chalicelib.embeddings import shared_embedder
     from tools.kb.knowledge import load_knowledge
+    from tools.kb.scope import scope_problems
 
     status = 0
     for folder in args.paths:
         loaded = load_knowledge(Path(folder))
+        if not loaded.problems:
+            loaded.problems.extend(scope_problems(Path(folder), loaded, shared_embedder()))
         for problem in loaded.problems:
             print(problem)
         if loaded.problems:
