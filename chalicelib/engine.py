@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chalicelib.articles import ANSWER, INTERNAL_NOTES
-from chalicelib.documents import IndexedDocument, SearchDocument, index_document
+from chalicelib.documents import IndexedDocument, SearchDocument, index_document, meaning_text
 from chalicelib.embeddings import Embedder, shared_embedder
 from chalicelib.lexicon import Lexicon
 from chalicelib.models import Article
@@ -14,7 +14,6 @@ from chalicelib.ranking import RankSettings
 from chalicelib.search import SearchIndex
 from chalicelib.segmenter import Segmenter
 from chalicelib.terms import DocumentAnalyzer, TermRules, synonym_map
-from chalicelib.textnorm import normalize
 
 
 def search_document(article: Article) -> SearchDocument:
@@ -56,7 +55,8 @@ class SearchEngine:
     def not_covered(self) -> np.ndarray | None:
         """The vectors of the lexicon's not-covered questions, embedded once per engine (that is, per lexicon)."""
         if self._not_covered is None and self.lexicon.not_covered:
-            self._not_covered = self.embedder.queries([normalize(q) for q in self.lexicon.not_covered])
+            texts = [meaning_text(q, self.rules) for q in self.lexicon.not_covered]
+            self._not_covered = self.embedder.queries([t for t in texts if t])
         return self._not_covered
 
     def index_document(self, document: SearchDocument) -> IndexedDocument:
