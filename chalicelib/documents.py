@@ -1,4 +1,5 @@
-"""Search documents: what the index sees of an article, its terms per field, and their compact encoding. Pure."""
+"""Search documents: what the index sees of an article, its terms per field, its meaning vectors, and their compact
+encoding. Pure."""
 
 import marshal
 import zlib
