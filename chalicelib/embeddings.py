@@ -29,6 +29,8 @@ class Embedder(Protocol):
 
     def queries(self, texts: Sequence[str]) -> np.ndarray | None: ...
 
+    def available(self) -> bool: ...
+
     @property
     def problem(self) -> str | None: ...
 
@@ -60,6 +62,11 @@ class E5Embedder:
     def problem(self) -> str | None:
         """Why the model is not available, or None once it has loaded (or has not been needed yet)."""
         return self._problem
+
+    def available(self) -> bool:
+        """Whether the model loads (it is loaded now if it was not yet)."""
+        with self._lock:
+            return self._load() is not None
 
     def _load(self):
         if self._model is None and self._problem is None:
@@ -120,6 +127,9 @@ class NoEmbedder:
     """Lexical search only: for tests and ablations, and what a failed model load amounts to."""
 
     problem = "switched off"
+
+    def available(self) -> bool:
+        return False
 
     def query(self, text: str) -> np.ndarray | None:
         return None

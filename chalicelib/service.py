@@ -169,7 +169,7 @@ class KnowledgeService:
         """The index generation, and whether queries are matched by meaning (the model loads) or by words only."""
         live = self._current()
         with_vectors = live.index.with_vectors
-        ready = live.engine.embedder.query("健康检查") is not None
+        ready = live.engine.embedder.available()
         problem = None if ready and with_vectors else (live.engine.embedder.problem or "no article has meaning vectors")
         return Health(
             status="ok" if problem is None else "degraded",

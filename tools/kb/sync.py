@@ -127,7 +127,7 @@ def _latest_is(store: KnowledgeStore, head: Draft, content_hash: str) -> bool:
 def _reindex_live(store: KnowledgeStore, engine: SearchEngine, now: dt.datetime, skip: set[str], every: bool) -> int:
     """New search documents for live articles (every one, or those stale): same text and version, no new version."""
     count = 0
-    with_vectors = engine.embedder.passages(["检查"]) is not None
+    with_vectors = engine.embedder.available()
     for live in list(store.articles()):
         stale = every or not is_current(live.search, with_vectors)
         if live.status is ArticleStatus.PUBLISHED and live.id not in skip and stale:
