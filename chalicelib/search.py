@@ -277,24 +277,21 @@ class SearchIndex:
             if weight > 0:
                 slots, saturated = self._postings[term]
                 scores[slots] += saturated * np.float32(weight / WEIGHT_SCALE)  # slots are unique per term
-        if meaning is None:
+        centroids, spread, elsewhere = self._meaning_context(meaning)
+        if meaning is None or centroids is None:
             candidates = self._best(scores, max(limit, RERANK_DEPTH), allow)
             if not candidates:
                 return []
             top_score = float(scores[candidates[0]])
             first_order = {slot: float(scores[slot]) / top_score for slot in candidates}
             meanings: dict[int, float] = {}
-            centroids = None
         else:
-            centroids = self._vectors.centroid_scores(meaning)
             pool = list(dict.fromkeys(self._best(scores, POOL_DEPTH, allow) + self._best(centroids, POOL_DEPTH, allow)))
             if not pool:
                 return []
             meanings = self._vectors.nearest_unit(meaning, pool)
             first_order = self._fuse(pool, scores, meanings)
             candidates = sorted(pool, key=lambda slot: -first_order[slot])
-        spread = _spread(centroids)
-        elsewhere = self._elsewhere(meaning, spread)
         ranked = []
         for position, slot in enumerate(candidates[: max(limit, RERANK_DEPTH)]):
             evidence = self._evidence(slot, analyzed, weights, meanings.get(slot), spread, elsewhere)
@@ -338,17 +335,23 @@ class SearchIndex:
             return None
         analyzed = self.query_analyzer.analyze(query)
         meaning = self._query_vector(analyzed)
-        centroids = self._vectors.centroid_scores(meaning) if meaning is not None else None
+        _, spread, elsewhere = self._meaning_context(meaning)
         nearest = self._vectors.nearest_unit(meaning, [slot]).get(slot) if meaning is not None else None
-        spread = _spread(centroids)
-        weights = self._term_weights(analyzed)
-        return self._evidence(slot, analyzed, weights, nearest, spread, self._elsewhere(meaning, spread))
+        return self._evidence(slot, analyzed, self._term_weights(analyzed), nearest, spread, elsewhere)
 
-    def _elsewhere(self, meaning: np.ndarray | None, spread: tuple[float, float] | None) -> float | None:
-        """Cosine of the query with the nearest not-covered question; with none listed, an unrelated text's."""
-        if meaning is None or spread is None:
-            return None
-        return float((self.not_covered @ meaning).max()) if len(self.not_covered) else spread[0]
+    def _meaning_context(
+        self, meaning: np.ndarray | None
+    ) -> tuple[np.ndarray | None, tuple[float, float] | None, float | None]:
+        """For a query vector: every slot's centroid cosine, their mean and deviation, and the cosine of the
+        nearest not-covered question (with none listed, an unrelated text's: the mean). All None without one."""
+        if meaning is None:
+            return None, None, None
+        centroids = self._vectors.centroid_scores(meaning)
+        spread = _spread(centroids)
+        if spread is None:
+            return centroids, None, None
+        elsewhere = float((self.not_covered @ meaning).max()) if len(self.not_covered) else spread[0]
+        return centroids, spread, elsewhere
 
     def _term_weights(self, analyzed: AnalyzedQuery) -> dict[str, float]:
         """IDF times kind weight per query term; an unknown term gets a negative weight (it matches nothing)."""
