@@ -9,8 +9,8 @@ import numpy as np
 
 from chalicelib.documents import meaning_text
 from chalicelib.embeddings import Embedder
+from chalicelib.engine import SearchEngine
 from chalicelib.lexicon import NOT_COVERED_FILE
-from chalicelib.terms import TermRules
 from tools.kb.knowledge import LEXICON_DIR, LoadedKnowledge, article_files
 
 # Cosine from which two questions ask the same thing. Measured on e5's compressed scale: rewordings such
@@ -24,8 +24,10 @@ def scope_problems(root, loaded: LoadedKnowledge, embedder: Embedder) -> list[st
     listed = loaded.lexicon.not_covered
     if not listed or not loaded.articles:
         return []
-    rules = TermRules()
-    listed_vectors = embedder.queries([meaning_text(q, rules) for q in listed])
+    engine = SearchEngine(loaded.lexicon, embedder=embedder)
+    rules = engine.rules
+    listed = [q for q in listed if meaning_text(q, rules)]  # the lines search embeds, in its order
+    listed_vectors = engine.not_covered()  # exactly the vectors search compares queries with
     asked = [(a, text) for a in loaded.articles for text in (a.title, *a.questions) if meaning_text(text, rules)]
     asked_vectors = embedder.queries([meaning_text(text, rules) for _, text in asked])
     if listed_vectors is None or asked_vectors is None:
