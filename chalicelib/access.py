@@ -27,6 +27,7 @@ class Action(StrEnum):
     LOOK_BACK = "look_back"  # as_of: the knowledge base as it was published at a past moment
     EDIT = "edit"  # create, save, roll back and submit drafts; read history and audit
     REVIEW = "review"  # approve, reject, publish, archive
+    MANAGE = "manage"  # keep the department directory (admins only)
 
 
 _STAFF = {Action.READ, Action.FEEDBACK, Action.FLAG, Action.LOOK_BACK}
@@ -41,12 +42,21 @@ _ALLOWED = {
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller: a role, a name for the audit trail, and the departments (承办单位) they act for."""
+    """The caller: a role, a stable identity, a display name, and the department codes they act for.
+
+    `departments` already includes the departments under the ones a key names (see Directory).
+    """
 
     role: Role
     name: str = "anonymous"
     departments: frozenset[str] = field(default_factory=frozenset)
     key_id: str | None = None
+    principal_id: str | None = None  # the key holder's stable id; tools (kb sync, the scheduler) have none
+
+    @property
+    def identity(self) -> str:
+        """Who this is for the four-eyes rule: the key holder's id, never a name someone else could take."""
+        return self.principal_id or f"tool:{self.name}"
 
     @property
     def reader(self) -> Reader:
@@ -54,10 +64,8 @@ class Principal:
         return Reader.CITIZEN if self.role is Role.ANONYMOUS else Reader.AGENT
 
     def covers(self, department: str) -> bool:
-        """Whether an article's 承办单位 is one of the caller's: "供热企业" covers "供热企业（营业厅）"."""
-        if self.role is Role.ADMIN or ALL_DEPARTMENTS in self.departments:
-            return True
-        return any(mine in department for mine in self.departments)
+        """Whether the caller acts for this department code (exactly, or for a unit above it)."""
+        return self.role is Role.ADMIN or ALL_DEPARTMENTS in self.departments or department in self.departments
 
     def require_covers(self, department: str) -> None:
         """403 unless the caller acts for this 承办单位."""

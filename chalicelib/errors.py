@@ -72,3 +72,10 @@ class PreconditionRequired(ZhidaError):
 
     status = 428
     code = "precondition_required"
+
+
+class NotReady(ZhidaError):
+    """The latest version still has lint problems, so it cannot go to review or live yet."""
+
+    status = 409
+    code = "has_problems"

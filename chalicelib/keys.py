@@ -1,33 +1,67 @@
-"""API keys: creating, listing and revoking them, and turning an Authorization header into a Principal."""
+"""API keys: creating, rotating, listing and revoking them, and turning an Authorization header into a Principal."""
 
 import datetime as dt
+import secrets
+from collections.abc import Callable
 
-from chalicelib.access import ANONYMOUS, Principal, Role, bearer_key, key_hash, new_key
-from chalicelib.errors import InvalidInput, Unauthorized
+from chalicelib.access import ALL_DEPARTMENTS, ANONYMOUS, Principal, Role, bearer_key, key_hash, new_key
+from chalicelib.directory import Directory
+from chalicelib.errors import InvalidInput, NotFound, Unauthorized
 from chalicelib.models import ApiKey
 from chalicelib.store import KnowledgeStore
 
 
 class KeyRing:
-    """The keys in the store; the key itself exists only in the reply to create()."""
+    """The keys in the store; the key itself exists only in the reply to create() or rotate().
 
-    def __init__(self, store: KnowledgeStore) -> None:
+    Each key belongs to a holder with a stable principal id; holders' names are unique, so the audit
+    trail and the four-eyes rule never mistake one person for another.
+    """
+
+    def __init__(self, store: KnowledgeStore, directory: Callable[[], Directory] | None = None) -> None:
         self._store = store
+        self._directory = directory or (lambda: store.directory().directory)
 
     def create(self, role: str, name: str, departments: list[str], now: dt.datetime) -> tuple[ApiKey, str]:
-        try:
-            chosen = Role(role)
-        except ValueError:
-            roles = ", ".join(r.value for r in Role if r is not Role.ANONYMOUS)
-            raise InvalidInput(f"unknown role '{role}'; roles: {roles}", field="role") from None
-        if chosen is Role.ANONYMOUS:
-            raise InvalidInput("anonymous callers need no key", field="role")
-        if chosen in (Role.EDITOR, Role.REVIEWER) and not departments:
-            raise InvalidInput("editors and reviewers act for at least one department", field="department")
-        key_id, key = new_key()
-        record = ApiKey(key_id=key_id, name=name, role=chosen.value, departments=departments, created_at=now)
-        self._store.save_key(key_hash(key), record)
-        return record, key
+        """A key for a new holder."""
+        chosen = _role(role)
+        name = " ".join(name.split())
+        if not name:
+            raise InvalidInput("a key needs its holder's name", field="name")
+        if any(k.name == name for k in self._store.keys()):
+            raise InvalidInput(
+                f"a holder named '{name}' already exists; names are unique (rotate their key instead)", field="name"
+            )
+        codes = _department_codes(chosen, departments, self._directory())
+        return self._issue(
+            ApiKey(
+                key_id="",
+                principal=f"p_{secrets.token_hex(6)}",
+                name=name,
+                role=chosen.value,
+                departments=codes,
+                created_at=now,
+            )
+        )
+
+    def rotate(self, name: str, now: dt.datetime, departments: list[str] | None = None) -> tuple[ApiKey, str]:
+        """A new key for an existing holder (same principal and role; departments kept unless given anew);
+        their old keys are revoked."""
+        held = [k for k in self._store.keys() if k.name == name]
+        if not held:
+            raise NotFound(f"no holder named '{name}'", field="name")
+        latest = max(held, key=lambda k: k.created_at)
+        codes = latest.departments if departments is None else departments
+        codes = _department_codes(Role(latest.role), codes, self._directory())
+        principal = latest.principal or f"key:{latest.key_id}"
+        renewed = latest.model_copy(
+            update={"created_at": now, "revoked": False, "departments": codes, "principal": principal}
+        )
+        issued = self._issue(renewed)
+        for old in held:
+            if not old.revoked:
+                self._store.revoke_key(old.key_id)
+        return issued
 
     def list(self) -> list[ApiKey]:
         return sorted(self._store.keys(), key=lambda k: k.created_at)
@@ -43,4 +77,49 @@ class KeyRing:
         record = self._store.key(key_hash(key))
         if record is None or record.revoked:
             raise Unauthorized("unknown or revoked API key", field="Authorization")
-        return Principal(Role(record.role), record.name, frozenset(record.departments), record.key_id)
+        departments = set(record.departments)
+        covered = self._directory().with_descendants(departments - {ALL_DEPARTMENTS}) | (
+            departments & {ALL_DEPARTMENTS}
+        )
+        # Keys made before holders had ids are their own holder.
+        principal_id = record.principal or f"key:{record.key_id}"
+        return Principal(Role(record.role), record.name, frozenset(covered), record.key_id, principal_id)
+
+    def _issue(self, record: ApiKey) -> tuple[ApiKey, str]:
+        key_id, key = new_key()
+        record = record.model_copy(update={"key_id": key_id})
+        self._store.save_key(key_hash(key), record)
+        return record, key
+
+
+def _role(role: str) -> Role:
+    try:
+        chosen = Role(role)
+    except ValueError:
+        roles = ", ".join(r.value for r in Role if r is not Role.ANONYMOUS)
+        raise InvalidInput(f"unknown role '{role}'; roles: {roles}", field="role") from None
+    if chosen is Role.ANONYMOUS:
+        raise InvalidInput("anonymous callers need no key", field="role")
+    return chosen
+
+
+def _department_codes(role: Role, departments: list[str], directory: Directory) -> list[str]:
+    """The department codes a key acts for: real codes from the directory, or * for an admin."""
+    codes = sorted({d.strip() for d in departments})
+    if ALL_DEPARTMENTS in codes:
+        if role is not Role.ADMIN or len(codes) > 1:
+            raise InvalidInput(
+                "only an admin key may act for every department ('*'), and then alone", field="department"
+            )
+        return codes
+    if role in (Role.EDITOR, Role.REVIEWER, Role.ADMIN) and not codes:
+        raise InvalidInput(
+            f"{role.value}s act for at least one department code (or '*' for an admin)", field="department"
+        )
+    for code in codes:
+        if code not in directory:
+            close = ", ".join(d.code for d in directory.close_matches(code)) or "see GET /api/departments"
+            raise InvalidInput(
+                f"'{code}' is not a department code in the directory; close: {close}", field="department"
+            )
+    return codes

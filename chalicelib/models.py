@@ -5,6 +5,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chalicelib.directory import Department
+
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
@@ -134,7 +136,8 @@ class ArticleSummary(BaseModel):
     id: str
     title: str
     category: str
-    department: str
+    department: str = Field(description="the department's code in the directory")
+    department_name: str
 
 
 class PopularParams(BaseModel):
@@ -173,7 +176,8 @@ class SearchHit(BaseModel):
     score: float = Field(description="confidence in [0, 1] that this article answers the query")
     snippet: str
     marks: list[list[int]] = Field(default_factory=list, description="[start, end) spans of matched words in snippet")
-    department: str
+    department: str = Field(description="the code of the department to dispatch to")
+    department_name: str
 
 
 class SearchResult(BaseModel):
@@ -189,7 +193,9 @@ class ArticleView(BaseModel):
     title: str
     category: str
     audience: Audience
-    department: str
+    department: str = Field(description="the code of the department to dispatch to")
+    department_name: str
+    dispatch: Department | None = Field(description="that department's directory record (phone, hours)")
     phone: str | None
     questions: list[str]
     keywords: list[str]
@@ -212,11 +218,21 @@ class ApiKey(BaseModel):
     """An API key as stored: never the key itself, only its hash."""
 
     key_id: str
-    name: str
+    principal: str | None = Field(default=None, description="the holder's stable id, shared by their rotated keys")
+    name: str = Field(description="the holder's name, unique")
     role: str
-    departments: list[str]
+    departments: list[str] = Field(description="department codes, or ['*'] for an admin of every department")
     created_at: dt.datetime
     revoked: bool = False
+
+
+class Me(BaseModel):
+    """GET /api/me: who the key belongs to, so a console shows only what its holder may do."""
+
+    principal: str | None = Field(description="the holder's stable id; null when signed out")
+    name: str
+    role: str
+    departments: list[str] = Field(description="department codes acted for, units under them included; '*': all")
 
 
 class FeedbackRequest(BaseModel):
@@ -242,7 +258,8 @@ class Task(BaseModel):
     id: str
     article_id: str
     article_title: str
-    department: str
+    department: str = Field(description="the code of the article's department when it was flagged")
+    department_name: str | None = None
     comment: str
     flagged_by: str
     created_at: dt.datetime
@@ -296,6 +313,18 @@ class EditorialState(StrEnum):
     ARCHIVED = "archived"
 
 
+class Contributor(BaseModel):
+    """Someone who wrote a version or submitted it, by stable principal id (and name, for reading)."""
+
+    principal: str
+    name: str
+
+
+class LintProblem(BaseModel):
+    line: int
+    message: str = Field(description="plain Chinese, without the line; shown as 第 {line} 行：{message}")
+
+
 class Draft(BaseModel):
     """An article's working copy: its latest version, where it stands, and what is live."""
 
@@ -307,12 +336,21 @@ class Draft(BaseModel):
     scheduled_at: dt.datetime | None = None
     title: str
     category: str
-    department: str
+    department: str = Field(description="the owning department's code")
+    department_name: str | None = Field(default=None, description="its name in the directory")
     review_by: dt.date
     stale: bool = Field(default=False, description="review_by has passed")
     markdown: str | None = None
+    problems: list[LintProblem] = Field(
+        default_factory=list, description="what must be fixed before the latest version can be submitted"
+    )
+    notices: list[LintProblem] = Field(default_factory=list, description="what was accepted leniently")
+    contributors: list[Contributor] = Field(
+        default_factory=list, description="who wrote a version or submitted since the last publish"
+    )
     updated_at: dt.datetime
     updated_by: str
+    updated_by_id: str | None = Field(default=None, description="the stable principal id of updated_by")
     submitted_by: str | None = None
     comment: str | None = Field(default=None, description="the last reviewer's comment")
     source_hash: str | None = Field(default=None, description="content hash of the file kb sync last read")
@@ -323,6 +361,7 @@ class VersionInfo(BaseModel):
 
     version: int
     author: str
+    author_id: str | None = Field(default=None, description="the author's stable principal id")
     created_at: dt.datetime
     message: str
     content_hash: str
@@ -338,10 +377,24 @@ class DiffLine(BaseModel):
     text: str
 
 
+class DiffSegment(BaseModel):
+    op: str = Field(description="' ' in both, '+' added, '-' removed")
+    text: str
+
+
+class ChangedLine(BaseModel):
+    """A line that differs: removed (old_line only), added (new_line only) or changed (both, word by word)."""
+
+    old_line: int | None = None
+    new_line: int | None = None
+    segments: list[DiffSegment]
+
+
 class Diff(BaseModel):
     from_version: int = Field(serialization_alias="from")
     to_version: int = Field(serialization_alias="to")
     lines: list[DiffLine]
+    changes: list[ChangedLine] = Field(description="only the changed lines, with word-level changes")
     unified: str
 
 
@@ -350,6 +403,7 @@ class AuditEntry(BaseModel):
 
     at: dt.datetime
     actor: str
+    actor_id: str | None = None
     role: str
     action: str
     article_id: str
@@ -360,14 +414,10 @@ class AuditEntry(BaseModel):
     comment: str | None = None
 
 
-class LintProblem(BaseModel):
-    line: int
-    message: str
-
-
 class Preview(BaseModel):
     ok: bool
     problems: list[LintProblem]
+    notices: list[LintProblem] = Field(default_factory=list)
     title: str | None
     html: str
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from chalicelib.directory import Department, DepartmentFields
 from chalicelib.models import (
     Accepted,
     ArticleListParams,
@@ -22,6 +23,7 @@ from chalicelib.models import (
     FlagRequest,
     Health,
     MarkdownRequest,
+    Me,
     MessageRequest,
     PopularArticle,
     PopularParams,
@@ -56,7 +58,7 @@ _ERROR = {
                 "revision": {"type": ["integer", "null"], "description": "409: the current revision"},
                 "problems": {
                     "type": "array",
-                    "description": "400 for Markdown: every lint problem by line",
+                    "description": "409 has_problems: every lint problem of the latest version, by line",
                     "items": {
                         "type": "object",
                         "properties": {"line": {"type": "integer"}, "message": {"type": "string"}},
@@ -164,6 +166,9 @@ def openapi_document() -> dict[str, Any]:
         PublishRequest,
         RollbackRequest,
         Health,
+        Me,
+        Department,
+        DepartmentFields,
     ]
     _, definitions = models_json_schema([(m, "serialization") for m in models], ref_template=_REF)
     schemas = {**definitions["$defs"], "Error": _ERROR}
@@ -357,6 +362,36 @@ def openapi_document() -> dict[str, Any]:
                     "security": [{"apiKey": []}],
                     "parameters": _query_parameters(UnansweredParams),
                     "responses": {"200": _json(_listing("queries", "UnansweredQuery")), **_errors(400, 401, 403)},
+                }
+            },
+            "/api/me": {
+                "get": {
+                    "summary": "Who the key belongs to: principal id, name, role, department codes",
+                    "security": _AUTH,
+                    "responses": {"200": _json(_ref("Me")), **_errors(401)},
+                }
+            },
+            "/api/departments": {
+                "get": {
+                    "summary": "The department directory (派单目录): name, phone, hours, what each handles",
+                    "security": _AUTH,
+                    "responses": {"200": _json(_listing("departments", "Department")), **_errors(401)},
+                }
+            },
+            "/api/departments/{code}": {
+                "put": {
+                    "summary": "Add or change a department (admins); articles name it by code, so none changes",
+                    "security": _KEY,
+                    "parameters": [
+                        {
+                            "name": "code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 60},
+                        }
+                    ],
+                    "requestBody": _body("DepartmentFields"),
+                    "responses": {"200": _json(_ref("Department")), **_errors(400, 401, 403, 409, 413, 415)},
                 }
             },
             "/api/categories": {

@@ -135,7 +135,7 @@ def _article(view: ArticleView, root: str) -> str:
     return f"""<article class="article" aria-labelledby="title">
   <p class="crumb"><a href="{escape(root)}">返回首页</a></p>
   <h1 id="title">{escape(view.title)}</h1>
-  <p class="meta">承办单位：{escape(view.department)} · 咨询电话：{phone}
+  <p class="meta">承办单位：{escape(view.department_name)} · 咨询电话：{phone}
     · 自 {view.effective_from.isoformat()} 起执行</p>
   <div class="answer-body">{view.html}</div>
 </article>

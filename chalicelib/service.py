@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.articles import INTERNAL_NOTES, parse_article, render_sections
+from chalicelib.directory import Directory
 from chalicelib.documents import IndexedDocument, SearchDocument, decode_document
 from chalicelib.engine import SearchEngine
 from chalicelib.errors import NotFound, Unauthorized
@@ -48,6 +49,8 @@ class _Live:
     lexicon: Lexicon
     engine: SearchEngine
     index: SearchIndex
+    directory: Directory
+    directory_generation: int
 
 
 class KnowledgeService:
@@ -98,6 +101,7 @@ class KnowledgeService:
                     snippet=h.snippet,
                     marks=[list(m) for m in h.marks],
                     department=h.document.department,
+                    department_name=live.directory.name_of(h.document.department),
                 )
                 for h in hits
             ],
@@ -128,8 +132,11 @@ class KnowledgeService:
         if article is None or not article.in_force(today) or not _audience_allows(article.audience, reader):
             raise NotFound(f"no article with id '{article_id}'", field="id")
         sections = {k: v for k, v in article.sections.items() if reader is Reader.AGENT or k != INTERNAL_NOTES}
+        directory = self._current().directory
         return ArticleView(
             **article.model_dump(exclude={"sections", "markdown", "content_hash"}),
+            department_name=directory.name_of(article.department),
+            dispatch=directory.get(article.department),
             sections=sections,
             html=render_sections(sections),
             version=version,
@@ -138,10 +145,17 @@ class KnowledgeService:
     def articles(self, params: ArticleListParams, reader: Reader) -> list[ArticleSummary]:
         """Every article the reader may see (in one category), by title: for browsing without a query."""
         today = self._today().isoformat()
+        live = self._current()
         return sorted(
             (
-                ArticleSummary(id=d.id, title=d.title, category=d.category, department=d.department)
-                for d in self._current().index.documents()
+                ArticleSummary(
+                    id=d.id,
+                    title=d.title,
+                    category=d.category,
+                    department=d.department,
+                    department_name=live.directory.name_of(d.department),
+                )
+                for d in live.index.documents()
                 if (params.category is None or d.category == params.category) and _may_read(d, reader, today)
             ),
             key=lambda summary: summary.title,
@@ -158,9 +172,9 @@ class KnowledgeService:
         order = list(names) + sorted(set(counts) - set(names))
         return [Category(id=c, name=names.get(c, c), articles=counts[c]) for c in order if c in counts]
 
-    def departments(self) -> list[str]:
-        """Every 承办单位 of a published article."""
-        return sorted({doc.department for doc in self._current().index.documents()})
+    def directory(self) -> Directory:
+        """The department directory, as fresh as the index."""
+        return self._current().directory
 
     def generation(self) -> int:
         return self._current().generation
@@ -255,7 +269,12 @@ class KnowledgeService:
             index = engine.build(changed.values())
         elif removed:
             index.apply(list(changed.values()), removed)
-        return _Live(generation, lexicon_generation, lexicon, engine, index)
+        if previous is not None and previous.directory_generation == self._store.directory_generation():
+            directory, directory_generation = previous.directory, previous.directory_generation
+        else:
+            stored = self._store.directory()
+            directory, directory_generation = stored.directory, stored.generation
+        return _Live(generation, lexicon_generation, lexicon, engine, index, directory, directory_generation)
 
 
 def _china_date(moment: dt.datetime) -> dt.date:

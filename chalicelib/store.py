@@ -5,13 +5,14 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
+from chalicelib.directory import Department, Directory
 from chalicelib.errors import Conflict
 from chalicelib.lexicon import Lexicon
 from chalicelib.models import ApiKey, ArticleStatus, AuditEntry, Draft, StoredArticle, Version, VersionInfo
@@ -26,6 +27,7 @@ _LIVE_KIND = "LIVE"
 _SCHEDULE = "SCHEDULE"
 _COUNTER_KEY = {"pk": "META", "sk": "GENERATION"}
 _LEXICON_KEY = {"pk": "LEXICON", "sk": "CURRENT"}
+_DIRECTORY_KEY = {"pk": "DIRECTORY", "sk": "CURRENT"}
 _KEYS = "KEYS"
 _SNAPSHOT_KEY = {"pk": "SNAPSHOT", "sk": "CURRENT"}
 _SNAPSHOT_PART = 350_000  # bytes per item, under DynamoDB's 400 KB item limit
@@ -39,6 +41,17 @@ class Snapshot:
     generation: int
     lexicon_generation: int
     data: bytes
+
+
+@dataclass(frozen=True)
+class StoredDirectory:
+    """The department directory, the generation it was written at (0: never), the hash of each department's
+    record in the folder's file at the last sync, and that file's text (exported as is while it still holds)."""
+
+    directory: Directory
+    generation: int = 0
+    sources: dict[str, str] = field(default_factory=dict)
+    file_text: str | None = None
 
 
 class ConcurrentWrite(Exception):
@@ -181,6 +194,54 @@ class KnowledgeStore:
             return [{"Put": {"Item": item}}]
 
         return int(self._commit(items)[0]["Put"]["Item"]["generation"])
+
+    # The department directory: one item (a few hundred departments fit well under 400 KB), written under
+    # the next generation so a warm container notices a change with its usual one read.
+
+    def directory(self) -> StoredDirectory:
+        """The directory as last written (an empty one at generation 0 if never)."""
+        item = self._table.get_item(Key=_DIRECTORY_KEY, ConsistentRead=True).get("Item")
+        if not item:
+            return StoredDirectory(Directory())
+        departments = [Department.model_validate(d) for d in json.loads(item["departments"])]
+        return StoredDirectory(
+            Directory(departments), int(item["generation"]), json.loads(item["sources"]), item.get("file_text")
+        )
+
+    def directory_generation(self) -> int:
+        """The generation the directory was last written at, without reading the departments."""
+        key = {"Key": _DIRECTORY_KEY, "ProjectionExpression": "generation", "ConsistentRead": True}
+        item = self._table.get_item(**key).get("Item")
+        return int(item["generation"]) if item else 0
+
+    def save_directory(self, changed: StoredDirectory) -> int:
+        """Write the directory if it is still at `changed.generation` (Conflict otherwise); the new generation."""
+
+        def items(generation: int) -> list[dict[str, Any]]:
+            item = {
+                **_DIRECTORY_KEY,
+                "departments": json.dumps([d.model_dump() for d in changed.directory], ensure_ascii=False),
+                "sources": json.dumps(changed.sources, ensure_ascii=False),
+                "generation": generation,
+            }
+            if changed.file_text is not None:
+                item["file_text"] = changed.file_text
+            guard = (
+                {"ConditionExpression": "attribute_not_exists(pk)"}
+                if changed.generation == 0
+                else {
+                    "ConditionExpression": "generation = :based",
+                    "ExpressionAttributeValues": {":based": changed.generation},
+                }
+            )
+            return [{"Put": {"Item": item, **guard}}]
+
+        def stale() -> Conflict | None:
+            if self.directory_generation() != changed.generation:
+                return Conflict("the directory changed meanwhile; reload it and try again", field="directory")
+            return None
+
+        return int(self._commit(items, stale)[0]["Put"]["Item"]["generation"])
 
     # The editorial side. Per article, one partition: HEAD (the working copy and its state), VERSION#n
     # (immutable), AUDIT#g and LIVE#g (what went live when), beside CURRENT (what search answers from).

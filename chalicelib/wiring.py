@@ -6,6 +6,7 @@ from functools import cache
 import boto3
 
 from chalicelib.access import Principal, Role
+from chalicelib.departments import DirectoryDesk
 from chalicelib.editorial import EditorialService
 from chalicelib.feedback import FeedbackDesk
 from chalicelib.keys import KeyRing
@@ -42,7 +43,12 @@ def knowledge() -> KnowledgeService:
 
 @cache
 def keys() -> KeyRing:
-    return KeyRing(store())
+    return KeyRing(store(), knowledge().directory)
+
+
+@cache
+def directory() -> DirectoryDesk:
+    return DirectoryDesk(store(), knowledge())
 
 
 @cache
@@ -52,7 +58,7 @@ def desk() -> FeedbackDesk:
 
 @cache
 def editorial() -> EditorialService:
-    return EditorialService(store())
+    return EditorialService(store(), directory=knowledge().directory)
 
 
 SCHEDULER = Principal(Role.ADMIN, "scheduler")
@@ -66,5 +72,5 @@ def maintenance() -> None:
 
 def reset() -> None:
     """Forget every cached client and service (tests switch moto on and off between cases)."""
-    for made in (settings, dynamodb, store, knowledge, keys, desk, editorial):
+    for made in (settings, dynamodb, store, knowledge, keys, directory, desk, editorial):
         made.cache_clear()

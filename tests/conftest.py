@@ -83,7 +83,7 @@ def article_text(article_id: str = "test-article", **overrides: str) -> str:
         "title": "暖气不热怎么办",
         "category": "heating",
         "audience": "public",
-        "department": "供热企业",
+        "department": "heating-company",
         "phone": '"12345"',
         "questions": "[暖气片不热, 屋里不暖和]",
         "keywords": "[暖气, 截门]",

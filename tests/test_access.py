@@ -15,14 +15,22 @@ def test_an_anonymous_caller_is_told_to_sign_in_and_a_weaker_role_is_refused():
         ANONYMOUS.require(Action.FLAG)
     with pytest.raises(Forbidden):
         Principal(Role.AGENT).require(Action.VIEW_TASKS)
-    Principal(Role.EDITOR, departments=frozenset({"供热企业"})).require(Action.VIEW_TASKS)
+    Principal(Role.EDITOR, departments=frozenset({"heating-company"})).require(Action.VIEW_TASKS)
 
 
-def test_a_department_covers_the_units_that_name_it():
-    editor = Principal(Role.EDITOR, departments=frozenset({"供热企业"}))
-    assert editor.covers("供热企业（营业厅）") and not editor.covers("燃气企业（客户服务营业厅）")
-    assert Principal(Role.ADMIN).covers("任何单位")
-    assert Principal(Role.AGENT, departments=frozenset({"*"})).covers("燃气企业")
+def test_a_department_is_covered_by_its_code_never_by_a_substring():
+    editor = Principal(Role.EDITOR, departments=frozenset({"heating-company"}))
+    assert editor.covers("heating-company")
+    assert not editor.covers("heating-company-office")  # units below come from the directory (KeyRing)
+    assert not editor.covers("heating") and not editor.covers("")
+    assert Principal(Role.ADMIN).covers("gas-company")
+
+
+def test_identity_is_the_principal_id_not_the_name():
+    one = Principal(Role.REVIEWER, "李审核", principal_id="p_1")
+    namesake = Principal(Role.REVIEWER, "李审核", principal_id="p_2")
+    assert one.identity != namesake.identity
+    assert Principal(Role.ADMIN, "kb-sync").identity == "tool:kb-sync"
 
 
 def test_keys_are_random_and_only_their_hash_is_kept():

@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 import sys
+import time
 from urllib.parse import quote
 
 import pytest
@@ -25,9 +26,14 @@ def keys(synced_store: KnowledgeStore) -> dict[str, str]:
     ring = KeyRing(synced_store)
     now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
     headers = {"anonymous": {}, "malformed": {"Authorization": "Basic c2VjcmV0"}}
-    for role, departments in [("agent", ["*"]), ("editor", ["供热企业"]), ("reviewer", ["供热企业"]), ("admin", ["*"])]:
+    for role, departments in [
+        ("agent", ["hotline-12345"]),
+        ("editor", ["heating-company"]),
+        ("reviewer", ["heating-company"]),
+        ("admin", ["*"]),
+    ]:
         headers[role] = {"Authorization": f"Bearer {ring.create(role, f'测试{role}', departments, now)[1]}"}
-    revoked, key = ring.create("agent", "离职坐席", ["*"], now)
+    revoked, key = ring.create("agent", "离职坐席", ["hotline-12345"], now)
     ring.revoke(revoked.key_id)
     headers["revoked"] = {"Authorization": f"Bearer {key}"}
     return headers
@@ -51,7 +57,16 @@ def test_search_finds_the_heating_article(client: Client):
     body = response.json_body
     assert body["query"] == "暖气不热" and body["answered"] is True
     assert body["hits"][0]["id"] == "heating-radiator-not-warm"
-    assert set(body["hits"][0]) == {"id", "title", "category", "score", "snippet", "marks", "department"}
+    assert set(body["hits"][0]) == {
+        "id",
+        "title",
+        "category",
+        "score",
+        "snippet",
+        "marks",
+        "department",
+        "department_name",
+    }
     # 暖气, 气不 and 不热 overlap; all are marked, whichever the query analysis listed first.
     snippet = body["hits"][0]["snippet"]
     assert [snippet[a:b] for a, b in body["hits"][0]["marks"]] == ["暖气不热"]
@@ -356,3 +371,72 @@ def test_questions_nothing_answered_are_listed_for_editors(client: Client, keys:
     assert {q["query"] for q in listed} == {"今天天气怎么样", "足球比赛几点开始"}
     assert get(client, "/api/unanswered", keys["agent"]).status_code == 403
     assert get(client, "/api/unanswered?days=31", keys["editor"]).status_code == 400
+
+
+def test_a_task_stays_listed_when_its_article_is_archived(client: Client, keys: dict[str, dict[str, str]]):
+    created = post(client, "/api/articles/heating-fee-payment/flags", {"comment": "今年热价调整了"}, keys["agent"])
+    assert created.status_code == 201
+    draft = get(client, "/api/articles/heating-fee-payment/draft", keys["admin"])
+    archived = client.http.post(
+        "/api/articles/heating-fee-payment/archive",
+        headers={**keys["admin"], "Content-Type": "application/json", "If-Match": draft.headers["ETag"]},
+        body=b"{}",
+    )
+    assert archived.status_code == 200
+    for who in ("editor", "admin"):
+        tasks = get(client, "/api/tasks", keys[who]).json_body["tasks"]
+        assert [t["id"] for t in tasks] == [created.json_body["id"]], who
+
+
+def test_me_says_who_the_key_belongs_to(client: Client, keys: dict[str, dict[str, str]]):
+    me = get(client, "/api/me", keys["editor"]).json_body
+    assert me["name"] == "测试editor" and me["role"] == "editor" and me["principal"].startswith("p_")
+    assert "heating-company" in me["departments"] and "heating-company-office" in me["departments"]
+    assert get(client, "/api/me").json_body["principal"] is None
+
+
+def test_the_directory_is_read_by_all_and_kept_by_admins(client: Client, keys: dict[str, dict[str, str]]):
+    listed = get(client, "/api/departments").json_body["departments"]
+    water = next(d for d in listed if d["code"] == "water-company")
+    before = get(client, "/api/articles/water-outage-repair", keys["agent"]).json_body
+    assert before["department"] == "water-company" and before["dispatch"]["code"] == "water-company"
+    change = {**{k: v for k, v in water.items() if k != "code"}, "name": "市自来水集团客户服务中心", "hours": "24小时"}
+    path = "/api/departments/water-company"
+    for who, status in [("anonymous", 401), ("editor", 403), ("reviewer", 403)]:
+        assert (
+            client.http.put(
+                path, headers={**keys[who], "Content-Type": "application/json"}, body=json.dumps(change).encode()
+            ).status_code
+            == status
+        )
+    saved = client.http.put(
+        path,
+        headers={**keys["admin"], "Content-Type": "application/json"},
+        body=json.dumps(change, ensure_ascii=False).encode(),
+    )
+    assert saved.status_code == 200 and saved.json_body["name"] == "市自来水集团客户服务中心"
+    for _ in range(50):  # a warm container notices the change at its next freshness check (about a second)
+        after = get(client, "/api/articles/water-outage-repair", keys["agent"]).json_body
+        if after["department_name"] == "市自来水集团客户服务中心":
+            break
+        time.sleep(0.1)
+    assert after["department_name"] == "市自来水集团客户服务中心" and after["dispatch"]["hours"] == "24小时"
+    assert (
+        get(client, "/api/articles/water-outage-repair/draft", keys["admin"]).json_body["markdown"]
+        == (get(client, "/api/articles/water-outage-repair/versions/1", keys["admin"]).json_body["markdown"])
+    )  # renaming changed no article text
+    for bad, field in [
+        ({**change, "parent": "nowhere"}, "parent"),
+        ({**change, "phone": "call us"}, "phone"),
+        ({"name": "x"}, "name"),
+    ]:
+        refused = client.http.put(
+            path, headers={**keys["admin"], "Content-Type": "application/json"}, body=json.dumps(bad).encode()
+        )
+        assert refused.status_code == 400 and refused.json_body["error"]["field"] == field, bad
+    cyclic = client.http.put(
+        "/api/departments/heating-company",
+        headers={**keys["admin"], "Content-Type": "application/json"},
+        body=json.dumps({"name": "供热企业", "parent": "heating-company-office"}).encode(),
+    )
+    assert cyclic.status_code == 400 and cyclic.json_body["error"]["field"] == "parent"

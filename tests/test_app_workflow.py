@@ -27,12 +27,12 @@ def auth(synced_store: KnowledgeStore) -> dict[str, dict[str, str]]:
     ring = KeyRing(synced_store)
     now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
     people = {
-        "editor": ("editor", "王编辑", "供热企业"),
-        "editor2": ("editor", "赵编辑", "供热企业"),
-        "reviewer": ("reviewer", "李审核", "供热企业"),
-        "reviewer2": ("reviewer", "周审核", "供热企业"),
-        "gas": ("reviewer", "钱审核", "燃气企业"),
-        "agent": ("agent", "孙坐席", "*"),
+        "editor": ("editor", "王编辑", "heating-company"),
+        "editor2": ("editor", "赵编辑", "heating-company"),
+        "reviewer": ("reviewer", "李审核", "heating-company"),
+        "reviewer2": ("reviewer", "周审核", "heating-company"),
+        "gas": ("reviewer", "钱审核", "gas-company"),
+        "agent": ("agent", "孙坐席", "hotline-12345"),
     }
     return {
         person: {"Authorization": f"Bearer {ring.create(role, name, [department], now)[1]}"}
@@ -106,15 +106,41 @@ def test_a_draft_edit_needs_if_match_and_a_stale_one_is_a_409(client: Client, au
     assert second.status_code == 409
     assert second.json_body["error"]["revision"] == first.json_body["revision"]
     assert call(client, "GET", path, auth["editor"]).json_body["markdown"] == markdown + "\n"
-    malformed = call(client, "PUT", path, {**auth["editor"], "If-Match": "yesterday"}, {"markdown": markdown})
-    assert malformed.status_code == 400 and malformed.json_body["error"]["field"] == "If-Match"
+    current = call(client, "GET", path, auth["editor"]).json_body["revision"]
+    for opaque in ("yesterday", '"abc"', '"²"', '"' + "9" * 50 + '"', 'W/"-1"'):
+        refused = call(client, "PUT", path, {**auth["editor"], "If-Match": opaque}, {"markdown": markdown})
+        assert refused.status_code == 409, opaque  # never a 400: it simply does not match
+        assert refused.json_body["error"]["revision"] == current
+
+
+def test_checks_come_in_order_401_then_428_then_the_body(client: Client, auth):
+    path = f"/api/articles/{ARTICLE}/draft"
+    bad_bodies = [b"", b"not json", b"[]", json.dumps({"markdown": ""}).encode(), json.dumps({"x": 1}).encode()]
+    for body in bad_bodies:
+        for method, route in [
+            ("PUT", path),
+            ("POST", "/api/articles"),
+            ("POST", "/api/preview"),
+            ("POST", f"/api/articles/{ARTICLE}/reject"),
+            ("PUT", "/api/departments/x"),
+        ]:
+            send = getattr(client.http, method.lower())
+            anonymous = send(route, headers={"Content-Type": "application/json"}, body=body)
+            assert anonymous.status_code == 401, (method, route, body)
+    # An editor's save without If-Match is a 428 whatever the body, even Markdown full of problems.
+    for body in [b"{}", json.dumps({"markdown": "---\nid: [\n"}).encode()]:
+        missing = client.http.put(path, headers={**auth["editor"], "Content-Type": "application/json"}, body=body)
+        assert missing.status_code == 428 and missing.json_body["error"]["field"] == "If-Match"
+    # A role that may not do it at all hears so before its body is looked at.
+    agent = client.http.put(path, headers={**auth["agent"], "Content-Type": "application/json"}, body=b"[]")
+    assert agent.status_code == 403
 
 
 def test_self_approval_and_other_departments_are_refused(client: Client, auth):
     touch(client, auth["reviewer"])
     call(client, "POST", f"/api/articles/{ARTICLE}/submit", auth["reviewer"], {})
     own = call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["reviewer"], {})
-    assert own.status_code == 403 and "another reviewer" in own.json_body["error"]["message"]
+    assert own.status_code == 403 and "需由另一位审核员审核" in own.json_body["error"]["message"]
     assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["gas"], {}).status_code == 403
     assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["editor2"], {}).status_code == 403
     assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["agent"], {}).status_code == 403
@@ -171,8 +197,9 @@ def test_preview_reports_lint_problems_by_line_and_saves_nothing(client: Client,
         "<h2>" in call(client, "POST", "/api/preview", auth["editor"], {"markdown": article_text()}).json_body["html"]
     )
     assert synced_store.head("preview-only") is None
-    refused = call(client, "POST", "/api/articles", auth["editor"], {"markdown": text})
-    assert refused.status_code == 400 and refused.json_body["error"]["problems"][0]["line"] == problem["line"]
+    saved = call(client, "POST", "/api/articles", auth["editor"], {"markdown": text})  # a draft may have problems
+    assert saved.status_code == 201 and saved.json_body["problems"][0]["line"] == problem["line"]
+    assert saved.json_body["state"] == "draft"
 
 
 def test_as_of_shows_the_old_text_after_a_newer_publish_and_needs_a_key(client: Client, auth, synced_store):
@@ -195,12 +222,12 @@ def test_as_of_shows_the_old_text_after_a_newer_publish_and_needs_a_key(client: 
 
 def test_worklist_lists_by_state_and_department(client: Client, auth):
     everything = call(client, "GET", "/api/worklist", auth["editor"]).json_body["articles"]
-    assert everything and all("供热企业" in a["department"] and "markdown" in a for a in everything)
+    assert everything and all(a["department"].startswith("heating-company") and "markdown" in a for a in everything)
     assert all(a["markdown"] is None for a in everything)
     drafts = call(client, "GET", "/api/worklist?state=draft", auth["editor"]).json_body["articles"]
     assert drafts == []
     gas = call(client, "GET", "/api/worklist", auth["gas"]).json_body["articles"]
-    assert gas and all("燃气企业" in a["department"] for a in gas)
+    assert gas and all(a["department"].startswith("gas-company") for a in gas)
     assert call(client, "GET", "/api/worklist?state=lost", auth["editor"]).status_code == 400
     assert call(client, "GET", "/api/worklist", auth["agent"]).status_code == 403
 
@@ -221,3 +248,44 @@ def test_a_step_with_nothing_to_say_needs_no_body(client: Client, auth):
         body=b"[1]",
     )
     assert bad.status_code == 400
+
+
+def test_a_draft_with_problems_is_saved_over_http_and_submit_refuses_until_fixed(client: Client, auth):
+    path = f"/api/articles/{ARTICLE}/draft"
+    loaded = call(client, "GET", path, auth["editor"])
+    markdown = loaded.json_body["markdown"]
+    answer = markdown.split("## 标准答复\n\n", 1)[1].split("\n\n", 1)[0]
+    short = markdown.replace(answer, "暖气不热请报修。", 1)
+    saved = call(
+        client,
+        "PUT",
+        path,
+        {**auth["editor"], **revision(loaded)},
+        {"markdown": short, "message": "先存一下，稍后补全"},
+    )
+    assert saved.status_code == 200 and saved.json_body["problems"]
+    assert call(client, "GET", path, auth["editor"]).json_body["markdown"] == short
+    refused = call(client, "POST", f"/api/articles/{ARTICLE}/submit", auth["editor"], {})
+    assert refused.status_code == 409 and refused.json_body["error"]["code"] == "has_problems"
+    assert refused.json_body["error"]["problems"][0]["line"] >= 1
+    impossible = markdown.replace("review_by: ", "review_by: 2025-13-01\nold_review_by: ", 1)
+    for route, method in [("/api/preview", "POST"), (path, "PUT")]:
+        headers = {**auth["editor"], **revision(call(client, "GET", path, auth["editor"]))}
+        reply = call(client, method, route, headers, {"markdown": impossible})
+        assert reply.status_code == 200, reply.json_body
+        assert reply.json_body["problems"], reply.json_body
+
+
+def test_the_reviewer_sees_the_changed_words_of_the_changed_lines_only(client: Client, auth):
+    touch(client, auth["editor"])
+    loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["editor"])
+    markdown = loaded.json_body["markdown"].replace("title: 暖气不热怎么办", "title: 暖气片不热怎么办", 1)
+    call(
+        client, "PUT", f"/api/articles/{ARTICLE}/draft", {**auth["editor"], **revision(loaded)}, {"markdown": markdown}
+    )
+    version = loaded.json_body["version"] + 1
+    diff = call(client, "GET", f"/api/articles/{ARTICLE}/diff?from={version - 1}&to={version}", auth["reviewer"])
+    changes = diff.json_body["changes"]
+    assert len(changes) == 1 and changes[0]["old_line"] == changes[0]["new_line"] == 3
+    assert {"op": "+", "text": "片"} in changes[0]["segments"]
+    assert "".join(s["text"] for s in changes[0]["segments"] if s["op"] != "-") == "title: 暖气片不热怎么办"

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
@@ -39,7 +40,7 @@ def test_backup_restore_into_an_empty_table_then_export_equals_the_source(synced
 def test_a_restore_keeps_versions_audit_and_keys(synced_store: KnowledgeStore, tmp_path: Path):
     from chalicelib.keys import KeyRing
 
-    KeyRing(synced_store).create("agent", "坐席甲", ["*"], NOW)
+    KeyRing(synced_store).create("agent", "坐席甲", ["hotline-12345"], NOW)
     backup(synced_store._table, tmp_path / "b.jsonl")
     restored = empty_store("zhida-restored")
     restore(restored._table, tmp_path / "b.jsonl")
@@ -76,7 +77,7 @@ def faq_line(row_id: str, answer: str | None = None, **extra: object) -> str:
         "证明向供电企业申请报装；供电企业会上门勘察，符合条件的一般在规定时限内完成接电。没有固定车位的，可以使用小区或"
         "附近的公共充电设施。",
         "category": "utilities",
-        "department": "供电企业",
+        "department": "city-management",
         **extra,
     }
     return json.dumps(row, ensure_ascii=False)
@@ -92,7 +93,7 @@ def test_import_checks_every_row_first_and_writes_nothing_when_one_is_bad(synced
     assert problems == [f"{source}:3: not valid JSON (Expecting value: line 1 column 1 (char 0))"]
     generation = synced_store.generation()
     report = import_rows(synced_store, rows, publish=False, now=NOW, source="faq.jsonl")
-    assert any(p.startswith(f"{source}:2: answer has") for p in report.problems), report.problems
+    assert any(p.startswith(f"{source}:2: answer 列：标准答复有") for p in report.problems), report.problems
     assert any(p.startswith(f"{source}:4: id 'Bad Id'") for p in report.problems)
     assert synced_store.generation() == generation and synced_store.head("ev-charger") is None
 
@@ -129,6 +130,7 @@ def test_an_excel_export_imports_back_as_the_same_questions_and_answers(synced_s
     assert heating.questions()[0] == "暖气不热怎么办" and heating.where.endswith(":row " + str(rows.index(heating) + 2))
     fresh = empty_store("zhida-imported")
     fresh.save_lexicon(synced_store.lexicon()[0])
+    fresh.save_directory(replace(synced_store.directory(), generation=0))
     report = import_rows(fresh, rows, publish=True, now=dt.datetime.now(dt.UTC), source="faq.xlsx")
     assert report.problems == [] and report.added == len(rows)
     hits = KnowledgeService(fresh).search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits

@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.access import Principal, Role
 from chalicelib.editorial import EditorialService
-from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionRequired
+from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound, NotReady, PreconditionRequired
 from chalicelib.models import (
     Draft,
     EditorialState,
@@ -22,10 +22,16 @@ from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 from tests.conftest import NOW, TABLE_NAME, article_text
 
-EDITOR = Principal(Role.EDITOR, "王编辑", frozenset({"供热企业"}))
-OTHER_EDITOR = Principal(Role.EDITOR, "赵编辑", frozenset({"供热企业"}))
-REVIEWER = Principal(Role.REVIEWER, "李审核", frozenset({"供热企业"}))
-GAS_REVIEWER = Principal(Role.REVIEWER, "钱审核", frozenset({"燃气企业"}))
+# What a key for heating-company covers (KeyRing adds the units below it from the directory).
+HEATING = frozenset(
+    {"heating-company", "heating-company-office", "heating-company-stations", "heating-company-emergency"}
+)
+EDITOR = Principal(Role.EDITOR, "王编辑", HEATING, principal_id="p_wang")
+OTHER_EDITOR = Principal(Role.EDITOR, "赵编辑", HEATING, principal_id="p_zhao")
+REVIEWER = Principal(Role.REVIEWER, "李审核", HEATING, principal_id="p_li")
+OTHER_REVIEWER = Principal(Role.REVIEWER, "周审核", HEATING, principal_id="p_zhou")
+ADMIN = Principal(Role.ADMIN, "系统管理员", frozenset({"*"}), principal_id="p_admin")
+GAS_REVIEWER = Principal(Role.REVIEWER, "钱审核", frozenset({"gas-company"}), principal_id="p_qian")
 ARTICLE = "heating-radiator-not-warm"
 
 
@@ -93,7 +99,7 @@ def test_nobody_approves_their_own_change(editorial: EditorialService):
         ARTICLE, MarkdownRequest(markdown=revised(editorial, "补充一句。", REVIEWER)), head.revision, REVIEWER
     )
     editorial.submit(ARTICLE, None, None, REVIEWER)
-    with pytest.raises(Forbidden, match="another reviewer"):
+    with pytest.raises(Forbidden, match="需由另一位审核员审核"):
         editorial.approve(ARTICLE, None, None, REVIEWER)
     assert editorial.draft(ARTICLE, REVIEWER).state is EditorialState.IN_REVIEW
 
@@ -101,11 +107,11 @@ def test_nobody_approves_their_own_change(editorial: EditorialService):
 def test_editors_may_not_review_and_nobody_acts_for_another_department(editorial: EditorialService):
     with pytest.raises(Forbidden, match="editor may not review"):
         editorial.approve(ARTICLE, None, None, OTHER_EDITOR)
-    with pytest.raises(Forbidden, match="供热企业"):
+    with pytest.raises(Forbidden, match="heating-company-stations"):
         editorial.draft(ARTICLE, GAS_REVIEWER)
-    with pytest.raises(Forbidden, match="department|供热"):
+    with pytest.raises(Forbidden, match="heating-company"):
         editorial.create(MarkdownRequest(markdown=article_text("gas-new-rule")), GAS_REVIEWER)
-    moved = revised(editorial, "").replace("department: 供热企业", "department: 燃气公司")
+    moved = revised(editorial, "").replace("department: heating-company-stations", "department: gas-company")
     with pytest.raises(Forbidden):
         editorial.save(ARTICLE, MarkdownRequest(markdown=moved), editorial.draft(ARTICLE, EDITOR).revision, EDITOR)
 
@@ -219,9 +225,11 @@ def test_an_article_leaves_citizen_search_when_it_expires(synced_store: Knowledg
 def test_stale_articles_show_in_their_departments_worklist(editorial: EditorialService, clock: Clock):
     clock.now = dt.datetime(2026, 10, 2, tzinfo=dt.UTC)  # after the review_by of several heating articles
     stale = editorial.worklist(WorklistParams(stale=True), EDITOR)
-    assert stale and all(d.stale and d.review_by < clock.now.date() and "供热" in d.department for d in stale)
+    assert stale and all(
+        d.stale and d.review_by < clock.now.date() and d.department.startswith("heating-company") for d in stale
+    )
     assert all(d.markdown is None for d in stale)
-    assert all("燃气企业" in d.department for d in editorial.worklist(WorklistParams(), GAS_REVIEWER))
+    assert all(d.department.startswith("gas-company") for d in editorial.worklist(WorklistParams(), GAS_REVIEWER))
 
 
 def test_a_scheduled_publish_goes_live_when_its_time_comes(
@@ -282,12 +290,92 @@ def test_a_second_instance_sees_a_publish_within_five_seconds(
         pytest.fail("the second instance did not see the publish within 5 s")
 
 
-def test_bad_markdown_is_refused_with_every_problem_by_line(synced_store: KnowledgeStore, editorial: EditorialService):
-    with pytest.raises(InvalidInput) as refused:
-        editorial.create(MarkdownRequest(markdown=article_text("too-short", answer="太短了。")), EDITOR)
-    problems = refused.value.details["problems"]
-    assert problems and all(p["line"] >= 1 for p in problems) and "标准答复" in problems[0]["message"]
-    assert synced_store.head("too-short") is None
+def test_a_draft_with_problems_is_saved_and_listed_but_cannot_be_submitted(
+    synced_store: KnowledgeStore, editorial: EditorialService
+):
+    short = article_text("too-short", answer="太短了，稍后补全。")
+    saved = editorial.create(MarkdownRequest(markdown=short, message="先存一下，稍后补全"), EDITOR)
+    assert saved.state is EditorialState.DRAFT and synced_store.version("too-short", 1).markdown == short
+    assert saved.problems and all(p.line >= 1 for p in saved.problems)
+    assert any("标准答复" in p.message for p in saved.problems)
+    with pytest.raises(NotReady) as refused:
+        editorial.submit("too-short", None, None, EDITOR)
+    assert refused.value.details["problems"] and editorial.draft("too-short", EDITOR).state is EditorialState.DRAFT
+    fixed = article_text("too-short")
+    head = editorial.save("too-short", MarkdownRequest(markdown=fixed), saved.revision, EDITOR)
+    assert head.problems == [] and editorial.submit("too-short", None, None, EDITOR).state is EditorialState.IN_REVIEW
+
+
+def test_an_impossible_date_is_a_problem_at_its_line_never_an_error(editorial: EditorialService):
+    text = article_text("bad-date", effective_from="2025-13-01")
+    preview = editorial.preview(text, EDITOR)
+    line = text.split("\n").index("effective_from: 2025-13-01") + 1
+    assert not preview.ok and [p.line for p in preview.problems] == [line]
+    saved = editorial.create(MarkdownRequest(markdown=text), EDITOR)
+    assert [p.line for p in saved.problems] == [line]
+
+
+def test_a_new_article_needs_an_id_and_a_department_from_the_directory(editorial: EditorialService):
+    with pytest.raises(InvalidInput, match="编号"):
+        editorial.create(MarkdownRequest(markdown=article_text("Not A Slug")), EDITOR)
+    with pytest.raises(InvalidInput, match="heating-company"):
+        editorial.create(MarkdownRequest(markdown=article_text("x-new", department="heating-compnay")), EDITOR)
+    # An editor of the heating company cannot label an article as another department's.
+    labelled = article_text("x-new", department="hrss")
+    with pytest.raises(Forbidden):
+        editorial.create(MarkdownRequest(markdown=labelled), EDITOR)
+
+
+def _in_review_written_by(editorial: EditorialService, writers: list[Principal], submitter: Principal) -> Draft:
+    for number, writer in enumerate(writers):
+        head = editorial.draft(ARTICLE, writer)
+        markdown = revised(editorial, f"第{number}处修改。", writer)
+        if number == len(writers) - 1:
+            markdown = markdown.replace("title: 暖气不热怎么办", "title: 暖气不热了怎么办")
+        editorial.save(ARTICLE, MarkdownRequest(markdown=markdown), head.revision, writer)
+    return editorial.submit(ARTICLE, None, None, submitter)
+
+
+def test_the_bypass_through_a_second_small_edit_is_closed(editorial: EditorialService):
+    """A reviewer writes v2, an editor retitles it (v3) and submits: the reviewer still may not approve or publish."""
+    head = _in_review_written_by(editorial, [REVIEWER, EDITOR], EDITOR)
+    assert {c.principal for c in head.contributors} == {"p_li", "p_wang"}
+    with pytest.raises(Forbidden, match="需由另一位审核员审核"):
+        editorial.approve(ARTICLE, None, None, REVIEWER)
+    editorial.approve(ARTICLE, None, None, OTHER_REVIEWER)
+    with pytest.raises(Forbidden, match="需由另一位审核员审核"):
+        editorial.publish(ARTICLE, PublishRequest(), None, REVIEWER)
+    with pytest.raises(Forbidden, match="需由另一位审核员审核"):
+        editorial.publish(ARTICLE, PublishRequest(at=NOW + dt.timedelta(days=1)), None, REVIEWER)
+    with pytest.raises(Forbidden, match="需由另一位审核员审核"):
+        editorial.reject(ARTICLE, "不妥", None, REVIEWER)
+    with pytest.raises(Forbidden, match="需由另一位审核员审核"):
+        editorial.archive(ARTICLE, None, None, REVIEWER)
+    published = editorial.publish(ARTICLE, PublishRequest(), None, OTHER_REVIEWER)
+    assert published.state is EditorialState.PUBLISHED and published.contributors == []
+    # The round is over: the next change starts afresh, and the earlier writer may review it.
+    assert editorial.archive(ARTICLE, "停用", None, REVIEWER).state is EditorialState.ARCHIVED
+
+
+def test_admins_are_bound_by_the_same_rule(editorial: EditorialService):
+    _in_review_written_by(editorial, [ADMIN], EDITOR)
+    for step in (editorial.approve, editorial.archive):
+        with pytest.raises(Forbidden):
+            step(ARTICLE, None, None, ADMIN)
+    with pytest.raises(Forbidden):
+        editorial.reject(ARTICLE, "不妥", None, ADMIN)
+    editorial.approve(ARTICLE, None, None, REVIEWER)
+    with pytest.raises(Forbidden):
+        editorial.publish(ARTICLE, PublishRequest(), None, ADMIN)
+
+
+def test_the_submitter_may_not_review_what_they_submitted(editorial: EditorialService):
+    _in_review_written_by(editorial, [EDITOR], Principal(Role.REVIEWER, "李审核", HEATING, principal_id="p_li"))
+    with pytest.raises(Forbidden):
+        editorial.approve(ARTICLE, None, None, REVIEWER)
+    # A namesake with another principal id is another person.
+    namesake = Principal(Role.REVIEWER, "李审核", HEATING, principal_id="p_li_2")
+    assert editorial.approve(ARTICLE, None, None, namesake).state is EditorialState.APPROVED
 
 
 def test_a_transition_from_the_wrong_state_is_a_conflict(editorial: EditorialService):

@@ -57,8 +57,8 @@ def test_lint_reports_each_problem_as_file_line_message(tmp_path: Path):
     result = kb("lint", str(folder))
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert f"{broken}:5: audience: Input should be 'public' or 'internal'" in lines
-    assert any(line.startswith(f"{expired}:") and "expires (2020-01-01) must be after" in line for line in lines)
+    assert f"{broken}:5: 适用对象只能是 public（公众可见）或 internal（仅坐席）" in lines
+    assert f"{expired}:12: 失效日期“2020-01-01”要晚于生效日期“2025-10-01”" in lines
     assert any(
         line.startswith(f"{duplicate}:") and "duplicate id 'heating-radiator-not-warm'" in line for line in lines
     )
@@ -138,17 +138,21 @@ def test_keys_are_created_listed_and_revoked_from_the_command_line():
     try:
         endpoint = "http://{}:{}".format(*server.get_host_and_port())
         created = kb(
-            "keys", "--endpoint", endpoint, "create", "--role", "editor", "--name", "李编辑", "--department", "供热企业"
+            "keys", "--endpoint", endpoint, "create", "--role", "admin", "--name", "李管理", "--department", "*"
         )
         assert created.returncode == 0, created.stderr
         key_id = created.stdout.split()[2]
         assert created.stdout.splitlines()[1].startswith(f"zk_{key_id}_")
         listed = kb("keys", "--endpoint", endpoint, "list")
-        assert key_id in listed.stdout and "active" in listed.stdout and "供热企业" in listed.stdout
-        assert kb("keys", "--endpoint", endpoint, "revoke", key_id).returncode == 0
-        assert "revoked" in kb("keys", "--endpoint", endpoint, "list").stdout
-        refused = kb("keys", "--endpoint", endpoint, "create", "--role", "editor", "--name", "无部门")
-        assert refused.returncode == 2 and "department" in refused.stderr
+        assert key_id in listed.stdout and "active" in listed.stdout and "[*]" in listed.stdout
+        again = kb("keys", "--endpoint", endpoint, "create", "--role", "admin", "--name", "李管理", "--department", "*")
+        assert again.returncode == 2 and "unique" in again.stderr
+        rotated = kb("keys", "--endpoint", endpoint, "rotate", "--name", "李管理")
+        assert rotated.returncode == 0 and rotated.stdout.split()[2] != key_id
+        assert f"{key_id}  admin     revoked" in kb("keys", "--endpoint", endpoint, "list").stdout
+        for departments in ([], ["--department", "供热企业"], ["--department", ""]):
+            refused = kb("keys", "--endpoint", endpoint, "create", "--role", "editor", "--name", "编辑", *departments)
+            assert refused.returncode == 2 and "department" in refused.stderr, departments
     finally:
         server.stop()
 

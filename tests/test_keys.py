@@ -3,29 +3,32 @@ import datetime as dt
 import pytest
 
 from chalicelib.access import Role
-from chalicelib.errors import InvalidInput, Unauthorized
+from chalicelib.errors import InvalidInput, NotFound, Unauthorized
 from chalicelib.keys import KeyRing
 from chalicelib.store import KnowledgeStore
 
 NOW = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
 
 
-def test_a_created_key_signs_its_holder_in(store: KnowledgeStore):
-    ring = KeyRing(store)
-    record, key = ring.create("editor", "王编辑", ["供热企业"], NOW)
+def test_a_created_key_signs_its_holder_in_for_their_department_and_the_units_below_it(synced_store: KnowledgeStore):
+    ring = KeyRing(synced_store)
+    record, key = ring.create("editor", "王编辑", ["heating-company"], NOW)
     principal = ring.principal(f"Bearer {key}")
-    assert (principal.role, principal.name, principal.departments) == (Role.EDITOR, "王编辑", frozenset({"供热企业"}))
+    assert (principal.role, principal.name) == (Role.EDITOR, "王编辑")
+    assert principal.identity == record.principal and record.principal.startswith("p_")
+    assert {"heating-company", "heating-company-office", "heating-company-emergency"} <= principal.departments
+    assert not principal.covers("gas-company") and not principal.covers("city-management")
     assert [k.key_id for k in ring.list()] == [record.key_id]
 
 
-def test_the_store_never_holds_the_key_itself(store: KnowledgeStore):
-    _, key = KeyRing(store).create("agent", "坐席01", [], NOW)
-    everything = str(store._table.scan()["Items"])
+def test_the_store_never_holds_the_key_itself(synced_store: KnowledgeStore):
+    _, key = KeyRing(synced_store).create("agent", "坐席01", [], NOW)
+    everything = str(synced_store._table.scan()["Items"])
     assert key not in everything
 
 
-def test_a_revoked_or_unknown_key_is_a_401(store: KnowledgeStore):
-    ring = KeyRing(store)
+def test_a_revoked_or_unknown_key_is_a_401(synced_store: KnowledgeStore):
+    ring = KeyRing(synced_store)
     record, key = ring.create("agent", "坐席02", [], NOW)
     assert ring.revoke(record.key_id) and not ring.revoke("nope")
     with pytest.raises(Unauthorized):
@@ -34,7 +37,41 @@ def test_a_revoked_or_unknown_key_is_a_401(store: KnowledgeStore):
         ring.principal("Bearer zk_0000_unknown")
 
 
-@pytest.mark.parametrize("role, departments", [("owner", []), ("anonymous", []), ("editor", [])])
-def test_bad_key_requests_are_refused(store: KnowledgeStore, role: str, departments: list[str]):
+@pytest.mark.parametrize(
+    "role, departments",
+    [
+        ("owner", ["heating-company"]),
+        ("anonymous", []),
+        ("editor", []),
+        ("editor", [""]),  # once acted for every department
+        ("editor", ["局"]),  # once covered every bureau by substring
+        ("editor", ["供热企业"]),  # a name, not a code
+        ("reviewer", ["*"]),  # only admins act for all
+        ("admin", ["*", "gas-company"]),
+        ("admin", []),
+    ],
+)
+def test_bad_key_requests_are_refused(synced_store: KnowledgeStore, role: str, departments: list[str]):
     with pytest.raises(InvalidInput):
-        KeyRing(store).create(role, "x", departments, NOW)
+        KeyRing(synced_store).create(role, "x", departments, NOW)
+
+
+def test_an_unknown_code_is_refused_with_close_matches(synced_store: KnowledgeStore):
+    with pytest.raises(InvalidInput, match="heating-company"):
+        KeyRing(synced_store).create("editor", "x", ["heating-compny"], NOW)
+
+
+def test_names_are_unique_and_a_rotated_key_keeps_its_holders_identity(synced_store: KnowledgeStore):
+    ring = KeyRing(synced_store)
+    first, old_key = ring.create("reviewer", "李审核", ["heating-company"], NOW)
+    with pytest.raises(InvalidInput, match="unique"):
+        ring.create("reviewer", "李审核", ["gas-company"], NOW)
+    with pytest.raises(InvalidInput, match="unique"):
+        ring.create("reviewer", " 李审核 ", ["gas-company"], NOW)
+    second, new_key = ring.rotate("李审核", NOW + dt.timedelta(days=1))
+    assert second.principal == first.principal and second.key_id != first.key_id
+    assert ring.principal(f"Bearer {new_key}").identity == first.principal
+    with pytest.raises(Unauthorized):
+        ring.principal(f"Bearer {old_key}")
+    with pytest.raises(NotFound):
+        ring.rotate("nobody", NOW)

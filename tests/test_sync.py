@@ -1,15 +1,20 @@
 import marshal
 import zlib
+from dataclasses import replace
 
 from chalicelib.access import Principal, Role
 from chalicelib.articles import content_hash
+from chalicelib.directory import Directory
 from chalicelib.documents import decode_document, document_fields, is_current
 from chalicelib.editorial import EditorialService
-from chalicelib.models import ArticleStatus, EditorialState, MarkdownRequest
+from chalicelib.models import Article, ArticleStatus, EditorialState, MarkdownRequest, PublishRequest, RollbackRequest
 from chalicelib.store import KnowledgeStore
 from tests.conftest import NOW
 from tools.kb.knowledge import LoadedKnowledge
 from tools.kb.sync import sync_knowledge
+
+ADMIN = Principal(Role.ADMIN, "管理员", frozenset({"*"}), principal_id="p_admin")
+REVIEWER = Principal(Role.REVIEWER, "李审核", frozenset({"*"}), principal_id="p_li")
 
 
 def test_first_sync_adds_everything(store: KnowledgeStore, knowledge: LoadedKnowledge):
@@ -54,21 +59,73 @@ def test_a_lexicon_change_reindexes_every_article(synced_store: KnowledgeStore, 
     assert snapshot is not None and snapshot.lexicon_generation == synced_store.lexicon()[1]
 
 
-def test_without_publish_a_changed_file_waits_for_review_then_publish_takes_it_live(
+def _changed(article: Article, note: str = "（已更新）") -> Article:
+    text = article.markdown.replace("## 标准答复\n\n", f"## 标准答复\n\n{note}", 1)
+    return article.model_copy(update={"markdown": text, "content_hash": content_hash(text)})
+
+
+def _folder(knowledge: LoadedKnowledge, articles: list[Article]) -> LoadedKnowledge:
+    return replace(knowledge, articles=articles)
+
+
+def test_without_publish_a_changed_file_waits_for_a_reviewer_and_a_later_publish_sync_leaves_it_there(
     synced_store: KnowledgeStore, knowledge: LoadedKnowledge
 ):
     first, *rest = knowledge.articles
-    changed_text = first.markdown.replace("## 标准答复\n\n", "## 标准答复\n\n（已更新）", 1)
-    changed = first.model_copy(update={"markdown": changed_text, "content_hash": content_hash(changed_text)})
-    folder = LoadedKnowledge([changed, *rest], knowledge.lexicon, lexicon_files=knowledge.lexicon_files)
+    folder = _folder(knowledge, [_changed(first), *rest])
     report = sync_knowledge(synced_store, folder, NOW, publish=False)
     assert report.updated == 1
     head = synced_store.head(first.id)
     assert head is not None and head.state is EditorialState.IN_REVIEW and head.submitted_by == "kb-sync"
     assert synced_store.get_article(first.id).markdown == first.markdown  # the live text is unchanged
     report = sync_knowledge(synced_store, folder, NOW, publish=True)
-    assert report.updated == 1 and synced_store.get_article(first.id).markdown == changed_text
-    assert synced_store.head(first.id).state is EditorialState.PUBLISHED
+    assert report.updated == 0 and synced_store.get_article(first.id).markdown == first.markdown
+    assert synced_store.head(first.id).state is EditorialState.IN_REVIEW  # a reviewer decides, in the app
+
+
+def test_with_publish_a_changed_file_goes_live_as_the_folders_own_change(
+    synced_store: KnowledgeStore, knowledge: LoadedKnowledge
+):
+    first, *rest = knowledge.articles
+    changed = _changed(first)
+    report = sync_knowledge(synced_store, _folder(knowledge, [changed, *rest]), NOW, publish=True)
+    assert report.updated == 1 and synced_store.get_article(first.id).markdown == changed.markdown
+    head = synced_store.head(first.id)
+    assert head.state is EditorialState.PUBLISHED and head.contributors == []
+
+
+def test_an_article_archived_in_the_app_stays_archived(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
+    first, *rest = knowledge.articles
+    service = EditorialService(synced_store, now=lambda: NOW)
+    service.archive(first.id, "已停办", None, ADMIN)
+    report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
+    assert report.unchanged == len(knowledge.articles) and report.added == 0
+    assert synced_store.head(first.id).state is EditorialState.ARCHIVED
+    assert synced_store.get_article(first.id).status is ArticleStatus.ARCHIVED
+    # Even a truly changed file does not bring it back: the change waits for a reviewer.
+    report = sync_knowledge(synced_store, _folder(knowledge, [_changed(first), *rest]), NOW, publish=True)
+    assert report.updated == 1 and synced_store.head(first.id).state is EditorialState.IN_REVIEW
+    assert synced_store.get_article(first.id).status is ArticleStatus.ARCHIVED
+
+
+def test_an_unreviewed_rollback_draft_is_never_published_by_a_sync(
+    synced_store: KnowledgeStore, knowledge: LoadedKnowledge
+):
+    """v2 is an edit published in the app; an editor rolls back to v1 (the file's text): that draft stays a draft."""
+    first = knowledge.articles[0]
+    service = EditorialService(synced_store, now=lambda: NOW)
+    head = service.draft(first.id, ADMIN)
+    edited = _changed(first, "（系统内修改）").markdown
+    service.save(first.id, MarkdownRequest(markdown=edited), head.revision, ADMIN)
+    service.submit(first.id, None, None, ADMIN)
+    service.approve(first.id, None, None, REVIEWER)
+    service.publish(first.id, PublishRequest(), None, REVIEWER)
+    head = service.draft(first.id, ADMIN)
+    service.rollback(first.id, RollbackRequest(version=1), head.revision, ADMIN)
+    report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
+    assert report.updated == 0
+    head = synced_store.head(first.id)
+    assert head.state is EditorialState.DRAFT and synced_store.get_article(first.id).markdown == edited
 
 
 def test_an_edit_made_in_the_app_survives_a_sync_of_an_unchanged_folder(
@@ -82,7 +139,28 @@ def test_an_edit_made_in_the_app_survives_a_sync_of_an_unchanged_folder(
     service.save(article.id, MarkdownRequest(markdown=edited), head.revision, editor)
     report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
     assert report.unchanged == len(knowledge.articles)
-    assert service.draft(article.id, editor).markdown == edited
+    after = service.draft(article.id, editor)
+    assert after.markdown == edited and after.state is EditorialState.DRAFT
+
+
+def test_the_directory_is_seeded_from_the_folder_and_app_edits_survive(
+    synced_store: KnowledgeStore, knowledge: LoadedKnowledge
+):
+    stored = synced_store.directory()
+    assert len(stored.directory) == len(knowledge.directory) and stored.file_text == knowledge.directory_text
+    renamed = stored.directory.get("water-company").model_copy(update={"name": "市自来水集团客服中心"})
+    synced_store.save_directory(
+        replace(stored, directory=Directory([*(d for d in stored.directory if d.code != "water-company"), renamed]))
+    )
+    assert sync_knowledge(synced_store, knowledge, NOW, publish=True).departments == 0
+    assert synced_store.directory().directory.name_of("water-company") == "市自来水集团客服中心"
+    # A department the file truly changed is the file's own change.
+    gas = knowledge.directory.get("gas-company").model_copy(update={"hours": "24小时"})
+    folder = replace(
+        knowledge, directory=Directory([*(d for d in knowledge.directory if d.code != "gas-company"), gas])
+    )
+    assert sync_knowledge(synced_store, folder, NOW, publish=True).departments == 1
+    assert synced_store.directory().directory.get("gas-company").hours == "24小时"
 
 
 def test_an_article_indexed_by_an_older_release_gets_its_meaning_vectors(

@@ -56,11 +56,12 @@ def _lint(args: argparse.Namespace) -> int:
         loaded = load_knowledge(Path(folder))
         if not loaded.problems:
             loaded.problems.extend(scope_problems(Path(folder), loaded, shared_embedder()))
-        for problem in loaded.problems:
-            print(problem)
+        for line in [*loaded.problems, *loaded.notices]:
+            print(line)
         if loaded.problems:
             status = 1
-        print(f"{folder}: {len(loaded.articles)} article(s), {len(loaded.problems)} problem(s)", file=sys.stderr)
+        counts = f"{len(loaded.problems)} problem(s), {len(loaded.notices)} note(s)"
+        print(f"{folder}: {len(loaded.articles)} article(s), {counts}", file=sys.stderr)
     return status
 
 
@@ -213,14 +214,19 @@ def _ablation(args: argparse.Namespace) -> int:
 
 def _keys(args: argparse.Namespace) -> int:
     from chalicelib import wiring
-    from chalicelib.errors import InvalidInput
+    from chalicelib.errors import InvalidInput, NotFound
+    from chalicelib.keys import KeyRing
 
     _use_stage(args.stage, args.endpoint)
-    ring = wiring.keys()
-    if args.action == "create":
+    ring = KeyRing(wiring.store())  # the directory straight from the table: no search index to load
+    if args.action in ("create", "rotate"):
+        now = dt.datetime.now(dt.UTC)
         try:
-            record, key = ring.create(args.role, args.name, args.department or [], dt.datetime.now(dt.UTC))
-        except InvalidInput as error:
+            if args.action == "create":
+                record, key = ring.create(args.role, args.name, args.department or [], now)
+            else:
+                record, key = ring.rotate(args.name, now, args.department)
+        except (InvalidInput, NotFound) as error:
             print(f"kb keys: {error.message}", file=sys.stderr)
             return 2
         print(f"key id {record.key_id} for {record.name} ({record.role}); shown once, keep it safe:")
@@ -326,13 +332,18 @@ def main(argv: list[str] | None = None) -> int:
     ablation.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
     ablation.set_defaults(run=_ablation)
 
-    keys = commands.add_parser("keys", help="API keys: create, list, revoke")
+    keys = commands.add_parser("keys", help="API keys: create, rotate, list, revoke")
     _table_options(keys)
     key_actions = keys.add_subparsers(dest="action", required=True)
     create = key_actions.add_parser("create", help="make a key; it is printed once and stored only hashed")
     create.add_argument("--role", required=True, help="agent, editor, reviewer or admin")
-    create.add_argument("--name", required=True, help="who holds it, for the audit trail")
-    create.add_argument("--department", action="append", help="承办单位 the holder acts for (repeatable; * for all)")
+    create.add_argument("--name", required=True, help="who holds it (unique), for the audit trail")
+    create.add_argument(
+        "--department", action="append", help="department code the holder acts for (repeatable; * for an admin of all)"
+    )
+    rotate = key_actions.add_parser("rotate", help="a new key for an existing holder; their old keys are revoked")
+    rotate.add_argument("--name", required=True, help="the holder, as named when their key was created")
+    rotate.add_argument("--department", action="append", help="new department codes (default: keep them)")
     key_actions.add_parser("list", help="every key: id, role, state, holder, departments")
     revoke = key_actions.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id")

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from chalicelib.articles import ANSWER, parse_article
+from chalicelib.directory import DIRECTORY_FILE, Directory, DirectoryInvalid, directory_yaml, parse_directory
 from chalicelib.models import Article, ArticleStatus
 from chalicelib.store import KnowledgeStore
 from tools.kb.knowledge import LEXICON_DIR
@@ -25,10 +26,23 @@ def export_folder(store: KnowledgeStore, folder: Path) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(article.markdown.encode("utf-8"))  # bytes: no newline translation on any platform
     lexicon = folder / LEXICON_DIR
-    for name, text in store.lexicon_files().items():
+    files = store.lexicon_files()
+    stored = store.directory()
+    if len(stored.directory):
+        # The synced file as it was, while the app has changed nothing in it; else the directory written anew.
+        unchanged = stored.file_text is not None and _parses_to(stored.file_text, stored.directory)
+        files[DIRECTORY_FILE] = stored.file_text if unchanged else directory_yaml(stored.directory)
+    for name, text in files.items():
         lexicon.mkdir(parents=True, exist_ok=True)
         (lexicon / name).write_bytes(text.encode("utf-8"))
     return len(articles)
+
+
+def _parses_to(text: str, directory: Directory) -> bool:
+    try:
+        return parse_directory(text) == directory
+    except DirectoryInvalid:
+        return False
 
 
 def faq_rows(articles: list[Article]) -> tuple[list[str], list[list[str]]]:

@@ -11,6 +11,7 @@ import yaml
 
 from chalicelib.access import ALL_DEPARTMENTS, Principal, Role
 from chalicelib.articles import parse_article
+from chalicelib.directory import Directory
 from chalicelib.editorial import EditorialService
 from chalicelib.lexicon import Lexicon
 from chalicelib.lint import lint_article
@@ -114,8 +115,10 @@ def row_markdown(row: FaqRow, today: dt.date) -> str:
     return f"---\n{header}---\n\n## 标准答复\n\n{row.text('answer')}\n"
 
 
-def check_rows(rows: list[FaqRow], lexicon: Lexicon, today: dt.date) -> tuple[list[Article], list[str]]:
-    """Every row as an article, or every problem with the row it is on."""
+def check_rows(
+    rows: list[FaqRow], lexicon: Lexicon, today: dt.date, directory: Directory | None = None
+) -> tuple[list[Article], list[str]]:
+    """Every row as an article, or every problem with the row it is on (a department not in the directory too)."""
     problems: list[str] = []
     if len(rows) > MAX_ROWS:
         return [], [f"{rows[MAX_ROWS].where}: at most {MAX_ROWS} rows a batch; split the file"]
@@ -129,23 +132,35 @@ def check_rows(rows: list[FaqRow], lexicon: Lexicon, today: dt.date) -> tuple[li
             problems.append(f"{row.where}: id '{row_id}' is also on {seen[row_id]}")
             continue
         seen[row_id] = row.where
-        article, found = lint_article(row_markdown(row, today), lexicon)
-        problems.extend(f"{row.where}: {_column(p.message)}" for p in found)
-        if article is not None and not found:
-            articles.append(article)
+        linted = lint_article(row_markdown(row, today), lexicon, directory=directory)
+        problems.extend(f"{row.where}: {_column(p.message)}{p.message}" for p in linted.problems)
+        if linted.article is not None and not linted.problems:
+            articles.append(linted.article)
     return articles, problems
 
 
+# Lint speaks of the article's fields; a row has columns (the title is the first question).
+_COLUMNS = {
+    "标准答复": "answer",
+    "标题": "question1",
+    "常见问法": "question2…",
+    "编号": "id",
+    "分类": "category",
+    "承办单位": "department",
+}
+
+
 def _column(message: str) -> str:
-    """Lint speaks of the article; name the row's column instead where they differ."""
-    return message.replace("title:", "question1:").replace("标准答复", "answer")
+    """'answer 列：' for a problem about what the answer column became; '' when no column is named."""
+    return next((f"{column} 列：" for label, column in _COLUMNS.items() if label in message), "")
 
 
 def import_rows(
     store: KnowledgeStore, rows: list[FaqRow], publish: bool, now: dt.datetime, source: str
 ) -> ImportReport:
     """Check every row; write nothing unless all are good; then one version per new or changed article."""
-    articles, problems = check_rows(rows, store.lexicon()[0], china_today())
+    # The directory too: a new article's department must be in it, and a refusal halfway would leave half a batch.
+    articles, problems = check_rows(rows, store.lexicon()[0], china_today(), store.directory().directory)
     report = ImportReport(problems=problems)
     if problems:
         return report

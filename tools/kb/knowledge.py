@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chalicelib.directory import DIRECTORY_FILE, Directory, DirectoryInvalid, parse_directory
 from chalicelib.lexicon import CATEGORIES_FILE, LEXICON_FILES, Lexicon, LexiconInvalid, parse_lexicon
 from chalicelib.lint import lint_article
 from chalicelib.models import Article
@@ -12,12 +13,15 @@ LEXICON_DIR = "_lexicon"
 
 @dataclass
 class LoadedKnowledge:
-    """The articles and lexicon of a knowledge folder, and what is wrong with them."""
+    """The articles, lexicon and department directory of a knowledge folder, and what is wrong with them."""
 
     articles: list[Article] = field(default_factory=list)
     lexicon: Lexicon = field(default_factory=Lexicon)
     problems: list[str] = field(default_factory=list)
     lexicon_files: dict[str, str] = field(default_factory=dict)  # name -> text, kept for `kb export`
+    directory: Directory = field(default_factory=Directory)
+    directory_text: str = ""  # the directory file as written, kept for `kb export`
+    notices: list[str] = field(default_factory=list)  # 'file:line: note: …', slips read as meant; never a failure
 
 
 def article_files(root: Path) -> list[Path]:
@@ -39,6 +43,21 @@ def load_lexicon(root: Path) -> tuple[Lexicon, list[str]]:
         return Lexicon(), [f"{folder / name}:{line}: {message}" for name, line, message in invalid.problems]
 
 
+def load_directory(root: Path) -> tuple[Directory | None, str, list[str]]:
+    """The department directory, its text and its problems; None (no department check) without the file."""
+    path = root / LEXICON_DIR / DIRECTORY_FILE
+    if not path.is_file():
+        return None, "", []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        return None, "", [f"{path}:1: not UTF-8 text ({error.reason})"]
+    try:
+        return parse_directory(text), text, []
+    except DirectoryInvalid as invalid:
+        return None, text, [f"{path}:{line}: {message}" for line, message in invalid.problems]
+
+
 def load_knowledge(root: Path) -> LoadedKnowledge:
     """Parse and lint everything under root; problems are 'file:line: message' strings."""
     loaded = LoadedKnowledge()
@@ -49,6 +68,9 @@ def load_knowledge(root: Path) -> LoadedKnowledge:
     loaded.lexicon_files = lexicon_texts(root)
     if not loaded.lexicon.categories:
         loaded.problems.append(f"{root / LEXICON_DIR / CATEGORIES_FILE}:1: no categories are defined")
+    directory, loaded.directory_text, problems = load_directory(root)
+    loaded.problems.extend(problems)
+    loaded.directory = directory or Directory()
     first_seen: dict[str, Path] = {}
     for path in article_files(root):
         relative = path.relative_to(root)
@@ -60,8 +82,12 @@ def load_knowledge(root: Path) -> LoadedKnowledge:
         category = relative.parts[0] if len(relative.parts) == 2 else None
         if category is None:
             loaded.problems.append(f"{path}:1: articles live in knowledge/<category>/<id>.md")
-        article, problems = lint_article(text, loaded.lexicon, expected_id=path.stem, expected_category=category)
-        loaded.problems.extend(f"{path}:{p.line}: {p.message}" for p in problems)
+        linted = lint_article(
+            text, loaded.lexicon, expected_id=path.stem, expected_category=category, directory=directory
+        )
+        loaded.problems.extend(f"{path}:{p.line}: {p.message}" for p in linted.problems)
+        loaded.notices.extend(f"{path}:{n.line}: note: {n.message}" for n in linted.notices)
+        article = linted.article
         if article is None:
             continue
         if article.id in first_seen:

@@ -5,6 +5,7 @@ seconds when something changed, and once more at Ctrl-C.
 """
 
 import datetime as dt
+import functools
 import logging
 import signal
 import threading
@@ -22,7 +23,7 @@ from tools.kb.stage import PROJECT_DIR
 from tools.kb.sync import progress_bar, sync_knowledge
 
 # The demo editor and reviewer share a department, so the editorial flow can be tried end to end.
-DEMO_KEYS = [("agent", "*"), ("editor", "供热企业"), ("reviewer", "供热企业"), ("admin", "*")]
+DEMO_KEYS = [("agent", "hotline-12345"), ("editor", "heating-company"), ("reviewer", "heating-company"), ("admin", "*")]
 DEMO_NAME = "demo {role}"
 log = logging.getLogger(__name__)
 MAINTENANCE_SECONDS = 3.0  # scheduled publishes and saving local data; AWS runs the same job each minute
@@ -73,14 +74,14 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _renew_demo_keys() -> None:
-    """Fresh demo keys each run (a key is shown only once); last run's are revoked."""
+    """Fresh demo keys each run (a key is shown only once) for the same demo holders; last run's are revoked."""
     ring = wiring.keys()
-    demo_names = {DEMO_NAME.format(role=role) for role, _ in DEMO_KEYS}
-    for record in ring.list():
-        if record.name in demo_names and not record.revoked:
-            ring.revoke(record.key_id)
+    holders = {record.name for record in ring.list()}
+    now = dt.datetime.now(dt.UTC)
     for role, department in DEMO_KEYS:
-        _, key = ring.create(role, DEMO_NAME.format(role=role), [department], dt.datetime.now(dt.UTC))
+        name = DEMO_NAME.format(role=role)
+        renew = ring.rotate if name in holders else functools.partial(ring.create, role)
+        _, key = renew(name=name, departments=[department], now=now)
         print(f"demo key {role} {department}: {key}")
 
 

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.access import ALL_DEPARTMENTS, Principal, Role
-from chalicelib.articles import parse_article
+from chalicelib.articles import content_hash, parse_article
+from chalicelib.directory import Directory
 from chalicelib.documents import encode_document, is_current
 from chalicelib.editorial import EditorialService
 from chalicelib.engine import SearchEngine
 from chalicelib.models import Article, ArticleStatus, Draft, EditorialState
 from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore
+from chalicelib.store import KnowledgeStore, StoredDirectory
 from tools.kb.knowledge import LoadedKnowledge
 
 SYNC_AUTHOR = "kb-sync"
@@ -26,6 +27,7 @@ class SyncReport:
     unchanged: int = 0
     archived: int = 0
     reindexed: int = 0
+    departments: int = 0
     lexicon_changed: bool = False
     snapshot_bytes: int = 0
     published: bool = True
@@ -37,7 +39,8 @@ class SyncReport:
         changes = "published" if self.published else "submitted for review (publish them, or sync with --publish)"
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"archived {self.archived}; changes {changes}; {lexicon}; {snapshot}"
+            f"archived {self.archived}; changes {changes}; {self.departments} department(s) written; "
+            f"{lexicon}; {snapshot}"
         )
 
 
@@ -49,11 +52,13 @@ def sync_knowledge(
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> SyncReport:
     """Save every file whose text changed since the last sync as a new version (author kb-sync) and publish
-    it (`publish`, the admin path) or submit it for review; archive (never delete) articles whose file is gone.
+    it (`publish`, the folder's own change) or submit it for review; archive (never delete) articles whose
+    file is gone.
 
-    A file is compared with the text it had at the last sync, not with the latest version, so edits made
-    through the API survive a sync of an unchanged folder. A lexicon change re-indexes every live article.
-    The caller must have checked `knowledge.problems` is empty: a broken folder is never half-synced.
+    A file is compared with the text it had at the last sync, so the consoles' work survives any sync of an
+    unchanged folder: drafts stay drafts, archived articles stay archived, and nothing made in the app is
+    ever published by a sync. A lexicon change re-indexes every live article. The caller must have checked
+    `knowledge.problems` is empty: a broken folder is never half-synced.
     """
     report = SyncReport(published=publish)
     editorial = EditorialService(store, now=lambda: now)
@@ -63,6 +68,8 @@ def sync_knowledge(
         h for h in heads.values() if h.id not in wanted and h.source_hash and h.state is not EditorialState.ARCHIVED
     ]
     total = len(knowledge.articles) + len(gone) + 2
+    if knowledge.directory_text:  # a folder without a directory file leaves the table's directory alone
+        report.departments = _sync_directory(store, knowledge.directory, knowledge.directory_text)
     lexicon, _ = store.lexicon()
     if lexicon != knowledge.lexicon or store.lexicon_files() != knowledge.lexicon_files:
         store.save_lexicon(knowledge.lexicon, knowledge.lexicon_files)
@@ -100,28 +107,35 @@ def _sync_article(
     if head is None:
         editorial.import_article(article, SYNC_PRINCIPAL, publish, "added from the folder", file_hash)
         return "added"
-    in_use = head.state is not EditorialState.ARCHIVED
-    if in_use and head.source_hash == file_hash:
-        # The file is as last synced; newer versions made in the app stay as they are. Only the file's own
-        # version, still waiting for review, may go live now.
-        if publish and head.state is not EditorialState.PUBLISHED and _latest_is(store, head, file_hash):
-            editorial.publish_source(article.id, file_hash, SYNC_PRINCIPAL)
-            return "updated"
+    if head.source_hash == file_hash:
+        return "unchanged"  # the file is as last synced: whatever the consoles did since stands
+    latest = store.version(head.id, head.version)
+    if latest is not None and latest.content_hash == file_hash:
+        editorial.note_source(article.id, file_hash, SYNC_PRINCIPAL)  # the app already holds this text
         return "unchanged"
-    if in_use and _latest_is(store, head, file_hash):
-        # The store's latest version already is the file's text: publish it, or note where it came from.
-        if publish and head.state is not EditorialState.PUBLISHED:
-            editorial.publish_source(article.id, file_hash, SYNC_PRINCIPAL)
-            return "updated"
-        editorial.note_source(article.id, file_hash, SYNC_PRINCIPAL)
-        return "unchanged"
-    editorial.import_article(article, SYNC_PRINCIPAL, publish, "changed in the folder", file_hash)
+    # The file truly changed: its text becomes a new version. Published at once only with --publish, and
+    # never over an archive made in the app: that waits for a reviewer.
+    archived_in_app = head.state is EditorialState.ARCHIVED and head.updated_by_id != SYNC_PRINCIPAL.identity
+    message = "changed in the folder" + ("; archived in the app, so it waits for review" if archived_in_app else "")
+    editorial.import_article(article, SYNC_PRINCIPAL, publish and not archived_in_app, message, file_hash)
     return "updated"
 
 
-def _latest_is(store: KnowledgeStore, head: Draft, content_hash: str) -> bool:
-    latest = store.version(head.id, head.version)
-    return latest is not None and latest.content_hash == content_hash
+def _sync_directory(store: KnowledgeStore, folder: Directory, file_text: str) -> int:
+    """Departments new or changed in the folder's directory file since the last sync are written; the rest,
+    and every department edited or added in the app, stay as they are. How many were written."""
+    stored = store.directory()
+    merged, sources = {d.code: d for d in stored.directory}, dict(stored.sources)
+    written = 0
+    for department in folder:
+        file_hash = content_hash(department.model_dump_json())
+        if sources.get(department.code) != file_hash:
+            written += merged.get(department.code) != department
+            merged[department.code] = department
+            sources[department.code] = file_hash
+    if written or sources != stored.sources or file_text != stored.file_text:
+        store.save_directory(StoredDirectory(Directory(merged.values()), stored.generation, sources, file_text))
+    return written
 
 
 def _reindex_live(store: KnowledgeStore, engine: SearchEngine, now: dt.datetime, skip: set[str], every: bool) -> int:

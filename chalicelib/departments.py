@@ -1,0 +1,42 @@
+"""Use cases of the department directory: everyone reads it, admins keep it."""
+
+from dataclasses import replace
+
+from chalicelib.access import Action, Principal, Role
+from chalicelib.directory import Department, DepartmentFields, Directory
+from chalicelib.errors import InvalidInput
+from chalicelib.models import Me
+from chalicelib.service import KnowledgeService
+from chalicelib.store import KnowledgeStore
+
+
+class DirectoryDesk:
+    """Reads come from the knowledge service's copy (as fresh as the index); writes go to the store."""
+
+    def __init__(self, store: KnowledgeStore, knowledge: KnowledgeService) -> None:
+        self._store = store
+        self._knowledge = knowledge
+
+    def departments(self) -> list[Department]:
+        return list(self._knowledge.directory())
+
+    def me(self, principal: Principal) -> Me:
+        signed_in = principal.role is not Role.ANONYMOUS
+        return Me(
+            principal=principal.identity if signed_in else None,
+            name=principal.name,
+            role=principal.role.value,
+            departments=sorted(principal.departments),
+        )
+
+    def save(self, code: str, fields: DepartmentFields, principal: Principal) -> Department:
+        """Add a department or change one; articles name it by code, so none of their text changes."""
+        principal.require(Action.MANAGE)
+        stored = self._store.directory()
+        department = Department(code=code, **fields.model_dump())
+        changed = Directory([*(d for d in stored.directory if d.code != code), department])
+        problems = changed.problems()
+        if problems:
+            raise InvalidInput(f"parent: {problems[0]}", field="parent")
+        self._store.save_directory(replace(stored, directory=changed))
+        return department

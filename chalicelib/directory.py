@@ -1,0 +1,145 @@
+"""The department directory (派单目录): who handles what, their phone and hours, by stable code. Pure.
+
+Articles and API keys name a department by its code, so renaming a department changes no article, and
+a key covers exactly the departments it names and the ones under them (by `parent`), never a substring.
+"""
+
+from collections.abc import Iterable, Iterator
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from rapidfuzz import fuzz, process
+
+DIRECTORY_FILE = "departments.yaml"
+CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class DepartmentFields(BaseModel):
+    """What an admin edits about a department (the code is its key and never changes)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=2, max_length=60, description="名称, as agents and citizens read it")
+    phone: str | None = Field(default=None, pattern=r"^[0-9][0-9-]{2,19}$", description="咨询或派单电话")
+    hours: str | None = Field(default=None, max_length=80, description="办公或接听时间")
+    address: str | None = Field(default=None, max_length=120)
+    handles: str | None = Field(default=None, max_length=300, description="受理范围: what it handles")
+    parent: str | None = Field(default=None, pattern=CODE_PATTERN, max_length=60, description="上级单位的编码")
+
+
+class Department(DepartmentFields):
+    code: str = Field(pattern=CODE_PATTERN, max_length=60, description="编码, e.g. heating-company")
+
+
+class DirectoryInvalid(Exception):
+    """The directory file is malformed; `problems` holds (line, message)."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        super().__init__("; ".join(f"line {line}: {message}" for line, message in problems))
+        self.problems = problems
+
+
+class Directory:
+    """Every department, by code."""
+
+    def __init__(self, departments: Iterable[Department] = ()) -> None:
+        self._by_code = {d.code: d for d in departments}
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def __iter__(self) -> Iterator[Department]:
+        return iter(sorted(self._by_code.values(), key=lambda d: d.code))
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Directory) and self._by_code == other._by_code
+
+    def get(self, code: str) -> Department | None:
+        return self._by_code.get(code)
+
+    def name_of(self, code: str) -> str:
+        """The department's name; the code itself for one the directory does not (or no longer) list."""
+        department = self._by_code.get(code)
+        return department.name if department else code
+
+    def with_descendants(self, codes: Iterable[str]) -> frozenset[str]:
+        """The given codes and every department under them (a key for a bureau covers its offices)."""
+        covered = set(codes)
+        while True:
+            more = {d.code for d in self._by_code.values() if d.parent in covered and d.code not in covered}
+            if not more:
+                return frozenset(covered)
+            covered |= more
+
+    def close_matches(self, text: str, limit: int = 3) -> list[Department]:
+        """The departments whose code or name look most like `text` (for "did you mean")."""
+        if not text or not self._by_code:
+            return []
+        choices = {d.code: f"{d.code} {d.name}" for d in self._by_code.values()}
+        found = process.extract(text, choices, scorer=fuzz.partial_ratio, limit=limit, score_cutoff=40)
+        return [self._by_code[code] for _, _, code in found]
+
+    def problems(self) -> list[str]:
+        """What is wrong with the directory as a whole: unknown parents and cycles."""
+        found = []
+        for department in self:
+            if department.parent is not None and department.parent not in self._by_code:
+                found.append(f"{department.code}: parent '{department.parent}' is not in the directory")
+            seen, parent = {department.code}, department.parent
+            while parent in self._by_code:
+                if parent in seen:
+                    found.append(f"{department.code}: its parents form a cycle")
+                    break
+                seen.add(parent)
+                parent = self._by_code[parent].parent
+        return found
+
+
+def parse_directory(text: str) -> Directory:
+    """The directory from its YAML file: a list of departments; raises DirectoryInvalid with lines."""
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise DirectoryInvalid([(mark.line + 1 if mark else 1, f"not valid YAML: {error}")]) from None
+    if data is None:
+        return Directory()
+    if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
+        raise DirectoryInvalid([(1, "the directory is a list of departments, each starting with '- code: …'")])
+    problems: list[tuple[int, str]] = []
+    departments: list[Department] = []
+    for node, entry in zip(root.value, data, strict=True):
+        line = node.start_mark.line + 1
+        try:
+            department = Department.model_validate(_as_text(entry))
+        except ValidationError as error:
+            for item in error.errors():
+                where = ".".join(str(part) for part in item["loc"]) or "entry"
+                problems.append((line, f"{where}: {item['msg']}"))
+            continue
+        if any(d.code == department.code for d in departments):
+            problems.append((line, f"code '{department.code}' appears twice"))
+        departments.append(department)
+    directory = Directory(departments)
+    problems += [(1, problem) for problem in directory.problems()]
+    if problems:
+        raise DirectoryInvalid(problems)
+    return directory
+
+
+def directory_yaml(directory: Directory) -> str:
+    """The directory as its YAML file (for `kb export`), every field in a fixed order."""
+    entries = [d.model_dump(exclude_none=True) for d in directory]
+    ordered = [{"code": e.pop("code"), **e} for e in entries]
+    return yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=200)
+
+
+def _as_text(entry: object) -> object:
+    """YAML reads 12345 as a number; a phone number is text."""
+    if isinstance(entry, dict):
+        return {k: str(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in entry.items()}
+    return entry
