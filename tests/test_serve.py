@@ -29,22 +29,37 @@ def test_an_internal_article_is_404_for_an_anonymous_caller(live_server: str):
     assert status == 404 and body["error"]["code"] == "not_found"
 
 
-def test_an_edit_made_through_the_api_survives_ctrl_c_and_a_new_run(tmp_path: Path):
+def _call(url: str, key: str, method: str = "GET", body: object | None = None, etag: str | None = None):
+    headers = {
+        "Authorization": f"Bearer {key}",
+        "Content-Type": "application/json",
+        **({"If-Match": etag} if etag else {}),
+    }
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
+    with urllib.request.urlopen(urllib.request.Request(url, data, headers, method=method), timeout=30) as response:
+        return json.loads(response.read()), response.headers.get("ETag")
+
+
+def test_the_consoles_work_survives_ctrl_c_and_a_new_run(tmp_path: Path):
+    """A new draft stays a draft, an archived article stays archived, and the demo editor is the same holder."""
     data = tmp_path / "local.jsonl"
     markdown = article_text("heating-restart-check", title="重启以后还在吗")
     with running_server(data, stop_signal=signal.SIGINT) as url:
-        editor = {"Authorization": f"Bearer {server_keys(url)['editor']}", "Content-Type": "application/json"}
-        body = json.dumps({"markdown": markdown}, ensure_ascii=False).encode("utf-8")
-        request = urllib.request.Request(f"{url}/api/articles", data=body, headers=editor, method="POST")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert response.status == 201
+        keys = server_keys(url)
+        _call(f"{url}/api/articles", keys["editor"], "POST", {"markdown": markdown})
+        _, etag = _call(f"{url}/api/articles/heating-fee-payment/draft", keys["admin"])
+        _call(f"{url}/api/articles/heating-fee-payment/archive", keys["admin"], "POST", {}, etag)
+        first_editor = _call(f"{url}/api/me", keys["editor"])[0]["principal"]
     assert data.is_file()
     with running_server(data) as url:
-        editor = {"Authorization": f"Bearer {server_keys(url)['editor']}"}
-        request = urllib.request.Request(f"{url}/api/articles/heating-restart-check/draft", headers=editor)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            draft = json.loads(response.read())
+        keys = server_keys(url)
+        draft, _ = _call(f"{url}/api/articles/heating-restart-check/draft", keys["editor"])
+        archived, _ = _call(f"{url}/api/articles/heating-fee-payment/draft", keys["admin"])
+        assert fetch(f"{url}/api/articles/heating-fee-payment")[0] == 404
+        assert _call(f"{url}/api/me", keys["editor"])[0]["principal"] == first_editor
     assert draft["markdown"] == markdown and draft["state"] == "draft" and draft["updated_by"] == "demo editor"
+    assert [c["principal"] for c in draft["contributors"]] == [first_editor]
+    assert archived["state"] == "archived"
 
 
 def test_editors_racing_over_http_never_lose_an_update(live_server: str, demo_keys: dict[str, str]):
