@@ -22,6 +22,24 @@ PAGE_CSP = (
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 _STATIC_NAME = re.compile(r"^[a-z0-9-]+\.(css|js)$")
 _SLUG = re.compile(SLUG_PATTERN)
+# Every page route, as the API document lists it beside the JSON operations: path, summary, and the
+# content types of its replies by status.
+_PAGE = {"200": ["text/html"]}
+PAGES = [
+    ("/", "The citizen FAQ page", _PAGE),
+    ("/agent", "The agent console", _PAGE),
+    ("/editor", "The editor console", _PAGE),
+    (
+        "/static/{name}",
+        "The pages' own scripts and styles",
+        {"200": ["text/css", "text/javascript"], "404": ["text/plain"]},
+    ),
+    (
+        "/faq/{article_id}",
+        "One article for citizens, rendered on the server (works without JavaScript)",
+        {"200": ["text/html"], "404": ["text/html"]},
+    ),
+]
 
 
 def _headers(content_type: str) -> dict[str, str]:

@@ -1,0 +1,73 @@
+"""One record per HTTP operation: what it takes, what it answers, who may call it. Pure.
+
+app.py declares each route with its record; the guard in app.py enforces it and the OpenAPI document
+(openapi.py) is derived from the records, so the two can never drift apart.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+from chalicelib.access import Action
+
+SLUG = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80}
+
+
+class IfMatch(StrEnum):
+    """Whether an edit says which revision it is based on."""
+
+    NONE = "none"
+    OPTIONAL = "optional"  # transitions: without it, the current revision
+    REQUIRED = "required"  # saves and rollbacks: 428 without it, before the body is read
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A reply that is one JSON object holding a list: {"articles": [...]}."""
+
+    key: str
+    model: type[BaseModel]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    reply: type[BaseModel] | Listing | None  # None: any JSON object (the OpenAPI document itself)
+    needs: Action | None = Action.READ  # None: open to anyone; the Authorization header is never read
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    body_optional: bool = False  # every field optional: the body may be left out
+    if_match: IfMatch = IfMatch.NONE
+    status: int = 200
+    errors: tuple[int, ...] = ()  # beyond those the record implies (see `statuses`)
+    path_schemas: dict[str, dict[str, Any]] = field(default_factory=dict)  # path parameter -> JSON schema
+
+    @property
+    def anonymous_allowed(self) -> bool:
+        return self.needs in (None, Action.READ, Action.FEEDBACK)
+
+    @property
+    def path_parameters(self) -> list[str]:
+        return [part[1:-1] for part in self.path.split("/") if part.startswith("{")]
+
+    @property
+    def statuses(self) -> list[int]:
+        """Every status the operation may answer: its own, what its record implies, and its extras."""
+        implied = set(self.errors)
+        if self.needs is not None:
+            implied.add(401)  # a malformed or revoked key, whatever the route
+        if not self.anonymous_allowed:
+            implied.add(403)
+        if self.query is not None or self.path_parameters:
+            implied.add(400)
+        if self.body is not None:
+            implied |= {400, 413, 415}
+        if self.if_match is IfMatch.REQUIRED:
+            implied.add(428)
+        if self.if_match is not IfMatch.NONE:
+            implied.add(409)
+        return [self.status, *sorted(implied)]
