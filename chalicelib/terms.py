@@ -48,7 +48,7 @@ class TermRules:
 def clean(text: str, rules: TermRules) -> str:
     """Normalised text with phone and ID numbers and filler phrases removed."""
     text = normalize(text) if rules.fold else text.lower()
-    text = mask_pii(text, " ", " ")
+    text = mask_pii(text, blank=True)
     return strip_fillers(text) if rules.fillers else text
 
 
