@@ -162,11 +162,6 @@ class SearchIndex:
     def documents(self) -> list[SearchDocument]:
         return [e.document for e in self._slots if e is not None]
 
-    def document(self, document_id: str) -> SearchDocument | None:
-        slot = self._slot_of.get(document_id)
-        entry = self._slots[slot] if slot is not None else None
-        return entry.document if entry else None
-
     def _add_all(self, documents: Sequence[IndexedDocument]) -> None:
         """Append documents to new slots; each term's new postings are joined to its arrays once."""
         added: dict[str, tuple[list[int], list[int]]] = {}

@@ -120,9 +120,6 @@ class QueryAnalyzer:
         self.synonyms = synonyms if rules.synonyms else {}
         self.vocabulary = frozenset(w for w in (*vocabulary, *self.synonyms) if len(w) > 1 and w not in STOPWORDS)
 
-    def terms(self, text: str) -> list[str]:
-        return list(self.analyze(text).terms)
-
     def analyze(self, text: str) -> AnalyzedQuery:
         cleaned = clean(text, self.rules)
         covers: dict[str, set[int]] = {}

@@ -8,8 +8,6 @@ from chalicelib.models import Article, ArticleStatus
 from chalicelib.store import KnowledgeStore
 from tools.kb.knowledge import LEXICON_DIR
 
-FAQ_COLUMNS = ["id", "answer", "category", "department"]  # then question1..n
-
 
 def published_articles(store: KnowledgeStore) -> list[Article]:
     return sorted(
