@@ -26,6 +26,7 @@ from chalicelib.dense import VectorIndex
 from chalicelib.documents import FIELDS, IndexedDocument, SearchDocument, document_fields, term_kind
 from chalicelib.embeddings import DIMENSIONS, Embedder, NoEmbedder, pack, unpack
 from chalicelib.ranking import DEFAULT_SETTINGS, Evidence, RankSettings
+from chalicelib.snippets import Marks, completion, snippet
 from chalicelib.terms import BIGRAM, PINYIN, UNIGRAM, AnalyzedQuery, QueryAnalyzer, TermRules, pinyin_of
 
 FIELD_WEIGHTS = {"title": 3.0, "questions": 2.5, "keywords": 2.0, "answer": 1.0, "body": 0.4}
@@ -45,7 +46,6 @@ POOL_DEPTH = 50  # candidates taken from each side, lexical and meaning, before 
 MEANING_ONLY_FLOOR = 0.05
 COMPACT_AFTER = 0.2  # compact once a fifth of the slots are tombstones
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_SENTENCE_END = re.compile(r"(?<=[。！？；\n])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ class RankedHit:
     document: SearchDocument
     score: float
     snippet: str
-    marks: tuple[tuple[int, int], ...] = ()
+    marks: Marks = ()
 
 
 # 6: meaning vectors, 7: single characters, 8: phrasings embedded as questions, 9: vectors stored uncompressed
@@ -227,8 +227,12 @@ class SearchIndex:
         """The best documents for the query, best first; score is the calibrated confidence in [0, 1]."""
         analyzed = self.query_analyzer.analyze(query)
         meaning = self._query_vector(analyzed)
-        ranked = self._rank(analyzed, meaning, limit, allow)
-        return [self._hit(slot, confidence, analyzed.terms) for confidence, slot in ranked]
+        hits = []
+        for confidence, slot in self._rank(analyzed, meaning, limit, allow):
+            document = self._slots[slot].document
+            text, marks = snippet(document, analyzed.terms)
+            hits.append(RankedHit(document, round(min(1.0, confidence), 4), text, marks))
+        return hits
 
     def suggest(
         self, typed: str, limit: int = 8, allow: Callable[[SearchDocument], bool] = lambda doc: True
@@ -238,14 +242,8 @@ class SearchIndex:
         Words only: a half-typed question has no meaning yet, and completions must keep up with the keys.
         """
         analyzed = self.query_analyzer.analyze(typed)
-        wanted = analyzed.compact
-        suggestions = []
-        for _, slot in self._rank(analyzed, None, limit, allow):
-            document = self._slots[slot].document
-            phrasings = [document.title, *document.questions]
-            best = max(phrasings, key=lambda p: (p.startswith(wanted), fuzz.partial_ratio(wanted, p), -len(p)))
-            suggestions.append((best, document))
-        return suggestions
+        documents = [self._slots[slot].document for _, slot in self._rank(analyzed, None, limit, allow)]
+        return [(completion(analyzed.compact, document), document) for document in documents]
 
     def query_vector(self, query: str) -> np.ndarray | None:
         """The meaning vector search would use for this query (None: words only)."""
@@ -396,16 +394,6 @@ class SearchIndex:
             elsewhere=elsewhere if hybrid else None,
         )
 
-    def _hit(self, slot: int, confidence: float, query_terms: Sequence[str], width: int = 80) -> RankedHit:
-        document = self._slots[slot].document
-        shown = (t.lstrip(BIGRAM) for t in query_terms if term_kind(t) not in (PINYIN, UNIGRAM))
-        words = sorted(set(shown), key=len, reverse=True)
-        sentences = [s.strip() for s in _SENTENCE_END.split(document.answer) if s.strip()]
-        snippet = max(sentences, key=lambda s: sum(len(w) for w in words if w in s), default=document.title)
-        if len(snippet) > width:
-            snippet = snippet[: width - 1] + "…"
-        return RankedHit(document, round(min(1.0, confidence), 4), snippet, _marks(snippet, words))
-
 
 def _snapshot_frame(data: bytes) -> tuple:
     """(format, lexical bytes, vectors, not-covered vectors); ValueError for damaged or older snapshots."""
@@ -435,20 +423,3 @@ def _spread(centroids: np.ndarray | None) -> tuple[float, float] | None:
     if len(known) < 2:
         return None
     return float(known.mean()), max(float(known.std()), 1e-3)
-
-
-def _marks(text: str, words: Sequence[str]) -> tuple[tuple[int, int], ...]:
-    """[start, end) spans of the query's words in the text; overlapping and touching spans are joined."""
-    taken = [False] * len(text)
-    for word in words:
-        start = text.find(word)
-        while start != -1:
-            taken[start : start + len(word)] = [True] * len(word)
-            start = text.find(word, start + 1)
-    spans: list[tuple[int, int]] = []
-    for position, marked in enumerate(taken):
-        if marked and spans and spans[-1][1] == position:
-            spans[-1] = (spans[-1][0], position + 1)
-        elif marked:
-            spans.append((position, position + 1))
-    return tuple(spans)
