@@ -11,10 +11,8 @@ article leaves a tombstone until the next compaction. The whole index snapshots 
 start restores.
 """
 
-import marshal
 import math
 import re
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -22,8 +20,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from chalicelib import snapshots
 from chalicelib.dense import VectorIndex
-from chalicelib.documents import FIELDS, IndexedDocument, SearchDocument, document_fields, term_kind
+from chalicelib.documents import FIELDS, IndexedDocument, SearchDocument, term_kind
 from chalicelib.embeddings import DIMENSIONS, Embedder, NoEmbedder, pack, unpack
 from chalicelib.ranking import DEFAULT_SETTINGS, Evidence, RankSettings
 from chalicelib.snippets import Marks, completion, snippet
@@ -62,8 +61,6 @@ class RankedHit:
     marks: Marks = ()
 
 
-# 6: meaning vectors, 7: single characters, 8: phrasings embedded as questions, 9: vectors stored uncompressed
-_SNAPSHOT_FORMAT = 9
 _SLOT = np.uint32
 _WEIGHT = np.uint8
 
@@ -108,16 +105,13 @@ class SearchIndex:
         self._refresh_vocabulary()
 
     def snapshot(self) -> bytes:
-        """The whole index as bytes; restoring it costs no term analysis, no posting appends and no arithmetic.
-
-        The lexical part is compressed; the vectors (int8, which hardly compress) are stored as they are.
-        """
+        """The whole index as bytes (snapshots.FORMAT); restoring it costs no term analysis, no posting appends and
+        no arithmetic."""
         self._compact()
+        entries = [(e.document, e.phrasings) for e in self._slots]
         postings = {t: (slots.tobytes(), weights.tobytes()) for t, (slots, weights) in self._postings.items()}
-        entries = [(document_fields(e.document), e.phrasings) for e in self._slots]
-        lexical = zlib.compress(marshal.dumps((entries, postings, self._average_length)))
         not_covered = pack(self.not_covered) if len(self.not_covered) else b""
-        return marshal.dumps((_SNAPSHOT_FORMAT, lexical, self._vectors.snapshot(), not_covered))
+        return snapshots.encode(entries, postings, self._average_length, self._vectors.snapshot(), not_covered)
 
     @classmethod
     def restore(
@@ -128,20 +122,16 @@ class SearchIndex:
         settings: RankSettings = DEFAULT_SETTINGS,
         embedder: Embedder | None = None,
     ) -> "SearchIndex":
-        """An index from snapshot bytes, as it was when the snapshot was taken."""
-        _, lexical, vectors, not_covered = _snapshot_frame(data)
-        try:
-            entries, postings, average_length = marshal.loads(zlib.decompress(lexical))
-        except (zlib.error, EOFError, ValueError, TypeError) as damaged:
-            raise ValueError(f"not a readable index snapshot ({damaged})") from None
-        index = cls([], rules, synonyms, settings, embedder, unpack(not_covered))
-        index._vectors = VectorIndex.restore(vectors)
-        index._slots = [_Entry(SearchDocument(*fields), phrasings) for fields, phrasings in entries]
+        """An index from snapshot bytes, as it was when the snapshot was taken (ValueError if it cannot be read)."""
+        state = snapshots.decode(data)
+        index = cls([], rules, synonyms, settings, embedder, unpack(state.not_covered))
+        index._vectors = VectorIndex.restore(state.vectors)
+        index._slots = [_Entry(document, phrasings) for document, phrasings in state.entries]
         index._slot_of = {e.document.id: slot for slot, e in enumerate(index._slots)}
-        index._average_length = average_length
+        index._average_length = state.average_length
         index._postings = {
             term: (np.frombuffer(slots, dtype=_SLOT), np.frombuffer(weights, dtype=_WEIGHT))
-            for term, (slots, weights) in postings.items()
+            for term, (slots, weights) in state.postings.items()
         }
         index._refresh_vocabulary()
         return index
@@ -393,21 +383,6 @@ class SearchIndex:
             standout=(meaning - spread[0]) / spread[1] if hybrid else None,
             elsewhere=elsewhere if hybrid else None,
         )
-
-
-def _snapshot_frame(data: bytes) -> tuple:
-    """(format, lexical bytes, vectors, not-covered vectors); ValueError for damaged or older snapshots."""
-    try:
-        frame = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
-        frame = None
-    if isinstance(frame, tuple) and len(frame) == 4 and frame[0] == _SNAPSHOT_FORMAT:
-        return frame
-    try:  # formats up to 8 were compressed as a whole
-        version = marshal.loads(zlib.decompress(data))[0] if frame is None else frame[0]
-    except (zlib.error, EOFError, ValueError, TypeError, IndexError, KeyError) as damaged:
-        raise ValueError(f"not a readable index snapshot ({damaged})") from None
-    raise ValueError(f"snapshot format {version} is not {_SNAPSHOT_FORMAT}")
 
 
 def _standardise(values: np.ndarray) -> np.ndarray:
