@@ -1,9 +1,13 @@
 """How confident the engine is that a document answers a query, and the ranking switches. Pure."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from rapidfuzz import fuzz, process
+
+from chalicelib.terms import AnalyzedQuery
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,34 @@ class Evidence:
         if self.meaning is None or self.standout is None or self.elsewhere is None:
             return lexical
         return (*lexical, self.meaning, self.standout, self.elsewhere)
+
+
+def evidence_of(
+    analyzed: AnalyzedQuery,
+    matched: Iterable[str],
+    phrasings: Sequence[str],
+    sounds: Callable[[], Sequence[str]],
+    meaning: float | None = None,
+    spread: tuple[float, float] | None = None,
+    elsewhere: float | None = None,
+) -> Evidence:
+    """The evidence for one document from the query terms it has, its cleaned phrasings and (asked for only when the
+    query has a sound) their pinyin; with vectors, also its meaning, the query's centroid spread and the not-covered
+    cosine."""
+    covered = set().union(*(analyzed.covers[t] for t in matched))
+    similarity = process.extractOne(analyzed.compact, phrasings, scorer=fuzz.WRatio)[1] / 100 if phrasings else 0.0
+    if analyzed.sound and phrasings:
+        by_sound = process.extractOne(analyzed.sound, sounds(), scorer=fuzz.WRatio)[1] / 100
+        similarity = max(similarity, 0.95 * by_sound)  # a sound-alike is slightly weaker than the same characters
+    hybrid = meaning is not None and spread is not None and elsewhere is not None
+    return Evidence(
+        coverage=len(covered) / analyzed.units if analyzed.units else 0.0,
+        similarity=similarity,
+        length=min(1.0, analyzed.units / 20),
+        meaning=meaning if hybrid else None,
+        standout=(meaning - spread[0]) / spread[1] if hybrid else None,
+        elsewhere=elsewhere if hybrid else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -11,30 +11,23 @@ article leaves a tombstone until the next compaction. The whole index snapshots 
 start restores.
 """
 
-import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from chalicelib import snapshots
 from chalicelib.dense import VectorIndex
 from chalicelib.documents import FIELDS, IndexedDocument, SearchDocument, term_kind
 from chalicelib.embeddings import DIMENSIONS, Embedder, NoEmbedder, pack, unpack
-from chalicelib.ranking import DEFAULT_SETTINGS, Evidence, RankSettings
+from chalicelib.ranking import DEFAULT_SETTINGS, Evidence, RankSettings, evidence_of
+from chalicelib.scoring import best_slots, fuse, spread_of, term_weights
 from chalicelib.snippets import Marks, completion, snippet
-from chalicelib.terms import BIGRAM, PINYIN, UNIGRAM, AnalyzedQuery, QueryAnalyzer, TermRules, pinyin_of
+from chalicelib.terms import AnalyzedQuery, QueryAnalyzer, TermRules, pinyin_of
 
 FIELD_WEIGHTS = {"title": 3.0, "questions": 2.5, "keywords": 2.0, "answer": 1.0, "body": 0.4}
-# A pinyin match is weaker evidence than the characters themselves: homophones collide.
-TERM_KIND_WEIGHTS = {"word": 1.0, BIGRAM: 1.0, PINYIN: 0.35, UNIGRAM: 0.5}
-# A character found in this share of the documents (and in more than COMMON_CHARACTER_MIN of them) says
-# nothing about which one is meant, and its postings would dominate the query's cost.
-COMMON_CHARACTER_SHARE = 0.3
-COMMON_CHARACTER_MIN = 100
 K1 = 1.6
 WEIGHT_SCALE = 90  # saturated tf < K1 + 1 = 2.6, so it fits a byte in steps of 1/90
 B = 0.75
@@ -261,19 +254,24 @@ class SearchIndex:
                 slots, saturated = self._postings[term]
                 scores[slots] += saturated * np.float32(weight / WEIGHT_SCALE)  # slots are unique per term
         centroids, spread, elsewhere = self._meaning_context(meaning)
+
+        def keep(slot: int) -> bool:
+            entry = self._slots[slot]
+            return entry is not None and allow(entry.document)
+
         if meaning is None or centroids is None:
-            candidates = self._best(scores, max(limit, RERANK_DEPTH), allow)
+            candidates = best_slots(scores, max(limit, RERANK_DEPTH), keep)
             if not candidates:
                 return []
             top_score = float(scores[candidates[0]])
             first_order = {slot: float(scores[slot]) / top_score for slot in candidates}
             meanings: dict[int, float] = {}
         else:
-            pool = list(dict.fromkeys(self._best(scores, POOL_DEPTH, allow) + self._best(centroids, POOL_DEPTH, allow)))
+            pool = list(dict.fromkeys(best_slots(scores, POOL_DEPTH, keep) + best_slots(centroids, POOL_DEPTH, keep)))
             if not pool:
                 return []
             meanings = self._vectors.nearest_unit(meaning, pool)
-            first_order = self._fuse(pool, scores, meanings)
+            first_order = fuse(pool, scores, meanings, self.settings.lexical_share)
             candidates = sorted(pool, key=lambda slot: -first_order[slot])
         ranked = []
         for position, slot in enumerate(candidates[: max(limit, RERANK_DEPTH)]):
@@ -286,30 +284,6 @@ class SearchIndex:
             ranked.append((position >= RERANK_DEPTH, -order, confidence, slot))
         ranked.sort()
         return [(confidence, slot) for _, _, confidence, slot in ranked[:limit]]
-
-    def _fuse(self, pool: list[int], scores: np.ndarray, meanings: dict[int, float]) -> dict[int, float]:
-        """Weighted sum of the standardised word score and nearest-unit cosine over the pool, rescaled to [0, 1]."""
-        lexical = np.array([scores[slot] for slot in pool], dtype=np.float64)
-        known = [meanings[slot] for slot in pool if slot in meanings]
-        fallback = float(np.mean(known)) if known else 0.0  # a document without vectors counts as average
-        dense = np.array([meanings.get(slot, fallback) for slot in pool], dtype=np.float64)
-        share = self.settings.lexical_share
-        fused = share * _standardise(lexical) + (1 - share) * _standardise(dense)
-        low, high = float(fused.min()), float(fused.max())
-        scaled = (fused - low) / (high - low) if high > low else np.ones_like(fused)
-        return {slot: float(value) for slot, value in zip(pool, scaled, strict=True)}
-
-    def _best(self, scores: np.ndarray, count: int, allow: Callable[[SearchDocument], bool]) -> list[int]:
-        """The highest-scoring live, allowed slots; widens its look until it has count of them or runs out."""
-        matched = int(np.count_nonzero(scores > 0))
-        look = min(matched, count * 4)
-        while True:
-            top = np.argpartition(-scores, look - 1)[:look] if 0 < look < len(scores) else np.flatnonzero(scores > 0)
-            top = top[np.argsort(-scores[top], kind="stable")]
-            chosen = [int(s) for s in top if scores[s] > 0 and (e := self._slots[s]) is not None and allow(e.document)]
-            if len(chosen) >= count or look >= matched:
-                return chosen[:count]
-            look = min(matched, look * 4)
 
     def evidence(self, query: str, document_id: str) -> Evidence | None:
         """The confidence features of one document for one query (for calibration)."""
@@ -330,26 +304,18 @@ class SearchIndex:
         if meaning is None:
             return None, None, None
         centroids = self._vectors.centroid_scores(meaning)
-        spread = _spread(centroids)
-        if spread is None:
+        centroid_spread = spread_of(centroids)
+        if centroid_spread is None:
             return centroids, None, None
-        elsewhere = float((self.not_covered @ meaning).max()) if len(self.not_covered) else spread[0]
-        return centroids, spread, elsewhere
+        elsewhere = float((self.not_covered @ meaning).max()) if len(self.not_covered) else centroid_spread[0]
+        return centroids, centroid_spread, elsewhere
 
     def _term_weights(self, analyzed: AnalyzedQuery) -> dict[str, float]:
-        """IDF times kind weight per query term; an unknown term gets a negative weight (it matches nothing)."""
-        total = max(1, self.size)
-        weights = {}
-        for term in analyzed.terms:
-            postings = self._postings.get(term)
-            df = len(postings[0]) if postings is not None else 0
-            idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
-            share = 1.0 if df else -self.settings.unknown_term_share
-            kind = term_kind(term)
-            if kind == UNIGRAM and df > max(COMMON_CHARACTER_MIN, COMMON_CHARACTER_SHARE * total):
-                share = 0.0
-            weights[term] = TERM_KIND_WEIGHTS[kind] * idf * share
-        return weights
+        return term_weights(analyzed.terms, self._frequency, self.size, self.settings.unknown_term_share)
+
+    def _frequency(self, term: str) -> int:
+        postings = self._postings.get(term)
+        return len(postings[0]) if postings is not None else 0
 
     def _evidence(
         self,
@@ -360,41 +326,12 @@ class SearchIndex:
         spread: tuple[float, float] | None = None,
         elsewhere: float | None = None,
     ) -> Evidence:
-        indexed = self._slots[slot]
+        phrasings = self._slots[slot].phrasings
         matched = [t for t, w in weights.items() if w > 0 and self._has(t, slot)]
-        covered = set().union(*(analyzed.covers[t] for t in matched))
-        similarity = (
-            process.extractOne(analyzed.compact, indexed.phrasings, scorer=fuzz.WRatio)[1] / 100
-            if indexed.phrasings
-            else 0.0
-        )
-        if analyzed.sound and indexed.phrasings:
-            sounds = self._phrasing_pinyin.get(slot)
-            if sounds is None:
-                sounds = self._phrasing_pinyin[slot] = tuple(pinyin_of(p) for p in indexed.phrasings)
-            by_sound = process.extractOne(analyzed.sound, sounds, scorer=fuzz.WRatio)[1] / 100
-            similarity = max(similarity, 0.95 * by_sound)  # a sound-alike is slightly weaker than the same characters
-        hybrid = meaning is not None and spread is not None and elsewhere is not None
-        return Evidence(
-            coverage=len(covered) / analyzed.units if analyzed.units else 0.0,
-            similarity=similarity,
-            length=min(1.0, analyzed.units / 20),
-            meaning=meaning if hybrid else None,
-            standout=(meaning - spread[0]) / spread[1] if hybrid else None,
-            elsewhere=elsewhere if hybrid else None,
-        )
 
+        def sounds() -> tuple[str, ...]:
+            if slot not in self._phrasing_pinyin:
+                self._phrasing_pinyin[slot] = tuple(pinyin_of(p) for p in phrasings)
+            return self._phrasing_pinyin[slot]
 
-def _standardise(values: np.ndarray) -> np.ndarray:
-    deviation = float(values.std())
-    return (values - values.mean()) / deviation if deviation > 1e-9 else np.zeros_like(values)
-
-
-def _spread(centroids: np.ndarray | None) -> tuple[float, float] | None:
-    """Mean and deviation of the query's centroid cosines over the documents that have vectors."""
-    if centroids is None:
-        return None
-    known = centroids[centroids != 0]
-    if len(known) < 2:
-        return None
-    return float(known.mean()), max(float(known.std()), 1e-3)
+        return evidence_of(analyzed, matched, phrasings, sounds, meaning, spread, elsewhere)
