@@ -80,7 +80,7 @@ LEXICAL_CONFIDENCE = Confidence((-7.25, 4.584, 6.095, 4.177))
 class RankSettings:
     """Ranking switches and weights; the defaults are production, the ablation varies them."""
 
-    # Boost title, questions and keywords over the body (search.FIELD_WEIGHTS). Off: since the articles list
+    # Boost title, questions and keywords over the body (postings.FIELD_WEIGHTS). Off: since the articles list
     # about ten phrasings each, equal fields find long, story-like questions better (docs/search.md).
     field_weights: bool = False
     rerank_weight: float = 1.0  # how much the confidence moves the first order; 0 = no re-ranking

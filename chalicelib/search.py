@@ -1,18 +1,17 @@
 """The search index: BM25F over words, character bigrams and pinyin bigrams, fused with meaning vectors.
 
-Recall takes the lexical top and the meaning top (dense.VectorIndex) together; their scores, each
-standardised over that pool, are fused by a weighted sum, and the head is re-ranked by the calibrated
-confidence (ranking.Confidence). Without a query vector (no model) the lexical half works alone.
+Recall takes the lexical top (postings.Postings) and the meaning top (dense.VectorIndex) together; their
+scores, each standardised over that pool, are fused by a weighted sum (scoring), and the head is re-ranked
+by the calibrated confidence (ranking.Confidence). Without a query vector (no model) the lexical half works
+alone. Hits carry the answer's best sentence with the query's words marked (snippets).
 
 Pure: documents arrive with their terms and vectors already worked out (at write time), so building
-or updating the index needs neither segmenter nor model; only the query is embedded. Postings are
-numpy arrays (document slot, and the saturated term frequency in one byte); a changed or removed
-article leaves a tombstone until the next compaction. The whole index snapshots to bytes that a cold
-start restores.
+or updating the index needs neither segmenter nor model; only the query is embedded. A changed or removed
+article leaves a tombstone in its slot until the next compaction. The whole index snapshots to bytes
+(snapshots) that a cold start restores.
 """
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -20,17 +19,14 @@ import numpy as np
 
 from chalicelib import snapshots
 from chalicelib.dense import VectorIndex
-from chalicelib.documents import FIELDS, IndexedDocument, SearchDocument, term_kind
+from chalicelib.documents import IndexedDocument, SearchDocument
 from chalicelib.embeddings import DIMENSIONS, Embedder, NoEmbedder, pack, unpack
+from chalicelib.postings import Postings
 from chalicelib.ranking import DEFAULT_SETTINGS, Evidence, RankSettings, evidence_of
 from chalicelib.scoring import best_slots, fuse, spread_of, term_weights
 from chalicelib.snippets import Marks, completion, snippet
 from chalicelib.terms import AnalyzedQuery, QueryAnalyzer, TermRules, pinyin_of
 
-FIELD_WEIGHTS = {"title": 3.0, "questions": 2.5, "keywords": 2.0, "answer": 1.0, "body": 0.4}
-K1 = 1.6
-WEIGHT_SCALE = 90  # saturated tf < K1 + 1 = 2.6, so it fits a byte in steps of 1/90
-B = 0.75
 RERANK_DEPTH = 10
 POOL_DEPTH = 50  # candidates taken from each side, lexical and meaning, before fusion
 # A document found by meaning alone, sharing no word with the query, is shown only above this confidence:
@@ -54,22 +50,9 @@ class RankedHit:
     marks: Marks = ()
 
 
-_SLOT = np.uint32
-_WEIGHT = np.uint8
-
-
-def _saturate(tf: float) -> int:
-    """BM25's saturated term frequency, in 1/WEIGHT_SCALE steps so that a posting weighs one byte."""
-    return round(WEIGHT_SCALE * tf * (K1 + 1) / (tf + K1))
-
-
 class SearchIndex:
-    """BM25F over indexed documents, updatable in place.
-
-    Postings map a term to two parallel numpy arrays: ascending document slots, and the BM25-saturated
-    field-weighted term frequency in each, one byte a posting. Document terms are not kept beside them:
-    "does document d have term t" is a binary search in t's slots.
-    """
+    """BM25F over indexed documents (postings.Postings) and their meaning vectors (dense.VectorIndex), updatable in
+    place; a document lives in a slot, the same one on both sides, and a removed one leaves a tombstone."""
 
     def __init__(
         self,
@@ -88,12 +71,10 @@ class SearchIndex:
         self.not_covered = not_covered if not_covered is not None else np.zeros((0, DIMENSIONS), dtype=np.float32)
         documents = list(documents)
         self._vectors = VectorIndex()
+        self._postings = Postings.for_documents([d.field_terms for d in documents], settings.field_weights)
         self._slots: list[_Entry | None] = []
         self._slot_of: dict[str, int] = {}
-        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._phrasing_pinyin: dict[int, tuple[str, ...]] = {}  # worked out on first use, per slot
-        counts = {name: [sum(d.field_terms.get(name, {}).values()) for d in documents] for name in FIELDS}
-        self._average_length = {name: max(1.0, sum(c) / max(1, len(c))) for name, c in counts.items()}
         self._add_all(documents)
         self._refresh_vocabulary()
 
@@ -102,9 +83,9 @@ class SearchIndex:
         no arithmetic."""
         self._compact()
         entries = [(e.document, e.phrasings) for e in self._slots]
-        postings = {t: (slots.tobytes(), weights.tobytes()) for t, (slots, weights) in self._postings.items()}
         not_covered = pack(self.not_covered) if len(self.not_covered) else b""
-        return snapshots.encode(entries, postings, self._average_length, self._vectors.snapshot(), not_covered)
+        postings, average_length = self._postings.snapshot(), self._postings.average_length
+        return snapshots.encode(entries, postings, average_length, self._vectors.snapshot(), not_covered)
 
     @classmethod
     def restore(
@@ -121,17 +102,12 @@ class SearchIndex:
         index._vectors = VectorIndex.restore(state.vectors)
         index._slots = [_Entry(document, phrasings) for document, phrasings in state.entries]
         index._slot_of = {e.document.id: slot for slot, e in enumerate(index._slots)}
-        index._average_length = state.average_length
-        index._postings = {
-            term: (np.frombuffer(slots, dtype=_SLOT), np.frombuffer(weights, dtype=_WEIGHT))
-            for term, (slots, weights) in state.postings.items()
-        }
+        index._postings = Postings.restore(state.postings, state.average_length, settings.field_weights)
         index._refresh_vocabulary()
         return index
 
     def _refresh_vocabulary(self) -> None:
-        words = (t for t in self._postings if term_kind(t) == "word")
-        self.query_analyzer = QueryAnalyzer(self.rules, self.synonyms, words)
+        self.query_analyzer = QueryAnalyzer(self.rules, self.synonyms, self._postings.words())
 
     @property
     def size(self) -> int:
@@ -146,30 +122,13 @@ class SearchIndex:
         return [e.document for e in self._slots if e is not None]
 
     def _add_all(self, documents: Sequence[IndexedDocument]) -> None:
-        """Append documents to new slots; each term's new postings are joined to its arrays once."""
-        added: dict[str, tuple[list[int], list[int]]] = {}
+        """Append documents to new slots, on both sides."""
         self._vectors.append([d.vectors for d in documents])
+        self._postings.add(len(self._slots), [d.field_terms for d in documents])
         for indexed in documents:
-            slot = len(self._slots)
+            self._slot_of[indexed.document.id] = len(self._slots)
             # The body is searchable through its postings; its text is not kept (snippets come from the answer).
             self._slots.append(_Entry(replace(indexed.document, body=""), indexed.phrasings))
-            self._slot_of[indexed.document.id] = slot
-            weighted: Counter[str] = Counter()
-            for name, terms in indexed.field_terms.items():
-                norm = 1 - B + B * sum(terms.values()) / self._average_length[name]
-                field_weight = FIELD_WEIGHTS[name] if self.settings.field_weights else 1.0
-                for term, count in terms.items():
-                    weighted[term] += field_weight * count / norm
-            for term, tf in weighted.items():
-                slots, weights = added.setdefault(term, ([], []))
-                slots.append(slot)
-                weights.append(_saturate(tf))
-        for term, (slots, weights) in added.items():
-            new = (np.array(slots, dtype=_SLOT), np.array(weights, dtype=_WEIGHT))
-            old = self._postings.get(term)
-            self._postings[term] = (
-                new if old is None else (np.concatenate((old[0], new[0])), np.concatenate((old[1], new[1])))
-            )
 
     def apply(self, changed: Sequence[IndexedDocument], removed: Iterable[str] = ()) -> None:
         """Replace or add the changed documents and drop the removed ids."""
@@ -183,26 +142,15 @@ class SearchIndex:
         self._refresh_vocabulary()
 
     def _compact(self) -> None:
-        """Drop tombstoned slots from every posting list and renumber the rest, keeping the order."""
+        """Drop tombstoned slots on both sides and renumber the rest, keeping the order."""
         if len(self._slots) == len(self._slot_of):
             return
         alive = np.array([e is not None for e in self._slots])
         self._vectors.compact(alive)
-        renumbered = np.cumsum(alive, dtype=np.int64) - 1
-        for term, (slots, weights) in list(self._postings.items()):
-            keep = alive[slots]
-            if keep.any():
-                self._postings[term] = (renumbered[slots[keep]].astype(_SLOT), weights[keep])
-            else:
-                del self._postings[term]
+        self._postings.compact(alive)
         self._slots = [e for e in self._slots if e is not None]
         self._slot_of = {e.document.id: slot for slot, e in enumerate(self._slots)}
         self._phrasing_pinyin = {}
-
-    def _has(self, term: str, slot: int) -> bool:
-        slots = self._postings[term][0]
-        at = int(np.searchsorted(slots, slot))
-        return at < len(slots) and slots[at] == slot
 
     def search(
         self, query: str, limit: int = 10, allow: Callable[[SearchDocument], bool] = lambda doc: True
@@ -248,11 +196,7 @@ class SearchIndex:
     ) -> list[tuple[float, int]]:
         """(confidence, slot) of the best documents: lexical and meaning recall fused, the head re-ranked."""
         weights = self._term_weights(analyzed)
-        scores = np.zeros(len(self._slots), dtype=np.float32)
-        for term, weight in weights.items():
-            if weight > 0:
-                slots, saturated = self._postings[term]
-                scores[slots] += saturated * np.float32(weight / WEIGHT_SCALE)  # slots are unique per term
+        scores = self._postings.scores(weights, len(self._slots))
         centroids, spread, elsewhere = self._meaning_context(meaning)
 
         def keep(slot: int) -> bool:
@@ -311,11 +255,7 @@ class SearchIndex:
         return centroids, centroid_spread, elsewhere
 
     def _term_weights(self, analyzed: AnalyzedQuery) -> dict[str, float]:
-        return term_weights(analyzed.terms, self._frequency, self.size, self.settings.unknown_term_share)
-
-    def _frequency(self, term: str) -> int:
-        postings = self._postings.get(term)
-        return len(postings[0]) if postings is not None else 0
+        return term_weights(analyzed.terms, self._postings.frequency, self.size, self.settings.unknown_term_share)
 
     def _evidence(
         self,
@@ -327,7 +267,7 @@ class SearchIndex:
         elsewhere: float | None = None,
     ) -> Evidence:
         phrasings = self._slots[slot].phrasings
-        matched = [t for t, w in weights.items() if w > 0 and self._has(t, slot)]
+        matched = [t for t, w in weights.items() if w > 0 and self._postings.has(t, slot)]
 
         def sounds() -> tuple[str, ...]:
             if slot not in self._phrasing_pinyin:
