@@ -124,12 +124,30 @@ def test_many_updates_compact_the_index_without_losing_documents(engine: SearchE
     assert index.size == 3 and index.search("暖气不热")[0].document.id == "radiator"
 
 
+QUERIES = ("暖气不热", "社会保障卡", "ranqi xielou", "放风阀排气", "明天天气", "社报")
+
+
 def test_a_snapshot_restores_an_index_that_answers_the_same(engine: SearchEngine, index: SearchIndex):
     restored = engine.restore(index.snapshot())
-    for query in ("暖气不热", "社会保障卡", "ranqi xielou", "明天天气"):
-        assert [(h.document, h.score) for h in restored.search(query)] == [
-            (h.document, h.score) for h in index.search(query)
-        ]
+    for query in QUERIES:
+        assert restored.search(query) == index.search(query)  # documents, scores, snippets and marks
+        assert restored.suggest(query) == index.suggest(query)
+        assert restored.evidence(query, "radiator") == index.evidence(query, "radiator")
+
+
+def test_a_snapshot_of_an_updated_index_restores_without_the_removed_documents(engine: SearchEngine):
+    index = engine.build(engine.index_document(d) for d in DOCUMENTS)
+    moved = SearchDocument(id="gas", title="天然气开户", category="utilities", department="燃气公司")
+    index.apply([engine.index_document(moved)], removed=["si-card"])
+    restored = engine.restore(index.snapshot())
+    assert [d.id for d in restored.documents()] == ["radiator", "gas"]
+    for query in (*QUERIES, "天然气开户"):
+        assert restored.search(query) == index.search(query)
+
+
+def test_damaged_snapshot_bytes_are_refused(engine: SearchEngine, index: SearchIndex):
+    with pytest.raises(ValueError, match="not a readable index snapshot"):
+        engine.restore(index.snapshot()[:100])
 
 
 def test_a_search_document_survives_encoding(engine: SearchEngine):
