@@ -2,7 +2,8 @@
 
 Recall compares the query with one centroid per document (a float32 matrix, one product per query);
 the few candidates that survive are scored by their nearest unit (title, a phrasing, the answer),
-which is what tells a paraphrase of a phrasing from a question that merely shares its topic.
+which is what tells a paraphrase of a phrasing from a question that merely shares its topic. How far a
+document's cosine stands out from the query's cosines with all of them is evidence too (context).
 Slots line up with the lexical index's slots; a document without vectors has a zero centroid.
 """
 
@@ -52,6 +53,19 @@ class VectorIndex:
         """Cosine of the query with every slot's centroid (0 where a slot has no vectors)."""
         return self._matrix() @ query
 
+    def context(
+        self, query: np.ndarray, not_covered: np.ndarray
+    ) -> tuple[np.ndarray, tuple[float, float] | None, float | None]:
+        """For a query: every slot's centroid cosine; their mean and deviation over the slots with vectors; and its
+        cosine with the nearest not_covered row (with none, an unrelated text's: the mean). Those two are None when
+        fewer than two slots have vectors."""
+        centroids = self.centroid_scores(query)
+        spread = _spread(centroids)
+        if spread is None:
+            return centroids, None, None
+        elsewhere = float((not_covered @ query).max()) if len(not_covered) else spread[0]
+        return centroids, spread, elsewhere
+
     def nearest_unit(self, query: np.ndarray, slots: Iterable[int]) -> dict[int, float]:
         """For each slot that has vectors, the cosine of its nearest unit to the query."""
         return {slot: float((unpack(self._units[slot]) @ query).max()) for slot in slots if self._units[slot]}
@@ -66,6 +80,13 @@ class VectorIndex:
         index = cls()
         index.append(units, unpack(centroids) if centroids else None)
         return index
+
+
+def _spread(centroids: np.ndarray) -> tuple[float, float] | None:
+    known = centroids[centroids != 0]
+    if len(known) < 2:
+        return None
+    return float(known.mean()), max(float(known.std()), 1e-3)
 
 
 def _centroid(packed: bytes) -> np.ndarray:

@@ -62,14 +62,6 @@ def fuse(pool: list[int], scores: np.ndarray, meanings: dict[int, float], lexica
     return {slot: float(value) for slot, value in zip(pool, scaled, strict=True)}
 
 
-def spread_of(centroids: np.ndarray) -> tuple[float, float] | None:
-    """Mean and deviation of the query's centroid cosines over the documents that have vectors (None: too few)."""
-    known = centroids[centroids != 0]
-    if len(known) < 2:
-        return None
-    return float(known.mean()), max(float(known.std()), 1e-3)
-
-
 def _standardise(values: np.ndarray) -> np.ndarray:
     deviation = float(values.std())
     return (values - values.mean()) / deviation if deviation > 1e-9 else np.zeros_like(values)

@@ -23,7 +23,7 @@ from chalicelib.documents import IndexedDocument, SearchDocument
 from chalicelib.embeddings import DIMENSIONS, Embedder, NoEmbedder, pack, unpack
 from chalicelib.postings import Postings
 from chalicelib.ranking import DEFAULT_SETTINGS, Evidence, RankSettings, evidence_of
-from chalicelib.scoring import best_slots, fuse, spread_of, term_weights
+from chalicelib.scoring import best_slots, fuse, term_weights
 from chalicelib.snippets import Marks, completion, snippet
 from chalicelib.terms import AnalyzedQuery, QueryAnalyzer, TermRules, pinyin_of
 
@@ -243,16 +243,8 @@ class SearchIndex:
     def _meaning_context(
         self, meaning: np.ndarray | None
     ) -> tuple[np.ndarray | None, tuple[float, float] | None, float | None]:
-        """For a query vector: every slot's centroid cosine, their mean and deviation, and the cosine of the
-        nearest not-covered question (with none listed, an unrelated text's: the mean). All None without one."""
-        if meaning is None:
-            return None, None, None
-        centroids = self._vectors.centroid_scores(meaning)
-        centroid_spread = spread_of(centroids)
-        if centroid_spread is None:
-            return centroids, None, None
-        elsewhere = float((self.not_covered @ meaning).max()) if len(self.not_covered) else centroid_spread[0]
-        return centroids, centroid_spread, elsewhere
+        """dense.VectorIndex.context of the query vector and the not-covered questions; all None without a vector."""
+        return self._vectors.context(meaning, self.not_covered) if meaning is not None else (None, None, None)
 
     def _term_weights(self, analyzed: AnalyzedQuery) -> dict[str, float]:
         return term_weights(analyzed.terms, self._postings.frequency, self.size, self.settings.unknown_term_share)
