@@ -7,14 +7,14 @@ from chalicelib.directory import Department, DepartmentFields, Directory
 from chalicelib.errors import InvalidInput
 from chalicelib.models import Me
 from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore
+from chalicelib.store.directory import DirectoryStore
 
 
 class DirectoryDesk:
     """Reads come from the knowledge service's copy (as fresh as the index); writes go to the store."""
 
-    def __init__(self, store: KnowledgeStore, knowledge: KnowledgeService) -> None:
-        self._store = store
+    def __init__(self, directory: DirectoryStore, knowledge: KnowledgeService) -> None:
+        self._directory = directory
         self._knowledge = knowledge
 
     def departments(self) -> list[Department]:
@@ -32,11 +32,11 @@ class DirectoryDesk:
     def save(self, code: str, fields: DepartmentFields, principal: Principal) -> Department:
         """Add a department or change one; articles name it by code, so none of their text changes."""
         principal.require(Action.MANAGE)
-        stored = self._store.directory()
+        stored = self._directory.current()
         department = Department(code=code, **fields.model_dump())
         changed = Directory([*(d for d in stored.directory if d.code != code), department])
         problems = changed.problems()
         if problems:
             raise InvalidInput(f"parent: {problems[0]}", field="parent")
-        self._store.save_directory(replace(stored, directory=changed))
+        self._directory.save(replace(stored, directory=changed))
         return department

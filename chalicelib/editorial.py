@@ -31,7 +31,8 @@ from chalicelib.models import (
     WorklistParams,
     china_today,
 )
-from chalicelib.store import KnowledgeStore, LiveChange
+from chalicelib.store.articles import ArticleChange, ArticleStore, LiveChange
+from chalicelib.store.lexicon import LexiconStore
 from chalicelib.workflow import Step, changed_lines, check_four_eyes, line_diff, next_state, with_contributor
 
 
@@ -56,20 +57,23 @@ class _Text:
 
 
 class EditorialService:
-    """Every change is a transaction of the working copy, its audit entry and (if any) a new version
-    or a new live article; based on a stated revision, so concurrent edits never overwrite each other."""
+    """Every change is one ArticleChange: the working copy, its audit entry and (if any) a new version or a
+    new live article, written in one transaction; based on a stated revision, so concurrent edits never
+    overwrite each other."""
 
     def __init__(
         self,
-        store: KnowledgeStore,
+        articles: ArticleStore,
+        lexicon: LexiconStore,
+        directory: Callable[[], Directory],
         now: Callable[[], dt.datetime] = utc_now,
         today: Callable[[], dt.date] = china_today,
-        directory: Callable[[], Directory] | None = None,
     ) -> None:
-        self._store = store
+        self._articles = articles
+        self._lexicon_store = lexicon
+        self._directory = directory
         self._now = now
         self._today = today
-        self._directory = directory or (lambda: store.directory().directory)
         self._engine: tuple[int, SearchEngine] | None = None  # loads jieba: kept for the container's life
 
     # Reading
@@ -82,7 +86,7 @@ class EditorialService:
         directory = self._directory()
         drafts = [
             self._with_staleness(head, directory)
-            for head in self._store.heads()
+            for head in self._articles.heads()
             if principal.covers(head.department)
             and (params.state is None or head.state is params.state)
             and (params.department is None or head.department in directory.with_descendants([params.department]))
@@ -92,7 +96,7 @@ class EditorialService:
 
     def versions(self, article_id: str, principal: Principal) -> list[VersionInfo]:
         self._head(article_id, principal, Action.EDIT)
-        return self._store.versions(article_id)
+        return self._articles.versions(article_id)
 
     def version(self, article_id: str, number: int, principal: Principal) -> Version:
         self._head(article_id, principal, Action.EDIT)
@@ -109,7 +113,7 @@ class EditorialService:
         principal.require(Action.EDIT)
         if article_id is not None:
             self._head(article_id, principal, Action.EDIT)
-        return [e for e in self._store.audit(article_id) if principal.covers(e.department)]
+        return [e for e in self._articles.audit(article_id) if principal.covers(e.department)]
 
     def preview(self, markdown: str, principal: Principal) -> Preview:
         """Lint and render without saving: what the article would look like, and what is wrong with it."""
@@ -166,7 +170,7 @@ class EditorialService:
         self, article: Article, principal: Principal, publish: bool, message: str, source_hash: str | None = None
     ) -> Draft:
         """A version from a file (kb sync, kb import): published at once if asked, else submitted for review."""
-        head = self._store.head(article.id)
+        head = self._articles.head(article.id)
         state = EditorialState.PUBLISHED if publish else EditorialState.IN_REVIEW
         text = self._text(article.markdown, head)
         return self._write(
@@ -255,15 +259,15 @@ class EditorialService:
     def promote_due(self, principal: Principal) -> int:
         """Publish every scheduled article whose time has come; returns how many went live."""
         published = 0
-        for article_id, at in self._store.due_schedules(self._now()):
-            head = self._store.head(article_id)
+        for article_id, at in self._articles.due_schedules(self._now()):
+            head = self._articles.head(article_id)
             if head is not None and head.state is EditorialState.SCHEDULED and head.scheduled_at == at:
                 try:
                     self._go_live(head, principal, head.revision)
                     published += 1
                 except Conflict:
                     continue  # changed this very moment (say, withdrawn by a new save): the next round decides
-            self._store.drop_schedule(article_id, at)
+            self._articles.drop_schedule(article_id, at)
         return published
 
     # The machinery
@@ -326,7 +330,8 @@ class EditorialService:
             source_hash=source_hash if source_hash is not None else (head.source_hash if head else None),
         )
         entry = self._entry(updated, step, principal, head.state if head else None, message, now)
-        saved = self._store.apply_change(updated, based_on if head else None, entry, version=version, live=live)
+        change = ArticleChange(updated, based_on if head else None, entry, version=version, live=live)
+        saved = self._articles.write(change)
         return self._with_staleness(saved)  # it still holds the Markdown just written
 
     def _go_live(self, head: Draft, principal: Principal, based_on: int | None, **changes: object) -> Draft:
@@ -374,9 +379,8 @@ class EditorialService:
         )
         entry = self._entry(updated, step, principal, head.state, note, now)
         expected = head.revision if based_on is None else based_on
-        saved = self._store.apply_change(
-            updated, expected, entry, live=live, schedule_at=updated.scheduled_at if step is Step.SCHEDULE else None
-        )
+        schedule_at = updated.scheduled_at if step is Step.SCHEDULE else None
+        saved = self._articles.write(ArticleChange(updated, expected, entry, live=live, schedule_at=schedule_at))
         return self._complete(saved)
 
     def _entry(
@@ -404,7 +408,7 @@ class EditorialService:
 
     def _head(self, article_id: str, principal: Principal, action: Action) -> Draft:
         principal.require(action)
-        head = self._store.head(article_id)
+        head = self._articles.head(article_id)
         if head is None:
             raise NotFound(f"no article with id '{article_id}'", field="id")
         principal.require_covers(head.department)
@@ -412,13 +416,13 @@ class EditorialService:
 
     def _existing(self, article_id: str) -> Draft:
         """The working copy of an article the caller (a tool, not a request) knows to exist."""
-        head = self._store.head(article_id)
+        head = self._articles.head(article_id)
         if head is None:
             raise NotFound(f"no article with id '{article_id}'", field="id")
         return head
 
     def _version(self, article_id: str, number: int, field: str) -> Version:
-        version = self._store.version(article_id, number)
+        version = self._articles.version(article_id, number)
         if version is None:
             raise NotFound(f"article '{article_id}' has no version {number}", field=field)
         return version
@@ -479,11 +483,11 @@ class EditorialService:
         return head.model_copy(update={"stale": head.review_by < self._today(), "department_name": name})
 
     def _lexicon(self) -> Lexicon:
-        return self._store.lexicon()[0]
+        return self._lexicon_store.current()[0]
 
     def _search_engine(self) -> SearchEngine:
         """The engine of the current lexicon, so a published article is indexed as `kb sync` would."""
-        lexicon, generation = self._store.lexicon()
+        lexicon, generation = self._lexicon_store.current()
         if self._engine is None or self._engine[0] != generation:
             self._engine = (generation, SearchEngine(lexicon))
         return self._engine[1]

@@ -25,7 +25,7 @@ from chalicelib.models import (
     UnansweredQuery,
 )
 from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore
+from chalicelib.store.records import RecordStore
 from chalicelib.textnorm import mask_pii, normalize
 
 log = logging.getLogger(__name__)
@@ -47,12 +47,12 @@ class FeedbackDesk:
 
     def __init__(
         self,
-        store: KnowledgeStore,
+        records: RecordStore,
         knowledge: KnowledgeService,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         query_log_days: int = QUERY_LOG_DAYS,
     ) -> None:
-        self._store = store
+        self._records = records
         self._knowledge = knowledge
         self._now = now
         self._query_log_days = query_log_days
@@ -61,7 +61,7 @@ class FeedbackDesk:
     def feedback(self, request: FeedbackRequest, principal: Principal, client: str) -> Accepted:
         principal.require(Action.FEEDBACK)
         now = self._now()
-        if self._store.count(f"feedback#{client}", now.strftime("%Y%m%d%H%M"), 120, now) > FEEDBACK_PER_MINUTE:
+        if self._records.count(f"feedback#{client}", now.strftime("%Y%m%d%H%M"), 120, now) > FEEDBACK_PER_MINUTE:
             raise RateLimited(f"at most {FEEDBACK_PER_MINUTE} ratings a minute; please try again shortly")
         self._knowledge.article(request.article_id, principal.reader)  # 404 unless the caller may see it
         record = {
@@ -73,13 +73,13 @@ class FeedbackDesk:
             "client": client,
             "at": now.isoformat(),
         }
-        return Accepted(id=self._store.add_record(f"FEEDBACK#{request.article_id}", record, now))
+        return Accepted(id=self._records.add(f"FEEDBACK#{request.article_id}", record, now))
 
     def feedback_summary(self, article_id: str, principal: Principal) -> FeedbackSummary:
         """好差评 on one article, for the editors of its department."""
         principal.require(Action.VIEW_TASKS)
         principal.require_covers(self._knowledge.article(article_id, Reader.AGENT).department)
-        records = self._store.records(f"FEEDBACK#{article_id}")
+        records = self._records.all(f"FEEDBACK#{article_id}")
         comments = [FeedbackComment.model_validate(r) for r in reversed(records) if r.get("comment")]
         helpful = sum(1 for r in records if r.get("helpful"))
         return FeedbackSummary(
@@ -106,7 +106,7 @@ class FeedbackDesk:
             "created_at": now.isoformat(),
             "status": "open",
         }
-        return Accepted(id=self._store.add_record(_TASKS, record, now))
+        return Accepted(id=self._records.add(_TASKS, record, now))
 
     def tasks(self, principal: Principal) -> list[Task]:
         """Tasks on articles of the caller's departments, newest first, whatever has become of the article."""
@@ -114,7 +114,7 @@ class FeedbackDesk:
         directory = self._knowledge.directory()
         tasks = [
             Task.model_validate({**r, "department_name": directory.name_of(r["department"])})
-            for r in self._store.records(_TASKS)
+            for r in self._records.all(_TASKS)
             if principal.covers(r["department"])
         ]
         return sorted(tasks, key=lambda t: t.created_at, reverse=True)
@@ -126,7 +126,7 @@ class FeedbackDesk:
         if task is None:
             raise NotFound(f"no task with id '{task_id}' for your departments", field="task_id")
         changes = {"status": "done", "closed_by": principal.name, "closed_at": self._now().isoformat()}
-        self._store.update_record(_TASKS, task_id, changes)
+        self._records.update(_TASKS, task_id, changes)
         return Task.model_validate({**task.model_dump(), **changes})
 
     def log_search(self, query: str, result: SearchResult, principal: Principal, client: str) -> None:
@@ -144,12 +144,12 @@ class FeedbackDesk:
             "client": client,
         }
         try:
-            self._store.add_record(f"QUERYLOG#{now.date().isoformat()}", record, now, ttl_days=self._query_log_days)
+            self._records.add(f"QUERYLOG#{now.date().isoformat()}", record, now, ttl_days=self._query_log_days)
             if result.answered and result.hits:
-                self._store.tally(_popular_partition(now.date()), result.hits[0].id, now, POPULAR_DAYS + 1)
+                self._records.tally(_popular_partition(now.date()), result.hits[0].id, now, POPULAR_DAYS + 1)
             elif not result.answered:
                 asked = " ".join(normalize(record["query"]).split())
-                self._store.tally(_unanswered_partition(now.date()), asked, now, UNANSWERED_DAYS + 1)
+                self._records.tally(_unanswered_partition(now.date()), asked, now, UNANSWERED_DAYS + 1)
         except (BotoCoreError, ClientError) as error:
             log.error("query log not written: %s", getattr(error, "response", {}).get("Error", {}).get("Code", error))
 
@@ -175,7 +175,7 @@ class FeedbackDesk:
         today = self._now().date()
         totals: dict[str, int] = {}
         for days_ago in range(days):
-            for key, count in self._store.tallies(partition(today - dt.timedelta(days_ago))).items():
+            for key, count in self._records.tallies(partition(today - dt.timedelta(days_ago))).items():
                 totals[key] = totals.get(key, 0) + count
         return totals
 

@@ -8,7 +8,7 @@ from chalicelib.access import ALL_DEPARTMENTS, ANONYMOUS, Principal, Role, beare
 from chalicelib.directory import Directory
 from chalicelib.errors import InvalidInput, NotFound, Unauthorized
 from chalicelib.models import ApiKey
-from chalicelib.store import KnowledgeStore
+from chalicelib.store.keys import KeyStore
 
 
 class KeyRing:
@@ -18,9 +18,9 @@ class KeyRing:
     trail and the four-eyes rule never mistake one person for another.
     """
 
-    def __init__(self, store: KnowledgeStore, directory: Callable[[], Directory] | None = None) -> None:
-        self._store = store
-        self._directory = directory or (lambda: store.directory().directory)
+    def __init__(self, keys: KeyStore, directory: Callable[[], Directory]) -> None:
+        self._keys = keys
+        self._directory = directory
 
     def create(self, role: str, name: str, departments: list[str], now: dt.datetime) -> tuple[ApiKey, str]:
         """A key for a new holder."""
@@ -28,7 +28,7 @@ class KeyRing:
         name = " ".join(name.split())
         if not name:
             raise InvalidInput("a key needs its holder's name", field="name")
-        if any(k.name == name for k in self._store.keys()):
+        if any(k.name == name for k in self._keys.all()):
             raise InvalidInput(
                 f"a holder named '{name}' already exists; names are unique (rotate their key instead)", field="name"
             )
@@ -47,7 +47,7 @@ class KeyRing:
     def rotate(self, name: str, now: dt.datetime, departments: list[str] | None = None) -> tuple[ApiKey, str]:
         """A new key for an existing holder (same principal and role; departments kept unless given anew);
         their old keys are revoked."""
-        held = [k for k in self._store.keys() if k.name == name]
+        held = [k for k in self._keys.all() if k.name == name]
         if not held:
             raise NotFound(f"no holder named '{name}'", field="name")
         latest = max(held, key=lambda k: k.created_at)
@@ -60,21 +60,21 @@ class KeyRing:
         issued = self._issue(renewed)
         for old in held:
             if not old.revoked:
-                self._store.revoke_key(old.key_id)
+                self._keys.revoke(old.key_id)
         return issued
 
     def list(self) -> list[ApiKey]:
-        return sorted(self._store.keys(), key=lambda k: k.created_at)
+        return sorted(self._keys.all(), key=lambda k: k.created_at)
 
     def revoke(self, key_id: str) -> bool:
-        return self._store.revoke_key(key_id)
+        return self._keys.revoke(key_id)
 
     def principal(self, authorization: str | None) -> Principal:
         """Anonymous without a header; the key's holder with a valid one; 401 for anything else."""
         key = bearer_key(authorization)
         if key is None:
             return ANONYMOUS
-        record = self._store.key(key_hash(key))
+        record = self._keys.get(key_hash(key))
         if record is None or record.revoked:
             raise Unauthorized("unknown or revoked API key", field="Authorization")
         departments = set(record.departments)
@@ -88,7 +88,7 @@ class KeyRing:
     def _issue(self, record: ApiKey) -> tuple[ApiKey, str]:
         key_id, key = new_key()
         record = record.model_copy(update={"key_id": key_id})
-        self._store.save_key(key_hash(key), record)
+        self._keys.save(key_hash(key), record)
         return record, key
 
 

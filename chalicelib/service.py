@@ -34,7 +34,10 @@ from chalicelib.models import (
 )
 from chalicelib.ranking import is_answered
 from chalicelib.search import SearchIndex
-from chalicelib.store import KnowledgeStore, Snapshot
+from chalicelib.store.articles import ArticleStore
+from chalicelib.store.directory import DirectoryStore
+from chalicelib.store.lexicon import LexiconStore
+from chalicelib.store.snapshots import Snapshot, SnapshotStore
 from chalicelib.textnorm import mask_pii
 
 log = logging.getLogger(__name__)
@@ -62,13 +65,19 @@ class KnowledgeService:
 
     def __init__(
         self,
-        store: KnowledgeStore,
+        articles: ArticleStore,
+        snapshots: SnapshotStore,
+        lexicon: LexiconStore,
+        directory: DirectoryStore,
         refresh_seconds: float = 1.0,
         today: Callable[[], dt.date] = china_today,
         monotonic: Callable[[], float] = time.monotonic,
         engine_for: Callable[[Lexicon], SearchEngine] = SearchEngine,
     ) -> None:
-        self._store = store
+        self._articles = articles
+        self._snapshots = snapshots
+        self._lexicon = lexicon
+        self._directory = directory
         self._refresh_seconds = refresh_seconds
         self._today = today
         self._monotonic = monotonic
@@ -116,17 +125,17 @@ class KnowledgeService:
     def article(self, article_id: str, reader: Reader, as_of: dt.datetime | None = None) -> ArticleView:
         """The live version of an article, or (as_of) the version that was live at that moment."""
         if as_of is None:
-            stored = self._store.get_article(article_id)
+            stored = self._articles.live(article_id)
             shown = stored.markdown if stored and stored.status is ArticleStatus.PUBLISHED else None
             version = stored.version if stored else None
             today = self._today()
         else:
             _require_staff(reader)
             version = None
-            for publication in self._store.publications(article_id):
+            for publication in self._articles.publications(article_id):
                 if publication.at <= as_of:
                     version = publication.version
-            past = self._store.version(article_id, version) if version is not None else None
+            past = self._articles.version(article_id, version) if version is not None else None
             shown, today = (past.markdown if past else None), _china_date(as_of)
         article = parse_article(shown) if shown is not None else None
         if article is None or not article.in_force(today) or not _audience_allows(article.audience, reader):
@@ -194,16 +203,16 @@ class KnowledgeService:
 
     def save_snapshot(self) -> Snapshot:
         """Snapshot the index as of now, so cold starts load it instead of every article."""
-        generation = self._store.generation()
+        generation = self._articles.generation()
         live = self._load(generation, None)
         snapshot = Snapshot(generation, live.lexicon_generation, live.index.snapshot())
-        self._store.save_snapshot(snapshot)
+        self._snapshots.save(snapshot)
         return snapshot
 
     def refresh_snapshot(self, after_changes: int = 50) -> Snapshot | None:
         """Save a new snapshot once that many articles changed since the last: cold starts stay short."""
-        saved = self._store.snapshot_generation()  # the pointer only: the snapshot itself may be megabytes
-        if saved is not None and self._store.changed_articles(saved) < after_changes:
+        saved = self._snapshots.latest_generation()  # the pointer only: the snapshot itself may be megabytes
+        if saved is not None and self._articles.count_live_since(saved) < after_changes:
             return None
         return self.save_snapshot()
 
@@ -214,7 +223,7 @@ class KnowledgeService:
         """
         _require_staff(reader)
         shown: dict[str, tuple[int, bytes] | None] = {}
-        for publication in self._store.publications():
+        for publication in self._articles.publications():
             if publication.at <= as_of:
                 has_text = publication.version is not None and publication.search is not None
                 shown[publication.article_id] = (publication.version, publication.search) if has_text else None
@@ -232,21 +241,21 @@ class KnowledgeService:
             if self._live is not None and now - self._checked_at < self._refresh_seconds:
                 return self._live
             self._checked_at = now
-            generation = self._store.generation()
+            generation = self._articles.generation()
             if self._live is None or generation != self._live.generation:
                 self._live = self._load(generation, self._live)
             return self._live
 
     def _load(self, generation: int, previous: _Live | None) -> _Live:
         """Apply what changed since the previous index, or since the latest snapshot on a cold start."""
-        lexicon, lexicon_generation = self._store.lexicon()
+        lexicon, lexicon_generation = self._lexicon.current()
         index: SearchIndex | None = None
         since = 0
         if previous is not None and previous.lexicon_generation == lexicon_generation:
             engine, index, since = previous.engine, previous.index, previous.generation
         else:
             engine = self._engine_for(lexicon)
-            snapshot = self._store.snapshot()
+            snapshot = self._snapshots.latest()
             if snapshot is not None and snapshot.lexicon_generation == lexicon_generation:
                 try:
                     index = engine.restore(snapshot.data)
@@ -255,7 +264,7 @@ class KnowledgeService:
                     log.warning("index snapshot ignored: %s", unusable)
         changed: dict[str, IndexedDocument] = {}
         removed: list[str] = []
-        for stored in self._store.articles(since_generation=since):
+        for stored in self._articles.live_articles(since_generation=since):
             removed.append(stored.id)
             changed.pop(stored.id, None)
             if stored.status is ArticleStatus.PUBLISHED:
@@ -269,11 +278,11 @@ class KnowledgeService:
             index = engine.build(changed.values())
         elif removed:
             index.apply(list(changed.values()), removed)
-        if previous is not None and previous.directory_generation == self._store.directory_generation():
+        if previous is not None and previous.directory_generation == self._directory.written_at():
             directory, directory_generation = previous.directory, previous.directory_generation
         else:
-            stored = self._store.directory()
-            directory, directory_generation = stored.directory, stored.generation
+            written = self._directory.current()
+            directory, directory_generation = written.directory, written.generation
         return _Live(generation, lexicon_generation, lexicon, engine, index, directory, directory_generation)
 
 

@@ -28,6 +28,7 @@ def dynamodb():
 
 @cache
 def store() -> KnowledgeStore:
+    """Every family store, once per container; each service below is handed only the families it uses."""
     config = settings()
     # Locally (moto) the table may not exist yet; on AWS the template creates it and we only describe it.
     table = (
@@ -38,27 +39,34 @@ def store() -> KnowledgeStore:
 
 @cache
 def knowledge() -> KnowledgeService:
-    return KnowledgeService(store(), refresh_seconds=settings().index_refresh_seconds)
+    stores = store()
+    return KnowledgeService(
+        stores.articles,
+        stores.snapshots,
+        stores.lexicon,
+        stores.directory,
+        refresh_seconds=settings().index_refresh_seconds,
+    )
 
 
 @cache
 def keys() -> KeyRing:
-    return KeyRing(store(), knowledge().directory)
+    return KeyRing(store().keys, knowledge().directory)
 
 
 @cache
 def directory() -> DirectoryDesk:
-    return DirectoryDesk(store(), knowledge())
+    return DirectoryDesk(store().directory, knowledge())
 
 
 @cache
 def desk() -> FeedbackDesk:
-    return FeedbackDesk(store(), knowledge(), query_log_days=settings().query_log_days)
+    return FeedbackDesk(store().records, knowledge(), query_log_days=settings().query_log_days)
 
 
 @cache
 def editorial() -> EditorialService:
-    return EditorialService(store(), directory=knowledge().directory)
+    return EditorialService(store().articles, store().lexicon, knowledge().directory)
 
 
 SCHEDULER = Principal(Role.ADMIN, "scheduler")

@@ -18,6 +18,8 @@ import pytest
 from moto import mock_aws
 
 from chalicelib import wiring
+from chalicelib.editorial import EditorialService
+from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore, ensure_table
 from tools.kb.backup import table_items, write_items
 from tools.kb.knowledge import LoadedKnowledge, load_knowledge
@@ -72,8 +74,18 @@ def synced_items(knowledge: LoadedKnowledge) -> list[dict]:
 
 @pytest.fixture
 def synced_store(store: KnowledgeStore, synced_items: list[dict]) -> KnowledgeStore:
-    write_items(store._table, synced_items)
+    write_items(store.table, synced_items)
     return store
+
+
+def knowledge_service(store: KnowledgeStore, **options) -> KnowledgeService:
+    """A reader's service on the families of a test's table, as wiring builds it."""
+    return KnowledgeService(store.articles, store.snapshots, store.lexicon, store.directory, **options)
+
+
+def editorial_service(store: KnowledgeStore, **options) -> EditorialService:
+    """The editorial service on the families of a test's table, the directory read afresh each time."""
+    return EditorialService(store.articles, store.lexicon, store.directory.departments, **options)
 
 
 def article_text(article_id: str = "test-article", **overrides: str) -> str:

@@ -23,7 +23,7 @@ def client(synced_store: KnowledgeStore):
 @pytest.fixture
 def keys(synced_store: KnowledgeStore) -> dict[str, str]:
     """An Authorization header per kind of caller."""
-    ring = KeyRing(synced_store)
+    ring = KeyRing(synced_store.keys, synced_store.directory.departments)
     now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
     headers = {"anonymous": {}, "malformed": {"Authorization": "Basic c2VjcmV0"}}
     for role, departments in [
@@ -269,7 +269,7 @@ def test_the_query_log_holds_no_phone_or_id_number(client: Client, synced_store:
     for query in ("我电话13912345678暖气不热", "身份证120101199001011234社保查询", "手机号 138-1234-5678 燃气"):
         get(client, "/api/search?q=" + quote(query))
     today = dt.datetime.now(dt.UTC).date().isoformat()
-    records = synced_store.records(f"QUERYLOG#{today}")
+    records = synced_store.records.all(f"QUERYLOG#{today}")
     logged = " ".join(r["query"] for r in records)
     assert len(records) == 3
     assert "13912345678" not in logged and "120101199001011234" not in logged and "1234-5678" not in logged
@@ -327,12 +327,14 @@ def test_a_stage_origin_is_sent_with_every_reply(tmp_path):
 def test_a_search_is_answered_even_when_the_query_log_cannot_be_written(client: Client, monkeypatch):
     from botocore.exceptions import ClientError
 
+    from chalicelib.store.records import RecordStore
+
     def refuse(*args, **kwargs):
         raise ClientError(
             {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "PutItem"
         )
 
-    monkeypatch.setattr(KnowledgeStore, "add_record", refuse)
+    monkeypatch.setattr(RecordStore, "add", refuse)
     response = get(client, "/api/search?q=" + quote("暖气不热"))
     assert response.status_code == 200 and response.json_body["hits"][0]["id"] == "heating-radiator-not-warm"
 

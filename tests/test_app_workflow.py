@@ -24,7 +24,7 @@ def client(synced_store: KnowledgeStore):
 @pytest.fixture
 def auth(synced_store: KnowledgeStore) -> dict[str, dict[str, str]]:
     """Authorization headers by person: two heating editors, two heating reviewers, a gas reviewer, an agent."""
-    ring = KeyRing(synced_store)
+    ring = KeyRing(synced_store.keys, synced_store.directory.departments)
     now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
     people = {
         "editor": ("editor", "王编辑", "heating-company"),
@@ -196,7 +196,7 @@ def test_preview_reports_lint_problems_by_line_and_saves_nothing(client: Client,
     assert (
         "<h2>" in call(client, "POST", "/api/preview", auth["editor"], {"markdown": article_text()}).json_body["html"]
     )
-    assert synced_store.head("preview-only") is None
+    assert synced_store.articles.head("preview-only") is None
     saved = call(client, "POST", "/api/articles", auth["editor"], {"markdown": text})  # a draft may have problems
     assert saved.status_code == 201 and saved.json_body["problems"][0]["line"] == problem["line"]
     assert saved.json_body["state"] == "draft"

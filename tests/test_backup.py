@@ -9,9 +9,8 @@ import boto3
 import pytest
 
 from chalicelib.models import EditorialState, Reader, SearchParams
-from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore, ensure_table
-from tests.conftest import KNOWLEDGE_DIR, NOW
+from tests.conftest import KNOWLEDGE_DIR, NOW, knowledge_service
 from tools.kb.backup import RestoreRefused, backup, restore
 from tools.kb.export import export_folder, export_xlsx
 from tools.kb.importer import MAX_ROWS, import_rows, read_rows
@@ -28,10 +27,10 @@ def empty_store(name: str) -> KnowledgeStore:
 
 def test_backup_restore_into_an_empty_table_then_export_equals_the_source(synced_store: KnowledgeStore, tmp_path: Path):
     saved = tmp_path / "backup.jsonl"
-    count = backup(synced_store._table, saved)
+    count = backup(synced_store.table, saved)
     assert count == len(saved.read_text(encoding="utf-8").splitlines()) > 50
     restored = empty_store("zhida-restored")
-    assert restore(restored._table, saved) == count
+    assert restore(restored.table, saved) == count
     exported = tmp_path / "exported"
     assert export_folder(restored, exported) == len(article_files(KNOWLEDGE_DIR))
     assert tree(exported) == tree(KNOWLEDGE_DIR)
@@ -40,31 +39,35 @@ def test_backup_restore_into_an_empty_table_then_export_equals_the_source(synced
 def test_a_restore_keeps_versions_audit_and_keys(synced_store: KnowledgeStore, tmp_path: Path):
     from chalicelib.keys import KeyRing
 
-    KeyRing(synced_store).create("agent", "坐席甲", ["hotline-12345"], NOW)
-    backup(synced_store._table, tmp_path / "b.jsonl")
+    KeyRing(synced_store.keys, synced_store.directory.departments).create("agent", "坐席甲", ["hotline-12345"], NOW)
+    backup(synced_store.table, tmp_path / "b.jsonl")
     restored = empty_store("zhida-restored")
-    restore(restored._table, tmp_path / "b.jsonl")
-    assert [k.name for k in restored.keys()] == ["坐席甲"]
-    assert restored.versions("heating-radiator-not-warm") == synced_store.versions("heating-radiator-not-warm")
-    assert restored.audit("heating-radiator-not-warm") == synced_store.audit("heating-radiator-not-warm")
-    hits = KnowledgeService(restored).search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits
+    restore(restored.table, tmp_path / "b.jsonl")
+    assert [k.name for k in restored.keys.all()] == ["坐席甲"]
+    assert restored.articles.versions("heating-radiator-not-warm") == synced_store.articles.versions(
+        "heating-radiator-not-warm"
+    )
+    assert restored.articles.audit("heating-radiator-not-warm") == synced_store.articles.audit(
+        "heating-radiator-not-warm"
+    )
+    hits = knowledge_service(restored).search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits
     assert hits[0].id == "heating-radiator-not-warm"
 
 
 def test_restore_refuses_a_table_with_data_and_a_damaged_file(synced_store: KnowledgeStore, tmp_path: Path):
     saved = tmp_path / "b.jsonl"
-    backup(synced_store._table, saved)
+    backup(synced_store.table, saved)
     generation = synced_store.generation()
     with pytest.raises(RestoreRefused, match="not empty"):
-        restore(synced_store._table, saved)
+        restore(synced_store.table, saved)
     assert synced_store.generation() == generation
     lines = saved.read_text(encoding="utf-8").splitlines()
     damaged = tmp_path / "damaged.jsonl"
     damaged.write_text("\n".join([*lines[:3], '{"pk": {"S": "x"}', *lines[3:]]), encoding="utf-8")
     empty = empty_store("zhida-restored")
     with pytest.raises(RestoreRefused, match=r"damaged\.jsonl:4:"):
-        restore(empty._table, damaged)
-    assert empty._table.scan()["Count"] == 0
+        restore(empty.table, damaged)
+    assert empty.table.scan()["Count"] == 0
 
 
 def faq_line(row_id: str, answer: str | None = None, **extra: object) -> str:
@@ -95,7 +98,7 @@ def test_import_checks_every_row_first_and_writes_nothing_when_one_is_bad(synced
     report = import_rows(synced_store, rows, publish=False, now=NOW, source="faq.jsonl")
     assert any(p.startswith(f"{source}:2: answer 列：标准答复有") for p in report.problems), report.problems
     assert any(p.startswith(f"{source}:4: id 'Bad Id'") for p in report.problems)
-    assert synced_store.generation() == generation and synced_store.head("ev-charger") is None
+    assert synced_store.generation() == generation and synced_store.articles.head("ev-charger") is None
 
 
 def test_imported_rows_await_review_unless_published(synced_store: KnowledgeStore, tmp_path: Path):
@@ -104,13 +107,13 @@ def test_imported_rows_await_review_unless_published(synced_store: KnowledgeStor
     rows, _ = read_rows(source)
     report = import_rows(synced_store, rows, publish=False, now=NOW, source="faq.jsonl")
     assert (report.added, report.problems) == (1, [])
-    head = synced_store.head("ev-charger")
+    head = synced_store.articles.head("ev-charger")
     assert head is not None and head.state is EditorialState.IN_REVIEW and head.submitted_by == "kb-import"
     assert import_rows(synced_store, rows, publish=True, now=NOW, source="faq.jsonl").unchanged == 1
     changed = tmp_path / "faq2.jsonl"
     changed.write_text(faq_line("ev-charger", question3="充电桩报装找谁") + "\n", encoding="utf-8")
     assert import_rows(synced_store, read_rows(changed)[0], publish=True, now=NOW, source="faq2.jsonl").updated == 1
-    hits = KnowledgeService(synced_store).search(SearchParams(q="充电桩报装"), Reader.CITIZEN).hits
+    hits = knowledge_service(synced_store).search(SearchParams(q="充电桩报装"), Reader.CITIZEN).hits
     assert hits[0].id == "ev-charger"
 
 
@@ -129,9 +132,9 @@ def test_an_excel_export_imports_back_as_the_same_questions_and_answers(synced_s
     heating = next(r for r in rows if r.text("id") == "heating-radiator-not-warm")
     assert heating.questions()[0] == "暖气不热怎么办" and heating.where.endswith(":row " + str(rows.index(heating) + 2))
     fresh = empty_store("zhida-imported")
-    fresh.save_lexicon(synced_store.lexicon()[0])
-    fresh.save_directory(replace(synced_store.directory(), generation=0))
+    fresh.lexicon.save(synced_store.lexicon.current()[0])
+    fresh.directory.save(replace(synced_store.directory.current(), generation=0))
     report = import_rows(fresh, rows, publish=True, now=dt.datetime.now(dt.UTC), source="faq.xlsx")
     assert report.problems == [] and report.added == len(rows)
-    hits = KnowledgeService(fresh).search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits
+    hits = knowledge_service(fresh).search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits
     assert hits[0].id == "heating-radiator-not-warm"

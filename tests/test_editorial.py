@@ -20,7 +20,7 @@ from chalicelib.models import (
 )
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
-from tests.conftest import NOW, TABLE_NAME, article_text
+from tests.conftest import NOW, TABLE_NAME, article_text, editorial_service, knowledge_service
 
 # What a key for heating-company covers (KeyRing adds the units below it from the directory).
 HEATING = frozenset(
@@ -52,11 +52,11 @@ def clock() -> Clock:
 
 @pytest.fixture
 def editorial(synced_store: KnowledgeStore, clock: Clock) -> EditorialService:
-    return EditorialService(synced_store, now=clock, today=lambda: clock.now.date())
+    return editorial_service(synced_store, now=clock, today=lambda: clock.now.date())
 
 
 def reader(store: KnowledgeStore, today: dt.date | None = None) -> KnowledgeService:
-    return KnowledgeService(store, refresh_seconds=0, today=lambda: today or NOW.date())
+    return knowledge_service(store, refresh_seconds=0, today=lambda: today or NOW.date())
 
 
 def revised(editorial: EditorialService, answer_tail: str, who: Principal = EDITOR) -> str:
@@ -130,7 +130,7 @@ def test_a_stale_edit_is_refused_with_the_current_revision(editorial: EditorialS
 def test_two_editors_racing_never_lose_an_update(synced_store: KnowledgeStore, clock: Clock):
     """Each trial: two editors load the same revision and save at the same moment. One wins; the other is told."""
     for trial in range(12):
-        editors = [EditorialService(_own_store(), now=clock) for _ in range(2)]
+        editors = [editorial_service(_own_store(), now=clock) for _ in range(2)]
         base = editors[0].draft(ARTICLE, EDITOR)
         tails = [f"第{trial}轮甲。", f"第{trial}轮乙。"]
         outcomes = _race(base, [(editors[0], EDITOR, tails[0]), (editors[1], OTHER_EDITOR, tails[1])])
@@ -138,7 +138,7 @@ def test_two_editors_racing_never_lose_an_update(synced_store: KnowledgeStore, c
         assert len(winners) == 1 and outcomes.count("409") == 1, outcomes
         head = editors[0].draft(ARTICLE, EDITOR)
         assert head.version == base.version + 1 and winners[0] in (head.markdown or "")
-        assert [v.version for v in synced_store.versions(ARTICLE)][0] == head.version
+        assert [v.version for v in synced_store.articles.versions(ARTICLE)][0] == head.version
 
 
 def _race(base: Draft, savers: list[tuple[EditorialService, Principal, str]]) -> list[str]:
@@ -278,7 +278,7 @@ def test_a_publish_that_fails_half_way_leaves_the_previous_version_live(
 def test_a_second_instance_sees_a_publish_within_five_seconds(
     synced_store: KnowledgeStore, editorial: EditorialService
 ):
-    other = KnowledgeService(_own_store(), refresh_seconds=1.0, today=lambda: NOW.date())
+    other = knowledge_service(_own_store(), refresh_seconds=1.0, today=lambda: NOW.date())
     assert other.search(SearchParams(q="暖气不热"), Reader.AGENT).hits[0].id == ARTICLE  # warm
     publish_change(editorial, revised(editorial, "即时生效的新口径。"))
     deadline = time.monotonic() + 5
@@ -295,7 +295,7 @@ def test_a_draft_with_problems_is_saved_and_listed_but_cannot_be_submitted(
 ):
     short = article_text("too-short", answer="太短了，稍后补全。")
     saved = editorial.create(MarkdownRequest(markdown=short, message="先存一下，稍后补全"), EDITOR)
-    assert saved.state is EditorialState.DRAFT and synced_store.version("too-short", 1).markdown == short
+    assert saved.state is EditorialState.DRAFT and synced_store.articles.version("too-short", 1).markdown == short
     assert saved.problems and all(p.line >= 1 for p in saved.problems)
     assert any("标准答复" in p.message for p in saved.problems)
     with pytest.raises(NotReady) as refused:

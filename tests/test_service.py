@@ -8,8 +8,10 @@ from chalicelib.engine import SearchEngine
 from chalicelib.errors import NotFound
 from chalicelib.models import ArticleStatus, Reader, SearchParams
 from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore, Snapshot
-from tests.conftest import NOW, article_text
+from chalicelib.store import KnowledgeStore
+from chalicelib.store.articles import LiveChange
+from chalicelib.store.snapshots import Snapshot
+from tests.conftest import NOW, article_text, knowledge_service
 
 TODAY = dt.date(2026, 1, 10)
 
@@ -23,14 +25,16 @@ class Clock:
 
 
 def service(store: KnowledgeStore, clock: Clock | None = None) -> KnowledgeService:
-    return KnowledgeService(store, refresh_seconds=1.0, today=lambda: TODAY, monotonic=clock or Clock())
+    return knowledge_service(store, refresh_seconds=1.0, today=lambda: TODAY, monotonic=clock or Clock())
 
 
 def publish(store: KnowledgeStore, text: str, status=ArticleStatus.PUBLISHED) -> None:
     """Save an article as kb sync would: with its search document."""
     article = parse_article(text)
-    search = encode_document(SearchEngine(store.lexicon()[0]).index_article(article))
-    store.save_article(article.id, article.markdown, article.content_hash, status, "tester", NOW, search)
+    search = encode_document(SearchEngine(store.lexicon.current()[0]).index_article(article))
+    store.articles.save_live(
+        article.id, LiveChange(status, None, article.markdown, article.content_hash, search), "tester", NOW
+    )
 
 
 def test_citizens_never_see_internal_articles(synced_store: KnowledgeStore):
@@ -91,7 +95,7 @@ def test_categories_count_only_what_the_reader_may_see(synced_store: KnowledgeSt
 
 
 def test_a_cold_start_reads_the_snapshot_and_the_articles_written_since(synced_store: KnowledgeStore):
-    snapshot = synced_store.snapshot()
+    snapshot = synced_store.snapshots.latest()
     assert snapshot is not None and snapshot.generation == synced_store.generation()
     publish(synced_store, article_text("after-snapshot", title="燃气表停走了怎么办"))
     knowledge = service(synced_store)
@@ -102,7 +106,7 @@ def test_a_cold_start_reads_the_snapshot_and_the_articles_written_since(synced_s
 def test_a_publish_is_searchable_from_a_second_instance_within_five_seconds(store: KnowledgeStore):
     import time
 
-    writer_side, reader_side = KnowledgeService(store), KnowledgeService(store, refresh_seconds=1.0)
+    writer_side, reader_side = knowledge_service(store), knowledge_service(store, refresh_seconds=1.0)
     assert reader_side.search(SearchParams(q="燃气表停走"), Reader.CITIZEN).hits == []
     publish(store, article_text("live-publish", title="燃气表停走了怎么办"))
     published_at = time.monotonic()
@@ -132,8 +136,8 @@ def test_callers_words_find_their_article(synced_store: KnowledgeStore, query: s
 
 
 def test_a_snapshot_from_an_older_release_is_ignored_not_fatal(synced_store: KnowledgeStore):
-    saved = synced_store.snapshot()
+    saved = synced_store.snapshots.latest()
     assert saved is not None
-    synced_store.save_snapshot(Snapshot(saved.generation, saved.lexicon_generation, b"not a snapshot"))
+    synced_store.snapshots.save(Snapshot(saved.generation, saved.lexicon_generation, b"not a snapshot"))
     hits = service(synced_store).search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits
     assert hits[0].id == "heating-radiator-not-warm"

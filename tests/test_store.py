@@ -1,22 +1,55 @@
 import datetime as dt
 
+import pytest
 from boto3.dynamodb.conditions import Key
 
+from chalicelib.errors import Conflict
 from chalicelib.lexicon import Lexicon
-from chalicelib.models import ArticleStatus
-from chalicelib.store import KnowledgeStore, Snapshot
+from chalicelib.models import ArticleStatus, AuditEntry, Draft, EditorialState, Version
+from chalicelib.store import KnowledgeStore
+from chalicelib.store.articles import ArticleChange, LiveChange
+from chalicelib.store.snapshots import Snapshot
 
 NOW = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
 
 
-def save(store: KnowledgeStore, article_id: str, text: str = "正文", status=ArticleStatus.PUBLISHED):
-    return store.save_article(article_id, text, f"hash-{text}", status, "tester", NOW)
+def save(store: KnowledgeStore, article_id: str, text: str = "正文", status=ArticleStatus.PUBLISHED, search=None):
+    return store.articles.save_live(article_id, LiveChange(status, None, text, f"hash-{text}", search), "tester", NOW)
+
+
+def first_version(article_id: str, revision: int = 1) -> ArticleChange:
+    """A new article's first version, as the editorial service builds the change."""
+    head = Draft(
+        id=article_id,
+        state=EditorialState.DRAFT,
+        revision=revision,
+        version=1,
+        title="暖气不热怎么办",
+        category="heating",
+        department="heating-company",
+        review_by=dt.date(2026, 10, 1),
+        updated_at=NOW,
+        updated_by="王编辑",
+    )
+    audit = AuditEntry(
+        at=NOW, actor="王编辑", role="editor", action="create", article_id=article_id, department="heating-company"
+    )
+    version = Version(
+        version=1,
+        author="王编辑",
+        created_at=NOW,
+        message="create",
+        content_hash="h",
+        title=head.title,
+        markdown="正文",
+    )
+    return ArticleChange(head, None if revision == 1 else revision - 1, audit, version=version)
 
 
 def test_an_empty_table_is_at_generation_zero(store: KnowledgeStore):
     assert store.generation() == 0
-    assert store.get_article("nothing") is None
-    assert list(store.articles()) == []
+    assert store.articles.live("nothing") is None
+    assert list(store.articles.live_articles()) == []
 
 
 def test_every_write_advances_the_generation(store: KnowledgeStore):
@@ -27,7 +60,7 @@ def test_every_write_advances_the_generation(store: KnowledgeStore):
 
 def test_a_saved_article_reads_back_unchanged(store: KnowledgeStore):
     saved = save(store, "a", "暖气不热")
-    assert store.get_article("a") == saved
+    assert store.articles.live("a") == saved
     assert saved.updated_at == NOW and saved.updated_by == "tester"
 
 
@@ -35,40 +68,60 @@ def test_articles_since_a_generation_lists_only_later_changes(store: KnowledgeSt
     save(store, "a")
     save(store, "b")
     save(store, "a", "新正文")
-    assert [a.id for a in store.articles(since_generation=2)] == ["a"]
-    assert sorted(a.id for a in store.articles()) == ["a", "b"]
+    assert [a.id for a in store.articles.live_articles(since_generation=2)] == ["a"]
+    assert sorted(a.id for a in store.articles.live_articles()) == ["a", "b"]
+    assert store.articles.count_live_since(1) == 2
 
 
 def test_the_lexicon_round_trips_with_its_generation(store: KnowledgeStore):
-    assert store.lexicon() == (Lexicon(), 0)
+    assert store.lexicon.current() == (Lexicon(), 0)
     lexicon = Lexicon(
         terms=["截门"], synonyms=[["暖气", "供暖"]], banned_phrases=["不知道"], categories={"heating": "供暖"}
     )
-    generation = store.save_lexicon(lexicon)
-    assert store.lexicon() == (lexicon, generation)
+    generation = store.lexicon.save(lexicon)
+    assert store.lexicon.current() == (lexicon, generation)
 
 
 def test_listing_pages_through_many_articles(store: KnowledgeStore):
     for number in range(120):
         save(store, f"a{number}", "长" * 9000)
-    assert len(list(store.articles())) == 120
+    assert len(list(store.articles.live_articles())) == 120
 
 
 def test_a_snapshot_round_trips_across_many_parts(store: KnowledgeStore):
-    assert store.snapshot() is None
+    assert store.snapshots.latest() is None
     data = bytes(range(256)) * 3000  # 768 kB: three parts
-    store.save_snapshot(Snapshot(7, 3, data))
-    assert store.snapshot() == Snapshot(7, 3, data)
+    store.snapshots.save(Snapshot(7, 3, data))
+    assert store.snapshots.latest() == Snapshot(7, 3, data)
 
 
 def test_a_new_snapshot_replaces_the_old_one_and_its_parts(store: KnowledgeStore):
-    store.save_snapshot(Snapshot(1, 1, b"old" * 200_000))
-    store.save_snapshot(Snapshot(2, 1, b"new"))
-    assert store.snapshot() == Snapshot(2, 1, b"new")
-    leftover = store._table.query(KeyConditionExpression=Key("pk").eq("SNAPSHOT#000000000001"))["Items"]
+    store.snapshots.save(Snapshot(1, 1, b"old" * 200_000))
+    store.snapshots.save(Snapshot(2, 1, b"new"))
+    assert store.snapshots.latest() == Snapshot(2, 1, b"new")
+    leftover = store.table.query(KeyConditionExpression=Key("pk").eq("SNAPSHOT#000000000001"))["Items"]
     assert leftover == []
 
 
 def test_an_article_keeps_its_search_document_bytes(store: KnowledgeStore):
-    saved = store.save_article("a", "正文", "h", ArticleStatus.PUBLISHED, "tester", NOW, search=b"\x00\x01binary")
-    assert store.get_article("a").search == b"\x00\x01binary" == saved.search
+    saved = save(store, "a", search=b"\x00\x01binary")
+    assert store.articles.live("a").search == b"\x00\x01binary" == saved.search
+
+
+def test_a_change_writes_its_working_copy_audit_entry_and_version_under_one_generation(store: KnowledgeStore):
+    change = first_version("a")
+    assert store.articles.write(change) == change.head
+    assert store.generation() == 1
+    assert store.articles.head("a") == change.head.model_copy(update={"markdown": None})
+    assert store.articles.version("a", 1) == change.version
+    assert store.articles.audit("a") == [change.audit]
+
+
+def test_a_change_on_a_stale_revision_writes_nothing_and_names_the_current_one(store: KnowledgeStore):
+    store.articles.write(first_version("a"))
+    with pytest.raises(Conflict) as refused:
+        store.articles.write(first_version("a"))  # a second "new article" with the same id
+    assert refused.value.details["revision"] == 1
+    with pytest.raises(Conflict):
+        store.articles.write(first_version("a", revision=3))  # based on revision 2, which never was
+    assert store.generation() == 1 and len(store.articles.audit("a")) == 1

@@ -6,10 +6,10 @@ from chalicelib.access import Principal, Role
 from chalicelib.articles import content_hash
 from chalicelib.directory import Directory
 from chalicelib.documents import decode_document, document_fields, is_current
-from chalicelib.editorial import EditorialService
 from chalicelib.models import Article, ArticleStatus, EditorialState, MarkdownRequest, PublishRequest, RollbackRequest
 from chalicelib.store import KnowledgeStore
-from tests.conftest import NOW
+from chalicelib.store.articles import LiveChange
+from tests.conftest import NOW, editorial_service
 from tools.kb.knowledge import LoadedKnowledge
 from tools.kb.sync import sync_knowledge
 
@@ -36,7 +36,7 @@ def test_a_changed_file_is_updated_and_a_removed_one_archived(synced_store: Know
     changed = first.model_copy(update={"markdown": first.markdown + "\n", "content_hash": "changed"})
     report = sync_knowledge(synced_store, LoadedKnowledge([changed, *rest], knowledge.lexicon), NOW, publish=True)
     assert (report.updated, report.archived, report.unchanged) == (1, 1, len(rest))
-    archived = synced_store.get_article(second.id)
+    archived = synced_store.articles.live(second.id)
     assert archived is not None and archived.status is ArticleStatus.ARCHIVED
     assert archived.markdown == second.markdown
 
@@ -48,15 +48,15 @@ def test_progress_is_reported_to_the_end(store: KnowledgeStore, knowledge: Loade
 
 
 def test_every_article_is_stored_with_its_search_document(synced_store: KnowledgeStore):
-    assert all(a.search for a in synced_store.articles())
+    assert all(a.search for a in synced_store.articles.live_articles())
 
 
 def test_a_lexicon_change_reindexes_every_article(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
     lexicon = knowledge.lexicon.model_copy(update={"synonyms": [*knowledge.lexicon.synonyms, ["燃气表", "气表"]]})
     report = sync_knowledge(synced_store, LoadedKnowledge(knowledge.articles, lexicon), NOW, publish=True)
     assert report.lexicon_changed and report.reindexed == len(knowledge.articles) and report.updated == 0
-    snapshot = synced_store.snapshot()
-    assert snapshot is not None and snapshot.lexicon_generation == synced_store.lexicon()[1]
+    snapshot = synced_store.snapshots.latest()
+    assert snapshot is not None and snapshot.lexicon_generation == synced_store.lexicon.current()[1]
 
 
 def _changed(article: Article, note: str = "（已更新）") -> Article:
@@ -75,12 +75,12 @@ def test_without_publish_a_changed_file_waits_for_a_reviewer_and_a_later_publish
     folder = _folder(knowledge, [_changed(first), *rest])
     report = sync_knowledge(synced_store, folder, NOW, publish=False)
     assert report.updated == 1
-    head = synced_store.head(first.id)
+    head = synced_store.articles.head(first.id)
     assert head is not None and head.state is EditorialState.IN_REVIEW and head.submitted_by == "kb-sync"
-    assert synced_store.get_article(first.id).markdown == first.markdown  # the live text is unchanged
+    assert synced_store.articles.live(first.id).markdown == first.markdown  # the live text is unchanged
     report = sync_knowledge(synced_store, folder, NOW, publish=True)
-    assert report.updated == 0 and synced_store.get_article(first.id).markdown == first.markdown
-    assert synced_store.head(first.id).state is EditorialState.IN_REVIEW  # a reviewer decides, in the app
+    assert report.updated == 0 and synced_store.articles.live(first.id).markdown == first.markdown
+    assert synced_store.articles.head(first.id).state is EditorialState.IN_REVIEW  # a reviewer decides, in the app
 
 
 def test_with_publish_a_changed_file_goes_live_as_the_folders_own_change(
@@ -89,23 +89,23 @@ def test_with_publish_a_changed_file_goes_live_as_the_folders_own_change(
     first, *rest = knowledge.articles
     changed = _changed(first)
     report = sync_knowledge(synced_store, _folder(knowledge, [changed, *rest]), NOW, publish=True)
-    assert report.updated == 1 and synced_store.get_article(first.id).markdown == changed.markdown
-    head = synced_store.head(first.id)
+    assert report.updated == 1 and synced_store.articles.live(first.id).markdown == changed.markdown
+    head = synced_store.articles.head(first.id)
     assert head.state is EditorialState.PUBLISHED and head.contributors == []
 
 
 def test_an_article_archived_in_the_app_stays_archived(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
     first, *rest = knowledge.articles
-    service = EditorialService(synced_store, now=lambda: NOW)
+    service = editorial_service(synced_store, now=lambda: NOW)
     service.archive(first.id, "已停办", None, ADMIN)
     report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
     assert report.unchanged == len(knowledge.articles) and report.added == 0
-    assert synced_store.head(first.id).state is EditorialState.ARCHIVED
-    assert synced_store.get_article(first.id).status is ArticleStatus.ARCHIVED
+    assert synced_store.articles.head(first.id).state is EditorialState.ARCHIVED
+    assert synced_store.articles.live(first.id).status is ArticleStatus.ARCHIVED
     # Even a truly changed file does not bring it back: the change waits for a reviewer.
     report = sync_knowledge(synced_store, _folder(knowledge, [_changed(first), *rest]), NOW, publish=True)
-    assert report.updated == 1 and synced_store.head(first.id).state is EditorialState.IN_REVIEW
-    assert synced_store.get_article(first.id).status is ArticleStatus.ARCHIVED
+    assert report.updated == 1 and synced_store.articles.head(first.id).state is EditorialState.IN_REVIEW
+    assert synced_store.articles.live(first.id).status is ArticleStatus.ARCHIVED
 
 
 def test_an_unreviewed_rollback_draft_is_never_published_by_a_sync(
@@ -113,7 +113,7 @@ def test_an_unreviewed_rollback_draft_is_never_published_by_a_sync(
 ):
     """v2 is an edit published in the app; an editor rolls back to v1 (the file's text): that draft stays a draft."""
     first = knowledge.articles[0]
-    service = EditorialService(synced_store, now=lambda: NOW)
+    service = editorial_service(synced_store, now=lambda: NOW)
     head = service.draft(first.id, ADMIN)
     edited = _changed(first, "（系统内修改）").markdown
     service.save(first.id, MarkdownRequest(markdown=edited), head.revision, ADMIN)
@@ -124,8 +124,8 @@ def test_an_unreviewed_rollback_draft_is_never_published_by_a_sync(
     service.rollback(first.id, RollbackRequest(version=1), head.revision, ADMIN)
     report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
     assert report.updated == 0
-    head = synced_store.head(first.id)
-    assert head.state is EditorialState.DRAFT and synced_store.get_article(first.id).markdown == edited
+    head = synced_store.articles.head(first.id)
+    assert head.state is EditorialState.DRAFT and synced_store.articles.live(first.id).markdown == edited
 
 
 def test_an_edit_made_in_the_app_survives_a_sync_of_an_unchanged_folder(
@@ -133,7 +133,7 @@ def test_an_edit_made_in_the_app_survives_a_sync_of_an_unchanged_folder(
 ):
     article = knowledge.articles[0]
     editor = Principal(Role.ADMIN, "管理员", frozenset({"*"}))
-    service = EditorialService(synced_store, now=lambda: NOW)
+    service = editorial_service(synced_store, now=lambda: NOW)
     head = service.draft(article.id, editor)
     edited = article.markdown.replace("## 标准答复\n\n", "## 标准答复\n\n（系统内修改）", 1)
     service.save(article.id, MarkdownRequest(markdown=edited), head.revision, editor)
@@ -146,36 +146,35 @@ def test_an_edit_made_in_the_app_survives_a_sync_of_an_unchanged_folder(
 def test_the_directory_is_seeded_from_the_folder_and_app_edits_survive(
     synced_store: KnowledgeStore, knowledge: LoadedKnowledge
 ):
-    stored = synced_store.directory()
+    stored = synced_store.directory.current()
     assert len(stored.directory) == len(knowledge.directory) and stored.file_text == knowledge.directory_text
     renamed = stored.directory.get("water-company").model_copy(update={"name": "市自来水集团客服中心"})
-    synced_store.save_directory(
+    synced_store.directory.save(
         replace(stored, directory=Directory([*(d for d in stored.directory if d.code != "water-company"), renamed]))
     )
     assert sync_knowledge(synced_store, knowledge, NOW, publish=True).departments == 0
-    assert synced_store.directory().directory.name_of("water-company") == "市自来水集团客服中心"
+    assert synced_store.directory.current().directory.name_of("water-company") == "市自来水集团客服中心"
     # A department the file truly changed is the file's own change.
     gas = knowledge.directory.get("gas-company").model_copy(update={"hours": "24小时"})
     folder = replace(
         knowledge, directory=Directory([*(d for d in knowledge.directory if d.code != "gas-company"), gas])
     )
     assert sync_knowledge(synced_store, folder, NOW, publish=True).departments == 1
-    assert synced_store.directory().directory.get("gas-company").hours == "24小时"
+    assert synced_store.directory.current().directory.get("gas-company").hours == "24小时"
 
 
 def test_an_article_indexed_by_an_older_release_gets_its_meaning_vectors(
     synced_store: KnowledgeStore, knowledge: LoadedKnowledge
 ):
-    live = synced_store.get_article(knowledge.articles[0].id)
+    live = synced_store.articles.live(knowledge.articles[0].id)
     assert live is not None and is_current(live.search, with_vectors=True)
     older = decode_document(live.search)
     # what a release before meaning vectors stored: fields, terms and phrasings only, no format number
     old_bytes = zlib.compress(marshal.dumps((document_fields(older.document), older.field_terms, older.phrasings)))
-    synced_store.save_article(
-        live.id, live.markdown, live.content_hash, live.status, live.updated_by, NOW, old_bytes, live.version
-    )
+    older_live = LiveChange(live.status, live.version, live.markdown, live.content_hash, old_bytes)
+    synced_store.articles.save_live(live.id, older_live, live.updated_by, NOW)
     assert decode_document(old_bytes).vectors == b"" and not is_current(old_bytes, with_vectors=True)
     report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
     assert report.reindexed == 1 and report.updated == 0
-    renewed = synced_store.get_article(live.id)
+    renewed = synced_store.articles.live(live.id)
     assert renewed is not None and is_current(renewed.search, with_vectors=True)

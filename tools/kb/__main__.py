@@ -218,7 +218,8 @@ def _keys(args: argparse.Namespace) -> int:
     from chalicelib.keys import KeyRing
 
     _use_stage(args.stage, args.endpoint)
-    ring = KeyRing(wiring.store())  # the directory straight from the table: no search index to load
+    store = wiring.store()
+    ring = KeyRing(store.keys, store.directory.departments)  # the directory straight from the table: no index to load
     if args.action in ("create", "rotate"):
         now = dt.datetime.now(dt.UTC)
         try:

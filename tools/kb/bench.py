@@ -26,7 +26,8 @@ from chalicelib.engine import SearchEngine, search_document
 from chalicelib.lint import ANSWER_MAX_CHARS
 from chalicelib.models import MarkdownRequest, PublishRequest, Reader, SearchParams
 from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore, Snapshot, ensure_table
+from chalicelib.store import KnowledgeStore, ensure_table
+from chalicelib.store.snapshots import Snapshot
 from chalicelib.terms import TermRules
 from tools.kb.evaluate import Query, corpus_lexicon, evaluate, faq_documents, percentile
 from tools.kb.knowledge import LoadedKnowledge
@@ -136,8 +137,8 @@ def _cold_start(knowledge: LoadedKnowledge, snapshot: bytes, texts: list[str], r
         region = os.environ["AWS_DEFAULT_REGION"]
         dynamodb = boto3.resource("dynamodb", region_name=region, endpoint_url=os.environ["DYNAMODB_ENDPOINT"])
         store = KnowledgeStore(ensure_table(dynamodb, os.environ["TABLE_NAME"]))
-        lexicon_generation = store.save_lexicon(knowledge.lexicon)
-        store.save_snapshot(Snapshot(store.generation(), lexicon_generation, snapshot))
+        lexicon_generation = store.lexicon.save(knowledge.lexicon)
+        store.snapshots.save(Snapshot(store.generation(), lexicon_generation, snapshot))
         for _ in range(runs):
             started = time.perf_counter()
             child = subprocess.Popen(
@@ -174,9 +175,9 @@ def bench_publish(knowledge: LoadedKnowledge, rounds: int) -> dict[str, Any]:
         )
         store = KnowledgeStore(table)
         sync_knowledge(store, knowledge, dt.datetime.now(dt.UTC), publish=True)
-        editorial = EditorialService(store)
-        other = boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint).Table(table.name)
-        reader = KnowledgeService(KnowledgeStore(other), refresh_seconds=1.0)
+        editorial = EditorialService(store.articles, store.lexicon, store.directory.departments)
+        other = KnowledgeStore(boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint).Table(table.name))
+        reader = KnowledgeService(other.articles, other.snapshots, other.lexicon, other.directory, refresh_seconds=1.0)
         reader.search(SearchParams(q=article.title), Reader.AGENT)  # a warm container
         for number in range(rounds):
             head = editorial.draft(article.id, editor)

@@ -71,7 +71,14 @@ def knowledge_search(
     table = ensure_table(boto3.resource("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"]), "zhida-eval")
     store = KnowledgeStore(table)
     sync_knowledge(store, loaded, dt.datetime.now(dt.UTC), publish=True)
-    service = KnowledgeService(store, refresh_seconds=float("inf"), engine_for=engine_for)
+    service = KnowledgeService(
+        store.articles,
+        store.snapshots,
+        store.lexicon,
+        store.directory,
+        refresh_seconds=float("inf"),
+        engine_for=engine_for,
+    )
 
     def search(text: str) -> tuple[list[str], bool]:
         result = service.search(SearchParams(q=text[:200], limit=RANK_DEPTH), reader)

@@ -11,7 +11,11 @@ from tools.kb.knowledge import LEXICON_DIR
 
 def published_articles(store: KnowledgeStore) -> list[Article]:
     return sorted(
-        (parse_article(live.markdown) for live in store.articles() if live.status is ArticleStatus.PUBLISHED),
+        (
+            parse_article(live.markdown)
+            for live in store.articles.live_articles()
+            if live.status is ArticleStatus.PUBLISHED
+        ),
         key=lambda article: article.id,
     )
 
@@ -24,8 +28,8 @@ def export_folder(store: KnowledgeStore, folder: Path) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(article.markdown.encode("utf-8"))  # bytes: no newline translation on any platform
     lexicon = folder / LEXICON_DIR
-    files = store.lexicon_files()
-    stored = store.directory()
+    files = store.lexicon.files()
+    stored = store.directory.current()
     if len(stored.directory):
         # The synced file as it was, while the app has changed nothing in it; else the directory written anew.
         unchanged = stored.file_text is not None and _parses_to(stored.file_text, stored.directory)

@@ -160,14 +160,14 @@ def import_rows(
 ) -> ImportReport:
     """Check every row; write nothing unless all are good; then one version per new or changed article."""
     # The directory too: a new article's department must be in it, and a refusal halfway would leave half a batch.
-    articles, problems = check_rows(rows, store.lexicon()[0], china_today(), store.directory().directory)
+    articles, problems = check_rows(rows, store.lexicon.current()[0], china_today(), store.directory.departments())
     report = ImportReport(problems=problems)
     if problems:
         return report
-    editorial = EditorialService(store, now=lambda: now)
+    editorial = EditorialService(store.articles, store.lexicon, store.directory.departments, now=lambda: now)
     for article in articles:
-        head = store.head(article.id)
-        latest = store.version(article.id, head.version) if head else None
+        head = store.articles.head(article.id)
+        latest = store.articles.version(article.id, head.version) if head else None
         if latest is not None and _same_content(latest.markdown, article):
             report.unchanged += 1
             continue
@@ -177,7 +177,7 @@ def import_rows(
         else:
             report.updated += 1
     if publish and (report.added or report.updated):
-        KnowledgeService(store).save_snapshot()
+        KnowledgeService(store.articles, store.snapshots, store.lexicon, store.directory).save_snapshot()
     return report
 
 

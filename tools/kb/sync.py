@@ -13,7 +13,9 @@ from chalicelib.editorial import EditorialService
 from chalicelib.engine import SearchEngine
 from chalicelib.models import Article, ArticleStatus, Draft, EditorialState
 from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore, StoredDirectory
+from chalicelib.store import KnowledgeStore
+from chalicelib.store.articles import ArticleStore, LiveChange
+from chalicelib.store.directory import DirectoryStore, StoredDirectory
 from tools.kb.knowledge import LoadedKnowledge
 
 SYNC_AUTHOR = "kb-sync"
@@ -61,23 +63,23 @@ def sync_knowledge(
     `knowledge.problems` is empty: a broken folder is never half-synced.
     """
     report = SyncReport(published=publish)
-    editorial = EditorialService(store, now=lambda: now)
-    heads = {head.id: head for head in store.heads()}
+    editorial = EditorialService(store.articles, store.lexicon, store.directory.departments, now=lambda: now)
+    heads = {head.id: head for head in store.articles.heads()}
     wanted = {a.id for a in knowledge.articles}
     gone = [
         h for h in heads.values() if h.id not in wanted and h.source_hash and h.state is not EditorialState.ARCHIVED
     ]
     total = len(knowledge.articles) + len(gone) + 2
     if knowledge.directory_text:  # a folder without a directory file leaves the table's directory alone
-        report.departments = _sync_directory(store, knowledge.directory, knowledge.directory_text)
-    lexicon, _ = store.lexicon()
-    if lexicon != knowledge.lexicon or store.lexicon_files() != knowledge.lexicon_files:
-        store.save_lexicon(knowledge.lexicon, knowledge.lexicon_files)
+        report.departments = _sync_directory(store.directory, knowledge.directory, knowledge.directory_text)
+    lexicon, _ = store.lexicon.current()
+    if lexicon != knowledge.lexicon or store.lexicon.files() != knowledge.lexicon_files:
+        store.lexicon.save(knowledge.lexicon, knowledge.lexicon_files)
         report.lexicon_changed = lexicon != knowledge.lexicon
     progress(1, total)
     published_now: set[str] = set()
     for done, article in enumerate(knowledge.articles, start=2):
-        outcome = _sync_article(store, editorial, heads.get(article.id), article, publish)
+        outcome = _sync_article(store.articles, editorial, heads.get(article.id), article, publish)
         setattr(report, outcome, getattr(report, outcome) + 1)
         if publish and outcome != "unchanged":
             published_now.add(article.id)
@@ -90,17 +92,18 @@ def sync_knowledge(
     # Articles published by this sync were indexed with the new lexicon already; after a lexicon change
     # every other live article is re-indexed, otherwise those whose search document is of an older format.
     report.reindexed = _reindex_live(
-        store, SearchEngine(knowledge.lexicon), now, skip=published_now, every=report.lexicon_changed
+        store.articles, SearchEngine(knowledge.lexicon), now, skip=published_now, every=report.lexicon_changed
     )
     changed = report.added or report.updated or report.archived or report.reindexed or report.lexicon_changed
-    if changed or store.snapshot_generation() is None:
-        report.snapshot_bytes = len(KnowledgeService(store).save_snapshot().data)
+    if changed or store.snapshots.latest_generation() is None:
+        reader = KnowledgeService(store.articles, store.snapshots, store.lexicon, store.directory)
+        report.snapshot_bytes = len(reader.save_snapshot().data)
     progress(total, total)
     return report
 
 
 def _sync_article(
-    store: KnowledgeStore, editorial: EditorialService, head: Draft | None, article: Article, publish: bool
+    articles: ArticleStore, editorial: EditorialService, head: Draft | None, article: Article, publish: bool
 ) -> str:
     """Bring one file in: "added", "updated" or "unchanged" (the report's counters)."""
     file_hash = article.content_hash
@@ -109,7 +112,7 @@ def _sync_article(
         return "added"
     if head.source_hash == file_hash:
         return "unchanged"  # the file is as last synced: whatever the consoles did since stands
-    latest = store.version(head.id, head.version)
+    latest = articles.version(head.id, head.version)
     if latest is not None and latest.content_hash == file_hash:
         editorial.note_source(article.id, file_hash, SYNC_PRINCIPAL)  # the app already holds this text
         return "unchanged"
@@ -121,10 +124,10 @@ def _sync_article(
     return "updated"
 
 
-def _sync_directory(store: KnowledgeStore, folder: Directory, file_text: str) -> int:
+def _sync_directory(store: DirectoryStore, folder: Directory, file_text: str) -> int:
     """Departments new or changed in the folder's directory file since the last sync are written; the rest,
     and every department edited or added in the app, stay as they are. How many were written."""
-    stored = store.directory()
+    stored = store.current()
     merged, sources = {d.code: d for d in stored.directory}, dict(stored.sources)
     written = 0
     for department in folder:
@@ -134,21 +137,20 @@ def _sync_directory(store: KnowledgeStore, folder: Directory, file_text: str) ->
             merged[department.code] = department
             sources[department.code] = file_hash
     if written or sources != stored.sources or file_text != stored.file_text:
-        store.save_directory(StoredDirectory(Directory(merged.values()), stored.generation, sources, file_text))
+        store.save(StoredDirectory(Directory(merged.values()), stored.generation, sources, file_text))
     return written
 
 
-def _reindex_live(store: KnowledgeStore, engine: SearchEngine, now: dt.datetime, skip: set[str], every: bool) -> int:
+def _reindex_live(articles: ArticleStore, engine: SearchEngine, now: dt.datetime, skip: set[str], every: bool) -> int:
     """New search documents for live articles (every one, or those stale): same text and version, no new version."""
     count = 0
     with_vectors = engine.embedder.available()
-    for live in list(store.articles()):
+    for live in list(articles.live_articles()):
         stale = every or not is_current(live.search, with_vectors)
         if live.status is ArticleStatus.PUBLISHED and live.id not in skip and stale:
             search = encode_document(engine.index_article(parse_article(live.markdown)))
-            store.save_article(
-                live.id, live.markdown, live.content_hash, live.status, SYNC_AUTHOR, now, search, live.version
-            )
+            renewed = LiveChange(live.status, live.version, live.markdown, live.content_hash, search)
+            articles.save_live(live.id, renewed, SYNC_AUTHOR, now)
             count += 1
     return count
 

@@ -1,0 +1,131 @@
+"""The table every store shares: its definition, the generation counter, transactions and paging."""
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+log = logging.getLogger(__name__)
+
+GENERATION_INDEX = "by-generation"
+_COUNTER_KEY = {"pk": "META", "sk": "GENERATION"}
+_COMMIT_ATTEMPTS = 8
+
+Writes = list[dict[str, Any]]  # TransactWriteItems entries without their TableName: [{"Put": {...}}, ...]
+
+
+class ConcurrentWrite(Exception):
+    """Another writer kept moving the generation counter; the write was not applied."""
+
+
+def table_definition(name: str) -> dict[str, Any]:
+    """The table's keys and index, shared by create_table and the deployment template."""
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "kind", "AttributeType": "S"},
+            {"AttributeName": "generation", "AttributeType": "N"},
+        ],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": GENERATION_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "kind", "KeyType": "HASH"},
+                    {"AttributeName": "generation", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    }
+
+
+def ensure_table(dynamodb: Any, name: str) -> Any:
+    """The table, created first if it does not exist (local runs and tests; AWS gets it from the template)."""
+    client = dynamodb.meta.client
+    try:
+        client.describe_table(TableName=name)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        client.create_table(**table_definition(name))
+        client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
+    return dynamodb.Table(name)
+
+
+class TableStore:
+    """What every store of one family of items shares: the boto3 table and its generation counter.
+
+    Every generation-stamped write is one transaction that also moves the counter from g to g+1, so
+    "what changed since generation g?" is one query on the generation index.
+    """
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def generation(self) -> int:
+        """The table's generation: the number of generation-stamped writes so far (one consistent read)."""
+        item = self._table.get_item(Key=_COUNTER_KEY, ConsistentRead=True).get("Item")
+        return int(item["value"]) if item else 0
+
+    def _get(self, key: dict[str, str], consistent: bool = False, **options: Any) -> dict[str, Any] | None:
+        return self._table.get_item(Key=key, ConsistentRead=consistent, **options).get("Item")
+
+    def _query(self, condition: Any, **options: Any) -> Iterator[dict[str, Any]]:
+        """Every item a key condition selects, page after page."""
+        for page in self._pages(condition, **options):
+            yield from page["Items"]
+
+    def _pages(self, condition: Any, **options: Any) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {"KeyConditionExpression": condition, **options}
+        while True:
+            page = self._table.query(**kwargs)
+            yield page
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _commit(
+        self, make_writes: Callable[[int], Writes], refused: Callable[[], Exception | None] = lambda: None
+    ) -> Writes:
+        """Apply writes and advance the counter in one transaction; retry if another writer moved the counter.
+
+        `make_writes` gets the generation the writes are stamped with. `refused` tells a failed condition of
+        the writes themselves (an error to raise at once) from a moved counter (None: retry).
+        """
+        client = self._table.meta.client
+        for _ in range(_COMMIT_ATTEMPTS):
+            current = self.generation()
+            writes = make_writes(current + 1)
+            counter_guard = (
+                {
+                    "ConditionExpression": "#v = :current",
+                    "ExpressionAttributeValues": {":current": current, ":next": current + 1},
+                }
+                if current
+                else {"ConditionExpression": "attribute_not_exists(pk)", "ExpressionAttributeValues": {":next": 1}}
+            )
+            counter = {
+                "TableName": self._table.name,
+                "Key": _COUNTER_KEY,
+                "UpdateExpression": "SET #v = :next",
+                "ExpressionAttributeNames": {"#v": "value"},
+                **counter_guard,
+            }
+            items = ({kind: {"TableName": self._table.name, **w}} for one in writes for kind, w in one.items())
+            try:
+                client.transact_write_items(TransactItems=[{"Update": counter}, *items])
+                return writes
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    log.error("DynamoDB write failed: %s", error.response["Error"]["Code"])
+                    raise
+                problem = refused()
+                if problem is not None:
+                    raise problem from None
+        raise ConcurrentWrite("the generation counter kept changing; try again")
