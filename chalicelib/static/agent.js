@@ -122,7 +122,7 @@ function renderHits(result) {
         { id: "hit-" + i, role: "option", "aria-selected": String(i === selected), "data-id": hit.id },
         el("span", { class: "score" }, `${Math.round(hit.score * 100)}%`),
         el("strong", {}, hit.title),
-        el("span", { class: "dept" }, hit.department),
+        el("span", { class: "dept" }, hit.department_name || hit.department),
         el("span", { class: "dept" }, highlighted(hit.snippet, hit.marks)),
       ),
     ),
@@ -174,8 +174,7 @@ function renderDetail(article, answered) {
       el("li", {}, el("label", { for: "tell-" + i }, el("input", { type: "checkbox", id: "tell-" + i }), line.text)),
     ),
   );
-  $("department").textContent = article.department;
-  $("phone").textContent = article.phone || "无专门电话";
+  renderDispatch(article);
   const notes = plainLines(sections["内部提示"]);
   $("notes-card").hidden = !notes.length;
   $("notes").replaceChildren(...notes.map((line) => el("p", {}, (line.item ? "• " : "") + line.text)));
@@ -183,6 +182,19 @@ function renderDetail(article, answered) {
   $("fulltext").innerHTML = article.html;
   say($("copy-status"), "");
   say($("flag-status"), "");
+}
+
+// Where the work order goes: the department's directory record (name, phone, hours), or what the article says.
+function renderDispatch(article) {
+  const to = article.dispatch || {};
+  const phone = to.phone || article.phone || "";
+  $("department").textContent = to.name || article.department_name || article.department;
+  $("phone").textContent = phone;
+  $("dispatch-phone").hidden = !phone;
+  $("hours").textContent = to.hours || "";
+  $("dispatch-hours").hidden = !to.hours;
+  $("dispatch-handles").textContent = to.handles ? `受理范围：${to.handles}` : "";
+  $("dispatch-handles").hidden = !to.handles;
 }
 
 $("copy").addEventListener("click", async () => {

@@ -26,19 +26,24 @@ const MESSAGES = {
   rate_limited: "操作太频繁，请稍后再试。",
   payload_too_large: "内容太长。",
   invalid_input: "输入有误：",
+  has_problems: "还有问题没有改完，改完才能继续。",
 };
 
 export class ApiError extends Error {
   constructor(status, body) {
     const error = (body && body.error) || {};
     const known = MESSAGES[error.code];
+    // A message the service wrote in Chinese is meant for the person (say, why a reviewer may not approve).
+    const told = /[\u4e00-\u9fff]/.test(error.message || "") ? error.message : "";
     let message;
     if (known && error.code === "invalid_input") message = known + (error.message || "");
+    else if (told) message = told;
     else if (known) message = known;
     else message = `请求失败（HTTP ${status}${body && body.message ? "：" + body.message : ""}）。`;
     super(message);
     this.status = status;
     this.code = error.code || "";
+    this.field = error.field || "";
     this.revision = error.revision;
     this.problems = error.problems || [];
   }

@@ -1,38 +1,67 @@
-// The editor console: worklist, Markdown with live preview and lint, the review workflow, history and tasks.
-// Built against the editorial workflow contract in docs/api.md.
+// The editor console: worklist, the article as a form or as Markdown with live preview and lint, the review
+// workflow, history, tasks and the department directory. Built against the editorial workflow in docs/api.md.
+import { articleForm } from "./article-form.js";
+import { createAutosave } from "./autosave.js";
 import { api, debounce, el, keyStore, say, signInWith } from "./common.js";
+import { covers, directoryView } from "./directory.js";
+import { historyView, stateName, when } from "./history.js";
+import { ROLES, showChanges, updateActions } from "./review.js";
+import { workLists } from "./tasks.js";
 
 const key = keyStore("zhida.editor.key");
 const $ = (id) => document.getElementById(id);
 const textarea = $("markdown");
 const actionStatus = $("action-status");
-
-const STATES = {
-  draft: "草稿",
-  in_review: "待审核",
-  approved: "已通过",
-  scheduled: "定时发布",
-  published: "已发布",
-  archived: "已归档",
-};
+const unsaved = createAutosave();
 
 let draft = null; // the working copy on screen (null while a new article is being written)
 let saved = ""; // its Markdown as last saved, to know whether there are unsaved changes
-let departments = new Set();
+let crlf = false; // whether its lines end in \r\n, which a textarea turns into \n
+let me = null; // GET /api/me: role, principal and departments of the signed-in person
+let departmentNames = new Map(); // code -> name, for the worklist filter
 
-function signedIn(on) {
+const form = articleForm(textarea, changed);
+const past = historyView(call, () => draft, rollback);
+const lists = workLists(call, (id) => openArticle(id), (question) => newArticle(question));
+const directory = directoryView(call, () => me?.role === "admin", (list) =>
+  form.setChoices({ departments: list.filter((d) => covers(me, d.code, list)) }),
+);
+
+async function signedIn(on) {
   $("signin").hidden = on;
   $("desk").hidden = !on;
   $("signout").hidden = !on;
-  if (on) loadWorklist();
-  else $("key").focus();
+  if (!on) {
+    me = null;
+    $("whoami").textContent = "";
+    $("key").focus();
+    return;
+  }
+  loadWorklist();
+  try {
+    me = await call("me");
+    $("whoami").textContent = `${me.name} · ${ROLES[me.role] || me.role}`;
+  } catch {
+    me = null; // an older server: every button shows, and the server still says no where it must
+  }
+  refreshHeader();
+  directory.load();
+  call("categories")
+    .then((reply) => form.setChoices({ categories: reply.categories }))
+    .catch(() => {});
 }
 
 signInWith(key, "worklist", signedIn);
 
 $("signout").addEventListener("click", () => {
+  if (dirty() && !confirm("有未保存的修改，退出后不再保留，确定退出吗？")) return;
   key.clear();
+  unsaved.dropAll(); // the next person at this browser finds nothing of this one's
   draft = null;
+  saved = textarea.value = "";
+  form.fill();
+  departmentNames = new Map();
+  $("worklist").replaceChildren();
   $("work").hidden = true;
   signedIn(false);
 });
@@ -48,13 +77,14 @@ function call(path, options = {}) {
   });
 }
 
-function when(iso) {
-  return iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "";
-}
+// ---- worklist, tasks, unanswered questions, directory
 
-// ---- worklist and tasks
-
-const VIEWS = { worklist: () => loadWorklist(), tasks: () => loadTasks(), unanswered: () => loadUnanswered() };
+const VIEWS = {
+  worklist: () => loadWorklist(),
+  tasks: () => lists.tasks(),
+  unanswered: () => lists.unanswered(),
+  directory: () => directory.load(),
+};
 
 function showView(name) {
   for (const view of Object.keys(VIEWS)) {
@@ -64,26 +94,6 @@ function showView(name) {
   VIEWS[name]();
 }
 for (const view of Object.keys(VIEWS)) $(`show-${view}`).addEventListener("click", () => showView(view));
-
-// What people asked that the knowledge base did not answer: the questions to write articles for.
-async function loadUnanswered() {
-  say($("unanswered-status"), "正在加载…");
-  let queries;
-  try {
-    queries = (await call("unanswered", { params: { days: 7, limit: 50 } })).queries;
-  } catch (problem) {
-    say($("unanswered-status"), problem.message, true);
-    return;
-  }
-  $("unanswered").replaceChildren(
-    ...queries.map((item) => {
-      const write = el("button", { type: "button" }, "据此新建文章");
-      write.addEventListener("click", () => newArticle(item.query));
-      return el("li", { class: "card" }, el("strong", {}, item.query), ` （${item.count} 次） `, write);
-    }),
-  );
-  say($("unanswered-status"), queries.length ? "" : "近 7 天所有问题都找到了答案");
-}
 
 async function loadWorklist() {
   const params = {
@@ -99,12 +109,14 @@ async function loadWorklist() {
     say($("worklist-status"), problem.message, true);
     return;
   }
-  for (const article of articles) departments.add(article.department);
+  for (const article of articles) departmentNames.set(article.department, article.department_name || article.department);
   const select = $("filter-department");
   const chosen = select.value;
   select.replaceChildren(
     el("option", { value: "" }, "全部"),
-    ...[...departments].sort().map((d) => el("option", { value: d, selected: d === chosen }, d)),
+    ...[...departmentNames]
+      .sort((a, b) => a[1].localeCompare(b[1], "zh-CN"))
+      .map(([code, name]) => el("option", { value: code, selected: code === chosen }, name)),
   );
   $("worklist").replaceChildren(
     ...articles.map((article) => {
@@ -113,9 +125,9 @@ async function loadWorklist() {
         { type: "button", "data-id": article.id, "aria-current": String(draft?.id === article.id) },
         el("strong", {}, article.title),
         " ",
-        el("span", { class: "badge" }, STATES[article.state] || article.state),
+        el("span", { class: "badge" }, stateName(article.state)),
         article.stale ? el("span", { class: "badge stale" }, "待复审") : null,
-        el("span", { class: "hint" }, ` ${article.id} · ${article.department}`),
+        el("span", { class: "hint" }, ` ${article.id} · ${article.department_name || article.department}`),
       );
       button.addEventListener("click", () => openArticle(article.id));
       return el("li", {}, button);
@@ -125,51 +137,18 @@ async function loadWorklist() {
 }
 for (const id of ["filter-state", "filter-department", "filter-stale"]) $(id).addEventListener("change", loadWorklist);
 
-async function loadTasks() {
-  say($("tasks-status"), "正在加载…");
-  let tasks;
-  try {
-    tasks = (await call("tasks")).tasks;
-  } catch (problem) {
-    say($("tasks-status"), problem.message, true);
-    return;
-  }
-  $("tasks").replaceChildren(
-    ...tasks.map((task) => {
-      const open = el("button", { type: "button" }, "打开文章");
-      open.addEventListener("click", () => openArticle(task.article_id));
-      const state = task.status === "done" ? `已处理（${task.closed_by}）` : "待处理";
-      const item = el(
-        "li",
-        { class: "card" },
-        el("strong", {}, task.article_title),
-        el("p", {}, task.comment),
-        el("p", { class: "meta" }, `${task.flagged_by} · ${when(task.created_at)} · ${state}`),
-        open,
-      );
-      if (task.status !== "done") {
-        const done = el("button", { type: "button" }, "标记已处理");
-        done.addEventListener("click", async () => {
-          try {
-            await call(`tasks/${encodeURIComponent(task.id)}/done`, { method: "POST", body: {} });
-            await loadTasks();
-          } catch (problem) {
-            say($("tasks-status"), problem.message, true);
-          }
-        });
-        item.append(" ", done);
-      }
-      return item;
-    }),
-  );
-  const waiting = tasks.filter((task) => task.status !== "done").length;
-  say($("tasks-status"), tasks.length ? `${waiting} 个待处理，共 ${tasks.length} 个` : "没有待办任务");
-}
-
 // ---- one article
 
+// Whether the text on screen may be replaced: asks when there are unsaved changes (and then forgets them).
+function mayLeave() {
+  if (!dirty()) return true;
+  if (!confirm("有未保存的修改，确定放弃吗？")) return false;
+  unsaved.drop(slot());
+  return true;
+}
+
 async function openArticle(id) {
-  if (dirty() && !confirm("有未保存的修改，确定放弃吗？")) return;
+  if (!mayLeave()) return;
   say(actionStatus, "正在打开…");
   try {
     show(await call(`articles/${encodeURIComponent(id)}/draft`));
@@ -178,7 +157,7 @@ async function openArticle(id) {
     return;
   }
   say(actionStatus, "");
-  loadHistory();
+  past.load();
   loadRatings(id);
 }
 
@@ -203,13 +182,17 @@ async function loadRatings(id) {
 
 function show(copy) {
   draft = copy;
-  saved = copy.markdown;
   textarea.value = copy.markdown;
+  saved = textarea.value; // as the textarea holds it (its line breaks are always \n)
+  crlf = copy.markdown.includes("\r\n");
   $("work").hidden = false;
   $("reload").hidden = true;
+  form.lockId(true);
+  form.fill();
   refreshHeader();
-  drawGutter([]);
-  preview();
+  previewAfresh();
+  offerRestore();
+  showChanges(call, copy, () => draft === copy);
   for (const button of $("worklist").querySelectorAll("button")) {
     button.setAttribute("aria-current", String(button.dataset.id === copy.id));
   }
@@ -222,41 +205,67 @@ function refreshHeader() {
     $("doc-title").textContent = "新文章";
     $("doc-meta").textContent = "尚未保存";
     $("doc-comment").hidden = true;
+    $("changes-box").hidden = true;
   } else {
     $("doc-title").textContent = draft.title;
     const parts = [
       draft.id,
-      `状态：${STATES[draft.state] || draft.state}`,
+      `状态：${stateName(draft.state)}`,
       `修订 ${draft.revision}`,
       `版本 ${draft.version}`,
       draft.published_version ? `线上版本 ${draft.published_version}` : "未发布",
       draft.scheduled_at ? `定时 ${when(draft.scheduled_at)}` : "",
-      `承办单位：${draft.department}`,
+      `承办单位：${draft.department_name || draft.department}`,
       `复审日期 ${draft.review_by}${draft.stale ? "（已过期）" : ""}`,
       `最后修改：${draft.updated_by} ${when(draft.updated_at)}`,
       draft.submitted_by ? `提交人：${draft.submitted_by}` : "",
+      draft.contributors?.length ? `参与修改：${draft.contributors.map((c) => c.name).join("、")}` : "",
     ];
     $("doc-meta").textContent = parts.filter(Boolean).join(" · ");
     $("doc-comment").hidden = !draft.comment;
     $("doc-comment").textContent = draft.comment ? `审核意见：${draft.comment}` : "";
   }
-  updateButtons();
+  updateActions(me, draft, dirty());
 }
 
 function dirty() {
   return textarea.value !== saved;
 }
 
-function updateButtons() {
-  const state = draft?.state;
-  $("save").disabled = !dirty();
-  $("submit").disabled = !draft || state !== "draft" || dirty();
-  $("approve").disabled = state !== "in_review";
-  $("reject").disabled = state !== "in_review" && state !== "approved";
-  $("publish").disabled = state !== "approved";
-  $("schedule").disabled = state !== "approved";
-  $("archive").disabled = !draft || state === "archived";
+// ---- unsaved text kept in this browser
+
+const slot = () => draft?.id || "new";
+let restorable = "";
+
+function offerRestore() {
+  const kept = unsaved.find(slot());
+  $("restore").hidden = true;
+  if (!kept) return;
+  if (kept.markdown === textarea.value) {
+    unsaved.drop(slot());
+    return;
+  }
+  restorable = kept.markdown;
+  $("restore-text").textContent = `有未保存的修改（${when(kept.at)}），恢复？`;
+  // Saved over a newer version, the kept text would undo what was saved since: say so before it is restored.
+  const newer = draft && kept.base != null && kept.base !== draft.version;
+  $("restore-newer").textContent = newer ? `这些修改基于版本 ${kept.base}，之后已保存到版本 ${draft.version}；恢复后请先比较再保存。` : "";
+  $("restore-newer").hidden = !newer;
+  $("restore").hidden = false;
 }
+$("restore-yes").addEventListener("click", () => {
+  textarea.value = restorable;
+  form.fill();
+  changed();
+  $("restore").hidden = true;
+  say(actionStatus, "已恢复未保存的修改，记得保存。");
+});
+$("restore-no").addEventListener("click", () => {
+  unsaved.drop(slot());
+  $("restore").hidden = true;
+});
+
+// ---- line numbers, lint problems and notices, preview
 
 // Line numbers beside the text, the lines with lint problems marked, so a problem is seen where it is.
 function drawGutter(problems) {
@@ -271,19 +280,29 @@ function drawGutter(problems) {
 }
 textarea.addEventListener("scroll", () => ($("gutter").scrollTop = textarea.scrollTop));
 
-function showProblems(problems) {
+function lineButtons(items) {
+  return items.map((item) => {
+    const button = el("button", { type: "button", "data-line": item.line }, `第 ${item.line} 行：${item.message}`);
+    button.addEventListener("click", () => goToLine(item.line));
+    return el("li", {}, button);
+  });
+}
+
+// Problems are warnings: a draft with them is saved, but goes to review only once they are fixed.
+function showProblems(problems, notices = []) {
   drawGutter(problems);
-  $("problems").replaceChildren(
-    ...problems.map((problem) => {
-      const button = el("button", { type: "button", "data-line": problem.line }, `第 ${problem.line} 行：${problem.message}`);
-      button.addEventListener("click", () => goToLine(problem.line));
-      return el("li", {}, button);
-    }),
-  );
+  $("problems").replaceChildren(...lineButtons(problems));
   if (!problems.length) $("problems").replaceChildren(el("li", { class: "hint" }, "没有发现问题"));
+  $("problems-summary").textContent = problems.length
+    ? `${problems.length} 个问题：可以先保存草稿，改完才能提交审核。`
+    : "";
+  $("notices").replaceChildren(...lineButtons(notices));
+  $("notices-box").hidden = !notices.length;
 }
 
 function goToLine(line) {
+  if (form.focusLine(line)) return;
+  form.showSource();
   const lines = textarea.value.split("\n");
   const start = lines.slice(0, line - 1).reduce((sum, text) => sum + text.length + 1, 0);
   textarea.focus();
@@ -299,7 +318,7 @@ async function preview() {
   try {
     const result = await call("preview", { method: "POST", body: { markdown }, signal: previewing.signal });
     if (markdown !== textarea.value) return; // typed on since: a newer preview follows
-    showProblems(result.problems);
+    showProblems(result.problems, result.notices || []);
     // The preview HTML is rendered on the server by markdown-it with raw HTML disabled.
     $("preview").innerHTML = result.html;
   } catch (problem) {
@@ -307,10 +326,27 @@ async function preview() {
   }
 }
 const previewSoon = debounce(preview, 400);
-textarea.addEventListener("input", () => {
+
+// Another text on screen: nothing of the last one's check or preview stays until this one's comes back.
+function previewAfresh() {
   drawGutter([]);
-  updateButtons();
+  for (const id of ["problems", "notices", "preview"]) $(id).replaceChildren();
+  $("problems-summary").textContent = "";
+  $("notices-box").hidden = true;
+  preview();
+}
+
+// After any change of the text, from the source or the form.
+function changed() {
+  drawGutter([]);
+  updateActions(me, draft, dirty());
   previewSoon();
+  if (dirty()) unsaved.keep(slot(), textarea.value, draft?.version ?? null);
+  else unsaved.drop(slot());
+}
+textarea.addEventListener("input", () => {
+  form.fill();
+  changed();
 });
 
 // ---- actions
@@ -327,8 +363,9 @@ async function act(label, request) {
     say(actionStatus, `${label}失败：${problem.message}${current}`, true);
     return false;
   }
-  say(actionStatus, `${label}成功：${STATES[draft.state] || draft.state}`);
-  loadHistory();
+  const open = draft.problems?.length ? `（还有 ${draft.problems.length} 个问题）` : "";
+  say(actionStatus, `${label}成功：${stateName(draft.state)}${open}`);
+  past.load();
   loadWorklist();
   return true;
 }
@@ -337,11 +374,34 @@ const path = (action) => `articles/${encodeURIComponent(draft.id)}/${action}`;
 const message = () => $("message").value.trim() || undefined;
 const reviewComment = () => $("review-comment").value.trim() || undefined;
 
-$("save").addEventListener("click", () => {
-  const body = { markdown: textarea.value, message: message() };
-  if (!draft) return act("创建", () => call("articles", { method: "POST", body }));
-  return act("保存", () => call(path("draft"), { method: "PUT", body, ifMatch: draft.revision }));
+// What was saved is no longer kept in the browser.
+const saving = (slotName, request) => async () => {
+  const copy = await request();
+  unsaved.drop(slotName);
+  unsaved.drop(copy.id);
+  return copy;
+};
+
+// The text to store, in the line endings it came with.
+const storedText = () => (crlf ? textarea.value.replace(/\n/g, "\r\n") : textarea.value);
+
+function save() {
+  const body = { markdown: storedText(), message: message() };
+  if (!draft) return act("创建", saving("new", () => call("articles", { method: "POST", body })));
+  return act("保存", saving(draft.id, () => call(path("draft"), { method: "PUT", body, ifMatch: draft.revision })));
+}
+$("save").addEventListener("click", save);
+
+// Ctrl+S (Cmd+S on a Mac) saves the draft instead of the browser saving the page.
+document.addEventListener("keydown", (event) => {
+  if (!(event.ctrlKey || event.metaKey) || event.altKey || event.key.toLowerCase() !== "s") return;
+  event.preventDefault();
+  if (event.target.closest?.("#department-form")) return $("department-form").requestSubmit();
+  if ($("work").hidden || $("desk").hidden) return;
+  if ($("save").disabled) say(actionStatus, "没有需要保存的修改");
+  else save();
 });
+
 $("submit").addEventListener("click", () =>
   act("提交审核", () => call(path("submit"), { method: "POST", body: { message: message() }, ifMatch: draft.revision })),
 );
@@ -373,9 +433,20 @@ $("archive").addEventListener("click", () => {
   act("归档", () => call(path("archive"), { method: "POST", body: { comment: reviewComment() }, ifMatch: draft.revision }));
 });
 $("reload").addEventListener("click", () => {
+  unsaved.flush(); // the text on screen can still be restored after the reload
   saved = textarea.value; // the reload replaces the text on purpose
   openArticle(draft.id);
 });
+
+function rollback(version) {
+  act(`回滚到版本 ${version}`, () =>
+    call(path("rollback"), {
+      method: "POST",
+      body: { version, message: message() || `回滚到版本 ${version}` },
+      ifMatch: draft.revision,
+    }),
+  );
+}
 
 // "2026-12-01T08:00" from <input type=datetime-local> as an ISO time with this browser's UTC offset.
 function withOffset(local) {
@@ -390,132 +461,36 @@ $("new-article").addEventListener("click", () => newArticle(""));
 
 // A new article's skeleton; `question` (say, one nothing answered) becomes its title and first phrasing.
 function newArticle(question) {
-  if (dirty() && !confirm("有未保存的修改，确定放弃吗？")) return;
+  if (!mayLeave()) return;
   draft = null;
+  crlf = false;
   const today = new Date().toISOString().slice(0, 10);
   const nextYear = String(Number(today.slice(0, 4)) + 1) + today.slice(4);
+  const mine = (me?.departments || []).filter((d) => d !== "*");
   saved = "";
   textarea.value = [
-    "---", "id: ", `title: ${question}`, "category: ", "audience: public", "department: ", 'phone: "12345"', "questions:",
-    `  - ${question}`,
-    "keywords: []", `effective_from: ${today}`, `review_by: ${nextYear}`, "---", "", "## 标准答复", "", "", "## 一次性告知", "", "- ", "",
+    "---", "id: ", `title: ${question}`, "category: ", "audience: public", `department: ${mine.length === 1 ? mine[0] : ""}`,
+    'phone: "12345"', "questions:", `  - ${question}`, "keywords: []", `effective_from: ${today}`, `review_by: ${nextYear}`,
+    "---", "", "## 标准答复", "", "", "## 一次性告知", "", "- ", "",
   ].join("\n");
   $("work").hidden = false;
   $("ratings-box").hidden = true;
-  $("versions").replaceChildren();
-  $("audit").replaceChildren();
-  $("diff").hidden = $("diff-title").hidden = true;
+  past.clear();
+  form.lockId(false);
+  form.fill();
   refreshHeader();
-  preview();
-  textarea.focus();
-  textarea.setSelectionRange(8, 8); // after "---\nid: "
-}
-
-// ---- history
-
-async function loadHistory() {
-  if (!draft) return;
-  loadAudit();
-  const id = draft.id;
-  let versions;
-  try {
-    versions = (await call(path("versions"))).versions;
-  } catch (problem) {
-    if (draft?.id === id) {
-      $("versions").replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "error" }, problem.message)));
-    }
-    return;
+  previewAfresh();
+  offerRestore();
+  if (!$("form-pane").hidden) {
+    $("f-id").focus();
+  } else {
+    textarea.focus();
+    textarea.setSelectionRange(8, 8); // after "---\nid: "
   }
-  if (draft?.id !== id) return; // another article (or a new one) was opened meanwhile
-  $("versions").replaceChildren(
-    ...versions.map((v) => {
-      const diff = el("button", { type: "button" }, "与当前比较");
-      diff.addEventListener("click", () => showDiff(v.version, draft.version));
-      const rollback = el("button", { type: "button" }, "回滚到此版本");
-      rollback.disabled = v.version === draft.version;
-      rollback.addEventListener("click", () =>
-        act(`回滚到版本 ${v.version}`, () =>
-          call(path("rollback"), {
-            method: "POST",
-            body: { version: v.version, message: message() || `回滚到版本 ${v.version}` },
-            ifMatch: draft.revision,
-          }),
-        ),
-      );
-      return el(
-        "tr",
-        {},
-        el("td", {}, String(v.version)),
-        el("td", {}, v.title),
-        el("td", {}, v.author),
-        el("td", {}, when(v.created_at)),
-        el("td", {}, v.message || ""),
-        el("td", { class: "row" }, diff, rollback),
-      );
-    }),
-  );
-}
-
-const ACTIONS = {
-  create: "新建",
-  save: "保存",
-  rollback: "回滚",
-  submit: "提交审核",
-  approve: "通过",
-  reject: "退回",
-  publish: "发布",
-  schedule: "定时发布",
-  archive: "归档",
-  sync: "文件同步",
-};
-
-// Who did what to this article, newest first: every step of the workflow is recorded by the service.
-async function loadAudit() {
-  if (!draft) return;
-  const id = draft.id;
-  let entries;
-  try {
-    entries = (await call("audit", { params: { article: id } })).entries;
-  } catch (problem) {
-    if (draft?.id === id) $("audit").replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "error" }, problem.message)));
-    return;
-  }
-  if (draft?.id !== id) return;
-  const state = (value) => (value ? STATES[value] || value : "—");
-  $("audit").replaceChildren(
-    ...entries.map((e) =>
-      el(
-        "tr",
-        {},
-        el("td", {}, when(e.at)),
-        el("td", {}, e.actor),
-        el("td", {}, ACTIONS[e.action] || e.action),
-        el("td", {}, `${state(e.from_state)} → ${state(e.to_state)}`),
-        el("td", {}, e.version == null ? "" : String(e.version)),
-        el("td", {}, e.comment || ""),
-      ),
-    ),
-  );
-}
-
-async function showDiff(from, to) {
-  const id = draft.id;
-  let result;
-  try {
-    result = await call(path("diff"), { params: { from, to } });
-  } catch (problem) {
-    say(actionStatus, problem.message, true);
-    return;
-  }
-  if (draft?.id !== id) return;
-  const kinds = { "+": "add", "-": "del", " ": "same" };
-  $("diff-title").textContent = `版本 ${result.from} → 版本 ${result.to}`;
-  $("diff").replaceChildren(...result.lines.map((line) => el("span", { class: kinds[line.op] || "same" }, `${line.op} ${line.text}`)));
-  if (!result.lines.some((line) => line.op !== " ")) $("diff").replaceChildren(el("span", { class: "same" }, "两个版本内容相同"));
-  $("diff").hidden = $("diff-title").hidden = false;
 }
 
 window.addEventListener("beforeunload", (event) => {
+  unsaved.flush();
   if (dirty()) event.preventDefault();
 });
 

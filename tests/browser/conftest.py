@@ -1,8 +1,10 @@
 """Browser tests: Debian's chromium driven by Playwright against the live local server."""
 
+import json
 import os
 import shutil
 import tempfile
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -72,3 +74,13 @@ def screenshot(page: Page, name: str) -> Path:
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def call_api(url: str, key: str, method: str = "GET", body: dict | None = None, if_match: str | None = None) -> tuple:
+    """One API call as a script would make it: (reply, ETag)."""
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    if if_match:
+        headers["If-Match"] = if_match
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
+    with urllib.request.urlopen(urllib.request.Request(url, data, headers, method=method), timeout=30) as response:
+        return json.loads(response.read()), response.headers.get("ETag")

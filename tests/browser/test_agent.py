@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
-from chalicelib.models import CHINA_TIME
-from tests.browser.conftest import DESKTOP, screenshot
+from chalicelib.clock import CHINA_TIME
+from tests.browser.conftest import DESKTOP, call_api, screenshot
 
 # Recorded in the page: from the input event of a keystroke to the frame after its results are on screen.
 MEASURE_LATENCY = """
@@ -55,7 +55,8 @@ def test_an_agent_finds_an_answer_with_the_keyboard_only(
     expect(page.locator("#detail-title")).to_have_text("暖气不热怎么办")
     expect(page.locator("#answer")).to_contain_text("暖气不热可以先做三步自查")
     expect(page.locator("#checklist input[type=checkbox]")).to_have_count(6)
-    expect(page.locator("#department")).to_have_text("供热企业（各区供热站）")
+    article, _ = call_api(f"{live_server}/api/articles/heating-radiator-not-warm", demo_keys["agent"])
+    expect(page.locator("#department")).to_have_text(article["department_name"])  # the directory's name, not the code
     expect(page.locator("#phone")).to_have_text("12345")
     expect(page.locator("#notes")).to_contain_text("整栋楼不热")  # agents see 内部提示
     screenshot(page, "agent")
@@ -147,41 +148,49 @@ def test_keystroke_to_results_latency(open_page: Callable[..., Page], demo_keys:
     assert p95 < 500, latencies  # far above what the local server takes: a regression, not noise
 
 
-def _call(url: str, key: str, method: str = "GET", body: dict | None = None, if_match: str | None = None):
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    if if_match:
-        headers["If-Match"] = if_match
-    data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
-    with urllib.request.urlopen(urllib.request.Request(url, data, headers, method=method), timeout=30) as response:
-        return json.loads(response.read()), response.headers.get("ETag")
-
-
 def test_an_agent_looks_back_at_what_was_answered_before_a_change(
     open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
 ):
-    article = f"{live_server}/api/articles/heating-season-dates"
+    article = f"{live_server}/api/articles/heating-indoor-temperature-standard"
     before = dt.datetime.now(CHINA_TIME).replace(microsecond=0)
     time.sleep(1.2)
-    draft, etag = _call(f"{article}/draft", demo_keys["editor"])
-    changed = draft["markdown"].replace("## 标准答复\n\n", "## 标准答复\n\n今冬供暖提前到11月1日。", 1)
-    _call(f"{article}/draft", demo_keys["editor"], "PUT", {"markdown": changed}, etag)
-    _call(f"{article}/submit", demo_keys["editor"], "POST", {})
-    _call(f"{article}/approve", demo_keys["reviewer"], "POST", {})
-    _call(f"{article}/publish", demo_keys["reviewer"], "POST", {})
+    draft, etag = call_api(f"{article}/draft", demo_keys["editor"])
+    changed = draft["markdown"].replace("## 标准答复\n\n", "## 标准答复\n\n今冬室温标准提高到20℃。", 1)
+    call_api(f"{article}/draft", demo_keys["editor"], "PUT", {"markdown": changed}, etag)
+    call_api(f"{article}/submit", demo_keys["editor"], "POST", {})
+    call_api(f"{article}/approve", demo_keys["reviewer"], "POST", {})
+    call_api(f"{article}/publish", demo_keys["reviewer"], "POST", {})
 
     page = open_page("/agent", viewport=DESKTOP)
     sign_in(page, demo_keys["agent"])
-    page.keyboard.type("什么时候开始供暖")
-    expect(page.locator("#detail-title")).to_have_text("供暖期起止时间")
-    expect(page.locator("#answer")).to_contain_text("今冬供暖提前到11月1日")
+    page.keyboard.type("供暖温度标准是多少")
+    expect(page.locator("#detail-title")).to_have_text("室内供暖温度标准")
+    expect(page.locator("#answer")).to_contain_text("今冬室温标准提高到20℃")
 
     page.locator("#look-back summary").click()
     page.get_by_label("当时的日期和时间").fill(before.strftime("%Y-%m-%dT%H:%M:%S"))
     page.get_by_label("当时的日期和时间").dispatch_event("change")
     expect(page.locator("#as-of-banner")).to_contain_text("不是现行答复")
-    expect(page.locator("#answer")).not_to_contain_text("今冬供暖提前到11月1日")
-    expect(page.locator("#answer")).to_contain_text("集中供暖的起止时间由当地政府规定")
+    expect(page.locator("#answer")).not_to_contain_text("今冬室温标准提高到20℃")
+    expect(page.locator("#answer")).to_contain_text("居民住宅的卧室和起居室")
 
     page.get_by_role("button", name="回到现行答复").click()
     expect(page.locator("#as-of-banner")).to_be_hidden()
-    expect(page.locator("#answer")).to_contain_text("今冬供暖提前到11月1日")
+    expect(page.locator("#answer")).to_contain_text("今冬室温标准提高到20℃")
+
+
+def test_the_answer_says_where_to_dispatch_with_the_departments_phone_and_hours(
+    open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
+):
+    article, _ = call_api(f"{live_server}/api/articles/heating-stop-apply", demo_keys["agent"])
+    dispatch = article["dispatch"]
+    assert dispatch and dispatch["code"] == article["department"] and dispatch["hours"], article
+    phone = dispatch["phone"] or article["phone"]
+
+    page = open_page("/agent", viewport=DESKTOP)
+    sign_in(page, demo_keys["agent"])
+    page.keyboard.type("暖气报停怎么办理")
+    expect(page.locator("#detail-title")).to_have_text(article["title"])
+    expect(page.locator("#dispatch")).to_have_text(f"派单：{dispatch['name']} · 电话 {phone} · {dispatch['hours']}")
+    expect(page.locator("#dispatch-handles")).to_have_text(f"受理范围：{dispatch['handles']}")
+    expect(page.locator("#hits [role=option]").first.locator(".dept").first).to_have_text(article["department_name"])

@@ -6,7 +6,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import DESKTOP, screenshot
 from tests.browser.test_agent import sign_in as sign_in_agent
@@ -29,6 +29,12 @@ def open_article(page: Page, article_id: str) -> None:
     expect(page.locator("#problems")).not_to_be_empty()  # the first preview has come back
 
 
+def source(page: Page) -> Locator:
+    """The whole Markdown source, behind the 源文件 button (the form is shown first)."""
+    page.get_by_role("button", name="源文件").click()
+    return page.locator("#markdown")
+
+
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="退出").click()
     expect(page.get_by_label("API 密钥")).to_be_focused()
@@ -40,13 +46,14 @@ def test_an_editors_change_is_reviewed_published_and_read_out_by_agents(
     page = open_page("/editor", viewport=DESKTOP)
     sign_in(page, demo_keys["editor"])
     open_article(page, "heating-radiator-not-warm")
-    markdown = page.locator("#markdown")
+    expect(page.locator("#preview")).to_contain_text("暖气不热可以先做三步自查")
+    expect(page.get_by_label("标题")).to_have_value("暖气不热怎么办")
+    screenshot(page, "editor")
+    markdown = source(page)
     original = markdown.input_value()
     assert OLD in original
-    expect(page.locator("#preview")).to_contain_text("暖气不热可以先做三步自查")
-    screenshot(page, "editor")
 
-    # A 标准答复 that is too short is shown at its line, and saving it is refused with the same problem.
+    # A 标准答复 that is too short is shown at its line; the draft is saved all the same, but cannot go to review.
     answer = re.search(r"## 标准答复\n\n(.+)\n", original)
     assert answer
     markdown.fill(original.replace(answer.group(1), "您好，请拨打12345。"))
@@ -55,7 +62,8 @@ def test_an_editors_change_is_reviewed_published_and_read_out_by_agents(
     line = problem.get_attribute("data-line")
     expect(page.locator("#gutter span.bad")).to_contain_text([line])
     page.get_by_role("button", name="保存草稿").click()
-    expect(page.locator("#action-status")).to_contain_text("保存失败")
+    expect(page.locator("#action-status")).to_have_text("保存成功：草稿（还有 1 个问题）")
+    expect(page.get_by_role("button", name="提交审核")).to_be_disabled()
 
     markdown.fill(original.replace(OLD, NEW))
     expect(page.locator("#preview")).to_contain_text(NEW)
@@ -65,15 +73,16 @@ def test_an_editors_change_is_reviewed_published_and_read_out_by_agents(
     expect(page.locator("#action-status")).to_have_text("保存成功：草稿")
     page.get_by_role("button", name="提交审核").click()
     expect(page.locator("#action-status")).to_have_text("提交审核成功：待审核")
-    expect(page.get_by_role("button", name="通过")).to_be_enabled()
+    expect(page.get_by_role("button", name="通过")).to_have_count(0)  # an editor never approves
 
-    # History: the previous version against the new one shows exactly the change.
+    # History: the first version against the new one shows exactly the change, word by word.
     rows = page.locator("#versions tr")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)
     expect(rows.first).to_contain_text("阀门提示写得更清楚")
-    rows.nth(1).get_by_role("button", name="与当前比较").click()
-    expect(page.locator("#diff .add")).to_contain_text([NEW])
-    expect(page.locator("#diff .del")).to_contain_text([OLD])
+    rows.nth(2).get_by_role("button", name="与当前比较").click()
+    expect(page.locator("#diff tbody tr")).to_have_count(1)
+    expect(page.locator("#diff ins")).to_have_text(["阀门造成"])
+    expect(page.locator("#diff del")).to_have_count(0)
 
     sign_out(page)
     sign_in(page, demo_keys["reviewer"])
@@ -110,14 +119,14 @@ def test_a_rejected_change_comes_back_with_the_reviewers_comment_and_stale_saves
     sign_in(other_tab, demo_keys["editor"])
     open_article(other_tab, "heating-stop-apply")
 
-    text = editor.locator("#markdown").input_value()
+    text = source(editor).input_value()
     editor.locator("#markdown").fill(text + "\n- 报停须在供暖季开始前办理完毕。\n")
     expect(editor.locator("#problems")).to_have_text("没有发现问题")
     editor.get_by_role("button", name="保存草稿").click()
     expect(editor.locator("#action-status")).to_have_text("保存成功：草稿")
 
     # The other tab still holds the old revision: its save must not overwrite the change.
-    other_tab.locator("#markdown").fill(text + "\n- 另一处修改。\n")
+    source(other_tab).fill(text + "\n- 另一处修改。\n")
     other_tab.get_by_role("button", name="保存草稿").click()
     expect(other_tab.locator("#action-status")).to_contain_text("保存失败")
     expect(other_tab.locator("#action-status")).to_contain_text("状态已变化")
@@ -167,8 +176,10 @@ def test_an_editor_creates_an_article_and_sees_agents_flags_as_tasks(
 
     page.get_by_role("button", name="新建文章").click()
     expect(page.locator("#doc-title")).to_have_text("新文章")
-    new = article_text("heating-meter-reading-page-test", title="热计量表读数怎么看", department="供热企业（营业厅）")
-    page.locator("#markdown").fill(new)
+    new = article_text(
+        "heating-meter-reading-page-test", title="热计量表读数怎么看", department="heating-company-office"
+    )
+    source(page).fill(new)
     expect(page.locator("#problems")).to_have_text("没有发现问题")
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator("#action-status")).to_have_text("创建成功：草稿")
@@ -184,7 +195,7 @@ def test_rollback_scheduled_publishing_and_archiving(
     editor = open_page("/editor", viewport=DESKTOP)
     sign_in(editor, demo_keys["editor"])
     open_article(editor, "heating-fee-payment")
-    original = editor.locator("#markdown").input_value()
+    original = source(editor).input_value()
     editor.locator("#markdown").fill(original + "\n- 这一行随后会被回滚。\n")
     expect(editor.locator("#problems")).to_have_text("没有发现问题")
     editor.get_by_role("button", name="保存草稿").click()
@@ -225,7 +236,7 @@ def test_rollback_scheduled_publishing_and_archiving(
 def test_an_editor_sees_ratings_and_writes_for_a_question_nothing_answered(
     open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
 ):
-    rating = {"article_id": "heating-season-dates", "helpful": False, "comment": "没写今年具体哪天停"}
+    rating = {"article_id": "heating-radiator-bleed-air", "helpful": False, "comment": "没写放风钥匙去哪买"}
     send = urllib.request.Request(
         f"{live_server}/api/feedback", json.dumps(rating).encode(), {"Content-Type": "application/json"}, method="POST"
     )
@@ -235,12 +246,14 @@ def test_an_editor_sees_ratings_and_writes_for_a_question_nothing_answered(
 
     page = open_page("/editor", viewport=DESKTOP)
     sign_in(page, demo_keys["editor"])
-    page.locator("#worklist button", has_text="heating-season-dates").click()
+    page.locator("#worklist button", has_text="heating-radiator-bleed-air").click()
     expect(page.locator("#ratings")).to_contain_text("没帮助")
-    expect(page.locator("#ratings-comments")).to_contain_text("没写今年具体哪天停")
+    expect(page.locator("#ratings-comments")).to_contain_text("没写放风钥匙去哪买")
 
     page.get_by_role("button", name="未解答的问题").click()
     item = page.locator("#unanswered li", has_text=question)
     item.get_by_role("button", name="据此新建文章").click()
     expect(page.locator("#doc-title")).to_have_text("新文章")
+    expect(page.get_by_label("标题")).to_have_value(question)
+    expect(page.get_by_label("编号")).to_be_focused()  # a new article starts with its id
     assert f"title: {question}" in page.locator("#markdown").input_value()

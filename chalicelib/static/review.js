@@ -1,0 +1,121 @@
+// Review: what changed, word by word, and which workflow buttons the signed-in person may use (and why not).
+import { el } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+export const ROLES = { agent: "话务员", editor: "编辑", reviewer: "审核员", admin: "管理员", anonymous: "未登录" };
+export const FOUR_EYES = "需由另一位审核员审核（你参与了这次修改）";
+
+// The changed lines only, as a table: old and new line numbers, removed words struck through, added ones marked.
+// Uses the diff's `changes`; a server without them still has `lines`, shown whole.
+export function renderChanges(container, diff) {
+  const changes = diff.changes || fromLines(diff.lines || []);
+  if (!changes.length) {
+    container.replaceChildren(el("p", { class: "same" }, "两个版本内容相同"));
+    return;
+  }
+  const kind = (c) => (c.old_line == null ? "added" : c.new_line == null ? "removed" : "changed");
+  const label = { added: "新增", removed: "删除", changed: "修改" };
+  container.replaceChildren(
+    el(
+      "table",
+      { class: "changes" },
+      el("caption", { class: "sr-only" }, `版本 ${diff.from} 与版本 ${diff.to} 之间改动的行`),
+      el(
+        "thead",
+        {},
+        el("tr", {}, el("th", { scope: "col" }, "旧行"), el("th", { scope: "col" }, "新行"), el("th", { scope: "col" }, "内容")),
+      ),
+      el(
+        "tbody",
+        {},
+        ...changes.map((change) =>
+          el(
+            "tr",
+            { class: kind(change), title: label[kind(change)] },
+            el("td", { class: "num" }, change.old_line ?? ""),
+            el("td", { class: "num" }, change.new_line ?? ""),
+            el(
+              "td",
+              { class: "text" },
+              ...change.segments.map((s) => (s.op === "-" ? el("del", {}, s.text) : s.op === "+" ? el("ins", {}, s.text) : s.text)),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// Whole-line changes from a line diff, numbered as the server numbers them.
+function fromLines(lines) {
+  let oldLine = 0;
+  let newLine = 0;
+  const changes = [];
+  for (const line of lines) {
+    if (line.op !== "+") oldLine += 1;
+    if (line.op !== "-") newLine += 1;
+    if (line.op === "-") changes.push({ old_line: oldLine, new_line: null, segments: [{ op: "-", text: line.text }] });
+    if (line.op === "+") changes.push({ old_line: null, new_line: newLine, segments: [{ op: "+", text: line.text }] });
+  }
+  return changes;
+}
+
+// The version a reviewer compares the latest with: the published one, or else the one before it.
+export function baseVersion(draft) {
+  if (draft.published_version && draft.published_version < draft.version) return draft.published_version;
+  return draft.version > 1 ? draft.version - 1 : null;
+}
+
+function explain(id, reason) {
+  $(id).textContent = reason;
+  $(id).hidden = !reason;
+}
+
+// Every workflow button as the caller's role, the article's state and its problems allow; a reason beside the
+// ones that are off for a reason the person can act on. `me` is /api/me (null while unknown: show everything).
+export function updateActions(me, draft, dirty) {
+  const state = draft?.state;
+  const problems = draft?.problems?.length || 0;
+  $("save").disabled = !dirty;
+  $("submit").disabled = !draft || state !== "draft" || dirty || problems > 0;
+  explain(
+    "submit-why",
+    !draft || state !== "draft" ? "" : problems ? `还有 ${problems} 个问题，改完才能提交审核` : dirty ? "先保存草稿，再提交审核" : "",
+  );
+
+  const reviews = !me || me.role === "reviewer" || me.role === "admin";
+  $("review-row").hidden = $("publish-row").hidden = !reviews;
+  const contributed = Boolean(me && draft?.contributors?.some((c) => c.principal === me.principal));
+  $("approve").disabled = state !== "in_review" || contributed;
+  $("reject").disabled = (state !== "in_review" && state !== "approved") || contributed;
+  $("publish").disabled = state !== "approved" || contributed;
+  $("schedule").disabled = state !== "approved" || contributed;
+  $("archive").disabled = !draft || state === "archived" || contributed;
+  explain("review-why", reviews && contributed ? FOUR_EYES : "");
+}
+
+const IN_REVIEW = new Set(["in_review", "approved", "scheduled"]);
+
+// For a change waiting on review: the lines it changes against the published (or previous) version.
+export async function showChanges(call, draft, stillShown) {
+  const box = $("changes-box");
+  box.hidden = !IN_REVIEW.has(draft.state);
+  if (box.hidden) return;
+  const from = baseVersion(draft);
+  if (!from) {
+    $("changes-title").textContent = "本次修改";
+    $("changes").replaceChildren(el("p", { class: "hint" }, "这是新文章的第一个版本，没有旧版本可比较，请看预览。"));
+    return;
+  }
+  const live = from === draft.published_version ? "（线上版本）" : "";
+  $("changes-title").textContent = `本次修改：版本 ${from}${live} → 版本 ${draft.version}`;
+  $("changes").replaceChildren(el("p", { class: "hint" }, "正在比较…"));
+  let diff;
+  try {
+    diff = await call(`articles/${encodeURIComponent(draft.id)}/diff`, { params: { from, to: draft.version } });
+  } catch (problem) {
+    if (stillShown()) $("changes").replaceChildren(el("p", { class: "error" }, problem.message));
+    return;
+  }
+  if (stillShown()) renderChanges($("changes"), diff);
+}

@@ -1,0 +1,148 @@
+"""Review in the editor console: the changed words, the buttons each role may use (or why not), and the
+department directory that admins keep."""
+
+import json
+import urllib.error
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import DESKTOP, PHONE, call_api
+from tests.browser.test_editor import open_article, sign_in, sign_out
+from tests.conftest import article_text
+
+OLD = "先准备好水盆和毛巾"
+NEW = "先准备好水盆、毛巾和放风钥匙"
+FOUR_EYES = "需由另一位审核员审核（你参与了这次修改）"
+
+
+def test_a_reviewer_sees_the_changed_words_and_an_editor_sees_no_review_buttons(
+    open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
+):
+    page = open_page("/editor", viewport=DESKTOP)
+    sign_in(page, demo_keys["editor"])
+    open_article(page, "heating-radiator-bleed-air")
+    for name in ("通过", "退回", "立即发布", "定时发布", "归档"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_have_count(0)  # an editor's role has none
+    body = page.locator("#body")
+    assert OLD in body.input_value()
+    body.fill(body.input_value().replace(OLD, NEW))
+    expect(page.locator("#problems")).to_have_text("没有发现问题")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#action-status")).to_have_text("保存成功：草稿")
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.locator("#action-status")).to_have_text("提交审核成功：待审核")
+    line = (
+        page.locator("#markdown")
+        .input_value()
+        .split("\n")
+        .index(next(text for text in page.locator("#markdown").input_value().split("\n") if NEW in text))
+        + 1
+    )
+    sign_out(page)
+
+    sign_in(page, demo_keys["reviewer"])
+    open_article(page, "heating-radiator-bleed-air")
+    expect(page.locator("#changes-title")).to_have_text("本次修改：版本 1（线上版本） → 版本 2")
+    rows = page.locator("#changes tbody tr")
+    expect(rows).to_have_count(1)  # the changed line only
+    expect(rows.locator("td.num")).to_have_text([str(line), str(line)])
+    expect(rows.locator("del")).to_have_text(["和"])
+    expect(rows.locator("ins")).to_have_text(["、", "和放风钥匙"])
+    expect(rows.locator("td.text")).to_contain_text("排气的方法是：先准备好水盆")
+    expect(page.get_by_role("button", name="通过")).to_be_enabled()
+    expect(page.locator("#review-why")).to_be_hidden()
+
+
+def test_a_reviewer_who_took_part_in_a_change_is_told_another_must_review_it(
+    open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
+):
+    reviewer, admin = demo_keys["reviewer"], demo_keys["admin"]
+    article = "heating-four-eyes-page-test"
+    text = article_text(article, title="暖气片能不能自己刷漆", department="heating-company")
+    created, _ = call_api(f"{live_server}/api/articles", reviewer, "POST", {"markdown": text, "message": "自己写的"})
+    call_api(f"{live_server}/api/articles/{article}/submit", reviewer, "POST", {})
+
+    page = open_page("/editor", viewport=PHONE)
+    sign_in(page, reviewer)
+    open_article(page, article)
+    expect(page.locator("#doc-meta")).to_contain_text("参与修改：demo reviewer")
+    for name in ("通过", "退回", "立即发布", "定时发布", "归档"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_disabled()
+    expect(page.locator("#review-why")).to_have_text(FOUR_EYES)
+    expect(page.get_by_role("button", name="通过")).to_have_attribute("aria-describedby", "review-why")
+    expect(page.locator("#changes-box")).to_contain_text("这是新文章的第一个版本")
+    # The service says the same, in the same words.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        call_api(f"{live_server}/api/articles/{article}/approve", reviewer, "POST", {})
+    assert refused.value.code == 403
+    assert json.loads(refused.value.read())["error"]["message"].startswith("需由另一位审核员审核")
+    sign_out(page)
+
+    sign_in(page, admin)
+    open_article(page, article)
+    expect(page.locator("#review-why")).to_be_hidden()
+    page.get_by_role("button", name="通过").click()
+    expect(page.locator("#action-status")).to_have_text("审核通过成功：已通过")
+    expect(page.get_by_role("button", name="立即发布")).to_be_enabled()
+    assert created["contributors"][0]["name"] == "demo reviewer"
+
+
+def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
+    open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
+):
+    departments = call_api(f"{live_server}/api/departments", demo_keys["editor"])[0]["departments"]
+    office = next(d for d in departments if d["code"] == "heating-company-office")
+
+    editor = open_page("/editor", viewport=DESKTOP)
+    sign_in(editor, demo_keys["editor"])
+    editor.get_by_role("button", name="派单目录").click()
+    expect(editor.locator("#directory li")).to_have_count(len(departments))
+    item = editor.locator('#directory li[data-code="heating-company-office"]')
+    expect(item).to_contain_text(office["name"])
+    expect(item).to_contain_text(office["hours"])
+    expect(item).to_contain_text(f"上级：{next(d['name'] for d in departments if d['code'] == office['parent'])}")
+    expect(item).to_contain_text(f"受理：{office['handles']}")
+    expect(editor.locator("#directory button")).to_have_count(0)  # read only
+    expect(editor.get_by_role("button", name="新增单位")).to_be_hidden()
+
+    admin = open_page("/editor", viewport=PHONE)
+    sign_in(admin, demo_keys["admin"])
+    admin.get_by_role("button", name="派单目录").click()
+    bus = admin.locator('#directory li[data-code="bus-company"]')
+    bus.get_by_role("button").click()
+    expect(admin.get_by_label("编码")).to_have_value("bus-company")
+    expect(admin.get_by_label("编码")).not_to_be_editable()
+    expect(admin.get_by_label("名称")).to_be_focused()
+    admin.get_by_label("办公时间").fill("首末班车时间内")
+    admin.get_by_label("电话", exact=True).fill("022-12345678")
+    admin.get_by_role("button", name="保存单位").click()
+    expect(admin.locator("#directory-status")).to_have_text("已保存：公交企业（市公交集团）（bus-company）")
+    expect(bus).to_contain_text("电话 022-12345678 · 首末班车时间内")
+
+    admin.get_by_role("button", name="新增单位").click()
+    expect(admin.get_by_label("编码")).to_be_focused()
+    admin.keyboard.type("heating-company-north-page-test")
+    admin.get_by_label("名称").fill("供热企业北区供热站")
+    admin.get_by_label("上级单位").select_option("heating-company")
+    admin.get_by_role("button", name="保存单位").click()
+    added = admin.locator('#directory li[data-code="heating-company-north-page-test"]')
+    expect(added).to_contain_text("上级：供热企业")
+
+    # The editor's form offers the new office (it is under their heating-company) by name and code, once the
+    # directory is read again (the service refreshes its copy about every second).
+    editor.get_by_role("button", name="工作列表").click()
+    open_article(editor, "heating-radiator-bleed-air")
+    option = editor.locator("#f-department option[value=heating-company-north-page-test]")
+    for _ in range(20):
+        editor.get_by_role("button", name="派单目录").click()
+        expect(editor.locator("#directory-status")).to_contain_text("个单位")
+        if option.count():
+            break
+        editor.wait_for_timeout(250)
+    expect(option).to_have_text("供热企业北区供热站（heating-company-north-page-test）")
+    expect(editor.locator("#f-department option[value=bus-company]")).to_have_count(0)  # not theirs
+    saved = {d["code"]: d for d in call_api(f"{live_server}/api/departments", demo_keys["editor"])[0]["departments"]}
+    assert saved["heating-company-north-page-test"]["parent"] == "heating-company"
+    assert saved["bus-company"]["hours"] == "首末班车时间内" and saved["bus-company"]["phone"] == "022-12345678"
