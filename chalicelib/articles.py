@@ -18,6 +18,7 @@ from pydantic import ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
 from chalicelib.models import Article, FrontMatter
+from chalicelib.problems import Problem  # re-exported: editorial.py, lint.py and the tests import it from here
 
 ANSWER = "标准答复"
 CHECKLIST = "一次性告知"
@@ -70,19 +71,6 @@ _YAML_MESSAGES = (
     ("'<scalar>'", "引号没有成对，或引号后面还有文字：请检查这一行和它上面几行的引号", False),
     ("unhashable key", NOT_A_FIELD, False),
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with (or a notice about) an article, at a 1-based line of its file."""
-
-    line: int
-    message: str
-
-    @property
-    def text(self) -> str:
-        """As an editor reads it: 第 N 行：message."""
-        return f"第 {self.line} 行：{self.message}"
 
 
 @dataclass(frozen=True)
