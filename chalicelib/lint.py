@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 
-from chalicelib.articles import ANSWER, INTERNAL_NOTES, Problem, field_lines, read_article, section_lines
+from chalicelib.articles import ANSWER, INTERNAL_NOTES, read_article, section_lines
 from chalicelib.directory import Directory
+from chalicelib.frontmatter import field_lines
 from chalicelib.lexicon import Lexicon
 from chalicelib.models import Article, Audience
+from chalicelib.problems import Problem
 
 # An answer read aloud: long enough to be complete, short enough to hold a caller's attention.
 ANSWER_MIN_CHARS = 80
