@@ -1,15 +1,7 @@
 import pytest
 
-from chalicelib.articles import (
-    ANSWER,
-    INTERNAL_NOTES,
-    ArticleInvalid,
-    Problem,
-    draft_fields,
-    parse_article,
-    read_article,
-    render_sections,
-)
+from chalicelib.articles import ANSWER, INTERNAL_NOTES, ArticleInvalid, parse_article, read_article, render_sections
+from chalicelib.problems import Problem
 from tests.conftest import article_text
 
 
@@ -145,23 +137,6 @@ def test_a_file_without_front_matter_is_refused():
 
 def test_a_problem_reads_with_its_line_for_display():
     assert Problem(3, "冒号后面要有一个空格").text == "第 3 行：冒号后面要有一个空格"
-
-
-def test_draft_fields_are_read_even_when_the_article_is_invalid():
-    text = article_text(title="暖气", effective_from="2025-13-01", review_by="２０２６-10-01").replace("id: ", "id：")
-    assert draft_fields(text) == {
-        "id": "test-article",
-        "title": "暖气",
-        "category": "heating",
-        "audience": "public",
-        "department": "heating-company",
-        "review_by": "2026-10-01",
-    }
-
-
-def test_draft_fields_leave_out_what_cannot_be_read():
-    assert draft_fields('---\ntitle: "暖气 # 不热"  # 注释\ndepartment:\nid\n') == {"title": "暖气 # 不热"}
-    assert draft_fields("no front matter") == {}
 
 
 def test_rendering_escapes_raw_html_and_drops_javascript_links():
