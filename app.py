@@ -13,41 +13,45 @@ from chalicelib.directory import CODE_PATTERN, Department, DepartmentFields
 from chalicelib.errors import InvalidInput
 from chalicelib.feedback import client_id
 from chalicelib.http_api import JsonApi, ThreadSafeChalice, error_body, if_match
-from chalicelib.models import (
+from chalicelib.models.desk import (
     Accepted,
-    ArticleListParams,
-    ArticleSummary,
-    ArticleView,
-    AsOfParams,
-    AuditEntry,
-    AuditParams,
-    Category,
-    Diff,
-    DiffParams,
-    Draft,
     FeedbackRequest,
     FeedbackSummary,
     FlagRequest,
-    Health,
+    Task,
+    UnansweredParams,
+    UnansweredQuery,
+)
+from chalicelib.models.editing import (
+    AuditEntry,
+    AuditParams,
+    Diff,
+    DiffParams,
+    Draft,
     MarkdownRequest,
-    Me,
     MessageRequest,
-    PopularArticle,
-    PopularParams,
     Preview,
     PublishRequest,
     RejectRequest,
     RollbackRequest,
+    Version,
+    VersionInfo,
+    WorklistParams,
+)
+from chalicelib.models.people import Me
+from chalicelib.models.reading import (
+    ArticleListParams,
+    ArticleSummary,
+    ArticleView,
+    AsOfParams,
+    Category,
+    Health,
+    PopularArticle,
+    PopularParams,
     SearchParams,
     SearchResult,
     SuggestParams,
     SuggestResult,
-    Task,
-    UnansweredParams,
-    UnansweredQuery,
-    Version,
-    VersionInfo,
-    WorklistParams,
 )
 from chalicelib.openapi import openapi_document
 from chalicelib.operations import IfMatch, Listing, Operation

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from chalicelib.errors import Forbidden, Unauthorized
-from chalicelib.models import Reader
+from chalicelib.models.content import Reader
 
 ALL_DEPARTMENTS = "*"
 

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 
 from chalicelib.frontmatter import draft_fields as draft_fields  # re-exported: editorial.py imports it from here
 from chalicelib.frontmatter import read_front_matter
-from chalicelib.models import Article
+from chalicelib.models.content import Article
 from chalicelib.problems import Problem  # re-exported too: editorial.py imports it from here
 
 ANSWER = "标准答复"

@@ -5,7 +5,7 @@ from dataclasses import replace
 from chalicelib.access import Action, Principal, Role
 from chalicelib.directory import Department, DepartmentFields, Directory
 from chalicelib.errors import InvalidInput
-from chalicelib.models import Me
+from chalicelib.models.people import Me
 from chalicelib.service import KnowledgeService
 from chalicelib.store.directory import DirectoryStore
 

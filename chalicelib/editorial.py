@@ -1,62 +1,33 @@
-"""Use cases of the editorial workflow: drafts, versions, review, publishing, history and audit."""
+"""The editorial workflow's commands: drafts, versions, review, publishing; the reading side is history.py."""
 
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from chalicelib.access import Action, Principal
-from chalicelib.articles import Problem, content_hash, draft_fields, render_sections
+from chalicelib.articles import content_hash, draft_fields
+from chalicelib.clock import china_today, utc_now
 from chalicelib.directory import Directory
 from chalicelib.documents import encode_document
 from chalicelib.engine import SearchEngine
-from chalicelib.errors import Conflict, InvalidInput, NotFound, NotReady, PreconditionRequired
-from chalicelib.lexicon import Lexicon
-from chalicelib.lint import Linted, lint_article
-from chalicelib.models import (
-    SLUG_PATTERN,
-    Article,
-    ArticleStatus,
+from chalicelib.errors import Conflict, InvalidInput, NotReady, PreconditionRequired
+from chalicelib.history import EditorialHistory, VersionText, problems_of
+from chalicelib.models.content import SLUG_PATTERN, Article, ArticleStatus
+from chalicelib.models.editing import (
     AuditEntry,
-    Diff,
     Draft,
     EditorialState,
-    LintProblem,
     MarkdownRequest,
-    Preview,
     PublishRequest,
     RollbackRequest,
     Version,
-    VersionInfo,
-    WorklistParams,
-    china_today,
 )
 from chalicelib.store.articles import ArticleChange, ArticleStore, LiveChange
 from chalicelib.store.lexicon import LexiconStore
-from chalicelib.workflow import Step, changed_lines, check_four_eyes, line_diff, next_state, with_contributor
+from chalicelib.workflow import Step, check_four_eyes, next_state, with_contributor
 
 
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-@dataclass(frozen=True)
-class _Text:
-    """A version's Markdown and what the working copy records about it, read even when it has problems."""
-
-    markdown: str
-    title: str
-    category: str
-    department: str
-    review_by: dt.date
-    linted: Linted
-
-    @property
-    def problems(self) -> list[LintProblem]:
-        return _problems(self.linted.problems)
-
-
-class EditorialService:
+class EditorialService(EditorialHistory):
     """Every change is one ArticleChange: the working copy, its audit entry and (if any) a new version or a
     new live article, written in one transaction; based on a stated revision, so concurrent edits never
     overwrite each other."""
@@ -69,64 +40,8 @@ class EditorialService:
         now: Callable[[], dt.datetime] = utc_now,
         today: Callable[[], dt.date] = china_today,
     ) -> None:
-        self._articles = articles
-        self._lexicon_store = lexicon
-        self._directory = directory
-        self._now = now
-        self._today = today
+        super().__init__(articles, lexicon, directory, now, today)
         self._engine: tuple[int, SearchEngine] | None = None  # loads jieba: kept for the container's life
-
-    # Reading
-
-    def draft(self, article_id: str, principal: Principal) -> Draft:
-        return self._complete(self._head(article_id, principal, Action.EDIT))
-
-    def worklist(self, params: WorklistParams, principal: Principal) -> list[Draft]:
-        principal.require(Action.EDIT)
-        directory = self._directory()
-        drafts = [
-            self._with_staleness(head, directory)
-            for head in self._articles.heads()
-            if principal.covers(head.department)
-            and (params.state is None or head.state is params.state)
-            and (params.department is None or head.department in directory.with_descendants([params.department]))
-        ]
-        drafts = [d for d in drafts if params.stale is None or d.stale is params.stale]
-        return sorted(drafts, key=lambda d: d.updated_at, reverse=True)
-
-    def versions(self, article_id: str, principal: Principal) -> list[VersionInfo]:
-        self._head(article_id, principal, Action.EDIT)
-        return self._articles.versions(article_id)
-
-    def version(self, article_id: str, number: int, principal: Principal) -> Version:
-        self._head(article_id, principal, Action.EDIT)
-        return self._version(article_id, number, "version")
-
-    def diff(self, article_id: str, old: int, new: int, principal: Principal) -> Diff:
-        self._head(article_id, principal, Action.EDIT)
-        before, after = self._version(article_id, old, "from"), self._version(article_id, new, "to")
-        lines, unified = line_diff(before.markdown, after.markdown, f"version {old}", f"version {new}")
-        changes = changed_lines(before.markdown, after.markdown)
-        return Diff(from_version=old, to_version=new, lines=lines, changes=changes, unified=unified)
-
-    def audit(self, principal: Principal, article_id: str | None = None) -> list[AuditEntry]:
-        principal.require(Action.EDIT)
-        if article_id is not None:
-            self._head(article_id, principal, Action.EDIT)
-        return [e for e in self._articles.audit(article_id) if principal.covers(e.department)]
-
-    def preview(self, markdown: str, principal: Principal) -> Preview:
-        """Lint and render without saving: what the article would look like, and what is wrong with it."""
-        principal.require(Action.EDIT)
-        linted = self._lint(markdown)
-        article = linted.article
-        return Preview(
-            ok=not linted.problems,
-            problems=_problems(linted.problems),
-            notices=_problems(linted.notices),
-            title=article.title if article else draft_fields(markdown).get("title"),
-            html=render_sections(article.sections) if article else "",
-        )
 
     # Writing a version
 
@@ -276,7 +191,7 @@ class EditorialService:
         self,
         head: Draft | None,
         article_id: str,
-        text: _Text,
+        text: VersionText,
         principal: Principal,
         step: Step,
         based_on: int | None,
@@ -320,7 +235,7 @@ class EditorialService:
             review_by=text.review_by,
             markdown=text.markdown,
             problems=text.problems,
-            notices=_problems(text.linted.notices),
+            notices=problems_of(text.linted.notices),
             contributors=contributors,
             updated_at=now,
             updated_by=principal.name,
@@ -406,85 +321,6 @@ class EditorialService:
             comment=comment,
         )
 
-    def _head(self, article_id: str, principal: Principal, action: Action) -> Draft:
-        principal.require(action)
-        head = self._articles.head(article_id)
-        if head is None:
-            raise NotFound(f"no article with id '{article_id}'", field="id")
-        principal.require_covers(head.department)
-        return head
-
-    def _existing(self, article_id: str) -> Draft:
-        """The working copy of an article the caller (a tool, not a request) knows to exist."""
-        head = self._articles.head(article_id)
-        if head is None:
-            raise NotFound(f"no article with id '{article_id}'", field="id")
-        return head
-
-    def _version(self, article_id: str, number: int, field: str) -> Version:
-        version = self._articles.version(article_id, number)
-        if version is None:
-            raise NotFound(f"article '{article_id}' has no version {number}", field=field)
-        return version
-
-    def _lint(self, markdown: str) -> Linted:
-        return lint_article(markdown, self._lexicon(), directory=self._directory())
-
-    def _text(self, markdown: str, head: Draft | None) -> _Text:
-        """What a version records, from its text; where the text cannot say (it has problems), the working
-        copy's values stay. A new article needs at least a department from the directory, to know whose it is."""
-        linted = self._lint(markdown)
-        fields = draft_fields(markdown)
-        if linted.article is not None:
-            a = linted.article
-            fields = {"title": a.title, "category": a.category, "department": a.department}
-            review_by: dt.date | None = a.review_by
-        else:
-            review_by = _date(fields.get("review_by"))
-        directory = self._directory()
-        department = fields.get("department", "")
-        if department not in directory:
-            if head is None:
-                close = "、".join(f"{d.code}（{d.name}）" for d in directory.close_matches(department))
-                hint = f"；相近的有：{close}" if close else "；请从派单目录中选择编码"
-                raise InvalidInput(f"承办单位“{department}”不在派单目录中{hint}", field="markdown")
-            department = head.department
-        return _Text(
-            markdown,
-            fields.get("title") or (head.title if head else fields.get("id", "")),
-            fields.get("category") or (head.category if head else ""),
-            department,
-            review_by or (head.review_by if head else self._today()),
-            linted,
-        )
-
-    def _require_ready(self, head: Draft) -> None:
-        """Submit, approve and publish need a latest version without lint problems (checked afresh)."""
-        linted = self._lint(self._version(head.id, head.version, "version").markdown)
-        if linted.problems:
-            first = linted.problems[0]
-            raise NotReady(
-                f"还有 {len(linted.problems)} 个问题，改完才能提交审核或发布；第 {first.line} 行：{first.message}",
-                field="markdown",
-                problems=[p.model_dump() for p in _problems(linted.problems)],
-            )
-
-    def _complete(self, head: Draft) -> Draft:
-        """A working copy as callers see it: with its Markdown (kept in its latest version) and staleness."""
-        markdown = self._version(head.id, head.version, "version").markdown
-        linted = self._lint(markdown)  # afresh: the lexicon or the directory may have changed since
-        problems, notices = _problems(linted.problems), _problems(linted.notices)
-        return self._with_staleness(
-            head.model_copy(update={"markdown": markdown, "problems": problems, "notices": notices})
-        )
-
-    def _with_staleness(self, head: Draft, directory: Directory | None = None) -> Draft:
-        name = (directory or self._directory()).name_of(head.department)
-        return head.model_copy(update={"stale": head.review_by < self._today(), "department_name": name})
-
-    def _lexicon(self) -> Lexicon:
-        return self._lexicon_store.current()[0]
-
     def _search_engine(self) -> SearchEngine:
         """The engine of the current lexicon, so a published article is indexed as `kb sync` would."""
         lexicon, generation = self._lexicon_store.current()
@@ -493,22 +329,11 @@ class EditorialService:
         return self._engine[1]
 
 
-def _valid(text: _Text) -> Article:
+def _valid(text: VersionText) -> Article:
     """The article, for going live; a version with problems never gets this far (NotReady first)."""
     if text.linted.article is None or text.linted.problems:
         raise NotReady("这个版本还有问题，不能发布", field="markdown", problems=[p.model_dump() for p in text.problems])
     return text.linted.article
-
-
-def _problems(problems: list[Problem]) -> list[LintProblem]:
-    return [LintProblem(line=p.line, message=p.message) for p in problems]
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _required(based_on: int | None) -> int:

@@ -9,7 +9,7 @@ from chalicelib.articles import ANSWER, INTERNAL_NOTES
 from chalicelib.documents import IndexedDocument, SearchDocument, index_document, meaning_text
 from chalicelib.embeddings import Embedder, shared_embedder
 from chalicelib.lexicon import Lexicon
-from chalicelib.models import Article
+from chalicelib.models.content import Article
 from chalicelib.ranking import RankSettings
 from chalicelib.search import SearchIndex
 from chalicelib.segmenter import Segmenter

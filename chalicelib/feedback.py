@@ -10,20 +10,19 @@ from collections.abc import Callable
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.access import Action, Principal
+from chalicelib.clock import utc_now
 from chalicelib.errors import NotFound, RateLimited
-from chalicelib.models import (
+from chalicelib.models.content import Reader
+from chalicelib.models.desk import (
     Accepted,
-    ArticleListParams,
     FeedbackComment,
     FeedbackRequest,
     FeedbackSummary,
     FlagRequest,
-    PopularArticle,
-    Reader,
-    SearchResult,
     Task,
     UnansweredQuery,
 )
+from chalicelib.models.reading import ArticleListParams, PopularArticle, SearchResult
 from chalicelib.service import KnowledgeService
 from chalicelib.store.records import RecordStore
 from chalicelib.textnorm import mask_pii, normalize
@@ -49,7 +48,7 @@ class FeedbackDesk:
         self,
         records: RecordStore,
         knowledge: KnowledgeService,
-        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        now: Callable[[], dt.datetime] = utc_now,
         query_log_days: int = QUERY_LOG_DAYS,
     ) -> None:
         self._records = records
@@ -136,7 +135,7 @@ class FeedbackDesk:
         """
         now = self._now()
         record = {
-            "query": mask_pii(query),
+            "query": (masked := mask_pii(query)),
             "answered": result.answered,
             "top": result.hits[0].id if result.hits else None,
             "hits": len(result.hits),
@@ -148,7 +147,7 @@ class FeedbackDesk:
             if result.answered and result.hits:
                 self._records.tally(_popular_partition(now.date()), result.hits[0].id, now, POPULAR_DAYS + 1)
             elif not result.answered:
-                asked = " ".join(normalize(record["query"]).split())
+                asked = " ".join(normalize(masked).split())
                 self._records.tally(_unanswered_partition(now.date()), asked, now, UNANSWERED_DAYS + 1)
         except (BotoCoreError, ClientError) as error:
             log.error("query log not written: %s", getattr(error, "response", {}).get("Error", {}).get("Code", error))

@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError, field_validator
 
 from chalicelib.explanations import DATE_FIELDS, FIELD_LABELS, SOURCE_LABELS, validation_message, yaml_problem
-from chalicelib.models import FrontMatter
+from chalicelib.models.content import FrontMatter
 from chalicelib.problems import Problem
 
 _KNOWN_NAMES = FIELD_LABELS | SOURCE_LABELS

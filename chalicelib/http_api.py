@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.access import ANONYMOUS, Principal
 from chalicelib.errors import InvalidInput, PayloadTooLarge, PreconditionRequired, ZhidaError
-from chalicelib.models import Draft
+from chalicelib.models.editing import Draft
 from chalicelib.operations import IfMatch, Listing, Operation
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -33,7 +33,7 @@ class ThreadSafeChalice(Chalice):
 
     _requests = threading.local()
 
-    @property  # type: ignore[override]
+    @property
     def current_request(self) -> Any:
         return getattr(self._requests, "value", None)
 
@@ -62,6 +62,7 @@ class JsonApi:
         def register(view: Callable[..., Any]):
             def guarded(**path: str) -> Response:
                 request = self._app.current_request
+                assert request is not None  # chalice sets it before any view runs
                 try:
                     caller = ANONYMOUS if operation.needs is None else self._caller(request)
                     if operation.needs is not None:
@@ -73,7 +74,7 @@ class JsonApi:
                         )
                     inputs: dict[str, Any] = {"caller": caller}
                     if operation.query is not None:
-                        inputs["query"] = parse(operation.query, request.query_params)
+                        inputs["query"] = parse(operation.query, dict(request.query_params or {}))
                     if operation.body is not None:
                         inputs["body"] = body(request, operation.body, operation.body_optional)
                     return self._reply(operation, view(**path, **inputs))

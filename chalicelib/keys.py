@@ -7,7 +7,7 @@ from collections.abc import Callable
 from chalicelib.access import ALL_DEPARTMENTS, ANONYMOUS, Principal, Role, bearer_key, key_hash, new_key
 from chalicelib.directory import Directory
 from chalicelib.errors import InvalidInput, NotFound, Unauthorized
-from chalicelib.models import ApiKey
+from chalicelib.models.people import ApiKey
 from chalicelib.store.keys import KeyStore
 
 

@@ -5,7 +5,7 @@ import re
 import yaml
 from pydantic import BaseModel
 
-from chalicelib.models import SLUG_PATTERN
+from chalicelib.models.content import SLUG_PATTERN
 
 DICTIONARY_FILE = "dictionary.txt"
 SYNONYMS_FILE = "synonyms.txt"

@@ -6,7 +6,7 @@ from chalicelib.articles import ANSWER, INTERNAL_NOTES, read_article, section_li
 from chalicelib.directory import Directory
 from chalicelib.frontmatter import field_lines
 from chalicelib.lexicon import Lexicon
-from chalicelib.models import Article, Audience
+from chalicelib.models.content import Article, Audience
 from chalicelib.problems import Problem
 
 # An answer read aloud: long enough to be complete, short enough to hold a caller's attention.

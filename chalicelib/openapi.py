@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.models import Draft
+from chalicelib.models.editing import Draft
 from chalicelib.operations import SLUG, IfMatch, Listing, Operation
 
 _REF = "#/components/schemas/{model}"
@@ -87,7 +87,7 @@ def _operation(operation: Operation) -> dict[str, Any]:
         parameters += _query_parameters(operation.query)
     if operation.if_match is not IfMatch.NONE:
         parameters.append({**_IF_MATCH, "required": False})
-    success = {
+    success: dict[str, Any] = {
         "description": "Created" if operation.status == 201 else "OK",
         "content": {"application/json": {"schema": _reply_schema(operation.reply)}},
     }

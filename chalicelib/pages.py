@@ -9,7 +9,8 @@ from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.errors import NotFound
-from chalicelib.models import SLUG_PATTERN, ArticleView, Reader
+from chalicelib.models.content import SLUG_PATTERN, Reader
+from chalicelib.models.reading import ArticleView
 
 pages = Blueprint(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
@@ -42,7 +43,7 @@ PAGES = [
 ]
 
 
-def _headers(content_type: str) -> dict[str, str]:
+def _headers(content_type: str) -> dict[str, str | list[str]]:
     return {
         "Content-Type": content_type,
         "Content-Security-Policy": PAGE_CSP,

@@ -51,6 +51,7 @@ def split_syllables(letters: str) -> list[str] | None:
             before = best[start]
             if before is not None and letters[start:end] in known:
                 candidate = [*before, letters[start:end]]
-                if best[end] is None or len(candidate) < len(best[end]):
+                current = best[end]
+                if current is None or len(candidate) < len(current):
                     best[end] = candidate
     return best[len(letters)]

@@ -5,7 +5,6 @@ field-weighted term frequency in each, one byte a posting. Document terms are no
 "does document d have term t" is a binary search in t's slots.
 """
 
-from collections import Counter
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -45,12 +44,12 @@ class Postings:
         """Post documents in consecutive slots from first_slot; each term's new postings join its arrays at once."""
         added: dict[str, tuple[list[int], list[int]]] = {}
         for slot, field_terms in enumerate(documents, start=first_slot):
-            weighted: Counter[str] = Counter()
+            weighted: dict[str, float] = {}
             for name, terms in field_terms.items():
                 norm = 1 - B + B * sum(terms.values()) / self.average_length[name]
                 field_weight = FIELD_WEIGHTS[name] if self.field_weights else 1.0
                 for term, count in terms.items():
-                    weighted[term] += field_weight * count / norm
+                    weighted[term] = weighted.get(term, 0.0) + field_weight * count / norm
             for term, tf in weighted.items():
                 slots, weights = added.setdefault(term, ([], []))
                 slots.append(slot)

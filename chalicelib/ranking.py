@@ -45,13 +45,16 @@ def evidence_of(
     if analyzed.sound and phrasings:
         by_sound = process.extractOne(analyzed.sound, sounds(), scorer=fuzz.WRatio)[1] / 100
         similarity = max(similarity, 0.95 * by_sound)  # a sound-alike is slightly weaker than the same characters
-    hybrid = meaning is not None and spread is not None and elsewhere is not None
+    standout = None
+    if meaning is not None and spread is not None and elsewhere is not None:
+        standout = (meaning - spread[0]) / spread[1]
+    hybrid = standout is not None
     return Evidence(
         coverage=len(covered) / analyzed.units if analyzed.units else 0.0,
         similarity=similarity,
         length=min(1.0, analyzed.units / 20),
         meaning=meaning if hybrid else None,
-        standout=(meaning - spread[0]) / spread[1] if hybrid else None,
+        standout=standout,
         elsewhere=elsewhere if hybrid else None,
     )
 

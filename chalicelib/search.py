@@ -78,11 +78,22 @@ class SearchIndex:
         self._add_all(documents)
         self._refresh_vocabulary()
 
+    def _entry(self, slot: int) -> _Entry:
+        """The document in a slot that ranking found live (removed slots never rank)."""
+        entry = self._slots[slot]
+        assert entry is not None, f"slot {slot} was removed"
+        return entry
+
+    def _live_slots(self) -> list[_Entry]:
+        """Every slot, right after compaction, when none is empty."""
+        assert all(e is not None for e in self._slots), "compact first"
+        return [e for e in self._slots if e is not None]
+
     def snapshot(self) -> bytes:
         """The whole index as bytes (snapshots.FORMAT); restoring it costs no term analysis, no posting appends and
         no arithmetic."""
         self._compact()
-        entries = [(e.document, e.phrasings) for e in self._slots]
+        entries = [(e.document, e.phrasings) for e in self._live_slots()]
         not_covered = pack(self.not_covered) if len(self.not_covered) else b""
         postings, average_length = self._postings.snapshot(), self._postings.average_length
         return snapshots.encode(entries, postings, average_length, self._vectors.snapshot(), not_covered)
@@ -101,7 +112,7 @@ class SearchIndex:
         index = cls([], rules, synonyms, settings, embedder, unpack(state.not_covered))
         index._vectors = VectorIndex.restore(state.vectors)
         index._slots = [_Entry(document, phrasings) for document, phrasings in state.entries]
-        index._slot_of = {e.document.id: slot for slot, e in enumerate(index._slots)}
+        index._slot_of = {e.document.id: slot for slot, e in enumerate(index._live_slots())}
         index._postings = Postings.restore(state.postings, state.average_length, settings.field_weights)
         index._refresh_vocabulary()
         return index
@@ -149,7 +160,7 @@ class SearchIndex:
         self._vectors.compact(alive)
         self._postings.compact(alive)
         self._slots = [e for e in self._slots if e is not None]
-        self._slot_of = {e.document.id: slot for slot, e in enumerate(self._slots)}
+        self._slot_of = {e.document.id: slot for slot, e in enumerate(self._live_slots())}
         self._phrasing_pinyin = {}
 
     def search(
@@ -160,7 +171,7 @@ class SearchIndex:
         meaning = self._query_vector(analyzed)
         hits = []
         for confidence, slot in self._rank(analyzed, meaning, limit, allow):
-            document = self._slots[slot].document
+            document = self._entry(slot).document
             text, marks = snippet(document, analyzed.terms)
             hits.append(RankedHit(document, round(min(1.0, confidence), 4), text, marks))
         return hits
@@ -173,7 +184,7 @@ class SearchIndex:
         Words only: a half-typed question has no meaning yet, and completions must keep up with the keys.
         """
         analyzed = self.query_analyzer.analyze(typed)
-        documents = [self._slots[slot].document for _, slot in self._rank(analyzed, None, limit, allow)]
+        documents = [self._entry(slot).document for _, slot in self._rank(analyzed, None, limit, allow)]
         return [(completion(analyzed.compact, document), document) for document in documents]
 
     def query_vector(self, query: str) -> np.ndarray | None:
@@ -258,7 +269,7 @@ class SearchIndex:
         spread: tuple[float, float] | None = None,
         elsewhere: float | None = None,
     ) -> Evidence:
-        phrasings = self._slots[slot].phrasings
+        phrasings = self._entry(slot).phrasings
         matched = [t for t, w in weights.items() if w > 0 and self._postings.has(t, slot)]
 
         def sounds() -> tuple[str, ...]:

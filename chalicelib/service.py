@@ -8,29 +8,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.articles import INTERNAL_NOTES, parse_article, render_sections
+from chalicelib.clock import china_date, china_today
 from chalicelib.directory import Directory
 from chalicelib.documents import IndexedDocument, SearchDocument, decode_document
 from chalicelib.engine import SearchEngine
 from chalicelib.errors import NotFound, Unauthorized
 from chalicelib.lexicon import Lexicon
-from chalicelib.models import (
-    CHINA_TIME,
+from chalicelib.models.content import ArticleStatus, Audience, Reader
+from chalicelib.models.reading import (
     ArticleListParams,
-    ArticleStatus,
     ArticleSummary,
     ArticleView,
-    Audience,
     Category,
     Health,
     MeaningHealth,
-    Reader,
     SearchHit,
     SearchParams,
     SearchResult,
     Suggestion,
     SuggestParams,
     SuggestResult,
-    china_today,
 )
 from chalicelib.ranking import is_answered
 from chalicelib.search import SearchIndex
@@ -91,7 +88,7 @@ class KnowledgeService:
         live = self._current()
         index, today = live.index, self._today().isoformat()
         if params.as_of is not None:
-            index, today = self._index_as_of(params.as_of, reader, live), _china_date(params.as_of).isoformat()
+            index, today = self._index_as_of(params.as_of, reader, live), china_date(params.as_of).isoformat()
 
         def visible(doc: SearchDocument) -> bool:
             return (params.category is None or doc.category == params.category) and _may_read(doc, reader, today)
@@ -136,7 +133,7 @@ class KnowledgeService:
                 if publication.at <= as_of:
                     version = publication.version
             past = self._articles.version(article_id, version) if version is not None else None
-            shown, today = (past.markdown if past else None), _china_date(as_of)
+            shown, today = (past.markdown if past else None), china_date(as_of)
         article = parse_article(shown) if shown is not None else None
         if article is None or not article.in_force(today) or not _audience_allows(article.audience, reader):
             raise NotFound(f"no article with id '{article_id}'", field="id")
@@ -225,8 +222,10 @@ class KnowledgeService:
         shown: dict[str, tuple[int, bytes] | None] = {}
         for publication in self._articles.publications():
             if publication.at <= as_of:
-                has_text = publication.version is not None and publication.search is not None
-                shown[publication.article_id] = (publication.version, publication.search) if has_text else None
+                version, search = publication.version, publication.search
+                shown[publication.article_id] = (
+                    (version, search) if version is not None and search is not None else None
+                )
         key = frozenset((article_id, entry[0]) for article_id, entry in shown.items() if entry)
         if key not in self._past:
             if len(self._past) >= 4:
@@ -284,10 +283,6 @@ class KnowledgeService:
             written = self._directory.current()
             directory, directory_generation = written.directory, written.generation
         return _Live(generation, lexicon_generation, lexicon, engine, index, directory, directory_generation)
-
-
-def _china_date(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(CHINA_TIME).date()
 
 
 def _require_staff(reader: Reader) -> None:

@@ -68,7 +68,7 @@ def _pair_spans(run: str, rules: TermRules) -> Iterator[tuple[str, int, int]]:
             yield BIGRAM + run[i : i + 2], i, i + 1
     if rules.pinyin:
         positions = [i for i, char in enumerate(run) if syllable(char)]
-        sounds = _syllable_bigrams([syllable(run[i]) for i in positions])
+        sounds = _syllable_bigrams([sound for i in positions if (sound := syllable(run[i])) is not None])
         for (first, second), term in zip(zip(positions, positions[1:], strict=False), sounds, strict=True):
             yield term, first, second
 

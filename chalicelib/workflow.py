@@ -5,7 +5,7 @@ import re
 from enum import StrEnum
 
 from chalicelib.errors import Conflict, Forbidden
-from chalicelib.models import ChangedLine, Contributor, DiffLine, DiffSegment, EditorialState
+from chalicelib.models.editing import ChangedLine, Contributor, DiffLine, DiffSegment, EditorialState
 
 State = EditorialState
 

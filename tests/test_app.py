@@ -316,7 +316,9 @@ def test_a_stage_origin_is_sent_with_every_reply(tmp_path):
         "from unittest import mock\n"
         "with Client(app) as c:\n"
         "    with mock.patch('chalicelib.wiring.knowledge') as k:\n"
-        "        k.return_value.health.return_value.model_dump.return_value = {'status': 'ok'}\n"
+        "        from chalicelib.models.reading import Health, MeaningHealth\n"
+        "        meaning = MeaningHealth(available=True, documents_with_vectors=0)\n"
+        "        k.return_value.health.return_value = Health(status='ok', generation=0, documents=0, meaning=meaning)\n"
         "        print(c.http.get('/api/health').headers.get('Access-Control-Allow-Origin'))\n"
     )
     env = {"CORS_ALLOW_ORIGIN": "https://faq.example.org", "PATH": "/usr/bin:/bin"}

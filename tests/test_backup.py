@@ -8,7 +8,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from chalicelib.models import EditorialState, Reader, SearchParams
+from chalicelib.models.content import Reader
+from chalicelib.models.editing import EditorialState
+from chalicelib.models.reading import SearchParams
 from chalicelib.store import KnowledgeStore, ensure_table
 from tests.conftest import KNOWLEDGE_DIR, NOW, knowledge_service
 from tools.kb.backup import RestoreRefused, backup, restore

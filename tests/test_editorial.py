@@ -8,16 +8,16 @@ import pytest
 from chalicelib.access import Principal, Role
 from chalicelib.editorial import EditorialService
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound, NotReady, PreconditionRequired
-from chalicelib.models import (
+from chalicelib.models.content import Reader
+from chalicelib.models.editing import (
     Draft,
     EditorialState,
     MarkdownRequest,
     PublishRequest,
-    Reader,
     RollbackRequest,
-    SearchParams,
     WorklistParams,
 )
+from chalicelib.models.reading import SearchParams
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 from tests.conftest import NOW, TABLE_NAME, article_text, editorial_service, knowledge_service

@@ -6,7 +6,8 @@ from chalicelib.articles import parse_article
 from chalicelib.documents import encode_document
 from chalicelib.engine import SearchEngine
 from chalicelib.errors import NotFound
-from chalicelib.models import ArticleStatus, Reader, SearchParams
+from chalicelib.models.content import ArticleStatus, Reader
+from chalicelib.models.reading import SearchParams
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 from chalicelib.store.articles import LiveChange

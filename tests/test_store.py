@@ -5,7 +5,8 @@ from boto3.dynamodb.conditions import Key
 
 from chalicelib.errors import Conflict
 from chalicelib.lexicon import Lexicon
-from chalicelib.models import ArticleStatus, AuditEntry, Draft, EditorialState, Version
+from chalicelib.models.content import ArticleStatus
+from chalicelib.models.editing import AuditEntry, Draft, EditorialState, Version
 from chalicelib.store import KnowledgeStore
 from chalicelib.store.articles import ArticleChange, LiveChange
 from chalicelib.store.snapshots import Snapshot

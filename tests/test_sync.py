@@ -6,7 +6,8 @@ from chalicelib.access import Principal, Role
 from chalicelib.articles import content_hash
 from chalicelib.directory import Directory
 from chalicelib.documents import decode_document, document_fields, is_current
-from chalicelib.models import Article, ArticleStatus, EditorialState, MarkdownRequest, PublishRequest, RollbackRequest
+from chalicelib.models.content import Article, ArticleStatus
+from chalicelib.models.editing import EditorialState, MarkdownRequest, PublishRequest, RollbackRequest
 from chalicelib.store import KnowledgeStore
 from chalicelib.store.articles import LiveChange
 from tests.conftest import NOW, editorial_service

@@ -16,7 +16,8 @@ from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import Binary
 
 from chalicelib.errors import Conflict
-from chalicelib.models import ArticleStatus, AuditEntry, Draft, StoredArticle, Version, VersionInfo
+from chalicelib.models.content import ArticleStatus, StoredArticle
+from chalicelib.models.editing import AuditEntry, Draft, Version, VersionInfo
 from chalicelib.store.table import GENERATION_INDEX, TableStore, Writes
 
 _ARTICLE_KIND = "ARTICLE"

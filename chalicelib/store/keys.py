@@ -5,7 +5,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from chalicelib.models import ApiKey
+from chalicelib.models.people import ApiKey
 from chalicelib.store.table import TableStore
 
 _PARTITION = "KEYS"

@@ -143,7 +143,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from chalicelib.models import Reader
+    from chalicelib.models.content import Reader
     from tools.kb.evaluate import corpus_search, evaluate, format_table, knowledge_search, read_queries
 
     queries = read_queries(Path(args.queries))

@@ -13,7 +13,7 @@ from chalicelib.documents import SearchDocument
 from chalicelib.embeddings import Embedder, NoEmbedder, shared_embedder
 from chalicelib.engine import SearchEngine, search_document
 from chalicelib.lexicon import Lexicon
-from chalicelib.models import Article
+from chalicelib.models.content import Article
 from chalicelib.ranking import RankSettings, is_answered
 from chalicelib.terms import TermRules
 from tools.kb.evaluate import Query, corpus_lexicon, evaluate, faq_documents, read_queries

@@ -17,7 +17,8 @@ from moto import mock_aws
 from chalicelib.documents import SearchDocument
 from chalicelib.engine import SearchEngine
 from chalicelib.lexicon import Lexicon
-from chalicelib.models import Reader, SearchParams
+from chalicelib.models.content import Reader
+from chalicelib.models.reading import SearchParams
 from chalicelib.ranking import is_answered
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore, ensure_table

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from chalicelib.articles import ANSWER, parse_article
 from chalicelib.directory import DIRECTORY_FILE, Directory, DirectoryInvalid, directory_yaml, parse_directory
-from chalicelib.models import Article, ArticleStatus
+from chalicelib.models.content import Article, ArticleStatus
 from chalicelib.store import KnowledgeStore
 from tools.kb.knowledge import LEXICON_DIR
 
@@ -32,8 +32,9 @@ def export_folder(store: KnowledgeStore, folder: Path) -> int:
     stored = store.directory.current()
     if len(stored.directory):
         # The synced file as it was, while the app has changed nothing in it; else the directory written anew.
-        unchanged = stored.file_text is not None and _parses_to(stored.file_text, stored.directory)
-        files[DIRECTORY_FILE] = stored.file_text if unchanged else directory_yaml(stored.directory)
+        synced = stored.file_text
+        unchanged = synced is not None and _parses_to(synced, stored.directory)
+        files[DIRECTORY_FILE] = synced if synced is not None and unchanged else directory_yaml(stored.directory)
     for name, text in files.items():
         lexicon.mkdir(parents=True, exist_ok=True)
         (lexicon / name).write_bytes(text.encode("utf-8"))

@@ -11,11 +11,12 @@ import yaml
 
 from chalicelib.access import ALL_DEPARTMENTS, Principal, Role
 from chalicelib.articles import parse_article
+from chalicelib.clock import china_today
 from chalicelib.directory import Directory
 from chalicelib.editorial import EditorialService
 from chalicelib.lexicon import Lexicon
 from chalicelib.lint import lint_article
-from chalicelib.models import SLUG_PATTERN, Article, china_today
+from chalicelib.models.content import SLUG_PATTERN, Article
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 
@@ -122,7 +123,8 @@ def check_rows(
     problems: list[str] = []
     if len(rows) > MAX_ROWS:
         return [], [f"{rows[MAX_ROWS].where}: at most {MAX_ROWS} rows a batch; split the file"]
-    articles, seen = [], {}
+    articles: list[Article] = []
+    seen: dict[str, str] = {}
     for row in rows:
         row_id = row.text("id")
         if not re.match(SLUG_PATTERN, row_id):

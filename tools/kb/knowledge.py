@@ -6,7 +6,7 @@ from pathlib import Path
 from chalicelib.directory import DIRECTORY_FILE, Directory, DirectoryInvalid, parse_directory
 from chalicelib.lexicon import CATEGORIES_FILE, LEXICON_FILES, Lexicon, LexiconInvalid, parse_lexicon
 from chalicelib.lint import lint_article
-from chalicelib.models import Article
+from chalicelib.models.content import Article
 
 LEXICON_DIR = "_lexicon"
 

@@ -11,7 +11,8 @@ from chalicelib.directory import Directory
 from chalicelib.documents import encode_document, is_current
 from chalicelib.editorial import EditorialService
 from chalicelib.engine import SearchEngine
-from chalicelib.models import Article, ArticleStatus, Draft, EditorialState
+from chalicelib.models.content import Article, ArticleStatus
+from chalicelib.models.editing import Draft, EditorialState
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 from chalicelib.store.articles import ArticleStore, LiveChange

@@ -1,0 +1,96 @@
+"""An article as content: its front matter, the parsed article, and what the store keeps of it."""
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class Audience(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class Reader(StrEnum):
+    """Who is asking: decides which articles and sections they may see."""
+
+    CITIZEN = "public"
+    AGENT = "agent"
+
+
+class Source(BaseModel):
+    """The policy document an article rests on."""
+
+    model_config = ConfigDict(extra="forbid")
+    issuer: str = Field(min_length=2, description="发文单位")
+    number: str | None = Field(default=None, description="文号")
+
+
+class FrontMatter(BaseModel):
+    """The YAML header of an article file."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(pattern=SLUG_PATTERN, max_length=80)
+    title: str = Field(min_length=4, max_length=40)
+    category: str = Field(pattern=SLUG_PATTERN)
+    audience: Audience
+    department: str = Field(min_length=2, max_length=60)
+    phone: str | None = Field(default=None, pattern=r"^[0-9][0-9-]{2,19}$")
+    questions: list[str] = Field(default_factory=list, max_length=12)
+    keywords: list[str] = Field(default_factory=list, max_length=20)
+    effective_from: dt.date
+    expires: dt.date | None = None
+    review_by: dt.date
+    source: Source | None = None
+
+    @field_validator("questions", "keywords")
+    @classmethod
+    def _no_blank_entries(cls, values: list[str]) -> list[str]:
+        if any(not isinstance(v, str) or not v.strip() for v in values):
+            raise ValueError("entries must be non-empty text")
+        return [v.strip() for v in values]
+
+    @model_validator(mode="after")
+    def _expires_after_start(self) -> "FrontMatter":
+        if self.expires is not None and self.expires <= self.effective_from:
+            raise ValueError(f"expires ({self.expires}) must be after effective_from ({self.effective_from})")
+        return self
+
+
+class Article(FrontMatter):
+    """A parsed article: front matter, its body sections (Markdown) and the source text."""
+
+    # The source text is kept byte for byte (export writes it back); front-matter fields arrive stripped.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    sections: dict[str, str]
+    markdown: str
+    content_hash: str
+
+    def in_force(self, today: dt.date) -> bool:
+        return self.effective_from <= today and (self.expires is None or today < self.expires)
+
+
+class ArticleStatus(StrEnum):
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class StoredArticle(BaseModel):
+    """An article as the store holds it."""
+
+    id: str
+    status: ArticleStatus
+    markdown: str
+    content_hash: str
+    generation: int
+    updated_at: dt.datetime
+    updated_by: str
+    version: int | None = Field(default=None, description="the editorial version that is live")
+    search: bytes | None = Field(default=None, repr=False, description="the encoded search document")
+
+
+# Hotlines work on Beijing time: dates (in force, stale) and times given without an offset mean UTC+8.

@@ -1,0 +1,133 @@
+"""What readers ask and get: search, suggestions, articles, categories, health (KnowledgeService)."""
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from chalicelib.clock import in_china_time
+from chalicelib.directory import Department
+from chalicelib.models.content import SLUG_PATTERN, Audience, Source
+
+
+class AsOfParams(BaseModel):
+    """`as_of`: answer from the knowledge base as it was published at that moment."""
+
+    model_config = ConfigDict(extra="ignore")
+    as_of: dt.datetime | None = Field(default=None, description="ISO time; without an offset it is Beijing time")
+
+    _china = field_validator("as_of")(in_china_time)
+
+
+class SearchParams(AsOfParams):
+    """The query string of GET /api/search."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    q: str = Field(min_length=1, max_length=200)
+    limit: int = Field(default=10, ge=1, le=50)
+    category: str | None = Field(default=None, pattern=SLUG_PATTERN)
+
+
+class ArticleListParams(BaseModel):
+    """The query string of GET /api/articles."""
+
+    model_config = ConfigDict(extra="ignore")
+    category: str | None = Field(default=None, pattern=SLUG_PATTERN)
+
+
+class ArticleSummary(BaseModel):
+    id: str
+    title: str
+    category: str
+    department: str = Field(description="the department's code in the directory")
+    department_name: str
+
+
+class PopularParams(BaseModel):
+    """The query string of GET /api/popular."""
+
+    model_config = ConfigDict(extra="ignore")
+    limit: int = Field(default=8, ge=1, le=20)
+
+
+class PopularArticle(ArticleSummary):
+    hits: int = Field(description="answered searches it topped in the last days")
+
+
+class SuggestParams(BaseModel):
+    """The query string of GET /api/suggest."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    q: str = Field(min_length=1, max_length=50)
+    limit: int = Field(default=8, ge=1, le=20)
+
+
+class Suggestion(BaseModel):
+    text: str
+    id: str
+
+
+class SuggestResult(BaseModel):
+    query: str
+    suggestions: list[Suggestion]
+
+
+class SearchHit(BaseModel):
+    id: str
+    title: str
+    category: str
+    score: float = Field(description="confidence in [0, 1] that this article answers the query")
+    snippet: str
+    marks: list[list[int]] = Field(default_factory=list, description="[start, end) spans of matched words in snippet")
+    department: str = Field(description="the code of the department to dispatch to")
+    department_name: str
+
+
+class SearchResult(BaseModel):
+    query: str
+    answered: bool
+    hits: list[SearchHit]
+
+
+class ArticleView(BaseModel):
+    """An article as a reader sees it: only the sections they may read, rendered to HTML too."""
+
+    id: str
+    title: str
+    category: str
+    audience: Audience
+    department: str = Field(description="the code of the department to dispatch to")
+    department_name: str
+    dispatch: Department | None = Field(description="that department's directory record (phone, hours)")
+    phone: str | None
+    questions: list[str]
+    keywords: list[str]
+    effective_from: dt.date
+    expires: dt.date | None
+    review_by: dt.date
+    source: Source | None
+    sections: dict[str, str]
+    html: str
+    version: int | None = Field(default=None, description="the editorial version shown")
+
+
+class Category(BaseModel):
+    id: str
+    name: str
+    articles: int
+
+
+class MeaningHealth(BaseModel):
+    """Whether search matches by meaning as well as by words, and why not."""
+
+    available: bool
+    documents_with_vectors: int
+    problem: str | None = None
+
+
+class Health(BaseModel):
+    """status is "ok", or "degraded" while search answers from words alone."""
+
+    status: str
+    generation: int
+    documents: int
+    meaning: MeaningHealth
