@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint eval package screenshots clean
+.PHONY: run test check browser-deps lint eval package screenshots clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,14 +15,22 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 run: $(INSTALLED)
 	$(PY) -m tools.kb serve --port $(PORT)
 
-test: $(INSTALLED)
+# The checks, then every test; the browser tests' chromium and CJK font are installed first if missing.
+test: check browser-deps
 	$(PY) -m pytest -q
 
-screenshots: $(INSTALLED)
+check: $(INSTALLED)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+browser-deps:
+	tools/browser-deps.sh
+
+screenshots: $(INSTALLED) browser-deps
 	ZHIDA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest -q tests/browser
 
-lint: $(INSTALLED)
-	$(PY) -m ruff check .
+lint: check
 	$(PY) -m tools.kb lint knowledge/
 
 eval: $(INSTALLED)
