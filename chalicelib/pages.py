@@ -1,6 +1,7 @@
 """The citizen FAQ, agent and editor pages, their static files, and server-rendered article pages."""
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -78,23 +79,79 @@ def _template(name: str) -> str:
     return (STATIC_DIR / name).read_text(encoding="utf-8")
 
 
-def _shell(name: str, root: str = "") -> Response:
-    return _html(_template(name).replace("{{root}}", escape(root)))
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """One pass, so a value (an article's text, say) is never read as a placeholder itself."""
+    return _PLACEHOLDER.sub(lambda match: values[match[1]], template)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What differs between the pages around their main content; the rest is static/shell.html."""
+
+    title: str
+    script: str
+    console: str = ""  # its name; a citizen page has none: its brand leads home and it ends with the hotline
+    tools: str = ""  # what the header holds beside the brand, as HTML with {{root}}
+
+
+_SIGNOUT = '\n  <button type="button" id="signout" hidden>退出</button>'
+_MINI_SEARCH = """
+  <form class="mini-search" action="{{root}}" method="get" role="search">
+    <label for="q" class="sr-only">搜索问题</label>
+    <input id="q" name="q" type="search" placeholder="搜索其他问题" autocomplete="off" maxlength="200">
+    <button type="submit">搜索</button>
+  </form>"""
+_FOOTER = '<footer class="foot">没有找到答案？请拨打 <a href="tel:12345">12345</a> 政务服务便民热线（24小时）</footer>'
+_FAQ = _Page("12345 知答 - 政务服务常见问题", "faq.js")
+_AGENT = _Page("知答 话务台", "agent.js", console="知答 话务台", tools=_SIGNOUT)
+_EDITOR = _Page("知答 编辑台", "editor.js", console="知答 编辑台", tools='\n  <span id="whoami"></span>' + _SIGNOUT)
+_ARTICLE = _Page("{title} - 12345 知答", "article.js", tools=_MINI_SEARCH)
+
+
+def _render(page: _Page, main: str, root: str, title: str = "", article_id: str = "") -> str:
+    """The page in the one shell: citizen pages link the brand home and end with the hotline; consoles do not."""
+    r = escape(root)
+    brand = (
+        f'<span class="brand">{escape(page.console)}</span>'
+        if page.console
+        else f'<a class="brand" href="{r}">12345 知答</a>'
+    )
+    return _fill(
+        _template("shell.html"),
+        {
+            "root": r,
+            "article": escape(article_id),
+            "title": escape(page.title.format(title=title)),
+            "script": page.script,
+            "audience": "console" if page.console else "citizen",
+            "brand": brand,
+            "tools": _fill(page.tools, {"root": r}),
+            "main": main.rstrip("\n"),
+            "footer": "" if page.console else _FOOTER + "\n",
+        },
+    )
+
+
+def _static_page(page: _Page, name: str, root: str = "") -> Response:
+    return _html(_render(page, _fill(_template(name), {"root": escape(root)}), root))
 
 
 @pages.route("/")
 def faq_page() -> Response:
-    return _shell("faq.html", _stage_root())
+    return _static_page(_FAQ, "faq.html", _stage_root())
 
 
 @pages.route("/agent")
 def agent_page() -> Response:
-    return _shell("agent.html")
+    return _static_page(_AGENT, "agent.html")
 
 
 @pages.route("/editor")
 def editor_page() -> Response:
-    return _shell("editor.html")
+    return _static_page(_EDITOR, "editor.html")
 
 
 @pages.route("/static/{name}")
@@ -113,39 +170,8 @@ def article_page(article_id: str) -> Response:
             raise NotFound(f"no article with id '{article_id}'", field="id")
         view = wiring.knowledge().article(article_id, Reader.CITIZEN)
     except NotFound:
-        return _html(_layout(root, "没有找到这篇文章", _missing(root)), status=404)
-    return _html(_layout(root, view.title, _article(view, root), article_id=view.id))
-
-
-def _layout(root: str, title: str, main: str, article_id: str = "") -> str:
-    r = escape(root)
-    return f"""<!doctype html>
-<html lang="zh-CN" data-root="{r}" data-article="{escape(article_id)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} - 12345 知答</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="{r}static/zhida.css">
-<script type="module" src="{r}static/article.js"></script>
-</head>
-<body class="citizen">
-<a class="skip" href="#main">跳到正文</a>
-<header class="bar">
-  <a class="brand" href="{r}">12345 知答</a>
-  <form class="mini-search" action="{r}" method="get" role="search">
-    <label for="q" class="sr-only">搜索问题</label>
-    <input id="q" name="q" type="search" placeholder="搜索其他问题" autocomplete="off" maxlength="200">
-    <button type="submit">搜索</button>
-  </form>
-</header>
-<main id="main">
-{main}
-</main>
-<footer class="foot">没有找到答案？请拨打 <a href="tel:12345">12345</a> 政务服务便民热线（24小时）</footer>
-</body>
-</html>
-"""
+        return _html(_render(_ARTICLE, _missing(root), root, title="没有找到这篇文章"), status=404)
+    return _html(_render(_ARTICLE, _article(view, root), root, title=view.title, article_id=view.id))
 
 
 def _article(view: ArticleView, root: str) -> str:

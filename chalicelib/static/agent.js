@@ -1,5 +1,5 @@
 // The agent console: search on every keystroke, the best answer ready to read aloud, keyboard only.
-import { api, el, highlighted, keyStore, plainLines, say, signInWith } from "./common.js";
+import { client, dropped, el, highlighted, keyStore, plainLines, say, signInWith } from "./common.js";
 
 const key = keyStore("zhida.agent.key");
 const RECENT = "zhida.agent.recent";
@@ -12,8 +12,6 @@ const desk = $("desk");
 
 let hits = [];
 let selected = -1;
-let latest = 0; // the number of the newest search; replies to older ones are dropped
-let controller = null;
 let shown = null; // the article on screen
 
 function signedIn(on) {
@@ -36,17 +34,19 @@ $("signout").addEventListener("click", () => {
   signedIn(false);
 });
 
-function signedOutBecause(problem) {
-  if (problem.status !== 401) return false;
-  key.clear();
-  signedIn(false);
-  say($("signin-status"), problem.message, true);
-  return true;
-}
+// Every call for what is on screen (a search, then its best answer; or the answer chosen) has the purpose
+// "answer": a newer keystroke or choice drops the replies to older ones.
+const { call, drop } = client({
+  key,
+  signedOut(problem) {
+    key.clear();
+    signedIn(false);
+    say($("signin-status"), problem.message, true);
+  },
+});
 
 function clearSearch() {
-  latest += 1;
-  if (controller) controller.abort();
+  drop("answer");
   input.value = "";
   hits = [];
   selected = -1;
@@ -81,24 +81,17 @@ $("as-of-clear").addEventListener("click", () => {
 });
 
 async function run(query) {
-  const mine = ++latest;
-  if (controller) controller.abort();
   if (!query) return clearSearch();
-  controller = new AbortController();
-  const signal = controller.signal;
   try {
-    const result = await api("search", { params: { q: query, limit: 8, as_of: asOf() }, key: key.get(), signal });
-    if (mine !== latest) return;
+    const result = await call("search", { params: { q: query, limit: 8, as_of: asOf() }, purpose: "answer" });
     hits = result.hits;
     selected = hits.length ? 0 : -1;
     renderHits(result);
     if (hits.length) {
-      const article = await api("articles/" + encodeURIComponent(hits[0].id), {
+      const article = await call("articles/" + encodeURIComponent(hits[0].id), {
         params: { as_of: asOf() },
-        key: key.get(),
-        signal,
+        purpose: "answer",
       });
-      if (mine !== latest) return;
       renderDetail(article, result.answered);
     } else {
       detail.hidden = true;
@@ -108,8 +101,7 @@ async function run(query) {
     desk.dataset.rendered = query;
     document.dispatchEvent(new CustomEvent("zhida:rendered", { detail: { query } }));
   } catch (problem) {
-    if (problem.name === "AbortError" || mine !== latest) return;
-    if (!signedOutBecause(problem)) say(status, problem.message, true);
+    if (!dropped(problem) && problem.status !== 401) say(status, problem.message, true);
   }
 }
 
@@ -149,15 +141,14 @@ function moveTo(index) {
 async function open(index) {
   const hit = hits[index];
   if (!hit) return;
-  const mine = ++latest; // a newer keystroke wins over this
   remember(input.value.trim());
   try {
-    const article = await api("articles/" + encodeURIComponent(hit.id), { params: { as_of: asOf() }, key: key.get() });
-    if (mine !== latest) return;
+    // A newer keystroke wins over this.
+    const article = await call("articles/" + encodeURIComponent(hit.id), { params: { as_of: asOf() }, purpose: "answer" });
     renderDetail(article, true);
     desk.dataset.rendered = input.value.trim();
   } catch (problem) {
-    if (!signedOutBecause(problem)) say(status, problem.message, true);
+    if (!dropped(problem) && problem.status !== 401) say(status, problem.message, true);
   }
 }
 
@@ -218,9 +209,9 @@ $("flag-form").addEventListener("submit", async (event) => {
   if (!shown) return;
   const comment = $("flag-comment").value.trim();
   try {
-    await api(`articles/${encodeURIComponent(shown.id)}/flags`, { method: "POST", body: { comment }, key: key.get() });
+    await call(`articles/${encodeURIComponent(shown.id)}/flags`, { method: "POST", body: { comment } });
   } catch (problem) {
-    if (!signedOutBecause(problem)) say($("flag-status"), problem.message, true);
+    if (problem.status !== 401) say($("flag-status"), problem.message, true);
     return;
   }
   $("flag-comment").value = "";

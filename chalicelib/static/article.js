@@ -1,6 +1,7 @@
 // A server-rendered article page: adds 好差评 (helpful / not helpful, with an optional comment).
-import { api, say } from "./common.js";
+import { client, say } from "./common.js";
 
+const { call } = client();
 const articleId = document.documentElement.dataset.article;
 const section = document.getElementById("feedback");
 const form = document.getElementById("feedback-form");
@@ -28,7 +29,7 @@ if (articleId && section) {
     if (comment.value.trim()) body.comment = comment.value.trim();
     if (query) body.query = query;
     try {
-      await api("feedback", { method: "POST", body });
+      await call("feedback", { method: "POST", body });
     } catch (problem) {
       say(status, problem.message, true);
       return;

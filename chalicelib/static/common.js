@@ -73,6 +73,66 @@ export async function api(path, { method = "GET", params, body, key, signal, ifM
   return data;
 }
 
+// ---- the pages' calls: the signed-in key, one answer to 401, the loading indicator, and late replies dropped
+
+// A call answered after a newer one of the same purpose: its reply is dropped, whatever it was.
+export class Superseded extends Error {
+  name = "Superseded";
+}
+
+// Whether a failed call is one to ignore: aborted, or overtaken by a newer call of the same purpose.
+export const dropped = (problem) => problem.name === "AbortError" || problem instanceof Superseded;
+
+// While any call runs, <html> has the class "loading" (zhida.css draws a line along the top).
+let running = 0;
+function loading(change) {
+  running += change;
+  document.documentElement.classList.toggle("loading", running > 0);
+}
+
+// client({ key, signedOut }).call(path, options): api() with the console's key (a keyStore); a 401 reply
+// calls signedOut(problem) before the error is thrown on. Options beyond api()'s:
+//   purpose: "search"   each call of a purpose carries the next sequence number and aborts the one before;
+//                       a reply to an older call is thrown away as Superseded, so a slow early search never
+//                       overwrites a later one. drop(purpose) does the same with no new call.
+//   pending: [node, "正在搜索…"]   said in the node when the call starts; the page says what came of it.
+export function client({ key = null, signedOut = () => {} } = {}) {
+  const sequence = new Map(); // purpose -> the number of its newest call
+  const controllers = new Map(); // purpose -> the AbortController of its newest call
+
+  function drop(purpose) {
+    sequence.set(purpose, (sequence.get(purpose) || 0) + 1);
+    controllers.get(purpose)?.abort();
+    controllers.delete(purpose);
+    return sequence.get(purpose);
+  }
+
+  async function call(path, { purpose, pending, ...options } = {}) {
+    const mine = purpose ? drop(purpose) : 0;
+    const stale = () => purpose && sequence.get(purpose) !== mine;
+    if (purpose) {
+      const controller = new AbortController();
+      controllers.set(purpose, controller);
+      options.signal = controller.signal;
+    }
+    if (pending) say(...pending);
+    loading(1);
+    try {
+      const reply = await api(path, { ...options, key: key ? key.get() : undefined });
+      if (stale()) throw new Superseded();
+      return reply;
+    } catch (problem) {
+      if (stale()) throw new Superseded();
+      if (problem.status === 401) signedOut(problem);
+      throw problem;
+    } finally {
+      loading(-1);
+    }
+  }
+
+  return { call, drop };
+}
+
 // el("li", {class: "x", "data-id": id}, "text", child): every string child becomes a text node.
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);

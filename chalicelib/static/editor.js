@@ -2,7 +2,7 @@
 // workflow, history, tasks and the department directory. Built against the editorial workflow in docs/api.md.
 import { articleForm } from "./article-form.js";
 import { createAutosave } from "./autosave.js";
-import { api, debounce, el, keyStore, say, signInWith } from "./common.js";
+import { client, debounce, dropped, el, keyStore, say, signInWith } from "./common.js";
 import { covers, directoryView } from "./directory.js";
 import { historyView, stateName, when } from "./history.js";
 import { ROLES, showChanges, updateActions } from "./review.js";
@@ -13,6 +13,15 @@ const $ = (id) => document.getElementById(id);
 const textarea = $("markdown");
 const actionStatus = $("action-status");
 const unsaved = createAutosave();
+// Every call with the key; a 401 (the key revoked meanwhile) signs out, and the caller still hears of it.
+const { call } = client({
+  key,
+  signedOut(problem) {
+    key.clear();
+    signedIn(false);
+    say($("signin-status"), problem.message, true);
+  },
+});
 
 let draft = null; // the working copy on screen (null while a new article is being written)
 let saved = ""; // its Markdown as last saved, to know whether there are unsaved changes
@@ -66,17 +75,6 @@ $("signout").addEventListener("click", () => {
   signedIn(false);
 });
 
-function call(path, options = {}) {
-  return api(path, { ...options, key: key.get() }).catch((problem) => {
-    if (problem.status === 401) {
-      key.clear();
-      signedIn(false);
-      say($("signin-status"), problem.message, true);
-    }
-    throw problem;
-  });
-}
-
 // ---- worklist, tasks, unanswered questions, directory
 
 const VIEWS = {
@@ -101,12 +99,13 @@ async function loadWorklist() {
     department: $("filter-department").value,
     stale: $("filter-stale").checked ? "true" : "",
   };
-  say($("worklist-status"), "正在加载…");
   let articles;
   try {
-    articles = (await call("worklist", { params })).articles;
+    // Filters changed since: the older list is dropped.
+    articles = (await call("worklist", { params, purpose: "worklist", pending: [$("worklist-status"), "正在加载…"] }))
+      .articles;
   } catch (problem) {
-    say($("worklist-status"), problem.message, true);
+    if (!dropped(problem)) say($("worklist-status"), problem.message, true);
     return;
   }
   for (const article of articles) departmentNames.set(article.department, article.department_name || article.department);
@@ -149,9 +148,8 @@ function mayLeave() {
 
 async function openArticle(id) {
   if (!mayLeave()) return;
-  say(actionStatus, "正在打开…");
   try {
-    show(await call(`articles/${encodeURIComponent(id)}/draft`));
+    show(await call(`articles/${encodeURIComponent(id)}/draft`, { pending: [actionStatus, "正在打开…"] }));
   } catch (problem) {
     say(actionStatus, problem.message, true);
     return;
@@ -310,19 +308,16 @@ function goToLine(line) {
   textarea.scrollTop = Math.max(0, (line - 3) * parseFloat(getComputedStyle(textarea).lineHeight));
 }
 
-let previewing = null;
 async function preview() {
-  if (previewing) previewing.abort();
-  previewing = new AbortController();
   const markdown = textarea.value;
   try {
-    const result = await call("preview", { method: "POST", body: { markdown }, signal: previewing.signal });
+    const result = await call("preview", { method: "POST", body: { markdown }, purpose: "preview" });
     if (markdown !== textarea.value) return; // typed on since: a newer preview follows
     showProblems(result.problems, result.notices || []);
     // The preview HTML is rendered on the server by markdown-it with raw HTML disabled.
     $("preview").innerHTML = result.html;
   } catch (problem) {
-    if (problem.name !== "AbortError") say(actionStatus, `预览失败：${problem.message}`, true);
+    if (!dropped(problem)) say(actionStatus, `预览失败：${problem.message}`, true);
   }
 }
 const previewSoon = debounce(preview, 400);

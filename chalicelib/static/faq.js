@@ -1,5 +1,5 @@
 // The citizen FAQ: results as you type, categories and their questions, the hotline when there is no answer.
-import { api, ApiError, debounce, el, highlighted, pageUrl, say } from "./common.js";
+import { ApiError, client, debounce, dropped, el, highlighted, pageUrl, say } from "./common.js";
 
 const input = document.getElementById("q");
 const status = document.getElementById("search-status");
@@ -14,7 +14,7 @@ const listStatus = document.getElementById("list-status");
 const popularBlock = document.getElementById("popular-block");
 const popularList = document.getElementById("popular");
 
-let inflight = null;
+const { call, drop } = client();
 
 function articleLink(id, query) {
   const url = pageUrl("faq/" + encodeURIComponent(id));
@@ -29,19 +29,23 @@ function showLanding() {
 }
 
 async function search(query) {
-  if (inflight) inflight.abort();
   const url = new URL(location.href);
   if (query) url.searchParams.set("q", query);
   else url.searchParams.delete("q");
   history.replaceState(null, "", url); // the back button returns to these results
-  if (!query) return showLanding();
-  inflight = new AbortController();
-  say(status, "正在搜索…");
+  if (!query) {
+    drop("search");
+    return showLanding();
+  }
   try {
-    const result = await api("search", { params: { q: query, limit: 8 }, signal: inflight.signal });
+    const result = await call("search", {
+      params: { q: query, limit: 8 },
+      purpose: "search",
+      pending: [status, "正在搜索…"],
+    });
     render(result);
   } catch (problem) {
-    if (problem.name === "AbortError") return;
+    if (dropped(problem)) return;
     say(status, problem instanceof ApiError ? problem.message : "搜索失败，请稍后再试。", true);
   }
 }
@@ -80,7 +84,7 @@ document.getElementById("search-form").addEventListener("submit", (event) => {
 async function loadCategories() {
   let categories;
   try {
-    categories = (await api("categories")).categories;
+    categories = (await call("categories")).categories;
   } catch (problem) {
     say(listStatus, problem.message, true);
     return;
@@ -101,17 +105,25 @@ async function loadCategories() {
 
 async function showCategory(category) {
   listTitle.textContent = `${category.name}常见问题`;
-  say(listStatus, "正在加载…");
   let items;
   try {
-    const listing = await api("articles", { params: { category: category.id } });
+    const listing = await call("articles", {
+      params: { category: category.id },
+      purpose: "category", // a category clicked since wins
+      pending: [listStatus, "正在加载…"],
+    });
     items = listing.articles.map((a) => ({ id: a.id, title: a.title }));
-  } catch {
+  } catch (problem) {
+    if (dropped(problem)) return;
     // Without the listing, the category's best matches for its own name are the next best thing.
     try {
-      const found = await api("search", { params: { q: category.name, category: category.id, limit: 20 } });
+      const found = await call("search", {
+        params: { q: category.name, category: category.id, limit: 20 },
+        purpose: "category",
+      });
       items = found.hits.map((hit) => ({ id: hit.id, title: hit.title }));
     } catch (problem) {
+      if (dropped(problem)) return;
       say(listStatus, problem.message, true);
       return;
     }
@@ -123,7 +135,7 @@ async function showCategory(category) {
 async function loadPopular() {
   // What searches answered most this week; a new installation has none yet, and then the block stays hidden.
   try {
-    const { articles } = await api("popular", { params: { limit: 8 } });
+    const { articles } = await call("popular", { params: { limit: 8 } });
     popularList.replaceChildren(...articles.map((a) => el("li", {}, el("a", { href: articleLink(a.id) }, a.title))));
     popularBlock.hidden = articles.length === 0;
   } catch {

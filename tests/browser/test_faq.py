@@ -1,12 +1,14 @@
 """The citizen FAQ in a phone-sized browser: search as you type, read an answer, rate it; and without JavaScript."""
 
+import contextlib
 import json
 import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Route, expect
 
 from chalicelib.pages import PAGE_CSP
 from tests.browser.conftest import PHONE, screenshot
@@ -49,6 +51,25 @@ def test_a_question_without_a_good_answer_says_call_12345(open_page: Callable[..
     expect(page.locator("#hotline")).to_be_visible()
     expect(page.locator("#hotline")).to_contain_text("请拨打 12345")
     expect(page.locator("#search-status")).to_contain_text("您是不是想问")
+
+
+def test_a_slow_earlier_search_never_overwrites_a_later_one(open_page: Callable[..., Page]):
+    page = open_page("/", viewport=PHONE)
+    held: list[Route] = []  # the first search, answered only once the second is on screen
+    page.route("**/api/search?*", lambda route: route.continue_() if held else held.append(route))
+    box = page.get_by_label("输入问题")
+    with page.expect_request("**/api/search?*"):
+        box.fill("今天天气怎么样")
+    box.fill("暖气不热")
+    expect(page.locator("#results a").first).to_contain_text("暖气不热怎么办")
+
+    late = held[0].fetch()
+    with contextlib.suppress(PlaywrightError):  # the page may have given up on it already
+        held[0].fulfill(response=late)
+    page.wait_for_timeout(500)
+    expect(page.locator("#results a").first).to_contain_text("暖气不热怎么办")
+    expect(page.locator("#hotline")).to_be_hidden()
+    expect(page.locator("#search-status")).to_contain_text("找到")
 
 
 def test_the_landing_page_lists_a_categorys_questions(open_page: Callable[..., Page]):
