@@ -7,11 +7,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import boto3
 import pytest
@@ -30,7 +32,17 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
 TABLE_NAME = "zhida-dev"  # the dev stage's table in .chalice/config.json, which chalice.test.Client applies
 NOW = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)
+T = TypeVar("T")
 make_moto_writes_atomic()  # DynamoDB's writes are atomic; moto's, across threads, are not
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the browser tests, and the tests that start a server, so a quick run can leave them out."""
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        if {"live_server", "demo_keys"} & set(getattr(item, "fixturenames", ())) or "test_serve" in item.path.name:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -177,3 +189,49 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def demo_keys(live_server: str) -> dict[str, str]:
     return server_keys(live_server)
+
+
+class Clock:
+    """A settable clock for a service's `now` (a datetime) or `monotonic` (seconds): call it to read it."""
+
+    def __init__(self, now: Any = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> Any:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def client(synced_store: KnowledgeStore) -> Iterator[Any]:
+    """chalice's test client on the app, over a table synced from knowledge/."""
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app, stage_name="dev") as chalice_client:
+        yield chalice_client
+
+
+def all_at_once(calls: list[Callable[[], T]]) -> list[T | Exception]:
+    """Run every call in its own thread, all released at the same moment; each result (or error), in order."""
+    start = threading.Barrier(len(calls))
+    results: list[T | Exception] = [RuntimeError("did not finish")] * len(calls)
+
+    def run(n: int, call: Callable[[], T]) -> None:
+        start.wait()
+        try:
+            results[n] = call()
+        except Exception as error:  # noqa: BLE001 - the caller looks at each outcome
+            results[n] = error
+
+    threads = [threading.Thread(target=run, args=(n, call)) for n, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

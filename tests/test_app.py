@@ -7,17 +7,10 @@ from urllib.parse import quote
 import pytest
 from chalice.test import Client
 
-from app import app
 from chalicelib import embeddings, wiring
 from chalicelib.keys import KeyRing
 from chalicelib.store import KnowledgeStore
 from tests.conftest import article_text
-
-
-@pytest.fixture
-def client(synced_store: KnowledgeStore):
-    with Client(app, stage_name="dev") as chalice_client:
-        yield chalice_client
 
 
 @pytest.fixture

@@ -7,18 +7,11 @@ from urllib.parse import quote
 import pytest
 from chalice.test import Client
 
-from app import app
 from chalicelib.keys import KeyRing
 from chalicelib.store import KnowledgeStore
 from tests.conftest import article_text
 
 ARTICLE = "heating-radiator-not-warm"
-
-
-@pytest.fixture
-def client(synced_store: KnowledgeStore):
-    with Client(app, stage_name="dev") as chalice_client:
-        yield chalice_client
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 import datetime as dt
-import threading
+import functools
 import time
 
 import boto3
@@ -20,7 +20,7 @@ from chalicelib.models.editing import (
 from chalicelib.models.reading import SearchParams
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
-from tests.conftest import NOW, TABLE_NAME, article_text, editorial_service, knowledge_service
+from tests.conftest import NOW, TABLE_NAME, Clock, all_at_once, article_text, editorial_service, knowledge_service
 
 # What a key for heating-company covers (KeyRing adds the units below it from the directory).
 HEATING = frozenset(
@@ -33,21 +33,6 @@ OTHER_REVIEWER = Principal(Role.REVIEWER, "周审核", HEATING, principal_id="p_
 ADMIN = Principal(Role.ADMIN, "系统管理员", frozenset({"*"}), principal_id="p_admin")
 GAS_REVIEWER = Principal(Role.REVIEWER, "钱审核", frozenset({"gas-company"}), principal_id="p_qian")
 ARTICLE = "heating-radiator-not-warm"
-
-
-class Clock:
-    """A settable UTC clock for the editorial service."""
-
-    def __init__(self, now: dt.datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture
@@ -143,24 +128,14 @@ def test_two_editors_racing_never_lose_an_update(synced_store: KnowledgeStore, c
 
 def _race(base: Draft, savers: list[tuple[EditorialService, Principal, str]]) -> list[str]:
     """Start every save at once from the same revision; the added sentence of each winner, '409' per loser."""
-    outcomes: list[str] = []
-    start = threading.Barrier(len(savers))
 
-    def save(service: EditorialService, who: Principal, tail: str) -> None:
+    def save(service: EditorialService, who: Principal, tail: str) -> str:
         markdown = (base.markdown or "").replace("## 标准答复\n\n", f"## 标准答复\n\n{tail}", 1)
-        start.wait()
-        try:
-            service.save(ARTICLE, MarkdownRequest(markdown=markdown), base.revision, who)
-            outcomes.append(tail)
-        except Conflict:
-            outcomes.append("409")
+        service.save(ARTICLE, MarkdownRequest(markdown=markdown), base.revision, who)
+        return tail
 
-    threads = [threading.Thread(target=save, args=saver) for saver in savers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    outcomes = all_at_once([functools.partial(save, *saver) for saver in savers])
+    return ["409" if isinstance(o, Conflict) else str(o) for o in outcomes]
 
 
 def _own_store() -> KnowledgeStore:

@@ -1,14 +1,14 @@
 """`make run` underneath: kb serve starts the embedded DynamoDB, loads knowledge/ and answers HTTP."""
 
+import functools
 import json
 import signal
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.conftest import article_text, running_server, server_keys
+from tests.conftest import all_at_once, article_text, running_server, server_keys
 
 
 def fetch(url: str) -> tuple[int, dict]:
@@ -80,22 +80,14 @@ def test_editors_racing_over_http_never_lose_an_update(live_server: str, demo_ke
 
 def _put_at_once(url: str, etag: str, edits: list[tuple[str, str]]) -> list[int]:
     """PUT each (key, markdown) with the same If-Match, all released at the same moment; their statuses."""
-    start = threading.Barrier(len(edits))
-    statuses = [0] * len(edits)
 
-    def save(n: int, key: str, markdown: str) -> None:
+    def save(key: str, markdown: str) -> int:
         body = json.dumps({"markdown": markdown}, ensure_ascii=False).encode("utf-8")
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", "If-Match": etag}
-        start.wait()
         try:
             with urllib.request.urlopen(urllib.request.Request(url, body, headers, method="PUT"), timeout=30) as r:
-                statuses[n] = r.status
+                return r.status
         except urllib.error.HTTPError as error:
-            statuses[n] = error.code
+            return error.code
 
-    threads = [threading.Thread(target=save, args=(n, *edit)) for n, edit in enumerate(edits)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return statuses
+    return [int(s) for s in all_at_once([functools.partial(save, *edit) for edit in edits])]

@@ -12,21 +12,13 @@ from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore
 from chalicelib.store.articles import LiveChange
 from chalicelib.store.snapshots import Snapshot
-from tests.conftest import NOW, article_text, knowledge_service
+from tests.conftest import NOW, Clock, article_text, knowledge_service
 
 TODAY = dt.date(2026, 1, 10)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def service(store: KnowledgeStore, clock: Clock | None = None) -> KnowledgeService:
-    return knowledge_service(store, refresh_seconds=1.0, today=lambda: TODAY, monotonic=clock or Clock())
+    return knowledge_service(store, refresh_seconds=1.0, today=lambda: TODAY, monotonic=clock or Clock(0.0))
 
 
 def publish(store: KnowledgeStore, text: str, status=ArticleStatus.PUBLISHED) -> None:
@@ -65,7 +57,7 @@ def test_expired_and_future_articles_are_hidden(store: KnowledgeStore):
 
 
 def test_a_publish_reaches_a_second_instance_after_its_refresh_interval(store: KnowledgeStore):
-    clock = Clock()
+    clock = Clock(0.0)
     reader_side = service(store, clock)
     assert reader_side.search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits == []
     publish(store, article_text("new-heating"))
@@ -76,7 +68,7 @@ def test_a_publish_reaches_a_second_instance_after_its_refresh_interval(store: K
 
 
 def test_an_archived_article_drops_out_on_refresh(store: KnowledgeStore):
-    clock = Clock()
+    clock = Clock(0.0)
     publish(store, article_text("gone-soon"))
     knowledge = service(store, clock)
     assert knowledge.article("gone-soon", Reader.CITIZEN)
