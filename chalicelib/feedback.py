@@ -149,8 +149,9 @@ class FeedbackDesk:
             elif not result.answered:
                 asked = " ".join(normalize(masked).split())
                 self._records.tally(_unanswered_partition(now.date()), asked, now, UNANSWERED_DAYS + 1)
-        except (BotoCoreError, ClientError) as error:
-            log.error("query log not written: %s", getattr(error, "response", {}).get("Error", {}).get("Code", error))
+        except (BotoCoreError, ClientError) as error:  # a timeout's HTTPClientError has no response at all
+            code = (getattr(error, "response", None) or {}).get("Error", {}).get("Code") or type(error).__name__
+            log.error("query log not written: %s", code)
 
     def popular(self, reader: Reader, limit: int) -> list[PopularArticle]:
         """The articles that answered most searches in the last POPULAR_DAYS days, among those the reader may see.

@@ -1,11 +1,13 @@
 """The JSON API's plumbing on Chalice: each route's operation record enforced in one order, one error shape."""
 
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from botocore.exceptions import BotoCoreError, ClientError
 from chalice import Chalice, CORSConfig, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
@@ -15,8 +17,19 @@ from chalicelib.errors import InvalidInput, PayloadTooLarge, PreconditionRequire
 from chalicelib.models.editing import Draft
 from chalicelib.operations import IfMatch, Listing, Operation
 
+log = logging.getLogger(__name__)
 ModelT = TypeVar("ModelT", bound=BaseModel)
 MAX_BODY_BYTES = 16_384
+# What DynamoDB answers when it is busy or briefly unwell: the caller may simply retry (503). Connection
+# failures and timeouts (botocore's own errors) count too.
+RETRYABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+}
 NO_REVISION = -1  # an If-Match that names no revision we ever issued: it matches none (409 with the current one)
 
 # A JSON reply is data, never a page: forbid a browser from running or framing anything it might contain.
@@ -80,6 +93,15 @@ class JsonApi:
                     return self._reply(operation, view(**path, **inputs))
                 except ZhidaError as error:
                     return safe_json(error_body(error.code, error.message, error.field, **error.details), error.status)
+                except (BotoCoreError, ClientError) as error:
+                    code = (getattr(error, "response", None) or {}).get("Error", {}).get("Code") or type(error).__name__
+                    if isinstance(error, ClientError) and code not in RETRYABLE:
+                        raise  # a request the table refused is our bug, not a moment's unavailability
+                    log.error("%s %s: the table did not answer: %s", operation.method, operation.path, code)
+                    unavailable = error_body(
+                        "unavailable", "the knowledge base is briefly unavailable; please try again"
+                    )
+                    return safe_json(unavailable, 503, {"Retry-After": "1"})
 
             guarded.__name__ = view.__name__
             guarded.__doc__ = view.__doc__
@@ -138,6 +160,8 @@ def body(request: Request, model: type[ModelT], optional: bool = False) -> Model
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as problem:
         raise InvalidInput(f"the body is not valid JSON: {problem}") from None
+    except RecursionError:
+        raise InvalidInput("the body is nested too deeply to be a request") from None
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
     return parse(model, data)

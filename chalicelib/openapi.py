@@ -42,6 +42,7 @@ _REASONS = {
     415: "not JSON",
     428: "If-Match is required",
     429: "rate limited",
+    503: "the table did not answer; retry after Retry-After seconds",
 }
 _ETAG = {"ETag": {"description": "the revision, for If-Match", "schema": {"type": "string"}}}
 _IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string"}, "description": 'revision, e.g. "7"'}

@@ -70,4 +70,7 @@ class Operation:
             implied.add(428)
         if self.if_match is not IfMatch.NONE:
             implied.add(409)
+        if self.reply is not None:
+            implied.add(503)  # the table did not answer in time: retry
+
         return [self.status, *sorted(implied)]

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib.articles import INTERNAL_NOTES, parse_article, render_sections
 from chalicelib.clock import china_date, china_today
 from chalicelib.directory import Directory
@@ -240,9 +242,16 @@ class KnowledgeService:
             if self._live is not None and now - self._checked_at < self._refresh_seconds:
                 return self._live
             self._checked_at = now
-            generation = self._articles.generation()
-            if self._live is None or generation != self._live.generation:
-                self._live = self._load(generation, self._live)
+            try:
+                generation = self._articles.generation()
+                if self._live is None or generation != self._live.generation:
+                    self._live = self._load(generation, self._live)
+            except (BotoCoreError, ClientError) as error:
+                if self._live is None:
+                    raise  # nothing to answer from yet: the caller gets a 503
+                log.warning(
+                    "index freshness check failed, answering from generation %d: %s", self._live.generation, error
+                )
             return self._live
 
     def _load(self, generation: int, previous: _Live | None) -> _Live:

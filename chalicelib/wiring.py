@@ -4,6 +4,7 @@ import os
 from functools import cache
 
 import boto3
+from botocore.config import Config
 
 from chalicelib.access import Principal, Role
 from chalicelib.departments import DirectoryDesk
@@ -20,10 +21,17 @@ def settings() -> Settings:
     return Settings.from_env(os.environ)
 
 
+# A Lambda has 10 s: a stalled connection must fail fast (and become a 503) rather than hang for botocore's
+# default 60 s, and retries must stay within the budget.
+DYNAMODB_CONFIG = Config(connect_timeout=2, read_timeout=4, retries={"max_attempts": 3, "mode": "standard"})
+
+
 @cache
 def dynamodb():
     config = settings()
-    return boto3.resource("dynamodb", region_name=config.region, endpoint_url=config.dynamodb_endpoint)
+    return boto3.resource(
+        "dynamodb", region_name=config.region, endpoint_url=config.dynamodb_endpoint, config=DYNAMODB_CONFIG
+    )
 
 
 @cache

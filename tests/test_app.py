@@ -5,6 +5,7 @@ import time
 from urllib.parse import quote
 
 import pytest
+from botocore.exceptions import ReadTimeoutError
 from chalice.test import Client
 
 from chalicelib import embeddings, wiring
@@ -329,9 +330,50 @@ def test_a_search_is_answered_even_when_the_query_log_cannot_be_written(client: 
             {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "PutItem"
         )
 
-    monkeypatch.setattr(RecordStore, "add", refuse)
+    def time_out(*args, **kwargs):
+        raise ReadTimeoutError(endpoint_url="http://dynamodb")  # its `response` is None, unlike a ClientError's
+
+    for failure in (refuse, time_out):
+        monkeypatch.setattr(RecordStore, "add", failure)
+        response = get(client, "/api/search?q=" + quote("暖气不热"))
+        assert response.status_code == 200 and response.json_body["hits"][0]["id"] == "heating-radiator-not-warm"
+
+
+def test_a_container_with_an_index_keeps_answering_when_the_freshness_check_fails(client: Client, monkeypatch):
+    from chalicelib import wiring
+    from chalicelib.store.articles import ArticleStore
+
+    assert get(client, "/api/search?q=" + quote("暖气不热")).status_code == 200  # the index is loaded
+    monkeypatch.setattr(wiring.knowledge(), "_refresh_seconds", 0.0)
+
+    def unreachable(*args, **kwargs):
+        raise ReadTimeoutError(endpoint_url="http://dynamodb")
+
+    monkeypatch.setattr(ArticleStore, "generation", unreachable)
     response = get(client, "/api/search?q=" + quote("暖气不热"))
     assert response.status_code == 200 and response.json_body["hits"][0]["id"] == "heating-radiator-not-warm"
+
+
+def test_a_table_that_does_not_answer_is_a_503_to_retry_never_a_500(
+    client: Client, keys: dict[str, dict[str, str]], monkeypatch
+):
+    from chalicelib.store.articles import ArticleStore
+
+    def unreachable(*args, **kwargs):
+        raise ReadTimeoutError(endpoint_url="http://dynamodb")
+
+    monkeypatch.setattr(ArticleStore, "head", unreachable)
+    response = get(client, "/api/articles/heating-radiator-not-warm/draft", keys["editor"])
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert response.json_body["error"]["code"] == "unavailable"
+
+
+def test_json_nested_a_thousand_deep_is_a_400(client: Client, keys: dict[str, dict[str, str]]):
+    deep = ("[" * 1000 + "]" * 1000).encode()
+    response = client.http.post(
+        "/api/preview", headers={**keys["editor"], "Content-Type": "application/json"}, body=deep
+    )
+    assert response.status_code == 400 and response.json_body["error"]["code"] == "invalid_input"
 
 
 def test_hot_questions_are_the_articles_searches_found_most(client: Client, keys: dict[str, dict[str, str]]):

@@ -1,10 +1,14 @@
 """The table every store shares: its definition, the generation counter, transactions and paging."""
 
 import logging
+import random
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+from chalicelib.errors import ZhidaError
 
 log = logging.getLogger(__name__)
 
@@ -15,8 +19,11 @@ _COMMIT_ATTEMPTS = 8
 Writes = list[dict[str, Any]]  # TransactWriteItems entries without their TableName: [{"Put": {...}}, ...]
 
 
-class ConcurrentWrite(Exception):
-    """Another writer kept moving the generation counter; the write was not applied."""
+class ConcurrentWrite(ZhidaError):
+    """Another writer kept moving the generation counter; the write was not applied, so a retry is safe."""
+
+    status = 503
+    code = "busy"
 
 
 def table_definition(name: str) -> dict[str, Any]:
@@ -99,7 +106,9 @@ class TableStore:
         the writes themselves (an error to raise at once) from a moved counter (None: retry).
         """
         client = self._table.meta.client
-        for _ in range(_COMMIT_ATTEMPTS):
+        for attempt in range(_COMMIT_ATTEMPTS):
+            if attempt:  # another writer moved the counter: step aside a little, growing, with jitter
+                time.sleep(random.uniform(0, 0.005 * 2**attempt))
             current = self.generation()
             writes = make_writes(current + 1)
             counter_guard = (
