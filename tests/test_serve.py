@@ -24,6 +24,15 @@ def test_the_readme_search_finds_the_heating_article(live_server: str):
     assert status == 200 and body["hits"][0]["id"] == "heating-radiator-not-warm"
 
 
+def test_the_access_log_never_holds_what_was_searched(live_server: str):
+    from tests.conftest import LIVE_SERVER_LOGS
+
+    status, _ = fetch(f"{live_server}/api/search?q={quote('我的电话13812345678暖气不热')}")
+    assert status == 200
+    printed = LIVE_SERVER_LOGS[live_server].read_text(encoding="utf-8")
+    assert '"GET /api/search" 200' in printed and "13812345678" not in printed and "%E6%9A%96" not in printed
+
+
 def test_an_internal_article_is_404_for_an_anonymous_caller(live_server: str):
     status, body = fetch(f"{live_server}/api/articles/center-repair-request")
     assert status == 404 and body["error"]["code"] == "not_found"

@@ -28,8 +28,15 @@ function signedIn(on) {
 
 signInWith(key, "categories", signedIn);
 
+// A caller's words (a name, a number) never outlive the agent's session: the recent searches go with the key.
+function forgetCallers() {
+  sessionStorage.removeItem(RECENT);
+  localStorage.removeItem(RECENT); // what releases before this one kept
+}
+
 $("signout").addEventListener("click", () => {
   key.clear();
+  forgetCallers();
   clearSearch();
   signedIn(false);
 });
@@ -40,6 +47,7 @@ const { call, drop } = client({
   key,
   signedOut(problem) {
     key.clear();
+    forgetCallers();
     signedIn(false);
     say($("signin-status"), problem.message, true);
   },
@@ -245,7 +253,7 @@ hitsList.addEventListener("click", (event) => {
 
 function recent() {
   try {
-    const stored = JSON.parse(localStorage.getItem(RECENT) || "[]");
+    const stored = JSON.parse(sessionStorage.getItem(RECENT) || "[]");
     return Array.isArray(stored) ? stored.filter((q) => typeof q === "string") : [];
   } catch {
     return [];
@@ -254,7 +262,7 @@ function recent() {
 
 function remember(query) {
   if (!query) return;
-  localStorage.setItem(RECENT, JSON.stringify([query, ...recent().filter((q) => q !== query)].slice(0, 8)));
+  sessionStorage.setItem(RECENT, JSON.stringify([query, ...recent().filter((q) => q !== query)].slice(0, 8)));
 }
 
 function renderRecent() {

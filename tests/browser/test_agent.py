@@ -87,12 +87,19 @@ def test_an_agent_finds_an_answer_with_the_keyboard_only(
     page.keyboard.press("Escape")
     expect(page.locator("#q")).to_have_value("")
     expect(page.locator("#hits")).to_be_hidden()
-    expect(page.locator("#recent button", has_text="暖气不热")).to_be_visible()  # recent searches, kept locally
+    expect(page.locator("#recent button", has_text="暖气不热")).to_be_visible()  # recent searches, for this tab
 
     page.reload()
     expect(page.locator("#q")).to_be_focused()  # still signed in for this tab, search focused on load
     page.locator("#recent button", has_text="暖气不热").click()
     expect(desk).to_have_attribute("data-rendered", "暖气不热")
+
+    # Signing out forgets every caller's words: the next agent at this desk sees none of them.
+    page.locator("#signout").click()
+    kept = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
+    assert "暖气不热" not in kept, kept
+    sign_in(page, demo_keys["agent"])
+    expect(page.locator("#recent-box")).to_be_hidden()
 
 
 def test_an_agent_flags_an_outdated_answer_for_the_editors(

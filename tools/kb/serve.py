@@ -45,6 +45,7 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: P
         _renew_demo_keys()
         # Without this the dev server waits ~44 ms on every keep-alive response (Nagle's algorithm).
         ChaliceRequestHandler.disable_nagle_algorithm = True
+        ChaliceRequestHandler.log_request = _log_without_query
         config = CLIFactory(project_dir=str(PROJECT_DIR)).create_config_obj(chalice_stage_name=stage)
         server = LocalDevServer(config.chalice_app, config, host, port)
         stop = threading.Event()
@@ -67,6 +68,12 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: P
                 _save(table, data)
                 print(f"local data saved to {data}")
     return 0
+
+
+def _log_without_query(handler: ChaliceRequestHandler, code: int | str = "-", size: int | str = "-") -> None:
+    """The access log line, without the query string: a search's words may hold a caller's number."""
+    path = handler.path.split("?", 1)[0]
+    handler.log_message('"%s %s" %s %s', handler.command, path, code, size)
 
 
 def _interrupt(signum: int, frame: object) -> None:
