@@ -4,7 +4,7 @@ import functools
 import os
 import re
 
-from chalice import CORSConfig
+from chalice import Chalice, CORSConfig
 from chalice.app import Request
 
 from chalicelib import wiring
@@ -12,7 +12,7 @@ from chalicelib.access import Action, Principal
 from chalicelib.directory import CODE_PATTERN, Department, DepartmentFields
 from chalicelib.errors import InvalidInput
 from chalicelib.feedback import client_id
-from chalicelib.http_api import JsonApi, ThreadSafeChalice, error_body, if_match
+from chalicelib.http_api import JsonApi, error_body, if_match
 from chalicelib.models.desk import (
     Accepted,
     FeedbackRequest,
@@ -57,7 +57,7 @@ from chalicelib.openapi import openapi_document
 from chalicelib.operations import IfMatch, Listing, Operation
 from chalicelib.settings import cors_allow_origin
 
-app = ThreadSafeChalice(app_name="zhida")
+app = Chalice(app_name="zhida")
 _ORIGIN = cors_allow_origin(os.environ)
 CORS = (
     CORSConfig(allow_origin=_ORIGIN, allow_headers=["Authorization", "If-Match"], expose_headers=["ETag"], max_age=600)
@@ -70,13 +70,19 @@ def _caller(request: Request) -> Principal:
     return wiring.keys().principal(request.headers.get("authorization"))
 
 
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None  # chalice sets it before any view runs
+    return request
+
+
 def _client() -> str:
-    identity = (app.current_request.context or {}).get("identity") or {}
+    identity = (_request().context or {}).get("identity") or {}
     return client_id(identity.get("sourceIp") or "unknown", wiring.settings().client_salt)
 
 
 def _if_match() -> int | None:
-    return if_match(app.current_request)
+    return if_match(_request())
 
 
 api = JsonApi(app, _caller, CORS)

@@ -2,12 +2,9 @@
 
 import datetime as dt
 import re
-from collections.abc import Callable
 
 from chalicelib.access import Action, Principal
 from chalicelib.articles import content_hash, draft_fields
-from chalicelib.clock import china_today, utc_now
-from chalicelib.directory import Directory
 from chalicelib.documents import encode_document
 from chalicelib.engine import SearchEngine
 from chalicelib.errors import Conflict, InvalidInput, NotReady, PreconditionRequired
@@ -22,8 +19,7 @@ from chalicelib.models.editing import (
     RollbackRequest,
     Version,
 )
-from chalicelib.store.articles import ArticleChange, ArticleStore, LiveChange
-from chalicelib.store.lexicon import LexiconStore
+from chalicelib.store.articles import ArticleChange, LiveChange
 from chalicelib.workflow import Step, check_four_eyes, next_state, with_contributor
 
 
@@ -32,16 +28,7 @@ class EditorialService(EditorialHistory):
     new live article, written in one transaction; based on a stated revision, so concurrent edits never
     overwrite each other."""
 
-    def __init__(
-        self,
-        articles: ArticleStore,
-        lexicon: LexiconStore,
-        directory: Callable[[], Directory],
-        now: Callable[[], dt.datetime] = utc_now,
-        today: Callable[[], dt.date] = china_today,
-    ) -> None:
-        super().__init__(articles, lexicon, directory, now, today)
-        self._engine: tuple[int, SearchEngine] | None = None  # loads jieba: kept for the container's life
+    _engine: tuple[int, SearchEngine] | None = None  # loads jieba: kept for the container's life
 
     # Writing a version
 

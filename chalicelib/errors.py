@@ -1,6 +1,11 @@
 """Domain errors; app.py turns each into one HTTP status and a JSON body."""
 
 
+def aws_error_code(error: Exception) -> str:
+    """DynamoDB's error code, or the exception's name for botocore's own errors (a timeout has no response)."""
+    return (getattr(error, "response", None) or {}).get("Error", {}).get("Code") or type(error).__name__
+
+
 class ZhidaError(Exception):
     """Base of every error a caller can cause; carries a stable code and, where known, the field."""
 

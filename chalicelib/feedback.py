@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.access import Action, Principal
 from chalicelib.clock import utc_now
-from chalicelib.errors import NotFound, RateLimited
+from chalicelib.errors import NotFound, RateLimited, aws_error_code
 from chalicelib.models.content import Reader
 from chalicelib.models.desk import (
     Accepted,
@@ -150,8 +150,7 @@ class FeedbackDesk:
                 asked = " ".join(normalize(masked).split())
                 self._records.tally(_unanswered_partition(now.date()), asked, now, UNANSWERED_DAYS + 1)
         except (BotoCoreError, ClientError) as error:  # a timeout's HTTPClientError has no response at all
-            code = (getattr(error, "response", None) or {}).get("Error", {}).get("Code") or type(error).__name__
-            log.error("query log not written: %s", code)
+            log.error("query log not written: %s", aws_error_code(error))
 
     def popular(self, reader: Reader, limit: int) -> list[PopularArticle]:
         """The articles that answered most searches in the last POPULAR_DAYS days, among those the reader may see.

@@ -152,12 +152,12 @@ class EditorialHistory:
         """What a version records, from its text; where the text cannot say (it has problems), the working
         copy's values stay. A new article needs at least a department from the directory, to know whose it is."""
         linted = self._lint(markdown)
-        fields = draft_fields(markdown)
         if linted.article is not None:
             a = linted.article
             fields = {"title": a.title, "category": a.category, "department": a.department}
             review_by: dt.date | None = a.review_by
-        else:
+        else:  # read what can be read from the text with problems
+            fields = draft_fields(markdown)
             review_by = _date(fields.get("review_by"))
         directory = self._directory()
         department = fields.get("department", "")

@@ -3,7 +3,6 @@
 import json
 import logging
 import re
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,7 +12,7 @@ from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.access import ANONYMOUS, Principal
-from chalicelib.errors import InvalidInput, PayloadTooLarge, PreconditionRequired, ZhidaError
+from chalicelib.errors import InvalidInput, PayloadTooLarge, PreconditionRequired, ZhidaError, aws_error_code
 from chalicelib.models.editing import Draft
 from chalicelib.operations import IfMatch, Listing, Operation
 
@@ -38,21 +37,6 @@ JSON_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
 }
-
-
-class ThreadSafeChalice(Chalice):
-    """Chalice with the current request kept per thread: Lambda serves one request at a time, but the local
-    dev server is threaded, and two requests at once must never read each other's headers or body."""
-
-    _requests = threading.local()
-
-    @property
-    def current_request(self) -> Any:
-        return getattr(self._requests, "value", None)
-
-    @current_request.setter
-    def current_request(self, request: Any) -> None:
-        self._requests.value = request
 
 
 class JsonApi:
@@ -94,7 +78,7 @@ class JsonApi:
                 except ZhidaError as error:
                     return safe_json(error_body(error.code, error.message, error.field, **error.details), error.status)
                 except (BotoCoreError, ClientError) as error:
-                    code = (getattr(error, "response", None) or {}).get("Error", {}).get("Code") or type(error).__name__
+                    code = aws_error_code(error)
                     if isinstance(error, ClientError) and code not in RETRYABLE:
                         raise  # a request the table refused is our bug, not a moment's unavailability
                     log.error("%s %s: the table did not answer: %s", operation.method, operation.path, code)

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from chalice.cli.factory import CLIFactory
-from chalice.local import ChaliceRequestHandler, LocalDevServer
+from chalice.local import ChaliceRequestHandler, create_local_server
 
 from chalicelib import wiring
 from chalicelib.store import ensure_table
@@ -47,7 +47,8 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: P
         ChaliceRequestHandler.disable_nagle_algorithm = True
         ChaliceRequestHandler.log_request = _log_without_query
         config = CLIFactory(project_dir=str(PROJECT_DIR)).create_config_obj(chalice_stage_name=stage)
-        server = LocalDevServer(config.chalice_app, config, host, port)
+        # chalice's own local server keeps current_request per thread: concurrent requests never mix
+        server = create_local_server(config.chalice_app, config, host, port)
         stop = threading.Event()
         keeper = threading.Thread(target=_keep, args=(table, data, stop), daemon=True)
         keeper.start()
