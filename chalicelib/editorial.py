@@ -232,9 +232,9 @@ class EditorialService(EditorialHistory):
             source_hash=source_hash if source_hash is not None else (head.source_hash if head else None),
         )
         entry = self._entry(updated, step, principal, head.state if head else None, message, now)
-        change = ArticleChange(updated, based_on if head else None, entry, version=version, live=live)
-        saved = self._articles.write(change)
-        return self._with_staleness(saved)  # it still holds the Markdown just written
+        reply = self._with_staleness(updated)  # made before writing: nothing read after the write can fail it
+        self._articles.write(ArticleChange(updated, based_on if head else None, entry, version=version, live=live))
+        return reply
 
     def _go_live(self, head: Draft, principal: Principal, based_on: int | None, **changes: object) -> Draft:
         """The latest version goes live; the next change starts a new round of contributors."""
@@ -282,8 +282,9 @@ class EditorialService(EditorialHistory):
         entry = self._entry(updated, step, principal, head.state, note, now)
         expected = head.revision if based_on is None else based_on
         schedule_at = updated.scheduled_at if step is Step.SCHEDULE else None
-        saved = self._articles.write(ArticleChange(updated, expected, entry, live=live, schedule_at=schedule_at))
-        return self._complete(saved)
+        reply = self._complete(updated)  # made before writing: a landed change is never reported as failed
+        self._articles.write(ArticleChange(updated, expected, entry, live=live, schedule_at=schedule_at))
+        return reply
 
     def _entry(
         self,

@@ -15,7 +15,7 @@ class KeyStore(TableStore):
     """Key records by the hash of their key. Not generation-stamped: no index depends on them."""
 
     def save(self, hashed: str, key: ApiKey) -> None:
-        self._table.put_item(Item={"pk": _PARTITION, "sk": hashed, **json.loads(key.model_dump_json())})
+        self._put({"pk": _PARTITION, "sk": hashed, **json.loads(key.model_dump_json())})
 
     def get(self, hashed: str) -> ApiKey | None:
         item = self._get({"pk": _PARTITION, "sk": hashed}, consistent=True)
@@ -28,11 +28,7 @@ class KeyStore(TableStore):
         """Mark a key revoked; False if there is no key with that id."""
         for item in self._query(Key("pk").eq(_PARTITION)):
             if item["key_id"] == key_id:
-                self._table.update_item(
-                    Key={"pk": _PARTITION, "sk": item["sk"]},
-                    UpdateExpression="SET revoked = :t",
-                    ExpressionAttributeValues={":t": True},
-                )
+                self._set({"pk": _PARTITION, "sk": item["sk"]}, {"revoked": True})
                 return True
         return False
 

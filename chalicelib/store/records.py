@@ -22,7 +22,7 @@ class RecordStore(TableStore):
         item = {"pk": partition, "sk": f"{now.isoformat()}#{record_id}", "id": record_id, **record}
         if ttl_days is not None:
             item["ttl"] = int(now.timestamp()) + ttl_days * 86_400  # DynamoDB deletes it after this
-        self._table.put_item(Item=item)
+        self._put(item)
         return record_id
 
     def all(self, partition: str) -> list[dict[str, Any]]:
@@ -33,16 +33,7 @@ class RecordStore(TableStore):
         """Change fields of one record (found by its id); the record as it now is, or None if there is none."""
         for item in self._query(Key("pk").eq(partition)):
             if item.get("id") == record_id:
-                names = {f"#f{n}": name for n, name in enumerate(changes)}
-                values = {f":v{n}": value for n, value in enumerate(changes.values())}
-                updated = self._table.update_item(
-                    Key={"pk": partition, "sk": item["sk"]},
-                    UpdateExpression="SET " + ", ".join(f"#f{n} = :v{n}" for n in range(len(changes))),
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                    ReturnValues="ALL_NEW",
-                )["Attributes"]
-                return _record(updated)
+                return _record(self._set({"pk": partition, "sk": item["sk"]}, changes))
         return None
 
     def count(self, counter: str, window: str, ttl_seconds: int, now: dt.datetime) -> int:

@@ -3,18 +3,21 @@
 import logging
 import random
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.errors import ZhidaError
+from chalicelib.errors import ZhidaError, aws_error_code
 
 log = logging.getLogger(__name__)
 
 GENERATION_INDEX = "by-generation"
 _COUNTER_KEY = {"pk": "META", "sk": "GENERATION"}
 _COMMIT_ATTEMPTS = 8
+_READ_BACK_ATTEMPTS = 3
+_MARKER_SECONDS = 86_400  # a change's marker outlives any retry of it; then DynamoDB deletes it
 
 Writes = list[dict[str, Any]]  # TransactWriteItems entries without their TableName: [{"Put": {...}}, ...]
 
@@ -104,6 +107,10 @@ class TableStore:
 
         `make_writes` gets the generation the writes are stamped with. `refused` tells a failed condition of
         the writes themselves (an error to raise at once) from a moved counter (None: retry).
+
+        Each attempt also writes a marker under its own token. When an answer is lost (a timeout, a reset,
+        or botocore's retry of a transaction that did land being refused), the marker says whether the
+        attempt landed, so an applied change is reported applied, and never applied twice.
         """
         client = self._table.meta.client
         for attempt in range(_COMMIT_ATTEMPTS):
@@ -111,30 +118,101 @@ class TableStore:
                 time.sleep(random.uniform(0, 0.005 * 2**attempt))
             current = self.generation()
             writes = make_writes(current + 1)
-            counter_guard = (
-                {
-                    "ConditionExpression": "#v = :current",
-                    "ExpressionAttributeValues": {":current": current, ":next": current + 1},
-                }
-                if current
-                else {"ConditionExpression": "attribute_not_exists(pk)", "ExpressionAttributeValues": {":next": 1}}
-            )
-            counter = {
-                "TableName": self._table.name,
-                "Key": _COUNTER_KEY,
-                "UpdateExpression": "SET #v = :next",
-                "ExpressionAttributeNames": {"#v": "value"},
-                **counter_guard,
-            }
-            items = ({kind: {"TableName": self._table.name, **w}} for one in writes for kind, w in one.items())
+            token = uuid.uuid4().hex
             try:
-                client.transact_write_items(TransactItems=[{"Update": counter}, *items])
+                client.transact_write_items(
+                    TransactItems=self._transaction(current, token, writes),
+                    # DynamoDB itself answers a retry of the same attempt (botocore's) as the first success.
+                    ClientRequestToken=token,
+                )
                 return writes
-            except ClientError as error:
-                if error.response["Error"]["Code"] != "TransactionCanceledException":
-                    log.error("DynamoDB write failed: %s", error.response["Error"]["Code"])
+            except (BotoCoreError, ClientError) as error:
+                landed = self._marked(token)
+                if landed:
+                    return writes
+                code = aws_error_code(error)
+                if landed is None or code != "TransactionCanceledException":
+                    log.error("DynamoDB write failed: %s", code)
                     raise
                 problem = refused()
                 if problem is not None:
                     raise problem from None
         raise ConcurrentWrite("the generation counter kept changing; try again")
+
+    def _transaction(self, current: int, token: str, writes: Writes) -> list[dict[str, Any]]:
+        """The counter moved from `current` to the next generation, the attempt's marker, and the writes."""
+        counter_guard = (
+            {
+                "ConditionExpression": "#v = :current",
+                "ExpressionAttributeValues": {":current": current, ":next": current + 1},
+            }
+            if current
+            else {"ConditionExpression": "attribute_not_exists(pk)", "ExpressionAttributeValues": {":next": 1}}
+        )
+        counter = {
+            "TableName": self._table.name,
+            "Key": _COUNTER_KEY,
+            "UpdateExpression": "SET #v = :next",
+            "ExpressionAttributeNames": {"#v": "value"},
+            **counter_guard,
+        }
+        marker = {
+            "TableName": self._table.name,
+            "Item": {**_marker_key(token), "ttl": int(time.time()) + _MARKER_SECONDS},
+        }
+        items = ({kind: {"TableName": self._table.name, **w}} for one in writes for kind, w in one.items())
+        return [{"Update": counter}, {"Put": marker}, *items]
+
+    def _marked(self, token: str) -> bool | None:
+        """Whether the attempt with this token landed; None if the table would not say."""
+        return self._landed(_marker_key(token), lambda item: True)
+
+    def _landed(self, key: dict[str, str], holds: Callable[[dict[str, Any]], bool]) -> bool | None:
+        """After a write failed: whether the item at `key` shows it landed all the same (its answer was lost).
+
+        None if the table does not answer the read-back either: then nobody can tell, and the caller must
+        report the failure (a 503 the user may retry) rather than guess.
+        """
+        for attempt in range(_READ_BACK_ATTEMPTS):
+            try:
+                item = self._get(key, consistent=True)
+            except (BotoCoreError, ClientError):
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+                continue
+            return item is not None and holds(item)
+        return None
+
+    def _put(self, item: dict[str, Any]) -> None:
+        """Put an item; a put whose answer was lost but which landed counts as done (puts are idempotent)."""
+        try:
+            self._table.put_item(Item=item)
+        except (BotoCoreError, ClientError):
+            if not self._landed({"pk": item["pk"], "sk": item["sk"]}, lambda stored: stored == item):
+                raise
+
+    def _set(self, key: dict[str, str], changes: dict[str, Any]) -> dict[str, Any]:
+        """Set fields of an existing item; the item as it now is. A lost answer is checked, as `_put` does."""
+        names = {f"#f{n}": name for n, name in enumerate(changes)}
+        values = {f":v{n}": value for n, value in enumerate(changes.values())}
+        try:
+            return self._table.update_item(
+                Key=key,
+                UpdateExpression="SET " + ", ".join(f"#f{n} = :v{n}" for n in range(len(changes))),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except (BotoCoreError, ClientError):
+            stored: dict[str, Any] = {}
+
+            def holds(item: dict[str, Any]) -> bool:
+                stored.update(item)
+                return all(item.get(name) == value for name, value in changes.items())
+
+            if not self._landed(key, holds):
+                raise
+            return stored
+
+
+def _marker_key(token: str) -> dict[str, str]:
+    return {"pk": f"CHANGE#{token}", "sk": "APPLIED"}

@@ -78,6 +78,16 @@ def _sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def _chaos(args: argparse.Namespace) -> int:
+    from tools.kb.chaos import run_chaos, sample_knowledge
+
+    with sample_knowledge(Path(args.knowledge), args.articles) as folder:
+        counts = run_chaos(folder, args.requests, args.seed, args.fault_rate, args.persistent)
+    print(json.dumps(counts))
+    failures = {name: count for name, count in counts.items() if name not in ("requests", "faults_injected")}
+    return 1 if any(failures.values()) else 0
+
+
 def _table():
     from chalicelib import wiring
     from chalicelib.store import ensure_table
@@ -332,6 +342,15 @@ def main(argv: list[str] | None = None) -> int:
     ablation.add_argument("--format", choices=["json", "markdown"], default="markdown")
     ablation.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
     ablation.set_defaults(run=_ablation)
+
+    chaos = commands.add_parser("chaos", help="the service under injected DynamoDB faults; prints what went wrong")
+    chaos.add_argument("--requests", type=int, default=400)
+    chaos.add_argument("--articles", type=int, default=12, help="how many of the knowledge folder's articles to use")
+    chaos.add_argument("--fault-rate", type=float, default=0.1, help="share of DynamoDB requests that fail")
+    chaos.add_argument("--persistent", type=float, default=0.3, help="share of faults that outlast botocore's retries")
+    chaos.add_argument("--seed", type=int, default=12345)
+    chaos.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
+    chaos.set_defaults(run=_chaos)
 
     keys = commands.add_parser("keys", help="API keys: create, rotate, list, revoke")
     _table_options(keys)
