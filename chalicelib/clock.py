@@ -4,6 +4,10 @@ import datetime as dt
 
 # Hotlines work on Beijing time: dates (in force, stale) and times given without an offset mean UTC+8.
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "UTC+08:00")
+# The times a request may name: any policy's, yet far enough from year 1 and 9999 that reading one in UTC or
+# Beijing time, or as epoch seconds, can never overflow.
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=CHINA_TIME)
+LATEST = dt.datetime(2100, 12, 31, 23, 59, 59, 999_999, tzinfo=CHINA_TIME)
 
 
 def utc_now() -> dt.datetime:
@@ -19,6 +23,9 @@ def china_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(CHINA_TIME).date()
 
 
-def in_china_time(value: dt.datetime | None) -> dt.datetime | None:
-    """A time given without an offset, read as Beijing time (a validator for request fields)."""
-    return value.replace(tzinfo=CHINA_TIME) if value is not None and value.tzinfo is None else value
+def request_time(value: dt.datetime) -> dt.datetime:
+    """A time a request names (a validator): without an offset it is Beijing time; it must lie in 1970-2100."""
+    value = value.replace(tzinfo=CHINA_TIME) if value.tzinfo is None else value
+    if not EARLIEST <= value <= LATEST:  # aware comparison: no conversion, so no overflow even at year 9999
+        raise ValueError("the time must lie between 1970-01-01 and 2100-12-31 (Beijing time)")
+    return value

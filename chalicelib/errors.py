@@ -11,6 +11,7 @@ class ZhidaError(Exception):
 
     status = 400
     code = "bad_request"
+    retry_after: int | None = None  # seconds, sent as the Retry-After header
 
     def __init__(self, message: str, field: str | None = None, **details: object) -> None:
         super().__init__(message)
@@ -56,6 +57,17 @@ class RateLimited(ZhidaError):
 
     status = 429
     code = "rate_limited"
+
+
+class TooManyAttempts(ZhidaError):
+    """Too many unknown or revoked keys from one client: every key it sends is refused until the window ends."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, field="Authorization")
+        self.retry_after = retry_after
 
 
 class PayloadTooLarge(ZhidaError):

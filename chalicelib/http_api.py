@@ -13,12 +13,14 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.access import ANONYMOUS, Principal
 from chalicelib.errors import InvalidInput, PayloadTooLarge, PreconditionRequired, ZhidaError, aws_error_code
-from chalicelib.models.editing import Draft
-from chalicelib.operations import IfMatch, Listing, Operation
+from chalicelib.models.editing import MARKDOWN_MAX_CHARS, Draft
+from chalicelib.operations import SLUG, IfMatch, Listing, Operation
 
 log = logging.getLogger(__name__)
 ModelT = TypeVar("ModelT", bound=BaseModel)
-MAX_BODY_BYTES = 16_384
+# The largest valid body is an article: its Markdown in Chinese, each character 6 bytes as a \uXXXX escape
+# (clients that send ASCII-only JSON), plus its message and the JSON around them.
+MAX_BODY_BYTES = 6 * MARKDOWN_MAX_CHARS + 8_192
 # What DynamoDB answers when it is busy or briefly unwell: the caller may simply retry (503). Connection
 # failures and timeouts (botocore's own errors) count too.
 RETRYABLE = {
@@ -52,7 +54,8 @@ class JsonApi:
         """The view gets its path parameters, `caller`, and `query`/`body` where the record has them.
 
         Checks run in a fixed order before the view: who calls and whether their role may do this at all
-        (401/403), whether an edit names its revision (428), then the query and body (400/413).
+        (401/403; 429 after too many unknown keys), whether an edit names its revision (428), then the path
+        parameters, query and body (400/413).
         """
         self.operations.append(operation)
 
@@ -69,6 +72,7 @@ class JsonApi:
                             "send If-Match with the revision your edit is based on (the ETag of the draft you loaded)",
                             field="If-Match",
                         )
+                    check_path(operation, path)
                     inputs: dict[str, Any] = {"caller": caller}
                     if operation.query is not None:
                         inputs["query"] = parse(operation.query, dict(request.query_params or {}))
@@ -76,7 +80,9 @@ class JsonApi:
                         inputs["body"] = body(request, operation.body, operation.body_optional)
                     return self._reply(operation, view(**path, **inputs))
                 except ZhidaError as error:
-                    return safe_json(error_body(error.code, error.message, error.field, **error.details), error.status)
+                    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+                    described = error_body(error.code, error.message, error.field, **error.details)
+                    return safe_json(described, error.status, headers)
                 except (BotoCoreError, ClientError) as error:
                     code = aws_error_code(error)
                     if isinstance(error, ClientError) and code not in RETRYABLE:
@@ -122,6 +128,18 @@ def as_json(reply: Any) -> Any:
     if isinstance(reply, BaseModel):
         return reply.model_dump(mode="json", by_alias=True)
     return reply
+
+
+def check_path(operation: Operation, path: dict[str, str]) -> None:
+    """400 for a path parameter unlike its documented schema: an id reaches a table key only if it is short."""
+    for name, value in path.items():
+        schema = operation.path_schemas.get(name, SLUG)
+        pattern, longest = schema.get("pattern"), schema.get("maxLength")
+        if (longest is not None and len(value) > longest) or (pattern is not None and not re.fullmatch(pattern, value)):
+            rules = ([f"at most {longest} characters"] if longest is not None else []) + (
+                [f"matching {pattern}"] if pattern is not None else []
+            )
+            raise InvalidInput(f"{name} must be {' and '.join(rules)}", field=name)
 
 
 def parse(model: type[ModelT], data: dict[str, Any] | None) -> ModelT:

@@ -8,6 +8,7 @@ from chalicelib.access import ALL_DEPARTMENTS, ANONYMOUS, Principal, Role, beare
 from chalicelib.directory import Directory
 from chalicelib.errors import InvalidInput, NotFound, Unauthorized
 from chalicelib.models.people import ApiKey
+from chalicelib.sign_ins import SignInLimit
 from chalicelib.store.keys import KeyStore
 
 
@@ -18,9 +19,10 @@ class KeyRing:
     trail and the four-eyes rule never mistake one person for another.
     """
 
-    def __init__(self, keys: KeyStore, directory: Callable[[], Directory]) -> None:
+    def __init__(self, keys: KeyStore, directory: Callable[[], Directory], limit: SignInLimit | None = None) -> None:
         self._keys = keys
         self._directory = directory
+        self._limit = limit  # failed sign-ins per client; the tools, which have no client, go without
 
     def create(self, role: str, name: str, departments: list[str], now: dt.datetime) -> tuple[ApiKey, str]:
         """A key for a new holder."""
@@ -69,13 +71,21 @@ class KeyRing:
     def revoke(self, key_id: str) -> bool:
         return self._keys.revoke(key_id)
 
-    def principal(self, authorization: str | None) -> Principal:
-        """Anonymous without a header; the key's holder with a valid one; 401 for anything else."""
+    def principal(self, authorization: str | None, client: str | None = None) -> Principal:
+        """Anonymous without a header; the key's holder with a valid one; 401 for anything else.
+
+        With a client (its pseudonym) and a limit: 429 for any key while the client is locked out, and an
+        unknown or revoked key counts against it. A malformed header reveals nothing, so it is not counted.
+        """
         key = bearer_key(authorization)
         if key is None:
             return ANONYMOUS
+        if self._limit is not None and client is not None:
+            self._limit.check(client)
         record = self._keys.get(key_hash(key))
         if record is None or record.revoked:
+            if self._limit is not None and client is not None:
+                self._limit.failed(client)
             raise Unauthorized("unknown or revoked API key", field="Authorization")
         departments = set(record.departments)
         covered = self._directory().with_descendants(departments - {ALL_DEPARTMENTS}) | (

@@ -41,7 +41,7 @@ _REASONS = {
     413: "body too large",
     415: "not JSON",
     428: "If-Match is required",
-    429: "rate limited",
+    429: "too many ratings, or too many unknown keys from this client (then Retry-After says when to retry)",
     503: "the table did not answer; retry after Retry-After seconds",
 }
 _ETAG = {"ETag": {"description": "the revision, for If-Match", "schema": {"type": "string"}}}

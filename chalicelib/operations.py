@@ -59,7 +59,7 @@ class Operation:
         """Every status the operation may answer: its own, what its record implies, and its extras."""
         implied = set(self.errors)
         if self.needs is not None:
-            implied.add(401)  # a malformed or revoked key, whatever the route
+            implied |= {401, 429}  # 401: a malformed, unknown or revoked key; 429: too many unknown ones from a client
         if not self.anonymous_allowed:
             implied.add(403)
         if self.query is not None or self.path_parameters:

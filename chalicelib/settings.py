@@ -16,6 +16,8 @@ class Settings:
     index_refresh_seconds: float = 1.0
     client_salt: str = "zhida-local"
     query_log_days: int = 180
+    sign_in_failures: int = 20  # unknown or revoked keys a client may send per window before every key is refused
+    sign_in_window_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "Settings":
@@ -26,6 +28,9 @@ class Settings:
         region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
         if not region:
             raise ConfigurationError("AWS_REGION or AWS_DEFAULT_REGION must be set")
+        window = int(environ.get("SIGN_IN_WINDOW_SECONDS", "60"))
+        if window < 1:
+            raise ConfigurationError("SIGN_IN_WINDOW_SECONDS must be at least 1")
         return cls(
             table_name=table_name,
             region=region,
@@ -34,6 +39,8 @@ class Settings:
             # Pseudonymises client IPs in logs and rate counters; set a secret value per stage in AWS.
             client_salt=environ.get("CLIENT_SALT", "zhida-local"),
             query_log_days=int(environ.get("QUERY_LOG_DAYS", "180")),
+            sign_in_failures=int(environ.get("SIGN_IN_FAILURES", "20")),
+            sign_in_window_seconds=window,
         )
 
 

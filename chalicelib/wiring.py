@@ -13,6 +13,7 @@ from chalicelib.feedback import FeedbackDesk
 from chalicelib.keys import KeyRing
 from chalicelib.service import KnowledgeService
 from chalicelib.settings import Settings
+from chalicelib.sign_ins import SignInLimit
 from chalicelib.store import KnowledgeStore, ensure_table
 
 
@@ -59,7 +60,10 @@ def knowledge() -> KnowledgeService:
 
 @cache
 def keys() -> KeyRing:
-    return KeyRing(store().keys, knowledge().directory)
+    """The key ring with this container's memory of locked-out clients."""
+    config = settings()
+    limit = SignInLimit(store().records, config.sign_in_failures, config.sign_in_window_seconds)
+    return KeyRing(store().keys, knowledge().directory, limit)
 
 
 @cache

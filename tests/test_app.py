@@ -9,6 +9,7 @@ from botocore.exceptions import ReadTimeoutError
 from chalice.test import Client
 
 from chalicelib import embeddings, wiring
+from chalicelib.http_api import MAX_BODY_BYTES
 from chalicelib.keys import KeyRing
 from chalicelib.store import KnowledgeStore
 from tests.conftest import article_text
@@ -242,7 +243,7 @@ def test_feedback_that_is_not_json_is_refused_with_the_same_error_shape(client: 
     assert broken.status_code == 400 and broken.json_body["error"]["code"] == "invalid_input"
     wrong_type = client.http.post("/api/feedback", headers={"Content-Type": "text/plain"}, body=b"hello")
     assert wrong_type.status_code == 415 and "error" in wrong_type.json_body
-    too_big = post(client, "/api/feedback", {"article_id": "x", "helpful": True, "comment": "长" * 20_000})
+    too_big = post(client, "/api/feedback", {"article_id": "x", "helpful": True, "comment": "长" * MAX_BODY_BYTES})
     assert too_big.status_code == 413 and too_big.json_body["error"]["code"] == "payload_too_large"
 
 

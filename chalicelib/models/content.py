@@ -2,10 +2,15 @@
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.clock import request_time
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# A time in a request: Beijing time without an offset, between 1970 and 2100 (so no conversion can overflow).
+RequestTime = Annotated[dt.datetime, AfterValidator(request_time)]
 
 
 class Audience(StrEnum):

@@ -3,10 +3,9 @@
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.clock import in_china_time
-from chalicelib.models.content import SLUG_PATTERN
+from chalicelib.models.content import SLUG_PATTERN, RequestTime
 
 
 class EditorialState(StrEnum):
@@ -129,11 +128,15 @@ class Preview(BaseModel):
     html: str
 
 
+MARKDOWN_MAX_CHARS = 15_000
+VERSION_MAX = 999_999_999  # as many digits as a version in a path may have
+
+
 class MarkdownRequest(BaseModel):
     """POST /api/articles, PUT /api/articles/{id}/draft, POST /api/preview."""
 
     model_config = ConfigDict(extra="forbid")
-    markdown: str = Field(min_length=1, max_length=15_000)
+    markdown: str = Field(min_length=1, max_length=MARKDOWN_MAX_CHARS)
     message: str | None = Field(default=None, max_length=200)
 
 
@@ -157,21 +160,21 @@ class RejectRequest(BaseModel):
 
 class PublishRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    at: dt.datetime | None = Field(default=None, description="publish later; without an offset it is Beijing time")
-
-    _china = field_validator("at")(in_china_time)
+    at: RequestTime | None = Field(
+        default=None, description="publish later (1970-2100); without an offset it is Beijing time"
+    )
 
 
 class RollbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=VERSION_MAX)
     message: str | None = Field(default=None, max_length=200)
 
 
 class DiffParams(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
-    from_version: int = Field(alias="from", ge=1)
-    to_version: int = Field(alias="to", ge=1)
+    from_version: int = Field(alias="from", ge=1, le=VERSION_MAX)
+    to_version: int = Field(alias="to", ge=1, le=VERSION_MAX)
 
 
 class WorklistParams(BaseModel):

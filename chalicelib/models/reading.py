@@ -2,20 +2,19 @@
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.clock import in_china_time
 from chalicelib.directory import Department
-from chalicelib.models.content import SLUG_PATTERN, Audience, Source
+from chalicelib.models.content import SLUG_PATTERN, Audience, RequestTime, Source
 
 
 class AsOfParams(BaseModel):
     """`as_of`: answer from the knowledge base as it was published at that moment."""
 
     model_config = ConfigDict(extra="ignore")
-    as_of: dt.datetime | None = Field(default=None, description="ISO time; without an offset it is Beijing time")
-
-    _china = field_validator("as_of")(in_china_time)
+    as_of: RequestTime | None = Field(
+        default=None, description="ISO time, 1970-2100; without an offset it is Beijing time"
+    )
 
 
 class SearchParams(AsOfParams):

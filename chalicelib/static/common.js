@@ -24,6 +24,7 @@ const MESSAGES = {
   conflict: "状态已变化（可能有人同时在改），请重新加载后再试。",
   precondition_required: "缺少修订号，请重新加载后再试。",
   rate_limited: "操作太频繁，请稍后再试。",
+  too_many_attempts: "错误的密钥试得太多，请稍后再试。",
   payload_too_large: "内容太长。",
   invalid_input: "输入有误：",
   has_problems: "还有问题没有改完，改完才能继续。",

@@ -1,0 +1,80 @@
+"""Failed sign-ins: counted per client across every container, and a lockout each container remembers.
+
+A failure is an unknown or revoked key. Keys carry 256 random bits, so guessing one is hopeless anyway;
+the limit keeps a flood of guesses from costing a key lookup each, and says plainly that it was noticed.
+"""
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.clock import utc_now
+from chalicelib.errors import TooManyAttempts, aws_error_code
+from chalicelib.store.records import RecordStore
+
+log = logging.getLogger(__name__)
+
+FAILURES_PER_WINDOW = 20
+WINDOW_SECONDS = 60
+
+
+class SignInLimit:
+    """At most `failures` failed sign-ins per client in each window of `window_seconds`; past that, 429 for any key.
+
+    The count is shared: a rate counter per client and window (`RATE#signin#<client>`, gone with its TTL).
+    The lockout is remembered in this container's memory only, so a good key never costs an extra read;
+    a container that has not seen the lockout learns it from the client's next failure there.
+    """
+
+    def __init__(
+        self,
+        records: RecordStore,
+        failures: int = FAILURES_PER_WINDOW,
+        window_seconds: int = WINDOW_SECONDS,
+        now: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self._records = records
+        self._failures = failures
+        self._window = window_seconds
+        self._now = now
+        self._locked: dict[str, float] = {}  # client -> end of its window, epoch seconds
+
+    def check(self, client: str) -> None:
+        """429 while the client is locked out, whatever key it sends: a right one must not look different."""
+        until = self._locked.get(client)
+        if until is None:
+            return
+        left = until - self._now().timestamp()
+        if left <= 0:
+            self._locked.pop(client, None)  # the local server runs threads: another may have just done so
+            return
+        raise self._refusal(left)
+
+    def failed(self, client: str) -> None:
+        """Count a failed sign-in; 429 (and locked out) once the client's count in this window passes the limit.
+
+        Best effort: if the count cannot be written, the failure is not counted and the caller gets its 401.
+        """
+        now = self._now().timestamp()
+        start = now // self._window * self._window
+        end = start + self._window
+        try:
+            window = dt.datetime.fromtimestamp(start, dt.UTC).isoformat()
+            count = self._records.count(f"signin#{client}", window, math.ceil(end - now), self._now())
+        except (BotoCoreError, ClientError) as error:
+            log.error("failed sign-in not counted: %s", aws_error_code(error))
+            return
+        if count > self._failures:
+            self._locked = {c: t for c, t in self._locked.items() if t > now}  # forget lockouts that are over
+            self._locked[client] = end
+            raise self._refusal(end - now)
+
+    def _refusal(self, left: float) -> TooManyAttempts:
+        seconds = max(1, math.ceil(left))
+        return TooManyAttempts(
+            f"too many unknown or revoked API keys from this client; every key is refused for {seconds} s",
+            retry_after=seconds,
+        )
