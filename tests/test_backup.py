@@ -140,3 +140,14 @@ def test_an_excel_export_imports_back_as_the_same_questions_and_answers(synced_s
     assert report.problems == [] and report.added == len(rows)
     hits = knowledge_service(fresh).search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits
     assert hits[0].id == "heating-radiator-not-warm"
+
+
+def test_a_restore_leaves_out_items_whose_ttl_has_passed(store: KnowledgeStore, tmp_path: Path):
+    now = dt.datetime.now(dt.UTC)
+    store.records.add("QUERYLOG#old", {"query": "暖气"}, now - dt.timedelta(days=2), ttl_days=1)
+    store.records.add("QUERYLOG#new", {"query": "暖气"}, now, ttl_days=1)
+    store.records.add("FEEDBACK#kept", {"helpful": True}, now)
+    backup(store.table, tmp_path / "b.jsonl")
+    restored = empty_store("zhida-restored")
+    assert restore(restored.table, tmp_path / "b.jsonl") == 2
+    assert sorted(item["pk"] for item in restored.table.scan()["Items"]) == ["FEEDBACK#kept", "QUERYLOG#new"]

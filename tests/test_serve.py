@@ -3,6 +3,7 @@
 import functools
 import json
 import signal
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -69,6 +70,25 @@ def test_the_consoles_work_survives_ctrl_c_and_a_new_run(tmp_path: Path):
     assert draft["markdown"] == markdown and draft["state"] == "draft" and draft["updated_by"] == "demo editor"
     assert [c["principal"] for c in draft["contributors"]] == [first_editor]
     assert archived["state"] == "archived"
+
+
+def test_a_sigkill_keeps_an_edit_and_feedback_made_a_second_and_a_half_before(tmp_path: Path):
+    """No Ctrl-C, no last save: what was written more than a second before the kill is in the data file."""
+    data = tmp_path / "local.jsonl"
+    markdown = article_text("heating-kill-check", title="强行关掉以后还在吗")
+    with running_server(data, stop_signal=signal.SIGKILL) as url:
+        keys = server_keys(url)
+        _call(f"{url}/api/articles", keys["editor"], "POST", {"markdown": markdown})
+        _call(
+            f"{url}/api/feedback", keys["agent"], "POST", {"article_id": "heating-radiator-not-warm", "helpful": False}
+        )
+        time.sleep(1.5)  # the promise: a SIGKILL loses at most the last second
+    with running_server(data) as url:
+        keys = server_keys(url)
+        draft, _ = _call(f"{url}/api/articles/heating-kill-check/draft", keys["editor"])
+        feedback, _ = _call(f"{url}/api/articles/heating-radiator-not-warm/feedback", keys["editor"])
+    assert draft["markdown"] == markdown and draft["state"] == "draft"
+    assert feedback["unhelpful"] == 1
 
 
 def test_editors_racing_over_http_never_lose_an_update(live_server: str, demo_keys: dict[str, str]):

@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -51,12 +52,22 @@ def write_items(table: Any, items: Iterable[dict[str, Any]]) -> int:
 
 def backup(table: Any, path: Path) -> int:
     """Write every item to a JSON-lines file; the file is replaced only once it is complete."""
+    return write_backup((backup_line(_to_json(item)) for item in table_items(table)), path)
+
+
+def backup_line(item: dict[str, Any]) -> str:
+    """One line of a backup file, from an item in typed JSON whose binary values are already base64 text."""
+    return json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write_backup(lines: Iterable[str], path: Path) -> int:
+    """Write a backup file's lines to `path`, replacing it only once the new one is complete; how many."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     count = 0
     with partial.open("w", encoding="utf-8") as out:
-        for item in table_items(table):
-            out.write(json.dumps(_to_json(item), ensure_ascii=False, sort_keys=True) + "\n")
+        for line in lines:
+            out.write(line)
             count += 1
     os.replace(partial, path)
     return count
@@ -83,25 +94,59 @@ def read_backup(path: Path) -> list[dict[str, Any]]:
 
 
 def restore(table: Any, path: Path) -> int:
-    """Load a backup into an empty table; a table that holds anything is left alone."""
+    """Load a backup into an empty table; a table that holds anything is left alone.
+
+    Items whose TTL has passed are left out: DynamoDB would delete them anyway, and moto (kb serve) never would.
+    """
     items = read_backup(path)
-    if _typed_client(table).scan(TableName=table.name, Limit=1, Select="COUNT")["Count"]:
+    client = _typed_client(table)
+    if client.scan(TableName=table.name, Limit=1, Select="COUNT")["Count"]:
         raise RestoreRefused(f"table {table.name} is not empty: restore only into a new, empty table")
+    ttl = client.describe_time_to_live(TableName=table.name)["TimeToLiveDescription"]
+    if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+        now = time.time()
+        items = [item for item in items if not _expired(item.get(ttl["AttributeName"]), now)]
     return write_items(table, items)
 
 
-def _to_json(value: Any) -> Any:
-    """Typed items as JSON: binary values become base64 text under their "B" type."""
-    if isinstance(value, dict):
-        return {k: base64.b64encode(v).decode("ascii") if k == "B" else _to_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_to_json(v) for v in value]
-    return value
+def _expired(ttl: Any, now: float) -> bool:
+    """DynamoDB's rule: a number of epoch seconds in the past; any other value never expires."""
+    try:
+        return float(ttl["N"]) < now
+    except (TypeError, KeyError, ValueError):
+        return False
 
 
-def _from_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: base64.b64decode(v, validate=True) if k == "B" else _from_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_json(v) for v in value]
-    return value
+def _to_json(item: dict[str, Any]) -> dict[str, Any]:
+    """A typed item as JSON: binary values (B, BS) become base64 text; a map's attribute may be named "B" too."""
+    return {name: _value_to_json(value) for name, value in item.items()}
+
+
+def _value_to_json(value: dict[str, Any]) -> dict[str, Any]:
+    ((kind, inner),) = value.items()
+    if kind == "B":
+        return {kind: base64.b64encode(inner).decode("ascii")}
+    if kind == "BS":
+        return {kind: [base64.b64encode(v).decode("ascii") for v in inner]}
+    if kind == "M":
+        return {kind: _to_json(inner)}
+    if kind == "L":
+        return {kind: [_value_to_json(v) for v in inner]}
+    return {kind: inner}
+
+
+def _from_json(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _value_from_json(value) for name, value in item.items()}
+
+
+def _value_from_json(value: dict[str, Any]) -> dict[str, Any]:
+    ((kind, inner),) = value.items()
+    if kind == "B":
+        return {kind: base64.b64decode(inner, validate=True)}
+    if kind == "BS":
+        return {kind: [base64.b64decode(v, validate=True) for v in inner]}
+    if kind == "M":
+        return {kind: _from_json(inner)}
+    if kind == "L":
+        return {kind: [_value_from_json(v) for v in inner]}
+    return {kind: inner}

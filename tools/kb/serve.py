@@ -1,7 +1,10 @@
 """kb serve: the whole service on one machine: embedded DynamoDB, knowledge/ loaded, chalice's dev server.
 
-Local data survives restarts: the table is restored from a backup file at start, saved to it every few
-seconds when something changed, and once more at Ctrl-C.
+Local data survives restarts: the table is restored from a backup file at start (less the items whose TTL
+has passed), saved to it within a second of any write (an edit, feedback, a key, the query log), and once
+more at Ctrl-C or SIGTERM, so even a SIGKILL loses at most the last second. A save lists moto's items under
+its write lock, which takes milliseconds, and serialises them after letting go of it, each item only once
+until it changes. moto never expires TTL items, so the maintenance round deletes them, as DynamoDB would.
 """
 
 import datetime as dt
@@ -9,16 +12,19 @@ import functools
 import logging
 import signal
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 from chalice.cli.factory import CLIFactory
 from chalice.local import ChaliceRequestHandler, create_local_server
+from moto.dynamodb.models.dynamo_type import Item
 
 from chalicelib import wiring
 from chalicelib.store import ensure_table
-from tools.kb.backup import backup, restore
+from tools.kb import local
+from tools.kb.backup import backup_line, restore, write_backup
 from tools.kb.knowledge import load_knowledge
-from tools.kb.local import embedded_dynamodb, moto_write_lock
 from tools.kb.stage import PROJECT_DIR
 from tools.kb.sync import progress_bar, sync_knowledge
 
@@ -26,7 +32,8 @@ from tools.kb.sync import progress_bar, sync_knowledge
 DEMO_KEYS = [("agent", "hotline-12345"), ("editor", "heating-company"), ("reviewer", "heating-company"), ("admin", "*")]
 DEMO_NAME = "demo {role}"
 log = logging.getLogger(__name__)
-MAINTENANCE_SECONDS = 3.0  # scheduled publishes and saving local data; AWS runs the same job each minute
+MAINTENANCE_SECONDS = 3.0  # scheduled publishes and TTL expiry; AWS runs the same job each minute
+SAVE_SECONDS = 0.5  # a write is on disk within this plus one save: under a second, even at 20,000 items
 
 
 def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: Path | None = None) -> int:
@@ -35,7 +42,7 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: P
         print("\n".join(loaded.problems))
         print(f"{len(loaded.problems)} problem(s): fix them (python -m tools.kb lint {knowledge_dir}) and run again")
         return 1
-    with embedded_dynamodb(stage) as endpoint:
+    with local.embedded_dynamodb(stage) as endpoint:
         wiring.reset()
         table = ensure_table(wiring.dynamodb(), wiring.settings().table_name)
         if data is not None and data.exists():
@@ -50,8 +57,13 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: P
         # chalice's own local server keeps current_request per thread: concurrent requests never mix
         server = create_local_server(config.chalice_app, config, host, port)
         stop = threading.Event()
-        keeper = threading.Thread(target=_keep, args=(table, data, stop), daemon=True)
-        keeper.start()
+        data_file = DataFile(table, data) if data is not None else None
+        # The saver has its own thread: a long maintenance round must not hold up saving.
+        workers = [threading.Thread(target=_keep, args=(table, stop), daemon=True)]
+        if data_file is not None:
+            workers.append(threading.Thread(target=_save_while_serving, args=(data_file, stop), daemon=True))
+        for worker in workers:
+            worker.start()
         # `kill` (SIGTERM) stops the server as Ctrl-C does, so the data is saved either way.
         signal.signal(signal.SIGTERM, _interrupt)
         url = f"http://{host}:{port}"
@@ -63,10 +75,11 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: P
             print("\nstopping")
         finally:
             stop.set()
-            keeper.join()
+            for worker in workers:
+                worker.join()
             server.server.server_close()
-            if data is not None:
-                _save(table, data)
+            if data_file is not None:
+                data_file.save()
                 print(f"local data saved to {data}")
     return 0
 
@@ -93,20 +106,49 @@ def _renew_demo_keys() -> None:
         print(f"demo key {role} {department}: {key}")
 
 
-def _keep(table, data: Path | None, stop: threading.Event) -> None:
-    """Every few seconds: publish what is due, and save the local data if the store changed."""
-    saved_generation = wiring.store().generation()
+def _keep(table: Any, stop: threading.Event) -> None:
+    """Every few seconds: publish what is due, and delete what has expired."""
     while not stop.wait(MAINTENANCE_SECONDS):
         try:
+            local.expire(table, time.time())
             wiring.maintenance()
-            generation = wiring.store().generation()
-            if data is not None and generation != saved_generation:
-                _save(table, data)
-                saved_generation = generation
         except Exception:  # noqa: BLE001 - a failed round is retried at the next one; the server keeps serving
             log.exception("local maintenance failed; retrying")
 
 
-def _save(table, data: Path) -> None:
-    with moto_write_lock():  # no write lands half-way through the copy
-        backup(table, data)
+class DataFile:
+    """The file the local run keeps its table in between runs, a `kb backup` file."""
+
+    def __init__(self, table: Any, path: Path) -> None:
+        self.table = table
+        self.path = path
+        self.saved_writes: int | None = None  # local.writes() when last saved; None: not saved yet
+        self._lines: dict[int, tuple[Item, str]] = {}  # by id(item): the item, kept so its id stays its own
+
+    def save_if_written(self) -> bool:
+        """Save unless nothing was written since the last save; whether it saved."""
+        if local.writes() == self.saved_writes:
+            return False
+        self.save()
+        return True
+
+    def save(self) -> None:
+        """Hold writers only while the items are listed; serialise and write the file after letting go."""
+        items, writes = local.snapshot(self.table)
+        # moto's stored items never change (see local.snapshot): an item seen by the last save has its line
+        self._lines = {id(item): self._lines.get(id(item)) or (item, _line(item)) for item in items}
+        write_backup((line for _, line in self._lines.values()), self.path)
+        self.saved_writes = writes
+
+
+def _save_while_serving(data: DataFile, stop: threading.Event) -> None:
+    """Twice a second: save the local data if anything was written since the last save."""
+    while not stop.wait(SAVE_SECONDS):
+        try:
+            data.save_if_written()
+        except Exception:  # noqa: BLE001 - retried at the next round; the server keeps serving
+            log.exception("saving local data failed; retrying")
+
+
+def _line(item: Item) -> str:
+    return backup_line(local.item_json(item))
