@@ -1,7 +1,6 @@
 import datetime as dt
 
 import pytest
-from boto3.dynamodb.conditions import Key
 
 from chalicelib.errors import Conflict
 from chalicelib.lexicon import Lexicon
@@ -96,12 +95,42 @@ def test_a_snapshot_round_trips_across_many_parts(store: KnowledgeStore):
     assert store.snapshots.latest() == Snapshot(7, 3, data)
 
 
-def test_a_new_snapshot_replaces_the_old_one_and_its_parts(store: KnowledgeStore):
+def snapshot_partitions(store: KnowledgeStore) -> set[str]:
+    return {item["pk"] for item in store.table.scan()["Items"] if item["pk"].startswith("SNAPSHOT#")}
+
+
+def test_each_part_of_a_snapshot_is_its_own_partition(store: KnowledgeStore):
+    store.snapshots.save(Snapshot(7, 3, bytes(768_000)))
+    assert snapshot_partitions(store) == {f"SNAPSHOT#000000000007#0000{n}" for n in range(3)}
+
+
+def test_a_new_snapshot_keeps_the_one_before_for_readers_of_the_old_pointer_and_drops_older_ones(
+    store: KnowledgeStore,
+):
     store.snapshots.save(Snapshot(1, 1, b"old" * 200_000))
-    store.snapshots.save(Snapshot(2, 1, b"new"))
-    assert store.snapshots.latest() == Snapshot(2, 1, b"new")
-    leftover = store.table.query(KeyConditionExpression=Key("pk").eq("SNAPSHOT#000000000001"))["Items"]
-    assert leftover == []
+    store.snapshots.save(Snapshot(2, 1, b"mid"))
+    assert snapshot_partitions(store) == {"SNAPSHOT#000000000001#00000", "SNAPSHOT#000000000001#00001"} | {
+        "SNAPSHOT#000000000002#00000"
+    }
+    store.snapshots.save(Snapshot(3, 1, b"new"))
+    assert store.snapshots.latest() == Snapshot(3, 1, b"new")
+    assert snapshot_partitions(store) == {"SNAPSHOT#000000000002#00000", "SNAPSHOT#000000000003#00000"}
+    store.snapshots.save(Snapshot(3, 1, b"new again"))  # a tool's re-save at the same generation
+    assert snapshot_partitions(store) == {"SNAPSHOT#000000000002#00000", "SNAPSHOT#000000000003#00000"}
+
+
+def test_a_snapshot_an_older_release_saved_under_one_partition_is_still_read_and_later_dropped(
+    store: KnowledgeStore,
+):
+    for number, chunk in enumerate([b"ab", b"cd"]):
+        store.table.put_item(Item={"pk": "SNAPSHOT#000000000004", "sk": f"PART#{number:05d}", "data": chunk})
+    store.table.put_item(
+        Item={"pk": "SNAPSHOT", "sk": "CURRENT", "generation": 4, "lexicon_generation": 2, "parts": 2, "size": 4}
+    )
+    assert store.snapshots.latest() == Snapshot(4, 2, b"abcd")
+    store.snapshots.save(Snapshot(5, 2, b"e"))
+    store.snapshots.save(Snapshot(6, 2, b"f"))
+    assert snapshot_partitions(store) == {"SNAPSHOT#000000000005#00000", "SNAPSHOT#000000000006#00000"}
 
 
 def test_an_article_keeps_its_search_document_bytes(store: KnowledgeStore):
