@@ -4,10 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PORT ?= 8000
+# chalice packages for the Python that runs it, and Lambda runs python3.13: packaging has its own venv.
+PYTHON313 ?= $(shell p=$$(pyenv prefix 3.13.0 2>/dev/null) && echo $$p/bin/python3.13 || echo python3.13)
+PACKAGE_VENV := .venv-package
+PACKAGE_INSTALLED := $(PACKAGE_VENV)/.installed
 
-.PHONY: run test check browser-deps lint eval package screenshots clean
+.PHONY: run test check browser-deps lint eval package package-venv screenshots clean
 
-$(INSTALLED): requirements.txt requirements-dev.txt
+$(INSTALLED): requirements.txt requirements-package.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -16,7 +20,7 @@ run: $(INSTALLED)
 	$(PY) -m tools.kb serve --port $(PORT)
 
 # The checks, then every test; the browser tests' chromium and CJK font are installed first if missing.
-test: check browser-deps
+test: check browser-deps $(PACKAGE_INSTALLED)
 	$(PY) -m pytest -q
 
 check: $(INSTALLED)
@@ -36,8 +40,17 @@ lint: check
 eval: $(INSTALLED)
 	$(PY) -m tools.kb eval --queries ../shared/eval/queries-dev.jsonl --format table
 
-package: $(INSTALLED)
+$(PACKAGE_INSTALLED): requirements.txt requirements-package.txt
+	test -x $(PACKAGE_VENV)/bin/python || $(PYTHON313) -m venv $(PACKAGE_VENV)
+	$(PACKAGE_VENV)/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 13), sys.version'
+	$(PACKAGE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-package.txt
+	touch $@
+
+package-venv: $(PACKAGE_INSTALLED)
+
+# The Lambda package and template in out/ (chalice from .venv-package; tools/kb/package.py checks and slims it).
+package: $(INSTALLED) $(PACKAGE_INSTALLED)
 	$(PY) -m tools.kb package out --stage $${STAGE:-dev}
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) $(PACKAGE_VENV) out .pytest_cache

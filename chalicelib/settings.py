@@ -15,6 +15,7 @@ class Settings:
     dynamodb_endpoint: str | None = None
     index_refresh_seconds: float = 1.0
     client_salt: str = "zhida-local"
+    client_salt_parameter: str | None = None  # on AWS: the SSM SecureString that holds the salt (wiring reads it)
     query_log_days: int = 180
     sign_in_failures: int = 20  # unknown or revoked keys a client may send per window before every key is refused
     sign_in_window_seconds: int = 60
@@ -36,8 +37,9 @@ class Settings:
             region=region,
             dynamodb_endpoint=environ.get("DYNAMODB_ENDPOINT") or None,
             index_refresh_seconds=float(environ.get("INDEX_REFRESH_SECONDS", "1")),
-            # Pseudonymises client IPs in logs and rate counters; set a secret value per stage in AWS.
+            # Pseudonymises client IPs in logs and rate counters: a fixed salt locally, a secret one on AWS.
             client_salt=environ.get("CLIENT_SALT", "zhida-local"),
+            client_salt_parameter=environ.get("CLIENT_SALT_PARAMETER", "").strip() or None,
             query_log_days=int(environ.get("QUERY_LOG_DAYS", "180")),
             sign_in_failures=int(environ.get("SIGN_IN_FAILURES", "20")),
             sign_in_window_seconds=window,

@@ -1,14 +1,18 @@
 """The one place boto3 objects are made: lazily, once per container, and reset for tests."""
 
+import dataclasses
+import logging
 import os
 from functools import cache
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.access import Principal, Role
 from chalicelib.departments import DirectoryDesk
 from chalicelib.editorial import EditorialService
+from chalicelib.errors import ConfigurationError, aws_error_code
 from chalicelib.feedback import FeedbackDesk
 from chalicelib.keys import KeyRing
 from chalicelib.service import KnowledgeService
@@ -16,15 +20,34 @@ from chalicelib.settings import Settings
 from chalicelib.sign_ins import SignInLimit
 from chalicelib.store import KnowledgeStore, ensure_table
 
-
-@cache
-def settings() -> Settings:
-    return Settings.from_env(os.environ)
-
-
+log = logging.getLogger(__name__)
 # A Lambda has 10 s: a stalled connection must fail fast (and become a 503) rather than hang for botocore's
 # default 60 s, and retries must stay within the budget.
 DYNAMODB_CONFIG = Config(connect_timeout=2, read_timeout=4, retries={"max_attempts": 3, "mode": "standard"})
+MIN_SALT_LENGTH = 16
+
+
+@cache
+def settings() -> Settings:
+    config = Settings.from_env(os.environ)
+    if config.client_salt_parameter:
+        config = dataclasses.replace(config, client_salt=_secret_salt(config))
+    return config
+
+
+def _secret_salt(config: Settings) -> str:
+    """The salt from SSM, read once per container: a salt that could be guessed would let IPs be un-hashed."""
+    name = config.client_salt_parameter
+    ssm = boto3.client("ssm", region_name=config.region, config=DYNAMODB_CONFIG)
+    try:
+        value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    except (BotoCoreError, ClientError) as error:
+        problem = f"CLIENT_SALT_PARAMETER {name} could not be read ({aws_error_code(error)})"
+        log.error("%s: create it as a SecureString (docs/operations.md)", problem)
+        raise ConfigurationError(problem) from error
+    if len(value) < MIN_SALT_LENGTH:
+        raise ConfigurationError(f"CLIENT_SALT_PARAMETER {name} holds fewer than {MIN_SALT_LENGTH} characters")
+    return value
 
 
 @cache
