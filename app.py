@@ -12,7 +12,10 @@ from chalicelib.directory import CODE_PATTERN, Department, DepartmentFields
 from chalicelib.feedback import client_id
 from chalicelib.http_api import JsonApi, error_body, if_match
 from chalicelib.models.desk import (
+    FEEDBACK_ID_PATTERN,
     Accepted,
+    ClickRequest,
+    CommentRequest,
     FeedbackRequest,
     FeedbackSummary,
     FlagRequest,
@@ -106,7 +109,8 @@ def uniform_errors(event, get_response):
 @api.route(Operation("GET", "/api/search", "Search the knowledge base", SearchResult, query=SearchParams))
 def search(caller: Principal, query: SearchParams):
     result = wiring.knowledge().search(query, caller.reader)
-    wiring.desk().log_search(query.q, result, caller, _client(_request()))
+    if query.settled:  # as-you-type searches are never logged or counted
+        wiring.desk().log_search(query.q, result, caller, _client(_request()))
     return result
 
 
@@ -196,6 +200,38 @@ def feedback(caller: Principal, body: FeedbackRequest):
 @api.route(
     Operation(
         "POST",
+        "/api/feedback/{feedback_id}/comment",
+        "Add the optional comment to one's own 好差评, within 30 minutes of the vote (never a second vote)",
+        Accepted,
+        needs=Action.FEEDBACK,
+        body=CommentRequest,
+        errors=(403, 404, 409),
+        path_schemas={"feedback_id": {"type": "string", "pattern": FEEDBACK_ID_PATTERN, "maxLength": 113}},
+    )
+)
+def feedback_comment(feedback_id: str, caller: Principal, body: CommentRequest):
+    return wiring.desk().comment(feedback_id, body, caller, _client(_request()))
+
+
+@api.route(
+    Operation(
+        "POST",
+        "/api/clicks",
+        "Record which hit of a search was opened (settles the search if the page had not)",
+        Accepted,
+        needs=Action.FEEDBACK,
+        body=ClickRequest,
+        status=202,
+        errors=(404, 429),
+    )
+)
+def click(caller: Principal, body: ClickRequest):
+    return wiring.desk().click(body, caller, _client(_request()))
+
+
+@api.route(
+    Operation(
+        "POST",
         f"{ARTICLE}/flags",
         "Flag an answer as outdated or wrong (agents and up)",
         Accepted,
@@ -255,7 +291,7 @@ def article_feedback(article_id: str, caller: Principal):
     Operation(
         "GET",
         "/api/unanswered",
-        "Questions nothing answered, most asked first (editors, reviewers, admins)",
+        "Questions nothing answered well (no good hit, or rated 没帮助), most asked first (editors and up)",
         Listing("queries", UnansweredQuery),
         needs=Action.VIEW_TASKS,
         query=UnansweredParams,

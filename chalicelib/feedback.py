@@ -1,4 +1,4 @@
-"""Use cases around answers: citizens' 好差评, agents' flags that become editors' tasks, the query log."""
+"""Use cases around answers: citizens' 好差评, agents' flags that become editors' tasks, the query log, clicks."""
 
 import datetime as dt
 import hashlib
@@ -11,10 +11,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.access import Action, Principal
 from chalicelib.clock import utc_now
-from chalicelib.errors import NotFound, RateLimited, aws_error_code
+from chalicelib.errors import Conflict, Forbidden, NotFound, RateLimited, aws_error_code
 from chalicelib.models.content import Reader
 from chalicelib.models.desk import (
     Accepted,
+    ClickRequest,
+    CommentRequest,
     FeedbackComment,
     FeedbackRequest,
     FeedbackSummary,
@@ -22,7 +24,7 @@ from chalicelib.models.desk import (
     Task,
     UnansweredQuery,
 )
-from chalicelib.models.reading import ArticleListParams, PopularArticle, SearchResult
+from chalicelib.models.reading import ArticleListParams, PopularArticle, SearchParams, SearchResult
 from chalicelib.service import KnowledgeService
 from chalicelib.store.records import RecordStore
 from chalicelib.textnorm import mask_pii, normalize
@@ -30,6 +32,8 @@ from chalicelib.textnorm import mask_pii, normalize
 log = logging.getLogger(__name__)
 
 FEEDBACK_PER_MINUTE = 10
+CLICKS_PER_MINUTE = 60  # a call centre shares one address, and its agents open many answers a minute
+COMMENT_WINDOW = dt.timedelta(minutes=30)  # how long after a 好差评 its comment may follow
 QUERY_LOG_DAYS = 180
 POPULAR_DAYS = 7  # "hot questions" are what searches answered over the last week
 UNANSWERED_DAYS = 30  # questions nothing answered, kept for editors to find gaps
@@ -60,8 +64,7 @@ class FeedbackDesk:
     def feedback(self, request: FeedbackRequest, principal: Principal, client: str) -> Accepted:
         principal.require(Action.FEEDBACK)
         now = self._now()
-        if self._records.count(f"feedback#{client}", now.strftime("%Y%m%d%H%M"), 120, now) > FEEDBACK_PER_MINUTE:
-            raise RateLimited(f"at most {FEEDBACK_PER_MINUTE} ratings a minute; please try again shortly")
+        self._limit(f"feedback#{client}", FEEDBACK_PER_MINUTE, now, "ratings")
         self._knowledge.article(request.article_id, principal.reader)  # 404 unless the caller may see it
         record = {
             "article_id": request.article_id,
@@ -72,13 +75,54 @@ class FeedbackDesk:
             "client": client,
             "at": now.isoformat(),
         }
-        return Accepted(id=self._records.add(f"FEEDBACK#{request.article_id}", record, now))
+        record_id = self._records.add(_feedback_partition(request.article_id), record, now)
+        if not request.helpful and request.query:
+            # A question whose answer did not help is a gap as much as one nothing answered.
+            self._count_best_effort(_unhelpful_partition(now.date()), _asked(mask_pii(request.query)), now)
+        return Accepted(id=f"{request.article_id}.{record_id}")
+
+    def comment(self, feedback_id: str, request: CommentRequest, principal: Principal, client: str) -> Accepted:
+        """The optional comment after a one-tap 好差评: onto that same record, by the same client, within 30 minutes."""
+        principal.require(Action.FEEDBACK)
+        article_id, record_id = feedback_id.split(".")
+        since = self._now() - COMMENT_WINDOW
+        partition = _feedback_partition(article_id)
+        record = self._records.find(partition, record_id, since)
+        if record is None:
+            raise NotFound("没有这条评价，或评价已超过 30 分钟，不能再补充留言", field="feedback_id")
+        if record.get("client") != client:
+            raise Forbidden("只有评价的人才能补充留言")
+        refused = "这条评价已经有留言了"
+        if record.get("comment"):
+            raise Conflict(refused, field="comment")
+        self._records.fill(partition, record_id, since, "comment", mask_pii(request.comment), refused)
+        return Accepted(id=feedback_id)
+
+    def click(self, request: ClickRequest, principal: Principal, client: str) -> Accepted:
+        """Which hit of a search a reader opened; a click that `settles` its search also logs that search."""
+        principal.require(Action.FEEDBACK)
+        now = self._now()
+        self._limit(f"clicks#{client}", CLICKS_PER_MINUTE, now, "clicks")
+        self._knowledge.article(request.article_id, principal.reader)  # 404 unless the caller may see it
+        record = {
+            "query": mask_pii(request.query),
+            "article_id": request.article_id,
+            "position": request.position,
+            "role": principal.role.value,
+            "client": client,
+        }
+        click_id = self._records.add(f"CLICKS#{now.date().isoformat()}", record, now, ttl_days=self._query_log_days)
+        if request.settles:
+            # Logged as the settled search would have been: the same search, run again here, not by the page.
+            result = self._knowledge.search(SearchParams(q=request.query), principal.reader)
+            self.log_search(request.query, result, principal, client)
+        return Accepted(id=click_id)
 
     def feedback_summary(self, article_id: str, principal: Principal) -> FeedbackSummary:
         """好差评 on one article, for the editors of its department."""
         principal.require(Action.VIEW_TASKS)
         principal.require_covers(self._knowledge.article(article_id, Reader.AGENT).department)
-        records = self._records.all(f"FEEDBACK#{article_id}")
+        records = self._records.all(_feedback_partition(article_id))
         comments = [FeedbackComment.model_validate(r) for r in reversed(records) if r.get("comment")]
         helpful = sum(1 for r in records if r.get("helpful"))
         return FeedbackSummary(
@@ -86,11 +130,18 @@ class FeedbackDesk:
         )
 
     def unanswered(self, principal: Principal, days: int, limit: int) -> list[UnansweredQuery]:
-        """What people asked that nothing answered, most asked first: where the knowledge base has gaps."""
+        """What people asked that nothing answered well, most asked first: where the knowledge base has gaps.
+
+        Settled searches that found no good answer, and questions whose answer was rated 没帮助.
+        """
         principal.require(Action.VIEW_TASKS)
-        counts = self._recent_tallies(_unanswered_partition, days)
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        return [UnansweredQuery(query=query, count=count) for query, count in ranked[:limit]]
+        searches = self._recent_tallies(_unanswered_partition, days)
+        unhelpful = self._recent_tallies(_unhelpful_partition, days)
+        gaps = []
+        for query in searches.keys() | unhelpful.keys():
+            found, rated = searches.get(query, 0), unhelpful.get(query, 0)
+            gaps.append(UnansweredQuery(query=query, count=found + rated, searches=found, unhelpful=rated))
+        return sorted(gaps, key=lambda gap: (-gap.count, gap.query))[:limit]
 
     def flag(self, article_id: str, request: FlagRequest, principal: Principal) -> Accepted:
         principal.require(Action.FLAG)
@@ -129,8 +180,9 @@ class FeedbackDesk:
         return Task.model_validate({**task.model_dump(), **changes})
 
     def log_search(self, query: str, result: SearchResult, principal: Principal, client: str) -> None:
-        """One query-log record per search, phone and ID numbers masked, kept QUERY_LOG_DAYS days.
+        """One query-log record per settled search, phone and ID numbers masked, kept QUERY_LOG_DAYS days.
 
+        It also counts the search for 热门问题 (answered: its top hit) or 未解答的问题 (not answered).
         Best effort: a caller must get the answer even when the log cannot be written.
         """
         now = self._now()
@@ -147,10 +199,20 @@ class FeedbackDesk:
             if result.answered and result.hits:
                 self._records.tally(_popular_partition(now.date()), result.hits[0].id, now, POPULAR_DAYS + 1)
             elif not result.answered:
-                asked = " ".join(normalize(masked).split())
-                self._records.tally(_unanswered_partition(now.date()), asked, now, UNANSWERED_DAYS + 1)
+                self._records.tally(_unanswered_partition(now.date()), _asked(masked), now, UNANSWERED_DAYS + 1)
         except (BotoCoreError, ClientError) as error:  # a timeout's HTTPClientError has no response at all
             log.error("query log not written: %s", aws_error_code(error))
+
+    def _limit(self, what: str, per_minute: int, now: dt.datetime, things: str) -> None:
+        if self._records.count(what, now.strftime("%Y%m%d%H%M"), 120, now) > per_minute:
+            raise RateLimited(f"at most {per_minute} {things} a minute; please try again shortly")
+
+    def _count_best_effort(self, partition: str, key: str, now: dt.datetime) -> None:
+        """A tally that must not fail the request it counts (a retried vote would be a second vote)."""
+        try:
+            self._records.tally(partition, key, now, UNANSWERED_DAYS + 1)
+        except (BotoCoreError, ClientError) as error:
+            log.error("gap tally not written: %s", aws_error_code(error))
 
     def popular(self, reader: Reader, limit: int) -> list[PopularArticle]:
         """The articles that answered most searches in the last POPULAR_DAYS days, among those the reader may see.
@@ -183,9 +245,22 @@ class FeedbackDesk:
 _TASKS = "TASKS"
 
 
+def _feedback_partition(article_id: str) -> str:
+    return f"FEEDBACK#{article_id}"
+
+
+def _asked(masked: str) -> str:
+    """A question as the gaps list groups it: normalised (width, case, traditional characters), spaces folded."""
+    return " ".join(normalize(masked).split())
+
+
 def _popular_partition(day: dt.date) -> str:
     return f"POPULAR#{day.isoformat()}"
 
 
 def _unanswered_partition(day: dt.date) -> str:
     return f"UNANSWERED#{day.isoformat()}"
+
+
+def _unhelpful_partition(day: dt.date) -> str:
+    return f"UNHELPFUL#{day.isoformat()}"

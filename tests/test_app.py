@@ -171,6 +171,18 @@ MATRIX = [
         {"anonymous": 401, **{k: 201 if v == 200 else v for k, v in SIGNED_IN.items()}},
     ),
     ("GET", "/api/tasks", None, {"anonymous": 401, **SIGNED_IN, "agent": 403}),
+    (
+        "POST",
+        "/api/clicks",
+        {"query": "暖气不热", "article_id": "heating-radiator-not-warm", "position": 1},
+        {"anonymous": 202, **{k: 202 if v == 200 else v for k, v in SIGNED_IN.items()}},
+    ),
+    (
+        "POST",
+        "/api/feedback/heating-radiator-not-warm." + "0" * 32 + "/comment",
+        {"comment": "说得很清楚"},
+        {"anonymous": 404, **{k: 404 if v == 200 else v for k, v in SIGNED_IN.items()}},
+    ),
 ]
 
 
@@ -262,7 +274,7 @@ def test_a_wrong_method_is_a_405_in_the_same_shape(client: Client):
 
 def test_the_query_log_holds_no_phone_or_id_number(client: Client, synced_store: KnowledgeStore):
     for query in ("我电话13912345678暖气不热", "身份证120101199001011234社保查询", "手机号 138-1234-5678 燃气"):
-        get(client, "/api/search?q=" + quote(query))
+        get(client, "/api/search?settled=true&q=" + quote(query))
     today = dt.datetime.now(dt.UTC).date().isoformat()
     records = synced_store.records.all(f"QUERYLOG#{today}")
     logged = " ".join(r["query"] for r in records)
@@ -336,7 +348,7 @@ def test_a_search_is_answered_even_when_the_query_log_cannot_be_written(client: 
 
     for failure in (refuse, time_out):
         monkeypatch.setattr(RecordStore, "add", failure)
-        response = get(client, "/api/search?q=" + quote("暖气不热"))
+        response = get(client, "/api/search?settled=true&q=" + quote("暖气不热"))
         assert response.status_code == 200 and response.json_body["hits"][0]["id"] == "heating-radiator-not-warm"
 
 
@@ -380,8 +392,8 @@ def test_json_nested_a_thousand_deep_is_a_400(client: Client, keys: dict[str, di
 def test_hot_questions_are_the_articles_searches_found_most(client: Client, keys: dict[str, dict[str, str]]):
     assert get(client, "/api/popular").json_body == {"articles": []}
     for query in ["暖气不热", "暖气片不热怎么办", "社保卡丢了"]:
-        get(client, "/api/search?q=" + quote(query))
-    get(client, "/api/search?q=" + quote("会议室预订"), keys["agent"])  # an internal article: agents only
+        get(client, "/api/search?settled=true&q=" + quote(query))
+    get(client, "/api/search?settled=1&q=" + quote("会议室预订"), keys["agent"])  # an internal article: agents only
     hot = get(client, "/api/popular?limit=5").json_body["articles"]
     assert [(a["id"], a["hits"]) for a in hot][:1] == [("heating-radiator-not-warm", 2)]
     assert all(not a["id"].startswith("center-") for a in hot)
@@ -405,9 +417,10 @@ def test_editors_see_what_readers_said_about_their_articles(client: Client, keys
 
 def test_questions_nothing_answered_are_listed_for_editors(client: Client, keys: dict[str, dict[str, str]]):
     for query in ["今天天气怎么样", "今天天氣怎麼樣", "足球比赛几点开始", "暖气不热"]:
-        assert get(client, "/api/search?q=" + quote(query)).status_code == 200
+        assert get(client, "/api/search?settled=true&q=" + quote(query)).status_code == 200
     listed = get(client, "/api/unanswered?days=1", keys["editor"]).json_body["queries"]
-    assert listed[0] == {"query": "今天天气怎么样", "count": 2}  # the traditional spelling counts as the same
+    # the traditional spelling counts as the same
+    assert listed[0] == {"query": "今天天气怎么样", "count": 2, "searches": 2, "unhelpful": 0}
     assert {q["query"] for q in listed} == {"今天天气怎么样", "足球比赛几点开始"}
     assert get(client, "/api/unanswered", keys["agent"]).status_code == 403
     assert get(client, "/api/unanswered?days=31", keys["editor"]).status_code == 400

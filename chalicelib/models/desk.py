@@ -17,6 +17,31 @@ class FeedbackRequest(BaseModel):
     query: str | None = Field(default=None, max_length=200)
 
 
+# A rating's id names its article, so the comment that follows finds it with one short query.
+FEEDBACK_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*\.[0-9a-f]{32}$"
+
+
+class CommentRequest(BaseModel):
+    """POST /api/feedback/{id}/comment: the optional words after a one-tap 好差评."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    comment: str = Field(min_length=1, max_length=500)
+
+
+class ClickRequest(BaseModel):
+    """POST /api/clicks: which hit of a search a reader opened."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    query: str = Field(min_length=1, max_length=200)
+    article_id: str = Field(pattern=SLUG_PATTERN, max_length=80)
+    position: int = Field(ge=1, le=50, description="1 for the first hit shown")
+    settles: bool = Field(
+        default=False,
+        description="true when the page has not yet sent this query with settled=true: the click settles it, "
+        "and the query is logged now; false (default) when it was already logged",
+    )
+
+
 class FlagRequest(BaseModel):
     """POST /api/articles/{id}/flags: an agent says the answer is outdated or wrong."""
 
@@ -66,7 +91,9 @@ class UnansweredParams(BaseModel):
 
 class UnansweredQuery(BaseModel):
     query: str = Field(description="as asked (normalised, phone and ID numbers masked)")
-    count: int
+    count: int = Field(description="searches plus 没帮助 votes")
+    searches: int = Field(description="settled searches that found no good answer")
+    unhelpful: int = Field(description="没帮助 votes sent with this question")
 
 
 class Accepted(BaseModel):

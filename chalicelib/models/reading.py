@@ -24,6 +24,11 @@ class SearchParams(AsOfParams):
     q: str = Field(min_length=1, max_length=200)
     limit: int = Field(default=10, ge=1, le=50)
     category: str | None = Field(default=None, pattern=SLUG_PATTERN)
+    settled: bool = Field(
+        default=False,
+        description="true (or 1) once the reader has settled on this query (Enter, a pause): only then is it "
+        "logged and counted for 热门问题 and 未解答的问题; as-you-type searches leave it out",
+    )
 
 
 class ArticleListParams(BaseModel):

@@ -1,5 +1,5 @@
 // The agent console: search on every keystroke, the best answer ready to read aloud, keyboard only.
-import { client, dropped, el, highlighted, keyStore, plainLines, say, signInWith } from "./common.js";
+import { client, debounce, dropped, el, highlighted, keyStore, plainLines, say, signInWith } from "./common.js";
 
 const key = keyStore("zhida.agent.key");
 const RECENT = "zhida.agent.recent";
@@ -9,10 +9,15 @@ const hitsList = $("hits");
 const status = $("search-status");
 const detail = $("detail");
 const desk = $("desk");
+const failure = $("search-failed");
+const SETTLE_MS = 1500; // results looked at this long without typing: the search counts (docs/pages.md, Analytics)
 
 let hits = [];
 let selected = -1;
 let shown = null; // the article on screen
+let asked = null; // the query whose results are on screen or on their way (null after a failure: ask again)
+let hitsFor = null; // the query the hits on screen answer (an older one while a new search is on its way)
+let settledQuery = null; // the query last counted as settled since the box was cleared: never counted twice
 
 function signedIn(on) {
   $("signin").hidden = on;
@@ -53,20 +58,41 @@ const { call, drop } = client({
   },
 });
 
-function clearSearch() {
-  drop("answer");
-  input.value = "";
+function clearAnswer() {
+  detail.hidden = true;
+  shown = null;
+}
+
+function clearResults() {
   hits = [];
+  hitsFor = null;
   selected = -1;
   hitsList.replaceChildren();
   hitsList.hidden = true;
   input.setAttribute("aria-expanded", "false");
   input.removeAttribute("aria-activedescendant");
-  detail.hidden = true;
-  shown = null;
+  clearAnswer();
   say(status, "");
+}
+
+function clearSearch() {
+  drop("answer");
+  settleLater.cancel();
+  input.value = "";
+  asked = "";
+  settledQuery = null; // the next caller's question counts on its own, even in the same words
+  clearResults();
+  failure.hidden = true;
   $("recent-box").hidden = false;
   renderRecent();
+}
+
+// A failed or timed-out call leaves nothing of an older answer on screen: an agent must never read it out.
+function failed(problem, what) {
+  asked = null;
+  clearResults();
+  failure.textContent = `${what}：${problem.message}`;
+  failure.hidden = false;
 }
 
 // Looking back ("what did we tell the caller on 3 November?"): every search and article is then as
@@ -88,39 +114,68 @@ $("as-of-clear").addEventListener("click", () => {
   input.focus();
 });
 
-async function run(query) {
+// What the list shows as 把握, and so the order it is in: the agent reads the top line first.
+const percent = (hit) => Math.round(hit.score * 100);
+
+// settle: this search is the one the agent settled on (Enter with no hit to open), so it is logged.
+async function run(query, { settle = false } = {}) {
+  settleLater.cancel();
+  asked = query;
   if (!query) return clearSearch();
+  clearAnswer(); // at once: the old answer never stands beside the new query's hits
+  const moment = asOf();
+  const settled = settle && !moment && query !== settledQuery ? "true" : undefined;
+  if (settled) settledQuery = query; // kept even if the call fails: it may have been logged, and never twice
   try {
-    const result = await call("search", { params: { q: query, limit: 8, as_of: asOf() }, purpose: "answer" });
-    hits = result.hits;
+    const params = { q: query, limit: 8, as_of: moment, settled };
+    const result = await call("search", { params, purpose: "answer" });
+    failure.hidden = true;
+    hits = [...result.hits].sort((a, b) => percent(b) - percent(a)); // stable: ties keep the server's order
+    hitsFor = query;
     selected = hits.length ? 0 : -1;
     renderHits(result);
     if (hits.length) {
       const article = await call("articles/" + encodeURIComponent(hits[0].id), {
-        params: { as_of: asOf() },
+        params: { as_of: moment },
         purpose: "answer",
       });
-      renderDetail(article, result.answered);
-    } else {
-      detail.hidden = true;
-      shown = null;
+      renderDetail(article, result.answered, moment);
     }
     // Lets a test (or a curious agent with devtools) see which query the screen now answers.
     desk.dataset.rendered = query;
     document.dispatchEvent(new CustomEvent("zhida:rendered", { detail: { query } }));
+    settleLater(query);
   } catch (problem) {
-    if (!dropped(problem) && problem.status !== 401) say(status, problem.message, true);
+    if (!dropped(problem) && problem.status !== 401) failed(problem, "搜索失败");
   }
+}
+
+// After SETTLE_MS looking at the results: the same search again, settled=true, so that it is logged. Its
+// reply shows what is already on screen, so it is not waited for; in look-back mode nothing is counted.
+const settleLater = debounce((query) => {
+  if (query !== input.value.trim() || query === settledQuery || asOf()) return;
+  settledQuery = query;
+  call("search", { params: { q: query, limit: 8, settled: "true" } }).catch(() => {});
+}, SETTLE_MS);
+
+// The hit the agent opened (Enter or a click), at the position shown; it settles its search if nothing had.
+function noteClick(query, hit, index) {
+  if (!query || asOf()) return;
+  const settles = query !== settledQuery;
+  settledQuery = query;
+  settleLater.cancel();
+  const body = { query, article_id: hit.id, position: index + 1, settles };
+  call("clicks", { method: "POST", body }).catch(() => {});
 }
 
 function renderHits(result) {
   $("recent-box").hidden = true;
   hitsList.replaceChildren(
-    ...result.hits.map((hit, i) =>
+    ...hits.map((hit, i) =>
       el(
         "li",
         { id: "hit-" + i, role: "option", "aria-selected": String(i === selected), "data-id": hit.id },
-        el("span", { class: "score" }, `${Math.round(hit.score * 100)}%`),
+        el("span", { class: "score" }, `${percent(hit)}%`),
         el("strong", {}, hit.title),
         el("span", { class: "dept" }, hit.department_name || hit.department),
         el("span", { class: "dept" }, highlighted(hit.snippet, hit.marks)),
@@ -148,21 +203,28 @@ function moveTo(index) {
 
 async function open(index) {
   const hit = hits[index];
-  if (!hit) return;
-  remember(input.value.trim());
+  const query = input.value.trim();
+  if (!hit || hitsFor !== query) return; // an older query's hit, while this one's are on their way
+  remember(query);
+  noteClick(query, hit, index);
+  if (shown && shown.id === hit.id) return; // already on screen
+  clearAnswer(); // never the previous hit's answer beside this one
+  const moment = asOf();
   try {
     // A newer keystroke wins over this.
-    const article = await call("articles/" + encodeURIComponent(hit.id), { params: { as_of: asOf() }, purpose: "answer" });
-    renderDetail(article, true);
-    desk.dataset.rendered = input.value.trim();
+    const article = await call("articles/" + encodeURIComponent(hit.id), { params: { as_of: moment }, purpose: "answer" });
+    renderDetail(article, true, moment);
+    desk.dataset.rendered = query;
   } catch (problem) {
-    if (!dropped(problem) && problem.status !== 401) say(status, problem.message, true);
+    if (!dropped(problem) && problem.status !== 401) failed(problem, "打开答复失败");
   }
 }
 
-function renderDetail(article, answered) {
+// moment: the as_of time the article was read at; a past answer is for checking, never to copy and read out.
+function renderDetail(article, answered, moment) {
   shown = article;
   detail.hidden = false;
+  $("copy").hidden = Boolean(moment);
   $("detail-title").textContent = article.title;
   $("unanswered").hidden = answered;
   const sections = article.sections || {};
@@ -226,7 +288,11 @@ $("flag-form").addEventListener("submit", async (event) => {
   say($("flag-status"), "已标记为过时，编辑会收到待办任务。");
 });
 
-input.addEventListener("input", () => run(input.value.trim()));
+input.addEventListener("input", () => {
+  settleLater.cancel();
+  const query = input.value.trim();
+  if (query !== asked) run(query);
+});
 input.addEventListener("keydown", (event) => {
   if (event.key === "ArrowDown" && hits.length) {
     event.preventDefault();
@@ -236,7 +302,9 @@ input.addEventListener("keydown", (event) => {
     moveTo(Math.max(selected - 1, 0));
   } else if (event.key === "Enter") {
     event.preventDefault();
-    open(selected);
+    // No hit to open (none found, or the search failed): Enter searches again, and settles the search.
+    if (hits.length) open(selected);
+    else run(input.value.trim(), { settle: true });
   } else if (event.key === "Escape") {
     event.preventDefault();
     clearSearch();
@@ -249,6 +317,17 @@ hitsList.addEventListener("click", (event) => {
   moveTo(index);
   open(index);
   input.focus();
+});
+
+// Esc or / from anywhere brings the agent back to the search box; / typed in a text field stays a character.
+const TEXT_FIELD = "textarea, select, [contenteditable], input:not([type=checkbox], [type=radio], [type=button], [type=submit])";
+document.addEventListener("keydown", (event) => {
+  if (desk.hidden || event.defaultPrevented || event.isComposing || event.target === input) return;
+  const slash = event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey;
+  if (event.key === "Escape" || (slash && !event.target.closest?.(TEXT_FIELD))) {
+    event.preventDefault();
+    input.focus();
+  }
 });
 
 function recent() {

@@ -28,6 +28,10 @@ const MESSAGES = {
   payload_too_large: "内容太长。",
   invalid_input: "输入有误：",
   has_problems: "还有问题没有改完，改完才能继续。",
+  unavailable: "知识库暂时无法访问，请稍后重试。",
+  // Not the server's codes: no reply came at all (api() and client().call() say which).
+  network: "网络连接异常，请检查网络后重试。",
+  timeout: "服务器长时间没有响应，请重试。",
 };
 
 export class ApiError extends Error {
@@ -40,7 +44,7 @@ export class ApiError extends Error {
     if (known && error.code === "invalid_input") message = known + (error.message || "");
     else if (told) message = told;
     else if (known) message = known;
-    else message = `请求失败（HTTP ${status}${body && body.message ? "：" + body.message : ""}）。`;
+    else message = `请求没有成功（错误 ${status}），请稍后重试。`;
     super(message);
     this.status = status;
     this.code = error.code || "";
@@ -62,7 +66,7 @@ export async function api(path, { method = "GET", params, body, key, signal, ifM
     });
   } catch (problem) {
     if (problem.name === "AbortError") throw problem;
-    throw new ApiError(0, { message: "网络连接失败" });
+    throw new ApiError(0, { error: { code: "network" } });
   }
   let data = null;
   try {
@@ -84,6 +88,10 @@ export class Superseded extends Error {
 // Whether a failed call is one to ignore: aborted, or overtaken by a newer call of the same purpose.
 export const dropped = (problem) => problem.name === "AbortError" || problem instanceof Superseded;
 
+// How long a guarded read may take before the page gives up and says so: 8 s. A test may set
+// window.zhidaTimeLimitMs before the scripts run, so that it need not wait that long.
+export const timeLimit = () => window.zhidaTimeLimitMs || 8000;
+
 // While any call runs, <html> has the class "loading" (zhida.css draws a line along the top).
 let running = 0;
 function loading(change) {
@@ -96,6 +104,9 @@ function loading(change) {
 //   purpose: "search"   each call of a purpose carries the next sequence number and aborts the one before;
 //                       a reply to an older call is thrown away as Superseded, so a slow early search never
 //                       overwrites a later one. drop(purpose) does the same with no new call.
+//                       A GET with a purpose is also given up after timeLimit() and thrown as an ApiError
+//                       with the code "timeout" (a write is never cut off: it might land all the same).
+//   timeLimit: ms        another limit for this call (0: none).
 //   pending: [node, "正在搜索…"]   said in the node when the call starts; the page says what came of it.
 export function client({ key = null, signedOut = () => {} } = {}) {
   const sequence = new Map(); // purpose -> the number of its newest call
@@ -108,13 +119,22 @@ export function client({ key = null, signedOut = () => {} } = {}) {
     return sequence.get(purpose);
   }
 
-  async function call(path, { purpose, pending, ...options } = {}) {
+  async function call(path, { purpose, pending, timeLimit: limit, ...options } = {}) {
     const mine = purpose ? drop(purpose) : 0;
     const stale = () => purpose && sequence.get(purpose) !== mine;
-    if (purpose) {
+    const ms = limit ?? (purpose && (options.method || "GET") === "GET" ? timeLimit() : 0);
+    let timer = 0;
+    let timedOut = false;
+    if (purpose || ms) {
       const controller = new AbortController();
-      controllers.set(purpose, controller);
+      if (purpose) controllers.set(purpose, controller);
       options.signal = controller.signal;
+      if (ms) {
+        timer = setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, ms);
+      }
     }
     if (pending) say(...pending);
     loading(1);
@@ -124,9 +144,11 @@ export function client({ key = null, signedOut = () => {} } = {}) {
       return reply;
     } catch (problem) {
       if (stale()) throw new Superseded();
+      if (timedOut) throw new ApiError(0, { error: { code: "timeout" } });
       if (problem.status === 401) signedOut(problem);
       throw problem;
     } finally {
+      clearTimeout(timer);
       loading(-1);
     }
   }

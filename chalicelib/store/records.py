@@ -9,7 +9,9 @@ import uuid
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.errors import Conflict, aws_error_code
 from chalicelib.store.table import TableStore
 
 
@@ -35,6 +37,38 @@ class RecordStore(TableStore):
             if item.get("id") == record_id:
                 return _record(self._set({"pk": partition, "sk": item["sk"]}, changes))
         return None
+
+    def find(self, partition: str, record_id: str, since: dt.datetime) -> dict[str, Any] | None:
+        """One record written at or after `since`, by its id: one query over that stretch of the partition."""
+        item = self._recent_item(partition, record_id, since)
+        return _record(item) if item else None
+
+    def fill(self, partition: str, record_id: str, since: dt.datetime, name: str, value: Any, refused: str) -> None:
+        """Set a field that is still empty on a record written since `since`; Conflict(refused) if it is set."""
+        item = self._recent_item(partition, record_id, since)
+        if item is None:
+            raise Conflict(refused)
+        key = {"pk": partition, "sk": item["sk"]}
+        try:
+            self._table.update_item(
+                Key=key,
+                UpdateExpression="SET #f = :v",
+                ConditionExpression="attribute_not_exists(#f) OR attribute_type(#f, :null)",
+                ExpressionAttributeNames={"#f": name},
+                ExpressionAttributeValues={":v": value, ":null": "NULL"},
+            )
+        except (BotoCoreError, ClientError) as error:
+            # First: did it land all the same? (its answer lost, or botocore's retry found the field set by itself)
+            if self._landed(key, lambda stored: stored.get(name) == value):
+                return
+            if aws_error_code(error) == "ConditionalCheckFailedException":
+                raise Conflict(refused, field=name) from None
+            raise
+
+    def _recent_item(self, partition: str, record_id: str, since: dt.datetime) -> dict[str, Any] | None:
+        # Sort keys start with the ISO time, so "since" is a range on the sort key, not a read of the partition.
+        recent = self._query(Key("pk").eq(partition) & Key("sk").gte(since.isoformat()))
+        return next((item for item in recent if item.get("id") == record_id), None)
 
     def count(self, counter: str, window: str, ttl_seconds: int, now: dt.datetime) -> int:
         """Add one to a counter for a time window and return the new value (rate limiting)."""

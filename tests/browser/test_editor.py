@@ -242,7 +242,7 @@ def test_an_editor_sees_ratings_and_writes_for_a_question_nothing_answered(
     )
     assert urllib.request.urlopen(send, timeout=10).status == 201
     question = "驾照到期了在哪换"
-    urllib.request.urlopen(f"{live_server}/api/search?q={urllib.parse.quote(question)}", timeout=10)
+    urllib.request.urlopen(f"{live_server}/api/search?settled=true&q={urllib.parse.quote(question)}", timeout=10)
 
     page = open_page("/editor", viewport=DESKTOP)
     sign_in(page, demo_keys["editor"])

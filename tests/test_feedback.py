@@ -1,0 +1,195 @@
+"""What readers tell us, through HTTP: settled searches, clicks, 没帮助 in the gaps, the comment after a vote."""
+
+import datetime as dt
+from urllib.parse import quote
+
+import pytest
+from boto3.dynamodb.conditions import Key
+from chalice.test import Client
+
+import app as routes
+from chalicelib import wiring
+from chalicelib.store import KnowledgeStore
+from tests.conftest import Clock
+from tests.test_app import get, keys, post
+
+__all__ = ["keys"]  # the fixture, shared with test_app.py
+
+ARTICLE = "heating-radiator-not-warm"
+
+
+def today() -> str:
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
+def logged(store: KnowledgeStore) -> list[dict]:
+    return store.records.all(f"QUERYLOG#{today()}")
+
+
+def gaps(client: Client, keys: dict[str, dict[str, str]]) -> list[dict]:
+    return get(client, "/api/unanswered?days=1", keys["editor"]).json_body["queries"]
+
+
+def click(client: Client, query: str = "暖气不热", position: int = 1, **extra: object):
+    return post(client, "/api/clicks", {"query": query, "article_id": ARTICLE, "position": position, **extra})
+
+
+def test_as_you_type_searches_are_never_logged_or_counted(
+    client: Client, synced_store: KnowledgeStore, keys: dict[str, dict[str, str]]
+):
+    for query in ["暖", "暖气", "暖气不热", "今天天气怎么样"]:
+        assert get(client, "/api/search?q=" + quote(query)).status_code == 200
+    assert get(client, "/api/search?settled=false&q=" + quote("足球比赛")).status_code == 200
+    assert logged(synced_store) == []
+    assert get(client, "/api/popular").json_body == {"articles": []}
+    assert gaps(client, keys) == []
+
+
+def test_a_settled_search_is_logged_once_and_counted(
+    client: Client, synced_store: KnowledgeStore, keys: dict[str, dict[str, str]]
+):
+    get(client, "/api/search?q=" + quote("暖气不热"))  # typed on the way
+    get(client, "/api/search?settled=true&q=" + quote("暖气不热"))  # then Enter
+    get(client, "/api/search?settled=1&q=" + quote("今天天气怎么样"))
+    assert [(r["query"], r["answered"]) for r in logged(synced_store)] == [
+        ("暖气不热", True),
+        ("今天天气怎么样", False),
+    ]
+    assert [(a["id"], a["hits"]) for a in get(client, "/api/popular").json_body["articles"]] == [(ARTICLE, 1)]
+    assert gaps(client, keys) == [{"query": "今天天气怎么样", "count": 1, "searches": 1, "unhelpful": 0}]
+
+
+def test_a_click_is_stored_with_its_position_and_the_query_masked(client: Client, synced_store: KnowledgeStore):
+    response = click(client, "我电话13912345678暖气不热", position=3)
+    assert response.status_code == 202 and response.json_body["id"]
+    [stored] = synced_store.table.query(KeyConditionExpression=Key("pk").eq(f"CLICKS#{today()}"))["Items"]
+    assert stored["query"] == "我电话[手机号]暖气不热"
+    assert (stored["article_id"], stored["position"], stored["role"]) == (ARTICLE, 3, "anonymous")
+    assert len(stored["client"]) == 16 and stored["ttl"] > dt.datetime.now(dt.UTC).timestamp() + 170 * 86_400
+    assert logged(synced_store) == []  # a click alone, without `settles`, logs no search
+
+
+def test_a_click_settles_its_search_only_when_the_page_says_it_had_not(
+    client: Client, synced_store: KnowledgeStore, keys: dict[str, dict[str, str]]
+):
+    assert click(client, "暖气不热", settles=True).status_code == 202  # clicked before Enter or the pause
+    get(client, "/api/search?settled=true&q=" + quote("社保卡丢了"))
+    assert click(client, "社保卡丢了", position=2).status_code == 202  # already settled: not counted again
+    assert click(client, "社保卡丢了", position=1, settles=False).status_code == 202
+    assert sorted(r["query"] for r in logged(synced_store)) == ["暖气不热", "社保卡丢了"]
+    hot = {a["id"]: a["hits"] for a in get(client, "/api/popular").json_body["articles"]}
+    assert hot[ARTICLE] == 1 and sum(hot.values()) == 2
+
+
+@pytest.mark.parametrize(
+    "body, status, field",
+    [
+        ({"query": "暖气不热", "article_id": ARTICLE, "position": 0}, 400, "position"),
+        ({"query": "暖气不热", "article_id": ARTICLE, "position": 51}, 400, "position"),
+        ({"query": " ", "article_id": ARTICLE, "position": 1}, 400, "query"),
+        ({"query": "长" * 201, "article_id": ARTICLE, "position": 1}, 400, "query"),
+        ({"query": "暖气不热", "article_id": "no-such-article", "position": 1}, 404, "id"),
+        ({"query": "会议室", "article_id": "center-meeting-room-booking", "position": 1}, 404, "id"),  # internal
+        ({"query": "暖气不热", "article_id": ARTICLE, "position": 1, "extra": 1}, 400, "extra"),
+    ],
+)
+def test_a_bad_click_says_what_is_wrong(client: Client, body: dict, status: int, field: str):
+    response = post(client, "/api/clicks", body)
+    assert response.status_code == status and response.json_body["error"].get("field") == field
+
+
+def test_clicks_are_rate_limited_per_client(client: Client):
+    statuses = [click(client).status_code for _ in range(62)]
+    assert statuses[:60] == [202] * 60 and statuses[60:] == [429, 429]
+
+
+def test_questions_rated_unhelpful_are_gaps_beside_searches_nothing_answered(
+    client: Client, keys: dict[str, dict[str, str]]
+):
+    for helpful, query in [(False, "暖气片不热"), (False, "暖气片不热"), (True, "暖气不热"), (False, None)]:
+        body = {"article_id": ARTICLE, "helpful": helpful} | ({"query": query} if query else {})
+        assert post(client, "/api/feedback", body).status_code == 201
+    get(client, "/api/search?settled=true&q=" + quote("今天天气怎么样"))
+    assert (
+        post(client, "/api/feedback", {"article_id": ARTICLE, "helpful": False, "query": "今天天氣怎麼樣"}).status_code
+        == 201
+    )
+    assert gaps(client, keys) == [
+        {"query": "今天天气怎么样", "count": 2, "searches": 1, "unhelpful": 1},  # one question, both signals
+        {"query": "暖气片不热", "count": 2, "searches": 0, "unhelpful": 2},
+    ]
+
+
+def vote(client: Client, **extra: object) -> str:
+    response = post(client, "/api/feedback", {"article_id": ARTICLE, "helpful": False, **extra})
+    assert response.status_code == 201
+    return response.json_body["id"]
+
+
+def comment(client: Client, feedback_id: str, text: str = "电话13912345678打不通"):
+    return post(client, f"/api/feedback/{feedback_id}/comment", {"comment": text})
+
+
+def summary(client: Client, keys: dict[str, dict[str, str]]) -> dict:
+    return get(client, f"/api/articles/{ARTICLE}/feedback", keys["editor"]).json_body
+
+
+def test_the_comment_after_a_one_tap_vote_joins_that_vote(client: Client, keys: dict[str, dict[str, str]]):
+    feedback_id = vote(client)
+    assert feedback_id.startswith(ARTICLE + ".")
+    assert comment(client, feedback_id).status_code == 200
+    after = summary(client, keys)
+    assert (after["helpful"], after["unhelpful"]) == (0, 1)  # still one vote
+    assert [c["comment"] for c in after["comments"]] == ["电话[手机号]打不通"]
+
+    again = comment(client, feedback_id, "再补一句")  # never a second comment, or a second vote
+    assert again.status_code == 409 and again.json_body["error"]["code"] == "conflict"
+    assert comment(client, vote(client, comment="已经写过了")).status_code == 409
+    assert [c["comment"] for c in summary(client, keys)["comments"]] == ["已经写过了", "电话[手机号]打不通"]
+
+
+def test_two_comments_at_once_on_one_vote_keep_the_first(synced_store: KnowledgeStore):
+    from chalicelib.errors import Conflict
+
+    records, partition = synced_store.records, f"FEEDBACK#{ARTICLE}"
+    vote_id = records.add(partition, {"helpful": False, "comment": None}, dt.datetime.now(dt.UTC))
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+    records.fill(partition, vote_id, since, "comment", "第一条", "已有留言")
+    with pytest.raises(Conflict, match="已有留言"):  # the check the desk made first passed for both
+        records.fill(partition, vote_id, since, "comment", "第二条", "已有留言")
+    assert records.find(partition, vote_id, since)["comment"] == "第一条"
+
+
+def test_only_the_client_that_voted_may_comment(client: Client, monkeypatch: pytest.MonkeyPatch):
+    feedback_id = vote(client)
+    monkeypatch.setattr(routes, "_client", lambda request: "another-client-0")
+    refused = comment(client, feedback_id)
+    assert refused.status_code == 403 and refused.json_body["error"]["message"] == "只有评价的人才能补充留言"
+
+
+def test_a_comment_comes_within_30_minutes_of_the_vote(client: Client, monkeypatch: pytest.MonkeyPatch):
+    feedback_id = vote(client)
+    monkeypatch.setattr(wiring.desk(), "_now", Clock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=31)))
+    late = comment(client, feedback_id)
+    assert late.status_code == 404 and "30 分钟" in late.json_body["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "feedback_id, status",
+    [
+        (f"{ARTICLE}.{'0' * 32}", 404),  # no such vote
+        (f"gas-leak-emergency.{'0' * 32}", 404),
+        ("not-an-id", 400),
+        (f"{ARTICLE}.{'G' * 32}", 400),
+    ],
+)
+def test_a_comment_on_an_unknown_vote_is_refused(client: Client, feedback_id: str, status: int):
+    response = comment(client, feedback_id)
+    assert response.status_code == status and "error" in response.json_body
+
+
+def test_an_empty_or_overlong_comment_is_a_400(client: Client):
+    feedback_id = vote(client)
+    for text in ("  ", "长" * 501):
+        response = comment(client, feedback_id, text)
+        assert response.status_code == 400 and response.json_body["error"]["field"] == "comment"
