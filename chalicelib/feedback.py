@@ -10,7 +10,7 @@ from collections.abc import Callable
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.access import Action, Principal
-from chalicelib.clock import utc_now
+from chalicelib.clock import china_date, utc_now
 from chalicelib.errors import Conflict, Forbidden, NotFound, RateLimited, aws_error_code
 from chalicelib.models.content import Reader
 from chalicelib.models.desk import (
@@ -78,7 +78,7 @@ class FeedbackDesk:
         record_id = self._records.add(_feedback_partition(request.article_id), record, now)
         if not request.helpful and request.query:
             # A question whose answer did not help is a gap as much as one nothing answered.
-            self._count_best_effort(_unhelpful_partition(now.date()), _asked(mask_pii(request.query)), now)
+            self._count_best_effort(_unhelpful_partition(china_date(now)), _asked(mask_pii(request.query)), now)
         return Accepted(id=f"{request.article_id}.{record_id}")
 
     def comment(self, feedback_id: str, request: CommentRequest, principal: Principal, client: str) -> Accepted:
@@ -111,7 +111,7 @@ class FeedbackDesk:
             "role": principal.role.value,
             "client": client,
         }
-        click_id = self._records.add(f"CLICKS#{now.date().isoformat()}", record, now, ttl_days=self._query_log_days)
+        click_id = self._records.add(f"CLICKS#{china_date(now).isoformat()}", record, now, ttl_days=self._query_log_days)
         if request.settles:
             # Logged as the settled search would have been: the same search, run again here, not by the page.
             result = self._knowledge.search(SearchParams(q=request.query), principal.reader)
@@ -195,11 +195,11 @@ class FeedbackDesk:
             "client": client,
         }
         try:
-            self._records.add(f"QUERYLOG#{now.date().isoformat()}", record, now, ttl_days=self._query_log_days)
+            self._records.add(f"QUERYLOG#{china_date(now).isoformat()}", record, now, ttl_days=self._query_log_days)
             if result.answered and result.hits:
-                self._records.tally(_popular_partition(now.date()), result.hits[0].id, now, POPULAR_DAYS + 1)
+                self._records.tally(_popular_partition(china_date(now)), result.hits[0].id, now, POPULAR_DAYS + 1)
             elif not result.answered:
-                self._records.tally(_unanswered_partition(now.date()), _asked(masked), now, UNANSWERED_DAYS + 1)
+                self._records.tally(_unanswered_partition(china_date(now)), _asked(masked), now, UNANSWERED_DAYS + 1)
         except (BotoCoreError, ClientError) as error:  # a timeout's HTTPClientError has no response at all
             log.error("query log not written: %s", aws_error_code(error))
 
@@ -233,7 +233,7 @@ class FeedbackDesk:
 
     def _recent_tallies(self, partition: Callable[[dt.date], str], days: int) -> dict[str, int]:
         """Daily counts summed over the last `days` days, today included: one query per day."""
-        today = self._now().date()
+        today = china_date(self._now())
         totals: dict[str, int] = {}
         for days_ago in range(days):
             for key, count in self._records.tallies(partition(today - dt.timedelta(days_ago))).items():

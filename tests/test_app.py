@@ -9,6 +9,7 @@ from botocore.exceptions import ReadTimeoutError
 from chalice.test import Client
 
 from chalicelib import embeddings, wiring
+from chalicelib.clock import china_today
 from chalicelib.http_api import MAX_BODY_BYTES
 from chalicelib.keys import KeyRing
 from chalicelib.store import KnowledgeStore
@@ -275,7 +276,7 @@ def test_a_wrong_method_is_a_405_in_the_same_shape(client: Client):
 def test_the_query_log_holds_no_phone_or_id_number(client: Client, synced_store: KnowledgeStore):
     for query in ("我电话13912345678暖气不热", "身份证120101199001011234社保查询", "手机号 138-1234-5678 燃气"):
         get(client, "/api/search?settled=true&q=" + quote(query))
-    today = dt.datetime.now(dt.UTC).date().isoformat()
+    today = china_today().isoformat()
     records = synced_store.records.all(f"QUERYLOG#{today}")
     logged = " ".join(r["query"] for r in records)
     assert len(records) == 3

@@ -9,17 +9,24 @@ from chalice.test import Client
 
 import app as routes
 from chalicelib import wiring
+from chalicelib.access import Principal, Role
+from chalicelib.clock import china_today
+from chalicelib.feedback import FeedbackDesk
+from chalicelib.models.content import Reader
+from chalicelib.models.reading import SearchParams
 from chalicelib.store import KnowledgeStore
-from tests.conftest import Clock
+from tests.conftest import Clock, knowledge_service
 from tests.test_app import get, keys, post
 
 __all__ = ["keys"]  # the fixture, shared with test_app.py
 
 ARTICLE = "heating-radiator-not-warm"
+AGENT = Principal(Role.AGENT, "坐席")
+EDITOR = Principal(Role.EDITOR, "编辑", frozenset({"heating-company"}))
 
 
 def today() -> str:
-    return dt.datetime.now(dt.UTC).date().isoformat()
+    return china_today().isoformat()
 
 
 def logged(store: KnowledgeStore) -> list[dict]:
@@ -193,3 +200,19 @@ def test_an_empty_or_overlong_comment_is_a_400(client: Client):
     for text in ("  ", "长" * 501):
         response = comment(client, feedback_id, text)
         assert response.status_code == 400 and response.json_body["error"]["field"] == "comment"
+
+
+def test_the_hotlines_day_starts_at_midnight_beijing_time_not_utc(synced_store: KnowledgeStore):
+    """17:30 UTC on 10 January is 01:30 on 11 January in Beijing: the search belongs to the 11th's log."""
+    clock = Clock(dt.datetime(2026, 1, 10, 17, 30, tzinfo=dt.UTC))
+    knowledge = knowledge_service(synced_store)
+    desk = FeedbackDesk(synced_store.records, knowledge, now=clock)
+    for words in ("暖气不热", "火星签证怎么办"):
+        desk.log_search(words, knowledge.search(SearchParams(q=words), Reader.AGENT), AGENT, "c1")
+
+    assert [r["query"] for r in synced_store.records.all("QUERYLOG#2026-01-11")] == ["暖气不热", "火星签证怎么办"]
+    assert synced_store.records.all("QUERYLOG#2026-01-10") == []
+    assert synced_store.records.tallies("POPULAR#2026-01-11") == {"heating-radiator-not-warm": 1}
+    assert desk.unanswered(EDITOR, days=1, limit=10)[0].query == "火星签证怎么办"
+    clock.now = dt.datetime(2026, 1, 11, 16, 30, tzinfo=dt.UTC)  # 00:30 on the 12th in Beijing: a day later
+    assert [gap.query for gap in desk.unanswered(EDITOR, days=1, limit=10)] == []
