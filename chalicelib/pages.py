@@ -1,4 +1,5 @@
-"""The citizen FAQ, agent and editor pages, their static files, and server-rendered article pages."""
+"""The citizen FAQ, agent and editor pages, their static files, and the server-rendered search results and
+article pages (both complete without JavaScript)."""
 
 import re
 from dataclasses import dataclass
@@ -8,10 +9,14 @@ from pathlib import Path
 
 from chalice import Blueprint, Response
 
-from chalicelib import wiring
+from chalicelib import faq, wiring
+from chalicelib.access import ANONYMOUS
+from chalicelib.articles import ANSWER
 from chalicelib.errors import NotFound
+from chalicelib.feedback import client_id
 from chalicelib.models.content import SLUG_PATTERN, Reader
-from chalicelib.models.reading import ArticleView
+from chalicelib.models.reading import ArticleListParams, SearchParams, SearchResult
+from chalicelib.rendering import summary
 
 pages = Blueprint(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
@@ -29,6 +34,7 @@ _SLUG = re.compile(SLUG_PATTERN)
 _PAGE = {"200": ["text/html"]}
 PAGES = [
     ("/", "The citizen FAQ page", _PAGE),
+    ("/search", "Search results for citizens (?q=), rendered on the server: the FAQ form without JavaScript", _PAGE),
     ("/agent", "The agent console", _PAGE),
     ("/editor", "The editor console", _PAGE),
     (
@@ -99,19 +105,22 @@ class _Page:
 
 _SIGNOUT = '\n  <button type="button" id="signout" hidden>退出</button>'
 _MINI_SEARCH = """
-  <form class="mini-search" action="{{root}}" method="get" role="search">
+  <form class="mini-search" action="{{root}}search" method="get" role="search">
     <label for="q" class="sr-only">搜索问题</label>
     <input id="q" name="q" type="search" placeholder="搜索其他问题" autocomplete="off" maxlength="200">
     <button type="submit">搜索</button>
   </form>"""
 _FOOTER = '<footer class="foot">没有找到答案？请拨打 <a href="tel:12345">12345</a> 政务服务便民热线（24小时）</footer>'
 _FAQ = _Page("12345 知答 - 政务服务常见问题", "faq.js")
+# Never the query in the title: browsers keep titles in their history, and a query may hold a phone number.
+_RESULTS = _Page("搜索结果 - 12345 知答", "faq.js")
+_FAQ_DESCRIPTION = "12345 政务服务便民热线常见问题：供暖、社保、水电燃气、企业办事等，搜索即可查看标准答复和办理须知。"
 _AGENT = _Page("知答 话务台", "agent.js", console="知答 话务台", tools=_SIGNOUT)
 _EDITOR = _Page("知答 编辑台", "editor.js", console="知答 编辑台", tools='\n  <span id="whoami"></span>' + _SIGNOUT)
 _ARTICLE = _Page("{title} - 12345 知答", "article.js", tools=_MINI_SEARCH)
 
 
-def _render(page: _Page, main: str, root: str, title: str = "", article_id: str = "") -> str:
+def _render(page: _Page, main: str, root: str, title: str = "", article_id: str = "", description: str = "") -> str:
     """The page in the one shell: citizen pages link the brand home and end with the hotline; consoles do not."""
     r = escape(root)
     brand = (
@@ -125,6 +134,7 @@ def _render(page: _Page, main: str, root: str, title: str = "", article_id: str 
             "root": r,
             "article": escape(article_id),
             "title": escape(page.title.format(title=title)),
+            "head": f'<meta name="description" content="{escape(description)}">\n' if description else "",
             "script": page.script,
             "audience": "console" if page.console else "citizen",
             "brand": brand,
@@ -141,7 +151,21 @@ def _static_page(page: _Page, name: str, root: str = "") -> Response:
 
 @pages.route("/")
 def faq_page() -> Response:
-    return _static_page(_FAQ, "faq.html", _stage_root())
+    root = _stage_root()
+    return _html(_render(_FAQ, _faq(root), root, description=_FAQ_DESCRIPTION))
+
+
+@pages.route("/search")
+def search_page() -> Response:
+    """The FAQ page with one search's results in it: a settled search, logged as the API logs one."""
+    params: dict[str, str] = dict(pages.current_request.query_params or {})
+    query = params.get("q", "").strip()[:200]
+    root = "./"  # not "": the brand's link home would then be this very page
+    if not query:
+        return _html(_render(_FAQ, _faq(root), root, description=_FAQ_DESCRIPTION))
+    result = wiring.knowledge().search(SearchParams(q=query, limit=8), Reader.CITIZEN)
+    wiring.desk().log_search(query, result, ANONYMOUS, _client())
+    return _html(_render(_RESULTS, _faq(root, result), root))
 
 
 @pages.route("/agent")
@@ -165,44 +189,36 @@ def static_file(name: str) -> Response:
 def article_page(article_id: str) -> Response:
     """The article as citizens see it, complete without JavaScript, so a shared link always works."""
     root = _root(1)
+    knowledge = wiring.knowledge()
     try:
         if not _SLUG.match(article_id) or len(article_id) > 80:
             raise NotFound(f"no article with id '{article_id}'", field="id")
-        view = wiring.knowledge().article(article_id, Reader.CITIZEN)
+        view = knowledge.article(article_id, Reader.CITIZEN)
     except NotFound:
-        return _html(_render(_ARTICLE, _missing(root), root, title="没有找到这篇文章"), status=404)
-    return _html(_render(_ARTICLE, _article(view, root), root, title=view.title, article_id=view.id))
+        return _html(_render(_ARTICLE, faq.missing(root), root, title="没有找到这篇文章"), status=404)
+    visible = knowledge.articles(ArticleListParams(), Reader.CITIZEN)  # what cross-references may link to
+    found = knowledge.search(SearchParams(q=view.title, limit=8), Reader.CITIZEN).hits  # not logged: no one asked
+    category = {c.id: c.name for c in knowledge.categories(Reader.CITIZEN)}.get(view.category, view.category)
+    main = faq.article(view, root, category, visible, found)
+    description = summary(view.sections.get(ANSWER, "")) or view.title
+    return _html(_render(_ARTICLE, main, root, title=view.title, article_id=view.id, description=description))
 
 
-def _article(view: ArticleView, root: str) -> str:
-    phone = f'<a href="tel:{escape(view.phone)}">{escape(view.phone)}</a>' if view.phone else "12345"
-    # ArticleView.html is rendered by markdown-it with raw HTML disabled and unsafe links refused: it is safe.
-    return f"""<article class="article" aria-labelledby="title">
-  <p class="crumb"><a href="{escape(root)}">返回首页</a></p>
-  <h1 id="title">{escape(view.title)}</h1>
-  <p class="meta">承办单位：{escape(view.department_name)} · 咨询电话：{phone}
-    · 自 {view.effective_from.isoformat()} 起执行</p>
-  <div class="answer-body">{view.html}</div>
-</article>
-<section class="feedback" id="feedback" aria-labelledby="feedback-title" hidden>
-  <h2 id="feedback-title">这个回答对您有帮助吗？</h2>
-  <div class="votes" role="group" aria-label="好差评">
-    <button type="button" class="vote" data-helpful="true" aria-pressed="false">有帮助</button>
-    <button type="button" class="vote" data-helpful="false" aria-pressed="false">没帮助</button>
-  </div>
-  <form class="comment" id="feedback-form" hidden>
-    <label for="comment">补充意见（选填，最多 500 字）</label>
-    <textarea id="comment" maxlength="500" rows="3"></textarea>
-    <button type="submit">提交评价</button>
-  </form>
-  <p class="status" id="feedback-status" role="status" aria-live="polite"></p>
-</section>
-<noscript><p class="hint">评价功能需要启用 JavaScript。</p></noscript>"""
+def _client() -> str:
+    """The caller's pseudonym, as app.py derives it for the API: never the IP itself."""
+    identity = (pages.current_request.context or {}).get("identity") or {}
+    return client_id(identity.get("sourceIp") or "unknown", wiring.settings().client_salt)
 
 
-def _missing(root: str) -> str:
-    return f"""<section class="missing">
-  <h1>没有找到这篇文章</h1>
-  <p>文章可能已经调整或下线。您可以<a href="{escape(root)}">返回首页搜索</a>，
-    或拨打 <a href="tel:12345">12345</a> 咨询。</p>
-</section>"""
+def _faq(root: str, result: SearchResult | None = None) -> str:
+    """faq.html, empty (faq.js fills the landing) or with a search's results already in it."""
+    values = {"root": escape(root), "query": "", "status": "", "results": "", "answer": " hidden", "hotline": " hidden"}
+    if result is not None:
+        values |= {
+            "query": escape(result.query),
+            "status": escape(faq.said(result)),
+            "results": faq.hits(result.hits, root),
+            "answer": "",
+            "hotline": " hidden" if result.answered else "",
+        }
+    return _fill(_template("faq.html"), values)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# What the browser tests need from the system: Debian's chromium and a font with Chinese glyphs.
+# What the browser tests need from the system: Debian's chromium, a font with Chinese glyphs, and DejaVu Sans,
+# which draws the few symbols (℃, Ⅴ) that WenQuanYi Micro Hei leaves blank (zhida.css takes them from it).
 # Installs them with apt when missing (as root, or through sudo without a password); otherwise says the
 # one command to run and fails, so `make test` never ends in a wall of browser errors.
 set -euo pipefail
@@ -7,6 +8,7 @@ set -euo pipefail
 need=()
 test -x /usr/bin/chromium || need+=(chromium)
 test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || need+=(fonts-wqy-microhei)
+test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || need+=(fonts-dejavu-core)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
