@@ -111,7 +111,8 @@ class FeedbackDesk:
             "role": principal.role.value,
             "client": client,
         }
-        click_id = self._records.add(f"CLICKS#{china_date(now).isoformat()}", record, now, ttl_days=self._query_log_days)
+        day = china_date(now).isoformat()
+        click_id = self._records.add(f"CLICKS#{day}", record, now, ttl_days=self._query_log_days)
         if request.settles:
             # Logged as the settled search would have been: the same search, run again here, not by the page.
             result = self._knowledge.search(SearchParams(q=request.query), principal.reader)
