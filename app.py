@@ -6,7 +6,7 @@ import os
 from chalice import Chalice, CORSConfig
 from chalice.app import Request
 
-from chalicelib import wiring
+from chalicelib import observability, wiring
 from chalicelib.access import Action, Principal
 from chalicelib.directory import CODE_PATTERN, Department, DepartmentFields
 from chalicelib.feedback import client_id
@@ -59,6 +59,7 @@ from chalicelib.operations import IfMatch, Listing, Operation
 from chalicelib.settings import cors_allow_origin
 
 app = Chalice(app_name="zhida")
+observability.json_logs_for("chalicelib")
 _ORIGIN = cors_allow_origin(os.environ)
 CORS = (
     CORSConfig(allow_origin=_ORIGIN, allow_headers=["Authorization", "If-Match"], expose_headers=["ETag"], max_age=600)
@@ -90,6 +91,15 @@ def _if_match() -> int | None:
 api = JsonApi(app, _caller, CORS)
 ARTICLE = "/api/articles/{article_id}"
 VERSION_NUMBER = {"type": "string", "pattern": "^[0-9]{1,9}$"}
+
+
+@app.middleware("http")
+def observe(event, get_response):
+    """One JSON log line and one metrics record per request (chalicelib/observability.py)."""
+    context = event.context or {}
+    return observability.observed(
+        lambda: get_response(event), context.get("resourcePath", "unknown"), event.method, context.get("requestId")
+    )
 
 
 @app.middleware("http")
@@ -558,3 +568,7 @@ def _document() -> dict:
 from chalicelib.pages import PAGES, pages  # noqa: E402  (the pages go last, after every API route)
 
 app.register_blueprint(pages)
+
+
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):  # on Lambda: the index loads during init, not in a request
+    wiring.warm()

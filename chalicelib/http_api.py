@@ -11,6 +11,7 @@ from chalice import Chalice, CORSConfig, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
+from chalicelib import observability
 from chalicelib.access import ANONYMOUS, Principal
 from chalicelib.errors import InvalidInput, PayloadTooLarge, PreconditionRequired, ZhidaError, aws_error_code
 from chalicelib.models.editing import MARKDOWN_MAX_CHARS, Draft
@@ -65,6 +66,7 @@ class JsonApi:
                 assert request is not None  # chalice sets it before any view runs
                 try:
                     caller = ANONYMOUS if operation.needs is None else self._caller(request)
+                    observability.note(role=caller.role.value)
                     if operation.needs is not None:
                         caller.require(operation.needs)
                     if operation.if_match is IfMatch.REQUIRED and if_match(request) is None:

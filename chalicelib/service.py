@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib import observability
 from chalicelib.articles import INTERNAL_NOTES, parse_article, render_sections
 from chalicelib.clock import china_date, china_today
 from chalicelib.directory import Directory
@@ -37,7 +38,6 @@ from chalicelib.store.articles import ArticleStore
 from chalicelib.store.directory import DirectoryStore
 from chalicelib.store.lexicon import LexiconStore
 from chalicelib.store.snapshots import Snapshot, SnapshotStore
-from chalicelib.textnorm import mask_pii
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +96,18 @@ class KnowledgeService:
             return (params.category is None or doc.category == params.category) and _may_read(doc, reader, today)
 
         hits = index.search(params.q, limit=params.limit, allow=visible)
-        log.info("search q=%s hits=%d", mask_pii(params.q), len(hits))  # never log a phone or ID number
+        answered = is_answered(hits, live.engine.settings)
+        # The request's log line: the outcome, never the words (a caller's number could be among them).
+        observability.note(
+            answered=answered,
+            hits=len(hits),
+            settled=params.settled,
+            generation=live.generation,
+            meaning=live.engine.embedder.available() and live.index.with_vectors > 0,
+        )
         return SearchResult(
             query=params.q,
-            answered=is_answered(hits, live.engine.settings),
+            answered=answered,
             hits=[
                 SearchHit(
                     id=h.document.id,

@@ -113,6 +113,15 @@ def maintenance() -> None:
     knowledge().refresh_snapshot()
 
 
+def warm() -> None:
+    """Load the search index now: on Lambda this runs during init, which has its own time budget and full
+    CPU, so the first request does not pay for it. A failure is only logged: the first request tries again."""
+    try:
+        knowledge().health()
+    except Exception:  # noqa: BLE001 - init must not fail for what a request can retry and report
+        log.exception("index not loaded during init; the first request will load it")
+
+
 def reset() -> None:
     """Forget every cached client and service (tests switch moto on and off between cases)."""
     for made in (settings, dynamodb, store, knowledge, keys, directory, desk, editorial):

@@ -60,3 +60,23 @@ def test_the_local_run_keeps_its_fixed_salt(monkeypatch: pytest.MonkeyPatch):
         assert wiring.settings().client_salt == "zhida-local"
     finally:
         wiring.reset()
+
+
+def test_warming_loads_the_index_before_any_request(synced_store, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TABLE_NAME", synced_store.table.name)
+    wiring.reset()
+    loads = []
+    service = wiring.knowledge()
+    monkeypatch.setattr(service, "_load", lambda *args, __load=service._load: loads.append(1) or __load(*args))
+    wiring.warm()
+    service.health()
+    assert loads == [1]  # loaded while warming; the request after it found the index in hand
+    wiring.reset()
+
+
+def test_a_failed_warm_up_is_logged_and_left_to_the_first_request(
+    on_aws: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        wiring.warm()  # no salt parameter: the service cannot be built yet
+    assert any("index not loaded during init" in record.getMessage() for record in caplog.records)

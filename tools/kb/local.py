@@ -228,6 +228,9 @@ def embedded_dynamodb(stage: str = "dev") -> Iterator[str]:
             # moto accepts any credentials; fixed ones keep a developer's real keys out of the local run.
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
+            # The terminal shows the access log; the per-request JSON lines and metrics are for CloudWatch.
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true",
         }
     )
     os.environ.pop("AWS_PROFILE", None)
