@@ -6,6 +6,7 @@ import { client, debounce, dropped, el, keyStore, say, signInWith } from "./comm
 import { covers, directoryView } from "./directory.js";
 import { historyView, stateName, when } from "./history.js";
 import { ROLES, showChanges, updateActions } from "./review.js";
+import { reportView } from "./report.js";
 import { workLists } from "./tasks.js";
 
 const key = keyStore("zhida.editor.key");
@@ -31,6 +32,7 @@ let departmentNames = new Map(); // code -> name, for the worklist filter
 
 const form = articleForm(textarea, changed);
 const past = historyView(call, () => draft, rollback);
+const report = reportView(call, (question) => newArticle(question));
 const lists = workLists(call, (id) => openArticle(id), (question) => newArticle(question));
 const directory = directoryView(call, () => me?.role === "admin", (list) =>
   form.setChoices({ departments: list.filter((d) => covers(me, d.code, list)) }),
@@ -55,6 +57,7 @@ async function signedIn(on) {
   }
   refreshHeader();
   directory.load();
+  report.checkSurges(() => showView("report"));
   call("categories")
     .then((reply) => form.setChoices({ categories: reply.categories }))
     .catch(() => {});
@@ -72,24 +75,29 @@ $("signout").addEventListener("click", () => {
   departmentNames = new Map();
   $("worklist").replaceChildren();
   $("work").hidden = true;
+  report.clear();
+  showView("worklist", false); // the next person starts at the worklist, loaded once signed in
   signedIn(false);
 });
 
-// ---- worklist, tasks, unanswered questions, directory
+// ---- worklist, tasks, unanswered questions, directory, reports
 
 const VIEWS = {
   worklist: () => loadWorklist(),
   tasks: () => lists.tasks(),
   unanswered: () => lists.unanswered(),
   directory: () => directory.load(),
+  report: () => report.load(),
 };
 
-function showView(name) {
+function showView(name, load = true) {
   for (const view of Object.keys(VIEWS)) {
     $(`show-${view}`).setAttribute("aria-pressed", String(view === name));
     $(`${view}-box`).hidden = view !== name;
   }
-  VIEWS[name]();
+  // The report takes the whole width; the article being edited stays as it is, out of sight.
+  $("desk").classList.toggle("reporting", name === "report");
+  if (load) VIEWS[name]();
 }
 for (const view of Object.keys(VIEWS)) $(`show-${view}`).addEventListener("click", () => showView(view));
 
@@ -178,12 +186,18 @@ async function loadRatings(id) {
   $("ratings-box").hidden = false;
 }
 
+// The article in view: the report, which takes the whole width, makes way for it.
+function showWork() {
+  if ($("desk").classList.contains("reporting")) showView("worklist", false);
+  $("work").hidden = false;
+}
+
 function show(copy) {
   draft = copy;
   textarea.value = copy.markdown;
   saved = textarea.value; // as the textarea holds it (its line breaks are always \n)
   crlf = copy.markdown.includes("\r\n");
-  $("work").hidden = false;
+  showWork();
   $("reload").hidden = true;
   form.lockId(true);
   form.fill();
@@ -468,7 +482,7 @@ function newArticle(question) {
     'phone: "12345"', "questions:", `  - ${question}`, "keywords: []", `effective_from: ${today}`, `review_by: ${nextYear}`,
     "---", "", "## 标准答复", "", "", "## 一次性告知", "", "- ", "",
   ].join("\n");
-  $("work").hidden = false;
+  showWork();
   $("ratings-box").hidden = true;
   past.clear();
   form.lockId(false);
