@@ -54,6 +54,7 @@ from chalicelib.models.reading import (
     SuggestParams,
     SuggestResult,
 )
+from chalicelib.models.reports import Report, ReportParams
 from chalicelib.openapi import openapi_document
 from chalicelib.operations import IfMatch, Listing, Operation
 from chalicelib.settings import cors_allow_origin
@@ -311,6 +312,20 @@ def unanswered(caller: Principal, query: UnansweredParams):
     return wiring.desk().unanswered(caller, query.days, query.limit)
 
 
+@api.route(
+    Operation(
+        "GET",
+        "/api/reports",
+        "A day's, week's or month's searches, gaps, articles and surges (Beijing time; editors: their departments)",
+        Report,
+        needs=Action.VIEW_TASKS,
+        query=ReportParams,
+    )
+)
+def reports(caller: Principal, query: ReportParams):
+    return wiring.reports().report(query, caller)
+
+
 # The department directory (派单目录): everyone may read it (agents dispatch by it); admins keep it.
 
 
@@ -538,7 +553,7 @@ def preview(caller: Principal, body: MarkdownRequest):
 
 @app.schedule("rate(1 minute)")
 def maintenance(event):
-    """Publish what is scheduled and keep the index snapshot fresh (no request, so no caller)."""
+    """Publish what is scheduled, keep the index snapshot fresh, summarise closed days for reports (no caller)."""
     wiring.maintenance()
 
 

@@ -15,6 +15,7 @@ from chalicelib.editorial import EditorialService
 from chalicelib.errors import ConfigurationError, aws_error_code
 from chalicelib.feedback import FeedbackDesk
 from chalicelib.keys import KeyRing
+from chalicelib.reports import ArticleFacts, ReportDesk
 from chalicelib.service import KnowledgeService
 from chalicelib.settings import Settings
 from chalicelib.sign_ins import SignInLimit
@@ -104,13 +105,25 @@ def editorial() -> EditorialService:
     return EditorialService(store().articles, store().lexicon, knowledge().directory)
 
 
+@cache
+def reports() -> ReportDesk:
+    return ReportDesk(store().reports, knowledge(), article_facts)
+
+
+def article_facts() -> list[ArticleFacts]:
+    """Every article's title, category, department and review date, archived ones too (one index query)."""
+    return [ArticleFacts(h.id, h.title, h.category, h.department, h.review_by) for h in store().articles.heads()]
+
+
 SCHEDULER = Principal(Role.ADMIN, "scheduler")
 
 
 def maintenance() -> None:
-    """The periodic job: publish what is due, and re-snapshot the index once enough has changed since."""
+    """The periodic job: publish what is due, re-snapshot the index once enough has changed since, and
+    summarise the closed days (with their surges) that have no report summary yet, a few per run."""
     editorial().promote_due(SCHEDULER)
     knowledge().refresh_snapshot()
+    reports().summarise_closed_days()
 
 
 def warm() -> None:
@@ -124,5 +137,5 @@ def warm() -> None:
 
 def reset() -> None:
     """Forget every cached client and service (tests switch moto on and off between cases)."""
-    for made in (settings, dynamodb, store, knowledge, keys, directory, desk, editorial):
+    for made in (settings, dynamodb, store, knowledge, keys, directory, desk, editorial, reports):
         made.cache_clear()

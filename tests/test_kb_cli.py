@@ -1,10 +1,13 @@
 """The kb command line, run as a user runs it."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import KNOWLEDGE_DIR, PROJECT_DIR, article_text
 
@@ -197,3 +200,31 @@ def test_lint_refuses_a_not_covered_line_that_asks_what_an_article_answers(tmp_p
         problem.startswith(f"{listed}:{line}: '暖气不热咋办' asks what") and "heating-radiator-not-warm.md" in problem
         for problem in result.stdout.splitlines()
     ), result.stdout
+
+
+def test_demo_traffic_refuses_any_endpoint_but_the_embedded_one():
+    refused = kb("demo-traffic", "--days", "2", "--endpoint", "https://dynamodb.cn-north-1.amazonaws.com.cn")
+    assert refused.returncode == 1
+    assert "embedded DynamoDB" in refused.stderr and "nothing was written" in refused.stderr
+
+
+def test_demo_traffic_refuses_a_table_the_environment_points_elsewhere():
+    env = {**os.environ, "DYNAMODB_ENDPOINT": "http://10.0.3.7:8000"}
+    refused = subprocess.run(
+        [sys.executable, "-m", "tools.kb", "demo-traffic", "--days", "2"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert refused.returncode == 1 and "10.0.3.7" in refused.stderr
+
+
+def test_only_loopback_endpoints_count_as_local():
+    from tools.kb.demo_traffic import NotLocal, require_local
+
+    assert require_local("http://127.0.0.1:41234") and require_local("http://localhost:8000")
+    for endpoint in (None, "", "http://127.0.0.1.example.com:80", "https://dynamodb.cn-north-1.amazonaws.com.cn"):
+        with pytest.raises(NotLocal):
+            require_local(endpoint)

@@ -1,7 +1,7 @@
 """DynamoDB single-table access, one store per family of item. Raw items never leave this package.
 
 `table` holds what every family shares (the generation counter, transactions, paging); each other
-module is one family: `articles`, `snapshots`, `lexicon`, `directory`, `keys`, `records`.
+module is one family: `articles`, `snapshots`, `lexicon`, `directory`, `keys`, `records`, `reports`.
 """
 
 from typing import Any
@@ -11,6 +11,7 @@ from chalicelib.store.directory import DirectoryStore
 from chalicelib.store.keys import KeyStore
 from chalicelib.store.lexicon import LexiconStore
 from chalicelib.store.records import RecordStore
+from chalicelib.store.reports import ReportStore
 from chalicelib.store.snapshots import SnapshotStore
 from chalicelib.store.table import ensure_table, table_definition
 
@@ -28,6 +29,7 @@ class KnowledgeStore:
         self.directory = DirectoryStore(table)
         self.keys = KeyStore(table)
         self.records = RecordStore(table)
+        self.reports = ReportStore(table)
 
     def generation(self) -> int:
         """The table's generation: every generation-stamped write, of any family, moves it."""

@@ -1,4 +1,4 @@
-"""python -m tools.kb: the knowledge-base tools (serve, lint, sync, export, import, backup, restore, keys, eval, …)."""
+"""python -m tools.kb: the knowledge-base tools (serve, lint, sync, export, report, keys, eval, …)."""
 
 import argparse
 import datetime as dt
@@ -256,6 +256,71 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from chalicelib import wiring
+    from chalicelib.clock import china_today
+    from tools.kb.report import make_report, write_html, write_xlsx
+
+    _use_stage(args.stage, args.endpoint)
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else china_today()
+    except ValueError:
+        print(f"kb report: --date {args.date}: not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    report = make_report(wiring.reports(), args.period, day)
+    out = Path(args.out or f"report-{args.period}-{report['start']}.{args.format}")
+    (write_xlsx if args.format == "xlsx" else write_html)(report, out)
+    print(f"{report['period']} {report['start']} – {report['end']}: {report['searches']} search(es); written to {out}")
+    return 0
+
+
+def _demo_traffic(args: argparse.Namespace) -> int:
+    """Into the table of a running `make run` (--endpoint), or else into the local data file, never elsewhere."""
+    import os
+
+    from tools.kb.demo_traffic import NotLocal, require_local
+
+    endpoint = args.endpoint or os.environ.get("DYNAMODB_ENDPOINT")
+    if endpoint:
+        try:
+            require_local(endpoint)
+        except NotLocal as refused:
+            print(f"kb demo-traffic: {refused}; nothing was written", file=sys.stderr)
+            return 1
+        _use_stage(args.stage, endpoint)
+        return _write_demo_traffic(args.days)
+    from chalicelib import wiring
+    from chalicelib.store import ensure_table
+    from tools.kb import local
+    from tools.kb.backup import backup, restore
+
+    loaded = _clean_knowledge(args.knowledge)
+    data = Path(args.data or PROJECT_DIR / ".zhida" / f"local-{args.stage}.jsonl")
+    with local.embedded_dynamodb(args.stage):
+        wiring.reset()
+        table = ensure_table(wiring.dynamodb(), wiring.settings().table_name)
+        if data.exists():
+            print(f"restored {restore(table, data)} item(s) from {data}")
+        from tools.kb.sync import sync_knowledge
+
+        sync_knowledge(wiring.store(), loaded, dt.datetime.now(dt.UTC), publish=True)
+        status = _write_demo_traffic(args.days)
+        print(f"{backup(table, data)} item(s) saved to {data}; `make run` shows them")
+        wiring.reset()
+    return status
+
+
+def _write_demo_traffic(days: int) -> int:
+    from chalicelib import wiring
+    from tools.kb.demo_traffic import fill, summarise
+
+    now = dt.datetime.now(dt.UTC)
+    written = fill(wiring.store().records, wiring.knowledge(), days, now)
+    summarised = summarise(wiring.reports(), days, now)
+    print(", ".join(f"{count} {what}" for what, count in written.items()) + f"; {summarised} day(s) summarised")
+    return 0
+
+
 def _table_options(command: argparse.ArgumentParser) -> None:
     """Which stage's table a command works on, and (for a local run) where its DynamoDB listens."""
     command.add_argument("--stage", default="dev")
@@ -351,6 +416,22 @@ def main(argv: list[str] | None = None) -> int:
     chaos.add_argument("--seed", type=int, default=12345)
     chaos.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
     chaos.set_defaults(run=_chaos)
+
+    reporting = commands.add_parser("report", help="a day's, week's or month's report as .xlsx or a printable page")
+    reporting.add_argument("--period", choices=["day", "week", "month"], default="week")
+    reporting.add_argument("--date", help="a Beijing-time date in the period, YYYY-MM-DD (default today)")
+    reporting.add_argument("--format", choices=["xlsx", "html"], default="xlsx")
+    reporting.add_argument("--out", help="the file to write (default report-PERIOD-START.FORMAT)")
+    _table_options(reporting)
+    reporting.set_defaults(run=_report)
+
+    demo = commands.add_parser("demo-traffic", help="weeks of made-up searches, votes and flags in the LOCAL table")
+    demo.add_argument("--days", type=int, default=35)
+    demo.add_argument("--stage", default="dev")
+    demo.add_argument("--endpoint", help="a running `make run`'s embedded DynamoDB (127.0.0.1 only)")
+    demo.add_argument("--data", help="without --endpoint: the local data file (default .zhida/local-STAGE.jsonl)")
+    demo.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
+    demo.set_defaults(run=_demo_traffic)
 
     keys = commands.add_parser("keys", help="API keys: create, rotate, list, revoke")
     _table_options(keys)

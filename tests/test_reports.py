@@ -1,0 +1,338 @@
+"""Reports: Beijing-time periods, grouped questions, gaps, surges, departments, and the summaries behind them."""
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.access import Principal, Role
+from chalicelib.clock import CHINA_TIME, china_date
+from chalicelib.feedback import FeedbackDesk
+from chalicelib.keys import KeyRing
+from chalicelib.models.reading import SearchHit, SearchResult
+from chalicelib.models.reports import Period, ReportParams
+from chalicelib.reports import ArticleFacts, ReportDesk, period_bounds
+from chalicelib.store import KnowledgeStore
+from tests.conftest import Clock, knowledge_service
+
+ADMIN = Principal(Role.ADMIN, "admin", frozenset({"*"}))
+HRSS_EDITOR = Principal(Role.EDITOR, "社保编辑", frozenset({"hrss"}))
+RADIATOR = "heating-radiator-not-warm"  # heating, heating-company-stations
+CARD_LOSS = "si-card-loss-report"  # social-insurance, hrss
+# Wednesday 2026-11-25, 12:00 in Beijing
+WEDNESDAY = dt.datetime(2026, 11, 25, 4, 0, tzinfo=dt.UTC)
+
+
+def at(day: str, hour: int = 10) -> dt.datetime:
+    """A Beijing-time hour of a day, as the UTC moment the log keys it by."""
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), CHINA_TIME).astimezone(dt.UTC)
+
+
+def searched(store: KnowledgeStore, moment: dt.datetime, query: str, top: str | None, answered: bool = True) -> None:
+    """One settled search in the query log, as FeedbackDesk.log_search writes it."""
+    record = {"query": query, "answered": answered, "top": top, "hits": 1 if top else 0, "role": "agent", "client": "c"}
+    store.records.add(f"QUERYLOG#{china_date(moment).isoformat()}", record, moment, ttl_days=180)
+
+
+def clicked(store: KnowledgeStore, moment: dt.datetime, query: str, article_id: str) -> None:
+    record = {"query": query, "article_id": article_id, "position": 1, "role": "agent", "client": "c"}
+    store.records.add(f"CLICKS#{china_date(moment).isoformat()}", record, moment, ttl_days=180)
+
+
+def voted(store: KnowledgeStore, moment: dt.datetime, article_id: str, helpful: bool, query: str) -> None:
+    record = {"article_id": article_id, "helpful": helpful, "query": query, "role": "agent", "client": "c"}
+    store.records.add(f"FEEDBACK#{article_id}", {**record, "at": moment.isoformat()}, moment)
+
+
+def flagged(store: KnowledgeStore, moment: dt.datetime, article_id: str, department: str) -> None:
+    record = {"article_id": article_id, "article_title": "t", "department": department, "comment": "过时了"}
+    store.records.add("TASKS", {**record, "flagged_by": "坐席", "created_at": moment.isoformat()}, moment)
+
+
+@pytest.fixture
+def desk(synced_store: KnowledgeStore, clock: Clock) -> ReportDesk:
+    clock.now = WEDNESDAY
+    knowledge = knowledge_service(synced_store)
+
+    def facts() -> list[ArticleFacts]:
+        heads = synced_store.articles.heads()
+        return [ArticleFacts(h.id, h.title, h.category, h.department, h.review_by) for h in heads]
+
+    return ReportDesk(synced_store.reports, knowledge, facts, now=clock)
+
+
+def report(desk: ReportDesk, period: str, day: str, principal: Principal = ADMIN) -> dict[str, Any]:
+    params = ReportParams(period=Period(period), date=dt.date.fromisoformat(day))
+    return desk.report(params, principal).model_dump(mode="json")
+
+
+def test_weeks_run_monday_to_sunday_and_months_are_calendar_months():
+    assert period_bounds(Period.WEEK, dt.date(2026, 11, 25)) == (dt.date(2026, 11, 23), dt.date(2026, 11, 29))
+    assert period_bounds(Period.WEEK, dt.date(2026, 11, 29)) == (dt.date(2026, 11, 23), dt.date(2026, 11, 29))
+    assert period_bounds(Period.MONTH, dt.date(2026, 2, 14)) == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    assert period_bounds(Period.MONTH, dt.date(2026, 12, 31)) == (dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+    assert period_bounds(Period.DAY, dt.date(2026, 11, 25)) == (dt.date(2026, 11, 25), dt.date(2026, 11, 25))
+
+
+def test_a_search_at_1730_utc_belongs_to_the_next_beijing_day(synced_store: KnowledgeStore, desk: ReportDesk):
+    clock = Clock(dt.datetime(2026, 11, 23, 17, 30, tzinfo=dt.UTC))
+    feedback = FeedbackDesk(synced_store.records, knowledge_service(synced_store), now=clock)
+    hit = SearchHit.model_validate(
+        {"id": RADIATOR, "title": "暖气不热怎么办", "category": "heating", "department": "heating-company-stations"}
+        | {"department_name": "供热站", "score": 1.0, "snippet": ""}
+    )
+    feedback.log_search("暖气不热", SearchResult(query="暖气不热", answered=True, hits=[hit]), ADMIN, "c")
+
+    assert report(desk, "day", "2026-11-23")["searches"] == 0
+    tuesday = report(desk, "day", "2026-11-24")
+    assert tuesday["searches"] == 1 and tuesday["answered"] == 1
+    assert [h["searches"] for h in tuesday["by_hour"]][:3] == [0, 1, 0]  # 01:30 Beijing time
+    assert len(tuesday["by_hour"]) == 24
+
+
+def test_variants_of_one_question_count_together_under_the_most_asked_wording(
+    synced_store: KnowledgeStore, desk: ReportDesk
+):
+    for query, top, times in [
+        ("暖气不热怎么办", RADIATOR, 3),
+        ("暖气不热怎么办啊", RADIATOR, 2),
+        ("暖气不热怎么办", RADIATOR, 0),
+        ("暖气片不热怎么办", RADIATOR, 1),
+        ("社保卡丢了怎么补办", CARD_LOSS, 2),
+        ("暖气不热怎么回事呢", CARD_LOSS, 1),  # close wording, another article: another question
+    ]:
+        for _ in range(times):
+            searched(synced_store, at("2026-11-24"), query, top)
+
+    top = report(desk, "week", "2026-11-24")["top_questions"]
+    assert top[0] == {
+        "question": "暖气不热怎么办",
+        "count": 6,
+        "variants": 3,
+        "article_id": RADIATOR,
+        "title": "暖气不热怎么办",
+    }
+    assert top[1]["question"] == "社保卡丢了怎么补办" and top[1]["count"] == 2
+    assert sum(q["count"] for q in top) == 9
+
+
+def test_gaps_hold_unanswered_searches_and_unhelpful_votes_with_an_example(
+    synced_store: KnowledgeStore, desk: ReportDesk
+):
+    for _ in range(3):
+        searched(synced_store, at("2026-11-24"), "电动车 充电桩 怎么装", None, answered=False)
+    searched(synced_store, at("2026-11-24"), "电动车充电桩怎么装", None, answered=False)
+    voted(synced_store, at("2026-11-24"), CARD_LOSS, False, "社保卡丢了去哪补")
+
+    gaps = report(desk, "week", "2026-11-24")["gaps"]
+    assert gaps[0]["count"] == 4 and gaps[0]["searches"] == 4 and gaps[0]["example"] == "电动车 充电桩 怎么装"
+    assert {"question": "社保卡丢了去哪补", "count": 1, "searches": 0, "unhelpful": 1} == {
+        k: v for k, v in gaps[1].items() if k != "example"
+    }
+
+
+def test_the_previous_period_and_the_change_against_it(synced_store: KnowledgeStore, desk: ReportDesk):
+    for day, answered in [("2026-11-23", True)] * 4 + [("2026-11-24", False)]:
+        searched(synced_store, at(day), "暖气不热", RADIATOR, answered)
+    for day, answered in [("2026-11-16", True), ("2026-11-22", True), ("2026-11-20", False), ("2026-11-20", False)]:
+        searched(synced_store, at(day), "暖气不热", RADIATOR, answered)
+    clicked(synced_store, at("2026-11-23"), "暖气不热", RADIATOR)
+
+    week = report(desk, "week", "2026-11-25")
+    assert (week["start"], week["end"]) == ("2026-11-23", "2026-11-29")
+    assert (week["searches"], week["answered"], week["abstained"], week["clicks"]) == (5, 4, 1, 1)
+    assert week["answered_rate"] == 0.8
+    assert week["previous"] == {
+        "start": "2026-11-16",
+        "end": "2026-11-22",
+        "searches": 4,
+        "answered_rate": 0.5,
+        "abstained": 2,
+        "clicks": 0,
+        "change": {"searches": 0.25, "answered_rate": 0.3, "abstained": -0.5, "clicks": None},
+    }
+    assert [d["searches"] for d in week["by_day"]] == [4, 1, 0, 0, 0, 0, 0]
+
+
+def test_an_empty_period_has_no_rates(desk: ReportDesk):
+    empty = report(desk, "month", "1999-05-05")
+    assert empty["searches"] == 0 and empty["answered_rate"] is None and empty["previous"]["change"]["searches"] is None
+    assert len(empty["by_day"]) == 31
+
+
+def surge_traffic(store: KnowledgeStore, today_count: int, on: str = "2026-11-24") -> None:
+    """Four searches on each of the four Tuesdays before, then `today_count` on one Tuesday."""
+    for week in range(1, 5):
+        day = (dt.date.fromisoformat(on) - dt.timedelta(weeks=week)).isoformat()
+        for hour in range(4):
+            searched(store, at(day, 9 + hour), "暖气不热", RADIATOR)
+    for n in range(today_count):
+        searched(store, at(on, 8 + n % 10), "暖气不热怎么办" if n % 3 else "暖气片不热", RADIATOR)
+
+
+def test_a_category_above_three_times_its_same_weekday_average_is_a_surge(
+    synced_store: KnowledgeStore, desk: ReportDesk
+):
+    surge_traffic(synced_store, 25)
+    for _ in range(19):  # 19 against nothing at all: too few to be a surge
+        searched(synced_store, at("2026-11-24"), "社保卡丢了", CARD_LOSS)
+
+    surges = report(desk, "week", "2026-11-24")["surges"]
+    assert surges == [
+        {
+            "date": "2026-11-24",
+            "category": "heating",
+            "name": "供暖",
+            "searches": 25,
+            "baseline": 4.0,
+            "ratio": 6.25,
+            "top_questions": ["暖气不热怎么办", "暖气片不热"],  # too far apart to be one question
+        }
+    ]
+
+
+def test_twelve_searches_against_an_average_of_four_is_no_surge(synced_store: KnowledgeStore, desk: ReportDesk):
+    surge_traffic(synced_store, 12)
+    assert report(desk, "day", "2026-11-24")["surges"] == []
+
+
+def test_no_surge_before_the_log_has_four_weeks_to_compare_with(synced_store: KnowledgeStore, desk: ReportDesk):
+    for _ in range(40):
+        searched(synced_store, at("2026-11-24"), "暖气不热", RADIATOR)
+    assert report(desk, "day", "2026-11-24")["surges"] == []
+
+
+def test_todays_surge_is_worked_out_live(synced_store: KnowledgeStore, desk: ReportDesk):
+    surge_traffic(synced_store, 30, on="2026-11-25")
+    assert [s["date"] for s in report(desk, "day", "2026-11-25")["surges"]] == ["2026-11-25"]
+
+
+def test_the_maintenance_job_records_a_surge_once_with_its_day(synced_store: KnowledgeStore, desk: ReportDesk):
+    surge_traffic(synced_store, 25)
+    desk.summarise_closed_days(limit=40)
+    stored = synced_store.reports.day(dt.date(2026, 11, 24))
+    assert stored is not None and [s.category for s in stored.surges] == ["heating"]
+    assert all(not synced_store.reports.day(dt.date(2026, 11, 24) - dt.timedelta(weeks=k)).surges for k in (1, 2))
+
+
+def test_editors_see_their_departments_and_every_gap(synced_store: KnowledgeStore, desk: ReportDesk):
+    searched(synced_store, at("2026-11-24"), "社保卡丢了", CARD_LOSS)
+    searched(synced_store, at("2026-11-24"), "暖气不热", RADIATOR)
+    searched(synced_store, at("2026-11-24"), "暖气不热", RADIATOR, answered=False)
+    searched(synced_store, at("2026-11-24"), "小区停车位租赁", None, answered=False)
+    clicked(synced_store, at("2026-11-24"), "暖气不热", RADIATOR)
+    voted(synced_store, at("2026-11-24"), RADIATOR, False, "暖气还是不热")
+
+    mine = report(desk, "week", "2026-11-24", HRSS_EDITOR)
+    assert (mine["searches"], mine["answered"], mine["clicks"]) == (2, 1, 0)  # their article's, and the one no article
+    assert {q["article_id"] for q in mine["top_questions"]} == {CARD_LOSS, None}
+    gaps = {g["question"]: (g["searches"], g["unhelpful"]) for g in mine["gaps"]}
+    assert gaps == {"暖气不热": (1, 1), "小区停车位租赁": (1, 0)}  # other departments' too; the vote's wording is close
+    assert {a["department"] for a in mine["articles"]} == {"hrss"}
+    assert [c["category"] for c in mine["by_category"]] == ["social-insurance"]
+
+    everything = report(desk, "week", "2026-11-24", ADMIN)
+    assert everything["searches"] == 4 and everything["clicks"] == 1
+    radiator = next(a for a in everything["articles"] if a["id"] == RADIATOR)
+    assert (radiator["views"], radiator["helpful"], radiator["unhelpful"]) == (1, 0, 1)
+    assert radiator["overdue"] is True  # review_by 2026-09-30
+
+
+def test_precomputed_days_give_the_report_the_raw_log_gives(synced_store: KnowledgeStore, desk: ReportDesk):
+    for n, day in enumerate(["2026-11-16", "2026-11-18", "2026-11-23", "2026-11-24", "2026-11-25"]):
+        for hour in (0, 8, 13, 23):
+            searched(synced_store, at(day, hour), "社保卡丢了怎么办", CARD_LOSS, answered=hour != 23)
+            searched(synced_store, at(day, hour), f"第{n}个没有答案的问题", None, answered=False)
+        clicked(synced_store, at(day, 9), "暖气不热", RADIATOR)
+        voted(synced_store, at(day, 9), CARD_LOSS, n % 2 == 0, "社保卡丢了")
+        flagged(synced_store, at(day, 11), RADIATOR, "heating-company-stations")
+    surge_traffic(synced_store, 22)
+    raw = {p: report(desk, p, "2026-11-25") for p in ("day", "week", "month")}
+    raw_editor = report(desk, "week", "2026-11-25", HRSS_EDITOR)
+
+    summarised: list[dt.date] = []
+    while ran := desk.summarise_closed_days():
+        assert len(ran) <= 3  # a few days per run
+        summarised += ran
+    assert summarised[-1] == dt.date(2026, 11, 24)  # every closed day, never today
+    assert synced_store.reports.cursor() == dt.date(2026, 11, 24)
+    assert {p: report(desk, p, "2026-11-25") for p in ("day", "week", "month")} == raw
+    assert report(desk, "week", "2026-11-25", HRSS_EDITOR) == raw_editor
+    assert raw["week"]["searches"] == 3 * 8 + 22 and raw["week"]["surges"][0]["category"] == "heating"
+    assert json.dumps(raw["month"], ensure_ascii=False)  # plain JSON all through
+
+
+def test_the_job_starts_a_few_weeks_back_and_catches_up_a_few_days_a_run(
+    synced_store: KnowledgeStore, desk: ReportDesk
+):
+    first = desk.summarise_closed_days()
+    assert first == [dt.date(2026, 10, 21), dt.date(2026, 10, 22), dt.date(2026, 10, 23)]  # 35 days back
+    assert desk.summarise_closed_days()[0] == dt.date(2026, 10, 24)
+
+
+@pytest.fixture
+def headers(synced_store: KnowledgeStore) -> dict[str, dict[str, str]]:
+    ring = KeyRing(synced_store.keys, synced_store.directory.departments)
+    now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
+    made = {role: ring.create(role, f"报表{role}", [department], now)[1] for role, department in ROLES}
+    return {role: {"Authorization": f"Bearer {key}"} for role, key in made.items()}
+
+
+ROLES = [("agent", "hotline-12345"), ("editor", "hrss"), ("admin", "*")]
+
+
+def test_editors_and_admins_get_reports_and_agents_do_not(client, headers: dict[str, dict[str, str]]):
+    reply = client.http.get("/api/reports?period=month&date=2026-11-05", headers=headers["editor"])
+    assert reply.status_code == 200
+    body = reply.json_body
+    assert (body["period"], body["start"], body["end"]) == ("month", "2026-11-01", "2026-11-30")
+    assert set(body) == {
+        *("period", "start", "end", "searches", "answered", "answered_rate", "abstained", "clicks"),
+        *("top_questions", "gaps", "articles", "by_category", "by_day", "by_hour", "surges", "previous"),
+    }
+    assert client.http.get("/api/reports?period=day&date=2026-11-05", headers=headers["admin"]).status_code == 200
+    assert client.http.get("/api/reports?period=day&date=2026-11-05", headers=headers["agent"]).status_code == 403
+    assert client.http.get("/api/reports?period=day&date=2026-11-05").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("period=year&date=2026-11-05", "period"),
+        ("period=week&date=2026-13-01", "date"),
+        ("period=week&date=1969-12-31", "date"),
+        ("period=week&date=2101-01-01", "date"),
+        ("period=week", "date"),
+    ],
+)
+def test_a_bad_period_or_date_is_a_400_naming_the_field(client, headers, query: str, field: str):
+    reply = client.http.get(f"/api/reports?{query}", headers=headers["editor"])
+    assert reply.status_code == 400
+    assert reply.json_body["error"]["field"] == field
+
+
+def test_kb_report_writes_a_sheet_per_section(synced_store: KnowledgeStore, desk: ReportDesk, tmp_path: Path):
+    from openpyxl import load_workbook
+
+    from tools.kb.report import SHEETS, make_report, write_xlsx
+
+    surge_traffic(synced_store, 25)
+    made = make_report(desk, "week", dt.date(2026, 11, 24))
+    write_xlsx(made, tmp_path / "week.xlsx")
+    book = load_workbook(tmp_path / "week.xlsx")
+    assert book.sheetnames == ["概览", *(title for title, _ in SHEETS.values())]
+    assert (book["概览"]["B4"].value, book["概览"]["C4"].value) == (made["searches"], 4) == (25, 4)
+    assert book["激增"]["B2"].value == "heating" and book["每小时"].max_row == 25
+
+
+def test_kb_report_html_is_the_printable_page(desk: ReportDesk, tmp_path: Path):
+    charts = pytest.importorskip("chalicelib.charts")
+    if not hasattr(charts, "report_page"):
+        pytest.skip("chalicelib.charts.report_page is not written yet")
+    from tools.kb.report import make_report, write_html
+
+    write_html(make_report(desk, "month", dt.date(2026, 11, 24)), tmp_path / "month.html")
+    page = (tmp_path / "month.html").read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html") and "<svg" in page

@@ -1,0 +1,166 @@
+"""kb demo-traffic: weeks of made-up hotline traffic in the local table, so `make run` shows full reports.
+
+Settled searches follow a Beijing-time rhythm (quiet nights, morning and afternoon peaks, calm weekends);
+some are opened, rated or flagged; heating questions surge in the last week, as when the heating season
+starts. Every search is run against the real index and logged by FeedbackDesk, as the app logs it, at the
+made-up time. Only ever on the embedded DynamoDB: the command refuses any other endpoint.
+"""
+
+import datetime as dt
+import random
+from collections import Counter
+from urllib.parse import urlparse
+
+from chalicelib.access import Principal, Role
+from chalicelib.clock import CHINA_TIME, china_date
+from chalicelib.errors import NotFound
+from chalicelib.feedback import FeedbackDesk, client_id
+from chalicelib.models.content import Reader
+from chalicelib.models.desk import ClickRequest, FeedbackRequest, FlagRequest
+from chalicelib.models.reading import SearchParams, SearchResult
+from chalicelib.reports import ReportDesk
+from chalicelib.service import KnowledgeService
+from chalicelib.store.records import RecordStore
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+PER_DAY = 80  # settled searches on an ordinary weekday
+# Beijing-time hours 0-23: the share of a day's searches in each
+HOURS = [1, 1, 1, 1, 1, 2, 4, 8, 14, 18, 17, 15, 9, 11, 15, 16, 14, 11, 8, 7, 6, 4, 3, 2]
+WEEKDAYS = [1.0, 1.0, 1.0, 1.0, 0.95, 0.6, 0.5]  # Monday to Sunday
+SURGE_DAYS = 5  # heating questions climb over the last days, up to 10 times as many
+# (theme, weight, wordings): the questions people ask, each in a few wordings, the first the usual one
+QUESTIONS: list[tuple[str, int, list[str]]] = [
+    ("heating", 5, ["暖气不热怎么办", "家里暖气不热", "暖气片不热了怎么回事", "暖气不热怎么办啊"]),
+    ("heating", 2, ["暖气片怎么放气", "暖气片怎么排气"]),
+    ("heating", 3, ["今年什么时候开始供暖", "供暖时间是几号", "几号开始来暖气"]),
+    ("heating", 2, ["室内温度多少度算达标", "屋里只有16度正常吗"]),
+    ("heating", 1, ["暖气漏水了怎么办", "暖气管子漏水找谁"]),
+    ("heating", 2, ["暖气费在哪里交", "供热费怎么交"]),
+    ("heating", 1, ["暖气报停怎么申请"]),
+    ("social-insurance", 5, ["社保卡丢了怎么补办", "社保卡丢了怎么办", "社保卡掉了去哪里补"]),
+    ("social-insurance", 4, ["怎么查社保缴费记录", "社保交了几年在哪查"]),
+    ("social-insurance", 3, ["灵活就业怎么交社保", "自由职业者怎么参保"]),
+    ("social-insurance", 3, ["失业金怎么领", "失业保险金怎么申请"]),
+    ("social-insurance", 2, ["异地就医怎么备案", "在外地看病怎么报销"]),
+    ("social-insurance", 2, ["养老保险最少交多少年"]),
+    ("social-insurance", 3, ["公司拖欠工资怎么投诉", "老板不发工资怎么办"]),
+    ("social-insurance", 1, ["退休手续怎么办理"]),
+    ("business-permits", 3, ["个体户营业执照怎么办", "怎么办个体工商户执照"]),
+    ("business-permits", 2, ["营业执照地址变更怎么办"]),
+    ("business-permits", 2, ["公司注销需要什么材料", "公司注销流程"]),
+    ("business-permits", 2, ["食品经营许可证怎么申请"]),
+    ("business-permits", 1, ["企业年报在哪里填"]),
+    ("utilities", 3, ["家里突然停水了", "停水了什么时候来水"]),
+    ("utilities", 2, ["闻到燃气味怎么办", "家里有煤气味"]),
+    ("utilities", 1, ["燃气过户怎么办"]),
+    ("public-services", 1, ["去火车站坐几路公交"]),
+    ("public-services", 1, ["找家电维修师傅"]),
+    # questions the knowledge base does not answer yet: the gaps
+    ("gap", 2, ["小区电动车充电桩怎么申请安装", "电动车充电桩怎么装"]),
+    ("gap", 2, ["楼上装修噪音太大找谁", "邻居装修太吵了"]),
+    ("gap", 1, ["小区物业不作为怎么投诉"]),
+    ("gap", 1, ["共享单车押金退不了"]),
+]
+VOTE_COMMENTS = ["说得很清楚", "电话打通了，谢谢", "没说到我的情况", "还是不知道去哪办"]
+FLAG_COMMENTS = ["答复里的电话号码已经停用了", "收费标准今年调整了，答复还是旧的", "办理地点搬家了，请更新地址"]
+AGENT = Principal(Role.AGENT, "演示坐席", frozenset({"hotline-12345"}))
+
+
+class NotLocal(Exception):
+    """The endpoint is not the embedded DynamoDB on this machine."""
+
+
+def require_local(endpoint: str | None) -> str:
+    """The endpoint, if it is a DynamoDB on this machine; NotLocal otherwise (never a real table)."""
+    if not endpoint or urlparse(endpoint).hostname not in LOCAL_HOSTS:
+        raise NotLocal(f"demo traffic goes only into the embedded DynamoDB (127.0.0.1 or localhost), not {endpoint}")
+    return endpoint
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime.now(dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def fill(
+    records: RecordStore,
+    knowledge: KnowledgeService,
+    days: int,
+    now: dt.datetime,
+    seed: int = 12345,
+    per_day: int = PER_DAY,
+) -> Counter[str]:
+    """Searches, clicks, votes and flags for the `days` Beijing-time days up to `now`; what was written."""
+    rng = random.Random(seed)
+    clock = _Clock()
+    desk = FeedbackDesk(records, knowledge, now=clock)
+    results: dict[str, SearchResult] = {}
+    written: Counter[str] = Counter()
+    today = china_date(now)
+    clients = [client_id(f"10.0.{n // 250}.{n % 250}", "demo-traffic") for n in range(60)]
+    for days_ago in range(days - 1, -1, -1):
+        day = today - dt.timedelta(days=days_ago)
+        surge = 1.0 + 9.0 * max(0, SURGE_DAYS - days_ago) / SURGE_DAYS
+        weights = [w * (surge if theme == "heating" else 1.0) for theme, w, _ in QUESTIONS]
+        count = round(per_day * WEEKDAYS[day.weekday()] * rng.uniform(0.85, 1.15) * (1 + 0.1 * (surge - 1)))
+        for moment in sorted(_moments(rng, day, count)):
+            if moment > now:
+                continue
+            clock.now = moment
+            _, _, wordings = rng.choices(QUESTIONS, weights)[0]
+            query = wordings[0] if rng.random() < 0.6 else rng.choice(wordings)
+            if query not in results:
+                results[query] = knowledge.search(SearchParams(q=query), Reader.AGENT)
+            _one_search(desk, rng, query, results[query], rng.choice(clients), written)
+    return written
+
+
+def _moments(rng: random.Random, day: dt.date, count: int) -> list[dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(), CHINA_TIME)
+    hours = rng.choices(range(24), HOURS, k=count)
+    return [(start + dt.timedelta(hours=h, seconds=rng.randrange(3600))).astimezone(dt.UTC) for h in hours]
+
+
+def _one_search(
+    desk: FeedbackDesk, rng: random.Random, query: str, result: SearchResult, client: str, written: Counter[str]
+) -> None:
+    principal = AGENT if rng.random() < 0.7 else Principal(Role.ANONYMOUS)
+    desk.log_search(query, result, principal, client)
+    written["searches"] += 1
+    if not result.hits:
+        return
+    top = result.hits[0].id
+    try:
+        if result.answered and _chance(rng, 0.45):
+            position = 1 if _chance(rng, 0.8) else min(len(result.hits), 2)
+            desk.click(
+                ClickRequest(query=query, article_id=result.hits[position - 1].id, position=position), AGENT, client
+            )
+            written["clicks"] += 1
+        if _chance(rng, 0.06):
+            helpful = result.answered and _chance(rng, 0.8)
+            comment = rng.choice(VOTE_COMMENTS[:2] if helpful else VOTE_COMMENTS[2:]) if _chance(rng, 0.3) else None
+            desk.feedback(FeedbackRequest(article_id=top, helpful=helpful, comment=comment, query=query), AGENT, client)
+            written["votes"] += 1
+        if _chance(rng, 0.003):
+            desk.flag(top, FlagRequest(comment=rng.choice(FLAG_COMMENTS)), AGENT)
+            written["flags"] += 1
+    except NotFound:  # an article archived since the search: nothing to open or rate
+        pass
+
+
+def _chance(rng: random.Random, p: float) -> bool:
+    return rng.random() < p
+
+
+def summarise(reports: ReportDesk, days: int, now: dt.datetime) -> int:
+    """Summarise every closed day of the traffic, oldest first (each surge against the days before it)."""
+    today = china_date(now)
+    closed = [today - dt.timedelta(days=n) for n in range(days - 1, 0, -1)]
+    reports.summarise(closed)
+    if closed:
+        reports.move_cursor(closed[-1])
+    return len(closed)

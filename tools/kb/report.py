@@ -1,0 +1,65 @@
+"""kb report: a day's, week's or month's report as an Excel workbook (a sheet per section) or a printable page."""
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from chalicelib.access import Principal, Role
+from chalicelib.models.reports import Period, ReportParams
+from chalicelib.reports import ReportDesk
+
+TOOL = Principal(Role.ADMIN, "kb-report")  # every department: the report a head office prints
+# Each list of the report as a sheet: its title and its columns (keys of the report's rows).
+SHEETS = {
+    "top_questions": ("热门问题", ["question", "count", "variants", "article_id", "title"]),
+    "gaps": ("未解答", ["question", "count", "searches", "unhelpful", "example"]),
+    "articles": ("文章", ["id", "title", "department", "views", "helpful", "unhelpful", "flags", "overdue"]),
+    "by_category": ("分类", ["category", "name", "searches", "answered"]),
+    "by_day": ("每日", ["date", "searches", "answered"]),
+    "by_hour": ("每小时", ["hour", "searches"]),
+    "surges": ("激增", ["date", "category", "name", "searches", "baseline", "ratio", "top_questions"]),
+}
+_SUMMARY = ["searches", "answered", "answered_rate", "abstained", "clicks"]
+
+
+def make_report(desk: ReportDesk, period: str, day: dt.date) -> dict[str, Any]:
+    """The report as GET /api/reports answers it for an admin, as plain JSON values."""
+    return desk.report(ReportParams(period=Period(period), date=day), TOOL).model_dump(mode="json")
+
+
+def write_xlsx(report: dict[str, Any], path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    summary = book.active
+    summary.title = "概览"
+    summary.append(["", "本期", "上期", "变化"])
+    summary.append(["period", report["period"]])
+    summary.append(
+        [
+            "dates",
+            f"{report['start']} – {report['end']}",
+            f"{report['previous']['start']} – {report['previous']['end']}",
+        ]
+    )
+    previous, change = report["previous"], report["previous"]["change"]
+    for name in _SUMMARY:
+        summary.append([name, report[name], previous.get(name), change.get(name)])
+    for key, (title, columns) in SHEETS.items():
+        sheet = book.create_sheet(title)
+        sheet.append(columns)
+        for row in report[key]:
+            sheet.append([_cell(row.get(column)) for column in columns])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+
+
+def write_html(report: dict[str, Any], path: Path) -> None:
+    from chalicelib.charts import report_page
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report_page(report), encoding="utf-8")
+
+
+def _cell(value: Any) -> Any:
+    return "、".join(value) if isinstance(value, list) else value
