@@ -136,10 +136,11 @@ def free_port() -> int:
 
 
 LIVE_SERVER_LOGS: dict[str, Path] = {}  # each live server's log by its URL, for fixtures that read what it printed
+SERVER_EXITS: dict[str, tuple[int, str]] = {}  # each stopped server's exit status and everything it printed
 
 
 @contextmanager
-def running_server(data: Path, stop_signal: int = signal.SIGTERM) -> Iterator[str]:
+def running_server(data: Path, stop_signal: int = signal.SIGTERM, signals: int = 1) -> Iterator[str]:
     """`python -m tools.kb serve` on a free port, keeping its data in `data`: what `make run` starts."""
     port = free_port()
     # The server's log goes to a file: an unread pipe would fill up and stall the server.
@@ -166,8 +167,12 @@ def running_server(data: Path, stop_signal: int = signal.SIGTERM) -> Iterator[st
     try:
         yield url
     finally:
-        process.send_signal(stop_signal)
+        for _ in range(signals):  # more than one: an impatient Ctrl-C, or a supervisor that insists
+            process.send_signal(stop_signal)
+            time.sleep(0.1)
         process.wait(timeout=60)
+        log.seek(0)
+        SERVER_EXITS[url] = (process.returncode, log.read())
         log.close()
 
 

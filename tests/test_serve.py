@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.conftest import all_at_once, article_text, running_server, server_keys
+from tests.conftest import SERVER_EXITS, all_at_once, article_text, running_server, server_keys
 
 
 def fetch(url: str) -> tuple[int, dict]:
@@ -70,6 +70,15 @@ def test_the_consoles_work_survives_ctrl_c_and_a_new_run(tmp_path: Path):
     assert draft["markdown"] == markdown and draft["state"] == "draft" and draft["updated_by"] == "demo editor"
     assert [c["principal"] for c in draft["contributors"]] == [first_editor]
     assert archived["state"] == "archived"
+
+
+def test_a_second_signal_while_stopping_does_not_cut_the_last_save(tmp_path: Path):
+    data = tmp_path / "local.jsonl"
+    with running_server(data, stop_signal=signal.SIGTERM, signals=3) as url:
+        assert fetch(f"{url}/api/health")[0] == 200
+    status, printed = SERVER_EXITS[url]
+    assert status == 0, printed
+    assert printed.rstrip().endswith(f"local data saved to {data}") and "Traceback" not in printed
 
 
 def test_a_sigkill_keeps_an_edit_and_feedback_made_a_second_and_a_half_before(tmp_path: Path):

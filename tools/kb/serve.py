@@ -74,6 +74,9 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: P
         except KeyboardInterrupt:
             print("\nstopping")
         finally:
+            # A second Ctrl-C or SIGTERM (a supervisor, `timeout`, an impatient hand) must not cut the last save.
+            for stopping in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(stopping, signal.SIG_IGN)
             stop.set()
             for worker in workers:
                 worker.join()
