@@ -32,7 +32,8 @@ from chalicelib.models.reports import (
     TopQuestion,
 )
 from chalicelib.service import KnowledgeService
-from chalicelib.store.reports import DepartmentDay, ReportStore, StoredDay, TimedRecord
+from chalicelib.store.records import RecordStore, TimedRecord
+from chalicelib.store.reports import DepartmentDay, ReportStore, StoredDay
 from chalicelib.textnorm import normalize
 
 NO_ARTICLE = "-"  # the department of searches that found no article at all
@@ -154,11 +155,13 @@ class ReportDesk:
     def __init__(
         self,
         reports: ReportStore,
+        records: RecordStore,
         knowledge: KnowledgeService,
         facts: Callable[[], Iterable[ArticleFacts]],
         now: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self._reports = reports
+        self._records = records
         self._knowledge = knowledge
         self._facts = facts
         self._now = now
@@ -353,7 +356,7 @@ class _Reading:
             if stored is not None:
                 self._departments[day] = stored.departments
             elif self._raw_allowed(day):
-                self._departments[day] = _from_records(self.desk._reports, day, self.facts, self.votes(day))
+                self._departments[day] = _from_records(self.desk._records, day, self.facts, self.votes(day))
             else:
                 self._departments[day] = {}
         return self._departments[day]
@@ -370,7 +373,7 @@ class _Reading:
                 self._votes[each] = []
             start, end = day_bounds(day)[0], day_bounds(last)[1]
             for article_id in self.facts:
-                for vote in self.desk._reports.records(f"FEEDBACK#{article_id}", start, end):
+                for vote in self.desk._records.between(f"FEEDBACK#{article_id}", start, end):
                     self._votes.setdefault(china_date(vote.at), []).append((article_id, vote))
         return self._votes[day]
 
@@ -386,7 +389,7 @@ class _Reading:
 
     def raw(self, day: dt.date) -> StoredDay:
         """A day worked out from the raw records, its surges against the four same weekdays before it."""
-        departments = self._departments[day] = _from_records(self.desk._reports, day, self.facts, self.votes(day))
+        departments = self._departments[day] = _from_records(self.desk._records, day, self.facts, self.votes(day))
         return StoredDay(departments, self._surges(day, departments))
 
     def _surges(self, day: dt.date, departments: dict[str, DepartmentDay]) -> list[Surge]:
@@ -438,7 +441,7 @@ def _category_searches(summaries: Iterable[DepartmentDay]) -> dict[str, int]:
 
 
 def _from_records(
-    store: ReportStore, day: dt.date, facts: dict[str, ArticleFacts], votes: list[tuple[str, TimedRecord]]
+    store: RecordStore, day: dt.date, facts: dict[str, ArticleFacts], votes: list[tuple[str, TimedRecord]]
 ) -> dict[str, DepartmentDay]:
     """One day's figures per department, from the query log, clicks, 好差评 and flags."""
     start, end = day_bounds(day)
@@ -457,7 +460,7 @@ def _from_records(
         key = (asked(text), article_id)
         return questions.setdefault(code, {}).setdefault(key, [key[0], article_id, 0, 0, 0, text])
 
-    for logged in store.records(f"QUERYLOG#{day.isoformat()}", start, end):
+    for logged in store.between(f"QUERYLOG#{day.isoformat()}", start, end):
         top, answered = logged.record.get("top"), bool(logged.record.get("answered"))
         summary = of(top)
         summary.searches += 1
@@ -470,7 +473,7 @@ def _from_records(
         entry = question(top, logged.record.get("query") or "")
         entry[2] += 1
         entry[3] += not answered
-    for click in store.records(f"CLICKS#{day.isoformat()}", start, end):
+    for click in store.between(f"CLICKS#{day.isoformat()}", start, end):
         article_id = click.record.get("article_id")
         summary = of(article_id)
         summary.clicks += 1
@@ -480,7 +483,7 @@ def _from_records(
         counts[1 if vote.record.get("helpful") else 2] += 1
         if not vote.record.get("helpful") and vote.record.get("query"):
             question(article_id, vote.record["query"])[4] += 1
-    for task in store.records("TASKS", start, end):
+    for task in store.between("TASKS", start, end):
         article_id = task.record.get("article_id")
         code = task.record.get("department") or NO_ARTICLE
         departments.setdefault(code, DepartmentDay()).articles.setdefault(article_id or "", [0, 0, 0, 0])[3] += 1

@@ -107,7 +107,7 @@ def editorial() -> EditorialService:
 
 @cache
 def reports() -> ReportDesk:
-    return ReportDesk(store().reports, knowledge(), article_facts)
+    return ReportDesk(store().reports, store().records, knowledge(), article_facts)
 
 
 def article_facts() -> list[ArticleFacts]:

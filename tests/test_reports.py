@@ -60,7 +60,7 @@ def desk(synced_store: KnowledgeStore, clock: Clock) -> ReportDesk:
         heads = synced_store.articles.heads()
         return [ArticleFacts(h.id, h.title, h.category, h.department, h.review_by) for h in heads]
 
-    return ReportDesk(synced_store.reports, knowledge, facts, now=clock)
+    return ReportDesk(synced_store.reports, synced_store.records, knowledge, facts, now=clock)
 
 
 def report(desk: ReportDesk, period: str, day: str, principal: Principal = ADMIN) -> dict[str, Any]:

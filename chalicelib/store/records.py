@@ -6,6 +6,7 @@ are written far more often than articles. Records with a `ttl` are deleted by Dy
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -13,6 +14,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import Conflict, aws_error_code
 from chalicelib.store.table import TableStore
+
+
+@dataclass(frozen=True)
+class TimedRecord:
+    at: dt.datetime
+    record: dict[str, Any]
 
 
 class RecordStore(TableStore):
@@ -37,6 +44,16 @@ class RecordStore(TableStore):
             if item.get("id") == record_id:
                 return _record(self._set({"pk": partition, "sk": item["sk"]}, changes))
         return None
+
+    def between(self, partition: str, start: dt.datetime, end: dt.datetime) -> list[TimedRecord]:
+        """The records of a partition written in [start, end), with their times (sort keys `<ISO time>#<id>`)."""
+        utc = (start.astimezone(dt.UTC).isoformat(), end.astimezone(dt.UTC).isoformat())  # keyed by UTC time
+        found = []
+        for item in self._query(Key("pk").eq(partition) & Key("sk").between(*utc)):
+            moment = dt.datetime.fromisoformat(item["sk"].rsplit("#", 1)[0])
+            if start <= moment < end:
+                found.append(TimedRecord(moment, _record(item)))
+        return found
 
     def find(self, partition: str, record_id: str, since: dt.datetime) -> dict[str, Any] | None:
         """One record written at or after `since`, by its id: one query over that stretch of the partition."""

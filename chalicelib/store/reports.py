@@ -1,7 +1,5 @@
 """Report summaries: one item per closed Beijing-time day and department, the day's surges, a cursor.
-
-Also the time-ranged reads of the raw records (query log, clicks, 好差评, tasks) that a summary is made
-from: those items belong to `records`, and are only read here, by their time-sorted sort keys.
+The raw records a summary is made from (query log, clicks, 好差评, tasks) are read by `RecordStore.between`.
 Summaries carry no `ttl`: a month's report reads about 30 of them per department long after the raw
 query log (180 days) is gone, and one day's items are a few kilobytes.
 """
@@ -42,12 +40,6 @@ class StoredDay:
     surges: list[Surge]
 
 
-@dataclass(frozen=True)
-class TimedRecord:
-    at: dt.datetime
-    record: dict[str, Any]
-
-
 class ReportStore(TableStore):
     """Summaries under `REPORT#<date>`: `DEPT#<code>` per department, `SURGE#<category>`, and `DONE`."""
 
@@ -83,20 +75,6 @@ class ReportStore(TableStore):
     def move_cursor(self, day: dt.date) -> None:
         self._put({**_CURSOR_KEY, "day": day.isoformat()})
 
-    def records(self, partition: str, start: dt.datetime, end: dt.datetime) -> list[TimedRecord]:
-        """The raw records of a partition written in [start, end), with their times (sort keys `<ISO time>#<id>`)."""
-        condition = Key("pk").eq(partition) & Key("sk").between(_sort_time(start), _sort_time(end))
-        found = []
-        for item in self._query(condition):
-            moment = dt.datetime.fromisoformat(item["sk"].rsplit("#", 1)[0])
-            if start <= moment < end:
-                found.append(TimedRecord(moment, {k: v for k, v in item.items() if k not in ("pk", "sk", "ttl")}))
-        return found
-
 
 def _partition(day: dt.date) -> str:
     return f"REPORT#{day.isoformat()}"
-
-
-def _sort_time(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat()  # records are keyed by their UTC time
