@@ -17,9 +17,6 @@ from chalicelib.store.records import RecordStore
 
 log = logging.getLogger(__name__)
 
-FAILURES_PER_WINDOW = 20
-WINDOW_SECONDS = 60
-
 
 class SignInLimit:
     """At most `failures` failed sign-ins per client in each window of `window_seconds`; past that, 429 for any key.
@@ -32,8 +29,8 @@ class SignInLimit:
     def __init__(
         self,
         records: RecordStore,
-        failures: int = FAILURES_PER_WINDOW,
-        window_seconds: int = WINDOW_SECONDS,
+        failures: int,  # Settings.sign_in_failures and sign_in_window_seconds: the stage sets them
+        window_seconds: int,
         now: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self._records = records
