@@ -12,6 +12,8 @@ from rapidfuzz import fuzz, process
 
 DIRECTORY_FILE = "departments.yaml"
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# What agents see at dispatch for a department whose phone nobody has recorded: never a guessed number.
+NO_PHONE = "电话未登记"
 
 
 class DepartmentFields(BaseModel):
@@ -129,6 +131,17 @@ def parse_directory(text: str) -> Directory:
     if problems:
         raise DirectoryInvalid(problems)
     return directory
+
+
+def phone_gaps(text: str, directory: Directory) -> list[tuple[int, Department]]:
+    """(line, department) for each department of a parsed directory file that has no phone, in file order."""
+    root = yaml.compose(text)
+    lines: dict[str, int] = {}
+    for node in root.value if isinstance(root, yaml.SequenceNode) else []:
+        for key, value in node.value if isinstance(node, yaml.MappingNode) else []:
+            if key.value == "code" and isinstance(value, yaml.ScalarNode):
+                lines.setdefault(value.value, node.start_mark.line + 1)
+    return sorted(((lines.get(d.code, 1), d) for d in directory if not d.phone), key=lambda gap: gap[0])
 
 
 def directory_yaml(directory: Directory) -> str:

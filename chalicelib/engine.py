@@ -11,9 +11,10 @@ from chalicelib.embeddings import Embedder, shared_embedder
 from chalicelib.lexicon import Lexicon
 from chalicelib.models.content import Article
 from chalicelib.ranking import RankSettings
+from chalicelib.referrals import Referrals, question_groups
 from chalicelib.search import SearchIndex
 from chalicelib.segmenter import Segmenter
-from chalicelib.terms import DocumentAnalyzer, TermRules, synonym_map
+from chalicelib.terms import DocumentAnalyzer, TermRules, clean, synonym_map
 
 
 def search_document(article: Article) -> SearchDocument:
@@ -50,13 +51,21 @@ class SearchEngine:
             [*self.lexicon.terms, *(w for g in self.lexicon.synonyms for w in g)] if self.rules.dictionary else []
         )
         self._analyzer = DocumentAnalyzer(self.rules, self.synonyms, Segmenter(domain_words))
+        self.referrals = Referrals.of(self.lexicon.referrals, lambda text: clean(text, self.rules).replace(" ", ""))
+        # The referral list's questions search compares by meaning (those with words left after cleaning), and
+        # the group of each: worked out without the model, so a restored index knows them too.
+        questions, groups = question_groups(self.lexicon.referrals)
+        listed = [
+            (text, group) for q, group in zip(questions, groups, strict=True) if (text := meaning_text(q, self.rules))
+        ]
+        self._listed_texts = [text for text, _ in listed]
+        self.listed_groups = [group for _, group in listed]
         self._not_covered: np.ndarray | None = None
 
     def not_covered(self) -> np.ndarray | None:
-        """The vectors of the lexicon's not-covered questions, embedded once per engine (that is, per lexicon)."""
-        if self._not_covered is None and self.lexicon.not_covered:
-            texts = [meaning_text(q, self.rules) for q in self.lexicon.not_covered]
-            self._not_covered = self.embedder.queries([t for t in texts if t])
+        """The vectors of the referral list's questions, embedded once per engine (that is, per lexicon)."""
+        if self._not_covered is None and self._listed_texts:
+            self._not_covered = self.embedder.queries(self._listed_texts)
         return self._not_covered
 
     def index_document(self, document: SearchDocument) -> IndexedDocument:
@@ -66,8 +75,19 @@ class SearchEngine:
         return self.index_document(search_document(article))
 
     def build(self, documents: Iterable[IndexedDocument]) -> SearchIndex:
-        return SearchIndex(documents, self.rules, self.synonyms, self.settings, self.embedder, self.not_covered())
+        return SearchIndex(
+            documents,
+            self.rules,
+            self.synonyms,
+            self.settings,
+            self.embedder,
+            self.not_covered(),
+            self.referrals,
+            self.listed_groups,
+        )
 
     def restore(self, snapshot: bytes) -> SearchIndex:
         """The index a snapshot holds (ValueError if this release cannot read it)."""
-        return SearchIndex.restore(snapshot, self.rules, self.synonyms, self.settings, self.embedder)
+        return SearchIndex.restore(
+            snapshot, self.rules, self.synonyms, self.settings, self.embedder, self.referrals, self.listed_groups
+        )

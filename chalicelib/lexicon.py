@@ -1,19 +1,19 @@
-"""The domain lexicon: dictionary words, synonym groups, banned phrases, category names. Pure."""
+"""The domain lexicon: dictionary words, synonym groups, banned phrases, category names, the referral list. Pure."""
 
 import re
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from chalicelib.models.content import SLUG_PATTERN
+from chalicelib.referrals import REFERRALS_FILE, ReferralGroup, question_groups
 
 DICTIONARY_FILE = "dictionary.txt"
 SYNONYMS_FILE = "synonyms.txt"
 BANNED_FILE = "banned_phrases.txt"
 CATEGORIES_FILE = "categories.yaml"
-NOT_COVERED_FILE = "not_covered.txt"
-LEXICON_FILES = (DICTIONARY_FILE, SYNONYMS_FILE, BANNED_FILE, CATEGORIES_FILE, NOT_COVERED_FILE)
-MAX_NOT_COVERED = 2000  # each is embedded once per lexicon and compared with every query
+LEXICON_FILES = (DICTIONARY_FILE, SYNONYMS_FILE, BANNED_FILE, CATEGORIES_FILE, REFERRALS_FILE)
+MAX_NOT_COVERED = 2000  # each listed question is embedded once per lexicon and compared with every query
 
 
 class Lexicon(BaseModel):
@@ -23,9 +23,15 @@ class Lexicon(BaseModel):
     synonyms: list[list[str]] = []
     banned_phrases: list[str] = []
     categories: dict[str, str] = {}
-    # Questions callers ask that this knowledge base does not answer (another line or office does): a query
-    # closer to one of these than to any article is answered with the hotline, not with a near miss.
-    not_covered: list[str] = []
+    # Who handles what this knowledge base does not answer (another line, an emergency service, a department),
+    # with the callers' questions each is known by: a query closer to one of those than to any article gets the
+    # referral, not a near miss.
+    referrals: list[ReferralGroup] = []
+
+    @property
+    def not_covered(self) -> list[str]:
+        """Every question the referral list names, in file order."""
+        return question_groups(self.referrals)[0]
 
 
 class LexiconInvalid(Exception):
@@ -43,12 +49,10 @@ def parse_lexicon(files: dict[str, str]) -> Lexicon:
     banned = _words(BANNED_FILE, files.get(BANNED_FILE, ""), problems)
     synonyms = _synonym_groups(files.get(SYNONYMS_FILE, ""), problems)
     categories = _categories(files.get(CATEGORIES_FILE, ""), problems)
-    not_covered = _questions(NOT_COVERED_FILE, files.get(NOT_COVERED_FILE, ""), problems)
+    referrals = _referrals(files.get(REFERRALS_FILE, ""), problems)
     if problems:
         raise LexiconInvalid(problems)
-    return Lexicon(
-        terms=terms, synonyms=synonyms, banned_phrases=banned, categories=categories, not_covered=not_covered
-    )
+    return Lexicon(terms=terms, synonyms=synonyms, banned_phrases=banned, categories=categories, referrals=referrals)
 
 
 def _content_lines(text: str):
@@ -70,18 +74,48 @@ def _words(name: str, text: str, problems: list) -> list[str]:
     return list(seen)
 
 
-def _questions(name: str, text: str, problems: list) -> list[str]:
-    seen: dict[str, int] = {}
-    for number, line in _content_lines(text):
-        if line in seen:
-            problems.append((name, number, f"'{line}' is already listed at line {seen[line]}"))
-        elif len(line) > 200:
-            problems.append((name, number, "a question of at most 200 characters"))
-        elif len(seen) == MAX_NOT_COVERED:
-            problems.append((name, number, f"at most {MAX_NOT_COVERED} questions"))
-        else:
-            seen[line] = number
-    return list(seen)
+def referral_lines(text: str) -> list[int]:
+    """The line each group of a valid referrals.yaml starts at, in order (for problems found beside other files)."""
+    root = yaml.compose(text)
+    return [node.start_mark.line + 1 for node in root.value] if isinstance(root, yaml.SequenceNode) else []
+
+
+def _referrals(text: str, problems: list) -> list[ReferralGroup]:
+    """The referral groups, each checked on its own so that every problem is reported with its line."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problems.append((REFERRALS_FILE, mark.line + 1 if mark else 1, f"not valid YAML: {error}"))
+        return []
+    if root is None:
+        return []
+    if not isinstance(root, yaml.SequenceNode):
+        problems.append((REFERRALS_FILE, root.start_mark.line + 1, "must be a list of referral groups"))
+        return []
+    groups: list[ReferralGroup] = []
+    topics: dict[str, int] = {}
+    questions: dict[str, int] = {}
+    for node in root.value:
+        line = node.start_mark.line + 1
+        try:
+            group = ReferralGroup.model_validate(yaml.safe_load(yaml.serialize(node)))
+        except ValidationError as invalid:
+            for wrong in invalid.errors():
+                where = ".".join(str(part) for part in wrong["loc"])
+                problems.append((REFERRALS_FILE, line, f"{where}: {wrong['msg']}" if where else wrong["msg"]))
+            continue
+        if group.topic in topics:
+            problems.append((REFERRALS_FILE, line, f"topic '{group.topic}' is already at line {topics[group.topic]}"))
+        topics.setdefault(group.topic, line)
+        for question in group.questions:
+            if question in questions:
+                problems.append((REFERRALS_FILE, line, f"'{question}' is already listed at line {questions[question]}"))
+            questions.setdefault(question, line)
+        groups.append(group)
+    if len(questions) > MAX_NOT_COVERED:
+        problems.append((REFERRALS_FILE, 1, f"at most {MAX_NOT_COVERED} questions in all"))
+    return groups
 
 
 def _synonym_groups(text: str, problems: list) -> list[list[str]]:

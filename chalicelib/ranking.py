@@ -3,7 +3,7 @@
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Generic, Literal, Protocol, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -19,10 +19,11 @@ class Evidence:
     length: float  # query content units / 20, capped at 1: long stories match a smaller share of their words
     meaning: float | None = None  # cosine of the query with the document's nearest unit (title, phrasing, answer)
     standout: float | None = None  # that cosine in standard deviations above the query's mean centroid cosine
-    elsewhere: float | None = None  # cosine of the query with the nearest question the lexicon lists as not covered
+    elsewhere: float | None = None  # cosine of the query with the nearest question the referral list names
+    foreign: bool = False  # the query names a matter (a referral cue) that the document's phrasings never name
 
     def features(self) -> tuple[float, ...]:
-        lexical = (self.coverage, self.similarity, self.length)
+        lexical = (self.coverage, self.similarity, self.length, float(self.foreign))
         if self.meaning is None or self.standout is None or self.elsewhere is None:
             return lexical
         return (*lexical, self.meaning, self.standout, self.elsewhere)
@@ -36,6 +37,7 @@ def evidence_of(
     meaning: float | None = None,
     spread: tuple[float, float] | None = None,
     elsewhere: float | None = None,
+    foreign: bool = False,
 ) -> Evidence:
     """The evidence for one document from the query terms it has, its cleaned phrasings and (asked for only when the
     query has a sound) their pinyin; with vectors, also its meaning, the query's centroid spread and the not-covered
@@ -56,6 +58,7 @@ def evidence_of(
         meaning=meaning if hybrid else None,
         standout=standout,
         elsewhere=elsewhere if hybrid else None,
+        foreign=foreign,
     )
 
 
@@ -75,8 +78,8 @@ class Confidence:
 ANSWERED_AT = 0.5
 # Fitted on tools/eval/queries-own*.jsonl by `python -m tools.kb calibrate` (the dev set stays held out):
 # one model for words and meaning together, one for words alone (the model could not load).
-HYBRID_CONFIDENCE = Confidence((-20.367, 3.821, 1.766, 4.365, 84.195, -0.098, -67.056))
-LEXICAL_CONFIDENCE = Confidence((-7.25, 4.584, 6.095, 4.177))
+HYBRID_CONFIDENCE = Confidence((-16.693, 3.721, 1.577, 3.793, -3.512, 75.873, -0.082, -62.032))
+LEXICAL_CONFIDENCE = Confidence((-6.279, 3.928, 6.267, 3.395, -3.853))
 
 
 @dataclass(frozen=True)
@@ -108,3 +111,32 @@ class Scored(Protocol):
 
 def is_answered(hits: Sequence[Scored], settings: RankSettings = DEFAULT_SETTINGS) -> bool:
     return bool(hits) and hits[0].score >= settings.answered_threshold
+
+
+# Below this confidence a hit is not shown even as a candidate: it shares words with the query, not its matter.
+CANDIDATE_FLOOR = 0.1
+
+S = TypeVar("S", bound=Scored)
+
+
+@dataclass(frozen=True)
+class Decision(Generic[S]):
+    """What every page shows for a search: the state and the hits worth listing, best first."""
+
+    state: Literal["answered", "doubtful", "nothing"]
+    hits: list[S]
+
+    @property
+    def answered(self) -> bool:
+        return self.state == "answered"
+
+
+def decide(hits: Sequence[S], settings: RankSettings = DEFAULT_SETTINGS, emergency: bool = False) -> Decision[S]:
+    """Answered when the first hit reaches the threshold; otherwise the hits above the floor are candidates.
+
+    In an emergency the line is the answer: the articles that answer it are listed as candidates under it.
+    """
+    if is_answered(hits, settings) and not emergency:
+        return Decision("answered", [h for h in hits if h.score >= CANDIDATE_FLOOR])
+    candidates = [h for h in hits if h.score >= CANDIDATE_FLOOR]
+    return Decision("doubtful" if candidates else "nothing", candidates)

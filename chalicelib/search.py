@@ -22,7 +22,8 @@ from chalicelib.dense import VectorIndex
 from chalicelib.documents import IndexedDocument, SearchDocument
 from chalicelib.embeddings import DIMENSIONS, Embedder, NoEmbedder, pack, unpack
 from chalicelib.postings import Postings
-from chalicelib.ranking import DEFAULT_SETTINGS, Evidence, RankSettings, evidence_of
+from chalicelib.ranking import DEFAULT_SETTINGS, Evidence, RankSettings, evidence_of, is_answered
+from chalicelib.referrals import Nearest, ReferralGroup, ReferralKind, Referrals
 from chalicelib.scoring import best_slots, fuse, term_weights
 from chalicelib.snippets import Marks, completion, snippet
 from chalicelib.terms import AnalyzedQuery, QueryAnalyzer, TermRules, pinyin_of
@@ -50,6 +51,14 @@ class RankedHit:
     marks: Marks = ()
 
 
+@dataclass(frozen=True)
+class Found:
+    """A search's hits, best first, and the referral group the query belongs to (None: no referral)."""
+
+    hits: list[RankedHit]
+    referral: ReferralGroup | None = None
+
+
 class SearchIndex:
     """BM25F over indexed documents (postings.Postings) and their meaning vectors (dense.VectorIndex), updatable in
     place; a document lives in a slot, the same one on both sides, and a removed one leaves a tombstone."""
@@ -62,13 +71,17 @@ class SearchIndex:
         settings: RankSettings = DEFAULT_SETTINGS,
         embedder: Embedder | None = None,
         not_covered: np.ndarray | None = None,
+        referrals: Referrals | None = None,
+        listed_groups: Sequence[int] = (),
     ) -> None:
         self.rules = rules
         self.synonyms = synonyms
         self.settings = settings
         self.embedder = embedder or NoEmbedder()
-        # Vectors of the questions the lexicon lists as not covered here (rows), compared with each query.
+        # Vectors of the questions the referral list names (rows), compared with each query, and the group of each.
         self.not_covered = not_covered if not_covered is not None else np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self.referrals = referrals or Referrals((), ())
+        self.listed_groups = np.asarray(listed_groups, dtype=np.int32)
         documents = list(documents)
         self._vectors = VectorIndex()
         self._postings = Postings.for_documents([d.field_terms for d in documents], settings.field_weights)
@@ -106,10 +119,12 @@ class SearchIndex:
         synonyms: dict[str, str],
         settings: RankSettings = DEFAULT_SETTINGS,
         embedder: Embedder | None = None,
+        referrals: Referrals | None = None,
+        listed_groups: Sequence[int] = (),
     ) -> "SearchIndex":
         """An index from snapshot bytes, as it was when the snapshot was taken (ValueError if it cannot be read)."""
         state = snapshots.decode(data)
-        index = cls([], rules, synonyms, settings, embedder, unpack(state.not_covered))
+        index = cls([], rules, synonyms, settings, embedder, unpack(state.not_covered), referrals, listed_groups)
         index._vectors = VectorIndex.restore(state.vectors)
         index._slots = [_Entry(document, phrasings) for document, phrasings in state.entries]
         index._slot_of = {e.document.id: slot for slot, e in enumerate(index._live_slots())}
@@ -167,14 +182,36 @@ class SearchIndex:
         self, query: str, limit: int = 10, allow: Callable[[SearchDocument], bool] = lambda doc: True
     ) -> list[RankedHit]:
         """The best documents for the query, best first; score is the calibrated confidence in [0, 1]."""
+        return self.find(query, limit, allow).hits
+
+    def find(self, query: str, limit: int = 10, allow: Callable[[SearchDocument], bool] = lambda doc: True) -> Found:
+        """The best documents and the referral group of the query: an emergency keeps only the articles that
+        answer it; any other group is chosen only when no article answers (referrals.Referrals.choose)."""
         analyzed = self.query_analyzer.analyze(query)
         meaning = self._query_vector(analyzed)
         hits = []
-        for confidence, slot in self._rank(analyzed, meaning, limit, allow):
+        ranked, best_meaning = self._rank(analyzed, meaning, limit, allow)
+        for confidence, slot in ranked:
             document = self._entry(slot).document
             text, marks = snippet(document, analyzed.terms)
             hits.append(RankedHit(document, round(min(1.0, confidence), 4), text, marks))
-        return hits
+        nearest = self._nearest_listed(meaning, best_meaning)
+        chosen = self.referrals.choose(analyzed.compact, nearest, is_answered(hits, self.settings))
+        if chosen is None:
+            return Found(hits)
+        group = self.referrals.groups[chosen]
+        if group.kind is ReferralKind.EMERGENCY:
+            hits = [h for h in hits if h.document.id in group.articles]
+        return Found(hits, group)
+
+    def _nearest_listed(self, meaning: np.ndarray | None, best_meaning: float | None) -> Nearest | None:
+        """The referral group of the listed question nearest to the query vector, and how much nearer it is than
+        the nearest title, phrasing or answer of any candidate article."""
+        if meaning is None or not len(self.not_covered) or len(self.listed_groups) != len(self.not_covered):
+            return None
+        cosines = self.not_covered @ meaning
+        row = int(np.argmax(cosines))
+        return Nearest(int(self.listed_groups[row]), float(cosines[row]) - (best_meaning or 0.0))
 
     def suggest(
         self, typed: str, limit: int = 8, allow: Callable[[SearchDocument], bool] = lambda doc: True
@@ -184,7 +221,7 @@ class SearchIndex:
         Words only: a half-typed question has no meaning yet, and completions must keep up with the keys.
         """
         analyzed = self.query_analyzer.analyze(typed)
-        documents = [self._entry(slot).document for _, slot in self._rank(analyzed, None, limit, allow)]
+        documents = [self._entry(slot).document for _, slot in self._rank(analyzed, None, limit, allow)[0]]
         return [(completion(analyzed.compact, document), document) for document in documents]
 
     def query_vector(self, query: str) -> np.ndarray | None:
@@ -204,9 +241,11 @@ class SearchIndex:
         meaning: np.ndarray | None,
         limit: int,
         allow: Callable[[SearchDocument], bool],
-    ) -> list[tuple[float, int]]:
-        """(confidence, slot) of the best documents: lexical and meaning recall fused, the head re-ranked."""
+    ) -> tuple[list[tuple[float, int]], float | None]:
+        """(confidence, slot) of the best documents: lexical and meaning recall fused, the head re-ranked; and the
+        cosine of the query with the nearest unit of any candidate (None without a query vector)."""
         weights = self._term_weights(analyzed)
+        cues = self.referrals.foreign_cues(analyzed.compact)
         scores = self._postings.scores(weights, len(self._slots))
         centroids, spread, elsewhere = self._meaning_context(meaning)
 
@@ -217,20 +256,20 @@ class SearchIndex:
         if meaning is None or centroids is None:
             candidates = best_slots(scores, max(limit, RERANK_DEPTH), keep)
             if not candidates:
-                return []
+                return [], None
             top_score = float(scores[candidates[0]])
             first_order = {slot: float(scores[slot]) / top_score for slot in candidates}
             meanings: dict[int, float] = {}
         else:
             pool = list(dict.fromkeys(best_slots(scores, POOL_DEPTH, keep) + best_slots(centroids, POOL_DEPTH, keep)))
             if not pool:
-                return []
+                return [], None
             meanings = self._vectors.nearest_unit(meaning, pool)
             first_order = fuse(pool, scores, meanings, self.settings.lexical_share)
             candidates = sorted(pool, key=lambda slot: -first_order[slot])
         ranked = []
         for position, slot in enumerate(candidates[: max(limit, RERANK_DEPTH)]):
-            evidence = self._evidence(slot, analyzed, weights, meanings.get(slot), spread, elsewhere)
+            evidence = self._evidence(slot, analyzed, weights, meanings.get(slot), spread, elsewhere, cues)
             confidence = self.settings.confidence(evidence)
             if scores[slot] == 0 and confidence < MEANING_ONLY_FLOOR:
                 continue
@@ -238,7 +277,8 @@ class SearchIndex:
             # re-ranking never lifts the tail over the head
             ranked.append((position >= RERANK_DEPTH, -order, confidence, slot))
         ranked.sort()
-        return [(confidence, slot) for _, _, confidence, slot in ranked[:limit]]
+        best_meaning = max(meanings.values(), default=None)
+        return [(confidence, slot) for _, _, confidence, slot in ranked[:limit]], best_meaning
 
     def evidence(self, query: str, document_id: str) -> Evidence | None:
         """The confidence features of one document for one query (for calibration)."""
@@ -249,7 +289,8 @@ class SearchIndex:
         meaning = self._query_vector(analyzed)
         _, spread, elsewhere = self._meaning_context(meaning)
         nearest = self._vectors.nearest_unit(meaning, [slot]).get(slot) if meaning is not None else None
-        return self._evidence(slot, analyzed, self._term_weights(analyzed), nearest, spread, elsewhere)
+        cues = self.referrals.foreign_cues(analyzed.compact)
+        return self._evidence(slot, analyzed, self._term_weights(analyzed), nearest, spread, elsewhere, cues)
 
     def _meaning_context(
         self, meaning: np.ndarray | None
@@ -268,6 +309,7 @@ class SearchIndex:
         meaning: float | None = None,
         spread: tuple[float, float] | None = None,
         elsewhere: float | None = None,
+        cues: Sequence[tuple[str, frozenset[str]]] = (),
     ) -> Evidence:
         phrasings = self._entry(slot).phrasings
         matched = [t for t, w in weights.items() if w > 0 and self._postings.has(t, slot)]
@@ -277,4 +319,9 @@ class SearchIndex:
                 self._phrasing_pinyin[slot] = tuple(pinyin_of(p) for p in phrasings)
             return self._phrasing_pinyin[slot]
 
-        return evidence_of(analyzed, matched, phrasings, sounds, meaning, spread, elsewhere)
+        # A matter the query names (a cue of the referral list) that the document's phrasings never name: the
+        # shared generic part (挂失, 补办, 坏了) is then all that matches.
+        document = self._entry(slot).document
+        named = "".join(phrasings) + "".join(document.keywords)
+        foreign = any(cue not in named and document.id not in kept for cue, kept in cues)
+        return evidence_of(analyzed, matched, phrasings, sounds, meaning, spread, elsewhere, foreign)

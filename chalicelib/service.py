@@ -25,6 +25,7 @@ from chalicelib.models.reading import (
     Category,
     Health,
     MeaningHealth,
+    Referral,
     SearchHit,
     SearchParams,
     SearchResult,
@@ -32,8 +33,9 @@ from chalicelib.models.reading import (
     SuggestParams,
     SuggestResult,
 )
-from chalicelib.ranking import is_answered
-from chalicelib.search import SearchIndex
+from chalicelib.ranking import decide
+from chalicelib.referrals import ReferralGroup, ReferralKind
+from chalicelib.search import RankedHit, SearchIndex
 from chalicelib.store.articles import ArticleStore
 from chalicelib.store.directory import DirectoryStore
 from chalicelib.store.lexicon import LexiconStore
@@ -95,32 +97,23 @@ class KnowledgeService:
         def visible(doc: SearchDocument) -> bool:
             return (params.category is None or doc.category == params.category) and _may_read(doc, reader, today)
 
-        hits = index.search(params.q, limit=params.limit, allow=visible)
-        answered = is_answered(hits, live.engine.settings)
+        found = index.find(params.q, limit=params.limit, allow=visible)
+        emergency = found.referral is not None and found.referral.kind is ReferralKind.EMERGENCY
+        decision = decide(found.hits, live.engine.settings, emergency)
         # The request's log line: the outcome, never the words (a caller's number could be among them).
         observability.note(
-            answered=answered,
-            hits=len(hits),
+            answered=decision.answered,
+            hits=len(decision.hits),
             settled=params.settled,
             generation=live.generation,
             meaning=live.engine.embedder.available() and live.index.with_vectors > 0,
         )
         return SearchResult(
             query=params.q,
-            answered=answered,
-            hits=[
-                SearchHit(
-                    id=h.document.id,
-                    title=h.document.title,
-                    category=h.document.category,
-                    score=h.score,
-                    snippet=h.snippet,
-                    marks=[list(m) for m in h.marks],
-                    department=h.document.department,
-                    department_name=live.directory.name_of(h.document.department),
-                )
-                for h in hits
-            ],
+            answered=decision.answered,
+            state=decision.state,
+            hits=[_hit(h, live.directory) for h in decision.hits],
+            referral=_referral(found.referral, live.directory) if found.referral else None,
         )
 
     def suggest(self, params: SuggestParams, reader: Reader) -> SuggestResult:
@@ -300,6 +293,34 @@ class KnowledgeService:
             written = self._directory.current()
             directory, directory_generation = written.directory, written.generation
         return _Live(generation, lexicon_generation, lexicon, engine, index, directory, directory_generation)
+
+
+def _hit(hit: RankedHit, directory: Directory) -> SearchHit:
+    department = directory.get(hit.document.department)
+    return SearchHit(
+        id=hit.document.id,
+        title=hit.document.title,
+        category=hit.document.category,
+        score=hit.score,
+        snippet=hit.snippet,
+        marks=[list(m) for m in hit.marks],
+        department=hit.document.department,
+        department_name=directory.name_of(hit.document.department),
+        dispatch_phone=department.phone if department else None,
+    )
+
+
+def _referral(group: ReferralGroup, directory: Directory) -> Referral:
+    """A referral group as readers get it: a department's name and phone come from the directory, as fresh as it."""
+    department = directory.get(group.department) if group.department else None
+    return Referral(
+        kind=group.kind.value,
+        topic=group.topic,
+        name=department.name if department else group.name,
+        phone=department.phone if department else None if group.department else group.phone,
+        department=group.department,
+        say=group.say,
+    )
 
 
 def _require_staff(reader: Reader) -> None:

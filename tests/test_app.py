@@ -62,7 +62,9 @@ def test_search_finds_the_heating_article(client: Client):
         "marks",
         "department",
         "department_name",
+        "dispatch_phone",
     }
+    assert body["state"] == "answered" and body["referral"] is None
     # 暖气, 气不 and 不热 overlap; all are marked, whichever the query analysis listed first.
     snippet = body["hits"][0]["snippet"]
     assert [snippet[a:b] for a, b in body["hits"][0]["marks"]] == ["暖气不热"]
@@ -142,6 +144,70 @@ def test_health_says_degraded_and_search_still_answers_without_the_model(client:
 )
 def test_a_question_no_article_answers_gets_the_hotline_not_a_near_miss(client: Client, question: str):
     assert get(client, "/api/search?q=" + quote(question)).json_body["answered"] is False
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        ("家里着火了", "119"),
+        ("老人摔倒了头上流血", "120"),
+        ("接到自称公安的电话让我往安全账户转钱", "96110"),
+        ("刚才在十字路口两车相撞了", "122"),
+        ("有人拿着刀在楼下砍人", "110"),
+    ],
+)
+def test_an_emergency_puts_its_line_first_and_no_article_about_something_else(client: Client, question: str, line: str):
+    result = get(client, "/api/search?q=" + quote(question)).json_body
+    assert result["referral"]["kind"] == "emergency" and result["referral"]["phone"] == line
+    assert result["answered"] is False and result["hits"] == [] and result["state"] == "nothing"
+
+
+def test_a_gas_leak_keeps_its_article_under_the_fire_line(client: Client):
+    result = get(client, "/api/search?q=" + quote("煤气泄漏着火了")).json_body
+    assert result["referral"]["phone"] == "119"
+    assert [h["id"] for h in result["hits"]] == ["gas-leak-emergency"]
+    assert result["state"] == "doubtful"  # in an emergency the line is the answer; the article a candidate
+
+
+@pytest.mark.parametrize(
+    ("question", "line", "topic"),
+    [("护照丢了去哪补办", "12367", "出入境"), ("身份证挂失", None, "户籍证件"), ("补办身份证", None, "户籍证件")],
+)
+def test_a_question_another_office_handles_is_referred_not_answered(
+    client: Client, question: str, line: str | None, topic: str
+):
+    """身份证挂失 was answered by the social-security card article at 98 %, 补办身份证 by the access card's."""
+    result = get(client, "/api/search?q=" + quote(question)).json_body
+    assert result["answered"] is False and result["state"] != "answered"
+    assert result["referral"]["topic"] == topic and result["referral"]["phone"] == line
+    assert all(hit["score"] >= 0.1 for hit in result["hits"])
+
+
+def test_a_department_referral_takes_its_name_and_phone_from_the_directory(client: Client):
+    result = get(client, "/api/search?q=" + quote("个人所得税专项附加扣除怎么填")).json_body
+    assert result["referral"] == {
+        "kind": "department",
+        "topic": "税务",
+        "name": "税务部门",
+        "phone": "12366",
+        "department": "tax",
+        "say": result["referral"]["say"],
+    }
+
+
+def test_no_hit_is_listed_below_the_candidate_floor(client: Client):
+    for question in ("护照", "罚单", "驾照换证", "今天天气怎么样"):
+        result = get(client, "/api/search?q=" + quote(question)).json_body
+        assert result["state"] in ("doubtful", "nothing") and all(h["score"] >= 0.1 for h in result["hits"])
+
+
+def test_dispatch_phones_come_from_the_directory_never_from_the_article(client: Client):
+    """The gas article's 咨询电话 is 119 and the heating one's 12345: neither is the department's number."""
+    for question in ("煤气味", "暖气不热", "停水了什么时候来水"):
+        hit = get(client, "/api/search?q=" + quote(question)).json_body["hits"][0]
+        directory = get(client, "/api/departments").json_body
+        phones = {d["code"]: d.get("phone") for d in directory}
+        assert hit["dispatch_phone"] == phones[hit["department"]]
 
 
 def test_a_lost_social_security_card_finds_the_loss_article_first(client: Client):

@@ -67,6 +67,21 @@ def test_lint_reports_each_problem_as_file_line_message(tmp_path: Path):
     )
 
 
+def test_lint_warns_of_each_department_without_a_phone_and_still_passes(tmp_path: Path):
+    folder = copy_knowledge(tmp_path)
+    directory = folder / "_lexicon" / "departments.yaml"
+    text = directory.read_text(encoding="utf-8").rstrip("\n")
+    entry = "- code: heating-company-north\n  name: 供热企业北区供热站\n  parent: heating-company\n"
+    directory.write_text(f"{text}\n\n{entry}", encoding="utf-8")
+    result = kb("lint", str(folder))
+    assert result.returncode == 0, result.stdout
+    line = len(text.splitlines()) + 2
+    warning = f"{directory}:{line}: heating-company-north 供热企业北区供热站: 电话未登记 — 派单时显示“电话未登记”"
+    assert warning in result.stdout.splitlines()
+    warned = {line.split(": ")[1].split()[0] for line in result.stdout.splitlines() if line.startswith(f"{directory}:")}
+    assert "bus-company" in warned and "tax" not in warned  # tax has its 12366; a phone is never made up
+
+
 def test_lint_reports_a_bad_lexicon_line(tmp_path: Path):
     folder = copy_knowledge(tmp_path)
     synonyms = folder / "_lexicon" / "synonyms.txt"
@@ -189,17 +204,29 @@ def test_sync_import_backup_restore_and_export_from_the_command_line(tmp_path: P
         server.stop()
 
 
-def test_lint_refuses_a_not_covered_line_that_asks_what_an_article_answers(tmp_path: Path):
+def test_lint_refuses_a_referral_question_that_asks_what_an_article_answers(tmp_path: Path):
     folder = copy_knowledge(tmp_path)
-    listed = folder / "_lexicon" / "not_covered.txt"
-    listed.write_text(listed.read_text(encoding="utf-8") + "暖气不热咋办\n", encoding="utf-8")
+    listed = folder / "_lexicon" / "referrals.yaml"
+    text = listed.read_text(encoding="utf-8")
+    listed.write_text(text.replace("  questions:\n", "  questions:\n    - 暖气不热咋办\n", 1), encoding="utf-8")
     result = kb("lint", str(folder))
     assert result.returncode == 1
-    line = len(listed.read_text(encoding="utf-8").splitlines())
+    line = listed.read_text(encoding="utf-8").splitlines().index("    - 暖气不热咋办") + 1
     assert any(
         problem.startswith(f"{listed}:{line}: '暖气不热咋办' asks what") and "heating-radiator-not-warm.md" in problem
         for problem in result.stdout.splitlines()
     ), result.stdout
+
+
+def test_lint_names_the_line_of_a_referral_to_a_department_the_directory_lacks(tmp_path: Path):
+    folder = copy_knowledge(tmp_path)
+    listed = folder / "_lexicon" / "referrals.yaml"
+    text = listed.read_text(encoding="utf-8")
+    listed.write_text(text.replace("department: tax", "department: no-such-unit", 1), encoding="utf-8")
+    result = kb("lint", str(folder))
+    assert result.returncode == 1
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if row == "- topic: 税务")
+    assert f"{listed}:{line}: department 'no-such-unit' is not in the directory" in result.stdout
 
 
 def test_demo_traffic_refuses_any_endpoint_but_the_embedded_one():

@@ -1,6 +1,7 @@
 """What readers ask and get: search, suggestions, articles, categories, health (KnowledgeService)."""
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,12 +85,47 @@ class SearchHit(BaseModel):
     marks: list[list[int]] = Field(default_factory=list, description="[start, end) spans of matched words in snippet")
     department: str = Field(description="the code of the department to dispatch to")
     department_name: str
+    dispatch_phone: str | None = Field(
+        default=None, description="that department's phone from the directory; null: 电话未登记 (never the article's)"
+    )
+
+
+class Referral(BaseModel):
+    """Who handles a question no article answers: an emergency line, another hotline, or a department to dispatch to."""
+
+    kind: Literal["emergency", "line", "department"] = Field(
+        description="emergency: put the line above everything (110, 119, 120, 122, 96110); line: transfer the caller "
+        "to another hotline (12367, 95598 ...); department: dispatch a work order (派单) to a directory department"
+    )
+    topic: str = Field(description="what the question is about, in a few characters (火灾, 出入境证件)")
+    name: str = Field(description="who handles it: the line's or the department's name")
+    phone: str | None = Field(description="the line, or the department's phone from the directory; null: 电话未登记")
+    department: str | None = Field(default=None, description="the directory code, for kind department")
+    say: str = Field(description="one sentence the agent can read out and the citizen sees")
+
+
+SearchState = Literal["answered", "doubtful", "nothing"]
 
 
 class SearchResult(BaseModel):
+    """One rule for every page: answered shows the first hit as the answer; doubtful lists the hits as candidates
+    only; nothing lists none. A referral (an emergency first of all) comes before any hit."""
+
     query: str
-    answered: bool
-    hits: list[SearchHit]
+    answered: bool = Field(description="the first hit answers the query (state is answered)")
+    state: SearchState = Field(
+        description="answered: the first hit is the answer; doubtful: the hits are possibly related candidates, "
+        "none sure; nothing: no hit worth showing"
+    )
+    hits: list[SearchHit] = Field(
+        description="best first, in the order every page shows them; hits under the candidate floor are left out, "
+        "and in an emergency only the articles that answer it remain"
+    )
+    referral: Referral | None = Field(
+        default=None,
+        description="where the caller should go: always for an emergency (then shown above everything), otherwise "
+        "only when no article answers",
+    )
 
 
 class ArticleView(BaseModel):

@@ -16,7 +16,7 @@ from chalicelib.lexicon import Lexicon
 from chalicelib.models.content import Article
 from chalicelib.ranking import RankSettings, is_answered
 from chalicelib.terms import TermRules
-from tools.kb.evaluate import Query, corpus_lexicon, evaluate, faq_documents, read_queries
+from tools.kb.evaluate import Outcome, Query, corpus_lexicon, evaluate, faq_documents, read_queries
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,9 @@ def run(lexicon: Lexicon, sets: list[TestSet], progress: Callable[[str], None] =
             engine = engines[test.external]
             index = engine.build(engine.index_document(d) for d in test.documents)
 
-            def search(text: str, index=index, settings=engine.settings) -> tuple[list[str], bool]:
+            def search(text: str, index=index, settings=engine.settings) -> Outcome:
                 hits = index.search(text)
-                return [h.document.id for h in hits], is_answered(hits, settings)
+                return Outcome([h.document.id for h in hits], is_answered(hits, settings))
 
             report = evaluate(test.queries, search)
             row[test.name] = {k: report[k] for k in ("recall_at_1", "mrr", "abstain_accuracy", "false_abstain_rate")}

@@ -32,7 +32,7 @@ from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore, ensure_table
 from chalicelib.store.snapshots import Snapshot
 from chalicelib.terms import TermRules
-from tools.kb.evaluate import Query, corpus_lexicon, evaluate, faq_documents, percentile
+from tools.kb.evaluate import Outcome, Query, corpus_lexicon, evaluate, faq_documents, percentile
 from tools.kb.knowledge import LoadedKnowledge
 from tools.kb.local import embedded_dynamodb
 from tools.kb.stage import PROJECT_DIR
@@ -271,6 +271,6 @@ def format_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _always_answered(search, text: str):
+def _always_answered(search, text: str) -> Outcome:
     """A peer has no notion of "no good answer": it always answers with its ranking."""
-    return search(text), True
+    return Outcome(search(text), True)

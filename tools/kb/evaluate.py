@@ -26,8 +26,22 @@ from tools.kb.knowledge import load_knowledge, load_lexicon
 from tools.kb.sync import sync_knowledge
 
 RANK_DEPTH = 10
-# A search function returns the ranked ids (best first) and whether it would answer.
-SearchFn = Callable[[str], tuple[list[str], bool]]
+# An out-of-scope question answered at this confidence or more is a confident wrong answer (target: none).
+CONFIDENT = 0.8
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a search function returns: the ranked ids (best first), whether it would answer, and how sure."""
+
+    ranked: list[str]
+    answered: bool
+    confidence: float = 0.0  # the first hit's
+    referral: str | None = None  # the phone of the referral the reply names
+    referral_kind: str | None = None
+
+
+SearchFn = Callable[[str], Outcome]
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,7 @@ class Query:
     text: str
     expected: frozenset[str]
     kind: str | None
+    refer_to: frozenset[str] = frozenset()  # for referral sets: the lines any of which is right
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -53,7 +68,10 @@ def read_queries(path: Path) -> list[Query]:
     for number, row in enumerate(read_jsonl(path), start=1):
         if not isinstance(row.get("query"), str) or not isinstance(row.get("expected", []), list):
             raise SystemExit(f'{path}:{number}: each line needs "query" (text) and "expected" (list of ids)')
-        queries.append(Query(row["query"], frozenset(row.get("expected", [])), row.get("kind")))
+        if not isinstance(row.get("refer_to", ""), str):
+            raise SystemExit(f'{path}:{number}: "refer_to" is text: lines separated by |')
+        refer_to = frozenset(line for line in row.get("refer_to", "").split("|") if line)
+        queries.append(Query(row["query"], frozenset(row.get("expected", [])), row.get("kind"), refer_to))
     return queries
 
 
@@ -81,9 +99,16 @@ def knowledge_search(
         engine_for=engine_for,
     )
 
-    def search(text: str) -> tuple[list[str], bool]:
+    def search(text: str) -> Outcome:
         result = service.search(SearchParams(q=text[:200], limit=RANK_DEPTH), reader)
-        return [hit.id for hit in result.hits], result.answered
+        referral = result.referral
+        return Outcome(
+            [hit.id for hit in result.hits],
+            result.answered,
+            result.hits[0].score if result.hits else 0.0,
+            referral.phone if referral else None,
+            referral.kind if referral else None,
+        )
 
     return search
 
@@ -100,7 +125,7 @@ def faq_documents(corpus: Path) -> list[SearchDocument]:
 
 def corpus_lexicon(lexicon: Lexicon) -> Lexicon:
     """The lexicon for another FAQ corpus: the not-covered list describes our knowledge base's scope, not its."""
-    return lexicon.model_copy(update={"not_covered": []})
+    return lexicon.model_copy(update={"referrals": []})
 
 
 def corpus_search(corpus: Path, knowledge_dir: Path, engine_for: EngineFactory = SearchEngine) -> SearchFn:
@@ -109,9 +134,11 @@ def corpus_search(corpus: Path, knowledge_dir: Path, engine_for: EngineFactory =
     engine = engine_for(corpus_lexicon(lexicon))
     index = engine.build(engine.index_document(d) for d in faq_documents(corpus))
 
-    def search(text: str) -> tuple[list[str], bool]:
+    def search(text: str) -> Outcome:
         hits = index.search(text, limit=RANK_DEPTH)
-        return [hit.document.id for hit in hits], is_answered(hits, engine.settings)
+        return Outcome(
+            [hit.document.id for hit in hits], is_answered(hits, engine.settings), hits[0].score if hits else 0
+        )
 
     return search
 
@@ -120,19 +147,47 @@ def evaluate(queries: list[Query], search: SearchFn) -> dict[str, Any]:
     search(queries[0].text if queries else "预热")  # load lazily built parts before timing
     outcomes: list[tuple[Query, int | None, bool]] = []
     latencies: list[float] = []
+    confident_wrong = 0
+    referred: list[tuple[Query, Outcome]] = []
     for query in queries:
         start = time.perf_counter()
-        ranked, answered = search(query.text)
+        outcome = search(query.text)
         latencies.append((time.perf_counter() - start) * 1000)
-        rank = next((i for i, doc_id in enumerate(ranked, start=1) if doc_id in query.expected), None)
-        outcomes.append((query, rank, answered))
+        rank = next((i for i, doc_id in enumerate(outcome.ranked, start=1) if doc_id in query.expected), None)
+        outcomes.append((query, rank, outcome.answered))
+        if not query.expected and outcome.answered and outcome.confidence >= CONFIDENT:
+            confident_wrong += 1
+        referred.append((query, outcome))
     report = _metrics(outcomes)
+    report["confident_wrong"] = confident_wrong  # out-of-scope questions answered at confidence >= CONFIDENT
+    report["referrals"] = _referral_metrics(referred)
     report["p50_ms"] = round(percentile(latencies, 50), 2)
     report["p99_ms"] = round(percentile(latencies, 99), 2)
     # Per kind of in-scope question; out-of-scope questions have no recall, their figure is abstain_accuracy.
     kinds = sorted({q.kind for q, _, _ in outcomes if q.kind and q.expected})
     report["by_kind"] = {kind: _metrics([o for o in outcomes if o[0].kind == kind and o[0].expected]) for kind in kinds}
     return report
+
+
+def _referral_metrics(referred: list[tuple[Query, Outcome]]) -> dict[str, Any]:
+    """For questions that name their lines (refer_to): how many replies name a right one, a wrong one, none;
+    and for every question, how many replies name an emergency line where none was expected."""
+    labelled = [(q, o) for q, o in referred if q.refer_to]
+    right = sum(1 for q, o in labelled if o.referral in q.refer_to and not o.answered)
+    wrong = sum(1 for q, o in labelled if o.referral is not None and o.referral not in q.refer_to)
+    emergencies = [(q, o) for q, o in labelled if q.kind == "emergency"]
+    return {
+        "labelled": len(labelled),
+        "right": right,
+        "wrong": wrong,
+        "none": sum(1 for _, o in labelled if o.referral is None),
+        "emergency_right": sum(1 for q, o in emergencies if o.referral in q.refer_to and not o.answered),
+        "emergencies": len(emergencies),
+        # a referral on a question an article answers: an in-scope question sent elsewhere
+        "in_scope_referred": sum(1 for q, o in referred if q.expected and o.referral is not None),
+        "in_scope_emergency": sum(1 for q, o in referred if q.expected and o.referral_kind == "emergency"),
+        "out_of_scope_referred": sum(1 for q, o in referred if not q.expected and not q.refer_to and o.referral),
+    }
 
 
 def _metrics(outcomes: list[tuple[Query, int | None, bool]]) -> dict[str, Any]:
@@ -194,6 +249,8 @@ def format_table(report: dict[str, Any]) -> str:
         f"latency p50 {report['p50_ms']} ms, p99 {report['p99_ms']} ms "
         f"({report['in_scope']} in scope, {report['out_of_scope']} out of scope)"
     )
+    lines.append(f"confident wrong (out of scope answered at >= {CONFIDENT}): {report['confident_wrong']}")
+    lines.append("referrals: " + ", ".join(f"{k} {v}" for k, v in report["referrals"].items()))
     return "\n".join(lines)
 
 

@@ -3,10 +3,11 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chalicelib.directory import DIRECTORY_FILE, Directory, DirectoryInvalid, parse_directory
-from chalicelib.lexicon import CATEGORIES_FILE, LEXICON_FILES, Lexicon, LexiconInvalid, parse_lexicon
+from chalicelib.directory import DIRECTORY_FILE, NO_PHONE, Directory, DirectoryInvalid, parse_directory, phone_gaps
+from chalicelib.lexicon import CATEGORIES_FILE, LEXICON_FILES, Lexicon, LexiconInvalid, parse_lexicon, referral_lines
 from chalicelib.lint import lint_article
 from chalicelib.models.content import Article
+from chalicelib.referrals import REFERRALS_FILE
 
 LEXICON_DIR = "_lexicon"
 
@@ -21,7 +22,8 @@ class LoadedKnowledge:
     lexicon_files: dict[str, str] = field(default_factory=dict)  # name -> text, kept for `kb export`
     directory: Directory = field(default_factory=Directory)
     directory_text: str = ""  # the directory file as written, kept for `kb export`
-    notices: list[str] = field(default_factory=list)  # 'file:line: note: …', slips read as meant; never a failure
+    # 'file:line: note: …' (slips read as meant) and the departments without a phone: never a failure
+    notices: list[str] = field(default_factory=list)
 
 
 def article_files(root: Path) -> list[Path]:
@@ -71,6 +73,12 @@ def load_knowledge(root: Path) -> LoadedKnowledge:
     directory, loaded.directory_text, problems = load_directory(root)
     loaded.problems.extend(problems)
     loaded.directory = directory or Directory()
+    if directory is not None:
+        path = root / LEXICON_DIR / DIRECTORY_FILE
+        loaded.notices.extend(
+            f"{path}:{line}: {d.code} {d.name}: {NO_PHONE} — 派单时显示“{NO_PHONE}”"
+            for line, d in phone_gaps(loaded.directory_text, directory)
+        )
     first_seen: dict[str, Path] = {}
     for path in article_files(root):
         relative = path.relative_to(root)
@@ -95,4 +103,27 @@ def load_knowledge(root: Path) -> LoadedKnowledge:
             continue
         first_seen[article.id] = path
         loaded.articles.append(article)
+    loaded.problems.extend(referral_problems(root, loaded, directory))
     return loaded
+
+
+def referral_problems(root: Path, loaded: LoadedKnowledge, directory: Directory | None) -> list[str]:
+    """What the referral list names that does not exist: a department, an article; a cue of two groups."""
+    path = root / LEXICON_DIR / REFERRALS_FILE
+    if not loaded.lexicon.referrals:
+        return []
+    lines = referral_lines(loaded.lexicon_files.get(REFERRALS_FILE, ""))
+    articles = {a.id for a in loaded.articles}
+    problems: list[str] = []
+    cue_group: dict[str, str] = {}
+    for group, line in zip(loaded.lexicon.referrals, lines, strict=True):
+        if group.department and directory is not None and group.department not in directory:
+            problems.append(f"{path}:{line}: department '{group.department}' is not in the directory")
+        for article_id in group.articles:
+            if article_id not in articles:
+                problems.append(f"{path}:{line}: no article with id '{article_id}'")
+        for cue in group.cues:
+            if cue in cue_group:
+                problems.append(f"{path}:{line}: cue '{cue}' is already a cue of '{cue_group[cue]}'")
+            cue_group.setdefault(cue, group.topic)
+    return problems

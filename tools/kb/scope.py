@@ -1,6 +1,6 @@
-"""kb lint's meaning check: a listed not-covered question must not be one an article answers.
+"""kb lint's meaning check: a question of the referral list must not be one an article answers.
 
-A query nearer in meaning to a line of not_covered.txt than to any article gets the hotline, so a
+A query nearer in meaning to a question of referrals.yaml than to any article gets the referral, so a
 line that says what an article's title or phrasing says would hide that article. Lines and
 phrasings are compared by the same model that search uses (vectors cached on disk by the tools).
 """
@@ -10,7 +10,7 @@ import numpy as np
 from chalicelib.documents import meaning_text
 from chalicelib.embeddings import Embedder
 from chalicelib.engine import SearchEngine
-from chalicelib.lexicon import NOT_COVERED_FILE
+from chalicelib.referrals import REFERRALS_FILE
 from tools.kb.knowledge import LEXICON_DIR, LoadedKnowledge, article_files
 
 # Cosine from which two questions ask the same thing. Measured on e5's compressed scale: rewordings such
@@ -33,7 +33,7 @@ def scope_problems(root, loaded: LoadedKnowledge, embedder: Embedder) -> list[st
     if listed_vectors is None or asked_vectors is None:
         return []  # without the model there is nothing to compare; search then ignores the list too
     similar = listed_vectors @ asked_vectors.T
-    line_of = _line_numbers(root / LEXICON_DIR / NOT_COVERED_FILE)
+    line_of = _line_numbers(root / LEXICON_DIR / REFERRALS_FILE)
     files = {path.stem: path for path in article_files(root)}
     problems = []
     for row, question in enumerate(listed):
@@ -41,7 +41,7 @@ def scope_problems(root, loaded: LoadedKnowledge, embedder: Embedder) -> list[st
         if similar[row, column] >= SAME_QUESTION:
             article, phrasing = asked[column]
             problems.append(
-                f"{root / LEXICON_DIR / NOT_COVERED_FILE}:{line_of.get(question, 1)}: '{question}' asks what "
+                f"{root / LEXICON_DIR / REFERRALS_FILE}:{line_of.get(question, 1)}: '{question}' asks what "
                 f"'{phrasing}' ({files.get(article.id, article.id)}) answers; callers would get the hotline "
                 "instead of that article: delete the line, or the phrasing if the article does not answer it"
             )
@@ -53,4 +53,7 @@ def _line_numbers(path) -> dict[str, int]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return {}
-    return {line.split("#", 1)[0].strip(): number for number, line in enumerate(lines, start=1)}
+    # a question is a YAML list item: "    - 身份证丢了怎么补办"
+    return {
+        line.split("#", 1)[0].strip().removeprefix("- ").strip(): number for number, line in enumerate(lines, start=1)
+    }
