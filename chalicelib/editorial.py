@@ -5,6 +5,7 @@ import re
 
 from chalicelib.access import Action, Principal
 from chalicelib.articles import content_hash, draft_fields
+from chalicelib.clock import CHINA_TIME
 from chalicelib.documents import encode_document
 from chalicelib.engine import SearchEngine
 from chalicelib.errors import Conflict, InvalidInput, NotReady, PreconditionRequired
@@ -120,7 +121,8 @@ class EditorialService(EditorialHistory):
         """Publish the approved version now, or schedule it; the live version changes in the same transaction."""
         head = self._head(article_id, principal, Action.REVIEW)
         check_four_eyes(principal.identity, head.contributors)
-        if request.at is not None and request.at > self._now():
+        if request.at is not None:
+            _require_future(request.at, self._now())
             state = next_state(head.state, Step.SCHEDULE)
             self._require_ready(head)
             return self._transition(
@@ -322,6 +324,15 @@ def _valid(text: VersionText) -> Article:
     if text.linted.article is None or text.linted.problems:
         raise NotReady("这个版本还有问题，不能发布", field="markdown", problems=[p.model_dump() for p in text.problems])
     return text.linted.article
+
+
+def _require_future(at: dt.datetime, now: dt.datetime) -> None:
+    """A schedule names a time still to come: a past one would publish at once, which the reviewer did not ask for."""
+    if at <= now:
+        shown = at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+        raise InvalidInput(
+            f"定时发布的时间 {shown}（北京时间）已经过去，请选一个以后的时间，或者改为立即发布", field="at"
+        )
 
 
 def _required(based_on: int | None) -> int:

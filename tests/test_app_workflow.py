@@ -152,6 +152,22 @@ def test_a_wrong_state_is_a_409_and_a_reject_needs_a_comment(client: Client, aut
     assert rejected.json_body["state"] == "draft" and rejected.json_body["comment"] == "电话号码不对"
 
 
+def test_a_schedule_in_the_past_is_a_400_naming_at_and_publishing_now_still_works(client: Client, auth):
+    touch(client, auth["editor"])
+    for step, person in [("submit", "editor"), ("approve", "reviewer")]:
+        assert call(client, "POST", f"/api/articles/{ARTICLE}/{step}", auth[person], {}).status_code == 200
+    path = f"/api/articles/{ARTICLE}/publish"
+    refused = call(client, "POST", path, auth["reviewer"], {"at": "2020-01-01T08:00:00"})
+    assert refused.status_code == 400
+    error = refused.json_body["error"]
+    assert error["code"] == "invalid_input" and error["field"] == "at"
+    assert "2020-01-01 08:00" in error["message"] and "立即发布" in error["message"]
+    draft = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["reviewer"]).json_body
+    assert draft["state"] == "approved" and draft["scheduled_at"] is None
+    published = call(client, "POST", path, auth["reviewer"], {})
+    assert published.status_code == 200 and published.json_body["state"] == "published"
+
+
 def test_versions_diff_and_rollback(client: Client, auth):
     loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["editor"])
     first = loaded.json_body["version"]

@@ -226,6 +226,20 @@ def test_a_scheduled_publish_goes_live_when_its_time_comes(
     assert editorial.promote_due(REVIEWER) == 0
 
 
+@pytest.mark.parametrize("ago", [dt.timedelta(days=2200), dt.timedelta(seconds=1), dt.timedelta(0)])
+def test_a_schedule_not_in_the_future_is_refused_and_nothing_changes(editorial: EditorialService, ago: dt.timedelta):
+    head = editorial.draft(ARTICLE, EDITOR)
+    editorial.save(ARTICLE, MarkdownRequest(markdown=revised(editorial, "过期的定时。")), head.revision, EDITOR)
+    editorial.submit(ARTICLE, None, None, EDITOR)
+    approved = editorial.approve(ARTICLE, None, None, REVIEWER)
+    with pytest.raises(InvalidInput) as refused:
+        editorial.publish(ARTICLE, PublishRequest(at=NOW - ago), None, REVIEWER)
+    assert refused.value.field == "at" and "已经过去" in refused.value.message and "立即发布" in refused.value.message
+    assert editorial.draft(ARTICLE, EDITOR).model_dump() == approved.model_dump()
+    assert editorial.audit(EDITOR, ARTICLE)[0].action == "approve"
+    assert editorial.publish(ARTICLE, PublishRequest(), None, REVIEWER).state is EditorialState.PUBLISHED
+
+
 def test_a_publish_that_fails_half_way_leaves_the_previous_version_live(
     synced_store: KnowledgeStore, editorial: EditorialService, monkeypatch: pytest.MonkeyPatch
 ):

@@ -161,7 +161,9 @@ class RejectRequest(BaseModel):
 class PublishRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     at: RequestTime | None = Field(
-        default=None, description="publish later (1970-2100); without an offset it is Beijing time"
+        default=None,
+        description="publish later, at a time still to come (a past one is refused: publish now instead), "
+        "up to 2100; without an offset it is Beijing time",
     )
 
 

@@ -4,6 +4,8 @@ import { el, say } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = ["name", "phone", "hours", "address", "handles", "parent"];
+// What agents see at dispatch for a unit without a phone (the same words as `kb lint`): nobody guesses a number.
+const NO_PHONE = "电话未登记";
 
 // Whether the caller acts for a department: named in their key, or under one that is (by `parent`).
 export function covers(me, code, departments) {
@@ -32,9 +34,15 @@ export function directoryView(call, isAdmin, changed) {
       return departments;
     }
     render();
-    say(status, `${departments.length} 个单位`);
+    say(status, counted());
     changed(departments);
     return departments;
+  }
+
+  // How many units, and (for admins, who can fill them in) how many still lack a phone.
+  function counted() {
+    const missing = departments.filter((d) => !d.phone).length;
+    return `${departments.length} 个单位${isAdmin() && missing ? `，其中 ${missing} 个${NO_PHONE}` : ""}`;
   }
 
   const nameOf = (code) => departments.find((d) => d.code === code)?.name || code;
@@ -58,6 +66,7 @@ export function directoryView(call, isAdmin, changed) {
           el("strong", {}, d.name),
           " ",
           el("span", { class: "badge" }, d.code),
+          ...(d.phone ? [] : [" ", el("span", { class: "badge stale no-phone" }, NO_PHONE)]),
           facts.length ? el("p", { class: "meta" }, facts.join(" · ")) : null,
           d.handles ? el("p", {}, `受理：${d.handles}`) : null,
         );

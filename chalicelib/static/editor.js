@@ -194,6 +194,7 @@ function showWork() {
 
 function show(copy) {
   draft = copy;
+  $("schedule-past").hidden = true;
   textarea.value = copy.markdown;
   saved = textarea.value; // as the textarea holds it (its line breaks are always \n)
   crlf = copy.markdown.includes("\r\n");
@@ -360,7 +361,8 @@ textarea.addEventListener("input", () => {
 
 // ---- actions
 
-async function act(label, request) {
+// `refused(problem)`: what else to offer when the service says no (after its message is shown).
+async function act(label, request, refused = () => {}) {
   say(actionStatus, `${label}…`);
   $("reload").hidden = true;
   try {
@@ -370,6 +372,7 @@ async function act(label, request) {
     if (problem.code === "conflict") $("reload").hidden = !draft;
     const current = problem.revision ? `（当前修订 ${problem.revision}）` : "";
     say(actionStatus, `${label}失败：${problem.message}${current}`, true);
+    refused(problem);
     return false;
   }
   const open = draft.problems?.length ? `（还有 ${draft.problems.length} 个问题）` : "";
@@ -425,9 +428,9 @@ $("reject").addEventListener("click", () => {
   }
   act("退回", () => call(path("reject"), { method: "POST", body: { comment: reviewComment() }, ifMatch: draft.revision }));
 });
-$("publish").addEventListener("click", () =>
-  act("发布", () => call(path("publish"), { method: "POST", body: {}, ifMatch: draft.revision })),
-);
+const publishNow = () => act("发布", () => call(path("publish"), { method: "POST", body: {}, ifMatch: draft.revision }));
+$("publish").addEventListener("click", publishNow);
+$("publish-instead").addEventListener("click", publishNow);
 $("schedule").addEventListener("click", () => {
   const at = withOffset($("publish-at").value);
   if (!at) {
@@ -435,7 +438,18 @@ $("schedule").addEventListener("click", () => {
     $("publish-at").focus();
     return;
   }
-  act("定时发布", () => call(path("publish"), { method: "POST", body: { at }, ifMatch: draft.revision }));
+  // The service is the judge of "past" (this browser's clock may be off): its refusal names the field `at`.
+  act("定时发布", () => call(path("publish"), { method: "POST", body: { at }, ifMatch: draft.revision }), (problem) =>
+    offerPublishNow(problem.field === "at"),
+  );
+});
+// A schedule must name a time still to come; for one that has passed, publishing now is offered instead.
+function offerPublishNow(on) {
+  $("schedule-past").hidden = !on || $("publish").disabled;
+}
+$("publish-at").addEventListener("input", () => {
+  const chosen = $("publish-at").value;
+  offerPublishNow(Boolean(chosen) && new Date(chosen).getTime() <= Date.now());
 });
 $("archive").addEventListener("click", () => {
   if (!confirm("归档后文章立即从搜索中下线，确定吗？")) return;

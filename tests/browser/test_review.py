@@ -1,6 +1,7 @@
 """Review in the editor console: the changed words, the buttons each role may use (or why not), and the
 department directory that admins keep."""
 
+import datetime as dt
 import json
 import urllib.error
 from collections.abc import Callable
@@ -89,11 +90,52 @@ def test_a_reviewer_who_took_part_in_a_change_is_told_another_must_review_it(
     assert created["contributors"][0]["name"] == "demo reviewer"
 
 
+def test_a_time_already_past_is_not_scheduled_and_publishing_now_is_offered(
+    open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
+):
+    editor, reviewer = demo_keys["editor"], demo_keys["reviewer"]
+    article = "heating-past-schedule-page-test"
+    text = article_text(article, title="暖气片能不能加装温控阀", department="heating-company")
+    call_api(f"{live_server}/api/articles", editor, "POST", {"markdown": text})
+    call_api(f"{live_server}/api/articles/{article}/submit", editor, "POST", {})
+    call_api(f"{live_server}/api/articles/{article}/approve", reviewer, "POST", {})
+
+    page = open_page("/editor", viewport=DESKTOP)
+    sign_in(page, reviewer)
+    open_article(page, article)
+    offer = page.get_by_role("button", name="改为立即发布")
+    when = page.get_by_label("定时发布于")
+    expect(offer).to_be_hidden()
+    when.fill("2020-01-01T08:00")
+    expect(page.locator("#schedule-past")).to_contain_text("所选时间已经过去，不能定时发布。")
+    expect(offer).to_be_visible()
+    when.fill("2099-12-01T08:00")
+    expect(offer).to_be_hidden()
+
+    # This browser's clock is years behind, so only the service can tell the time has passed: its word is shown.
+    page.clock.set_system_time(dt.datetime(2019, 6, 1, tzinfo=dt.UTC))
+    when.fill("2020-01-01T08:00")
+    expect(offer).to_be_hidden()
+    page.get_by_role("button", name="定时发布").click()
+    expect(page.locator("#action-status")).to_have_text(
+        "定时发布失败：输入有误：定时发布的时间 2020-01-01 08:00（北京时间）已经过去，"
+        "请选一个以后的时间，或者改为立即发布"
+    )
+    expect(page.locator("#doc-meta")).to_contain_text("状态：已通过")
+    expect(page.locator("#doc-meta")).not_to_contain_text("定时")
+    offer.click()
+    expect(page.locator("#action-status")).to_have_text("发布成功：已发布")
+    expect(offer).to_be_hidden()
+    assert call_api(f"{live_server}/api/articles/{article}", reviewer)[0]["title"] == "暖气片能不能加装温控阀"
+
+
 def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
     open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
 ):
     departments = call_api(f"{live_server}/api/departments", demo_keys["editor"])[0]["departments"]
     office = next(d for d in departments if d["code"] == "heating-company-office")
+    no_phone = [d["code"] for d in departments if not d["phone"]]
+    assert office["phone"] is None and "bus-company" in no_phone
 
     editor = open_page("/editor", viewport=DESKTOP)
     sign_in(editor, demo_keys["editor"])
@@ -104,13 +146,19 @@ def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
     expect(item).to_contain_text(office["hours"])
     expect(item).to_contain_text(f"上级：{next(d['name'] for d in departments if d['code'] == office['parent'])}")
     expect(item).to_contain_text(f"受理：{office['handles']}")
+    expect(item.locator(".no-phone")).to_have_text("电话未登记")  # the directory has none: nobody makes one up
+    expect(editor.locator("#directory li .no-phone")).to_have_count(len(no_phone))
+    expect(editor.locator('#directory li[data-code="tax"] .no-phone')).to_have_count(0)
     expect(editor.locator("#directory button")).to_have_count(0)  # read only
     expect(editor.get_by_role("button", name="新增单位")).to_be_hidden()
 
     admin = open_page("/editor", viewport=PHONE)
     sign_in(admin, demo_keys["admin"])
     admin.get_by_role("button", name="派单目录").click()
+    counted = f"{len(departments)} 个单位，其中 {len(no_phone)} 个电话未登记"  # what an admin has left to fill in
+    expect(admin.locator("#directory-status")).to_have_text(counted)
     bus = admin.locator('#directory li[data-code="bus-company"]')
+    expect(bus.locator(".no-phone")).to_have_text("电话未登记")
     bus.get_by_role("button").click()
     expect(admin.get_by_label("编码")).to_have_value("bus-company")
     expect(admin.get_by_label("编码")).not_to_be_editable()
@@ -120,6 +168,7 @@ def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
     admin.get_by_role("button", name="保存单位").click()
     expect(admin.locator("#directory-status")).to_have_text("已保存：公交企业（市公交集团）（bus-company）")
     expect(bus).to_contain_text("电话 022-12345678 · 首末班车时间内")
+    expect(bus.locator(".no-phone")).to_have_count(0)
 
     admin.get_by_role("button", name="新增单位").click()
     expect(admin.get_by_label("编码")).to_be_focused()
@@ -129,6 +178,7 @@ def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
     admin.get_by_role("button", name="保存单位").click()
     added = admin.locator('#directory li[data-code="heating-company-north-page-test"]')
     expect(added).to_contain_text("上级：供热企业")
+    expect(added.locator(".no-phone")).to_have_text("电话未登记")
 
     # The editor's form offers the new office (it is under their heating-company) by name and code, once the
     # directory is read again (the service refreshes its copy about every second).
