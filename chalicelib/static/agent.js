@@ -1,5 +1,7 @@
-// The agent console: search on every keystroke, the best answer ready to read aloud, keyboard only.
-import { client, debounce, dropped, el, highlighted, keyStore, plainLines, say, signInWith } from "./common.js";
+// The agent console: search on every keystroke, keyboard only, and on screen only what is true: the answer when
+// the server has one, candidates marked as such when it is unsure, and always a way forward.
+import { copyAnswer, renderCard, toggleFold } from "./agent-card.js";
+import { client, debounce, dropped, el, highlighted, keyStore, say, signInWith } from "./common.js";
 
 const key = keyStore("zhida.agent.key");
 const RECENT = "zhida.agent.recent";
@@ -12,12 +14,15 @@ const desk = $("desk");
 const failure = $("search-failed");
 const SETTLE_MS = 1500; // results looked at this long without typing: the search counts (docs/pages.md, Analytics)
 
-let hits = [];
-let selected = -1;
+let hits = []; // in the server's order, which every page shows: never re-sorted here
+let state = null; // the search's state: "answered" (hit 1 is the answer), "doubtful" (candidates only), "nothing"
+let selected = -1; // the highlighted row: the article on screen, or on its way
 let shown = null; // the article on screen
+let articles = new Map(); // the articles read for the hits on screen, by id: ↑/↓ back and forth reads each once
 let asked = null; // the query whose results are on screen or on their way (null after a failure: ask again)
 let hitsFor = null; // the query the hits on screen answer (an older one while a new search is on its way)
 let settledQuery = null; // the query last counted as settled since the box was cleared: never counted twice
+let composing = false; // an input method is composing: its letters (pinyin) are not the query yet
 
 function signedIn(on) {
   $("signin").hidden = on;
@@ -63,15 +68,25 @@ function clearAnswer() {
   shown = null;
 }
 
+// What one search said beyond its hits (the referral, the verdict) goes with it: never beside a newer query.
+function clearOutcome() {
+  clearAnswer();
+  $("referral").hidden = true;
+  $("verdict").hidden = true;
+}
+
 function clearResults() {
   hits = [];
+  state = null;
   hitsFor = null;
   selected = -1;
+  articles = new Map();
   hitsList.replaceChildren();
-  hitsList.hidden = true;
+  $("hits-box").hidden = true;
+  delete desk.dataset.state;
   input.setAttribute("aria-expanded", "false");
   input.removeAttribute("aria-activedescendant");
-  clearAnswer();
+  clearOutcome();
   say(status, "");
 }
 
@@ -114,52 +129,60 @@ $("as-of-clear").addEventListener("click", () => {
   input.focus();
 });
 
-// What the list shows as 把握, and so the order it is in: the agent reads the top line first.
-const percent = (hit) => Math.round(hit.score * 100);
+const percent = (hit) => Math.round(hit.score * 100); // shown beside each hit; the order stays the server's
 
 // settle: this search is the one the agent settled on (Enter with no hit to open), so it is logged.
 async function run(query, { settle = false } = {}) {
   settleLater.cancel();
   asked = query;
   if (!query) return clearSearch();
-  clearAnswer(); // at once: the old answer never stands beside the new query's hits
+  clearOutcome(); // at once: the old answer, verdict or referral never stands beside the new query
+  say(status, "正在搜索…"); // never an older query's "nothing found" while this one's reply is on its way
   const moment = asOf();
   const settled = settle && !moment && query !== settledQuery ? "true" : undefined;
   if (settled) settledQuery = query; // kept even if the call fails: it may have been logged, and never twice
+  let result;
   try {
     const params = { q: query, limit: 8, as_of: moment, settled };
-    const result = await call("search", { params, purpose: "answer" });
-    failure.hidden = true;
-    hits = [...result.hits].sort((a, b) => percent(b) - percent(a)); // stable: ties keep the server's order
-    hitsFor = query;
-    selected = hits.length ? 0 : -1;
-    renderHits(result);
-    if (hits.length) {
-      const article = await call("articles/" + encodeURIComponent(hits[0].id), {
-        params: { as_of: moment },
-        purpose: "answer",
-      });
-      renderDetail(article, result.answered, moment);
-    }
-    // Lets a test (or a curious agent with devtools) see which query the screen now answers.
-    desk.dataset.rendered = query;
-    document.dispatchEvent(new CustomEvent("zhida:rendered", { detail: { query } }));
-    settleLater(query);
+    result = await call("search", { params, purpose: "answer" });
   } catch (problem) {
     if (!dropped(problem) && problem.status !== 401) failed(problem, "搜索失败");
+    return;
   }
+  failure.hidden = true;
+  hits = result.hits;
+  state = result.state;
+  hitsFor = query;
+  articles = new Map();
+  renderResult(result);
+  // Answered: the first hit is the answer, highlighted and on screen at once. Otherwise the agent chooses.
+  if (state === "answered" && hits.length) await show(0);
+  if (asked !== query || hitsFor !== query) return; // a newer search, or a failure, took over meanwhile
+  rendered(query);
+  settleLater(query);
+}
+
+// Lets a test (or a curious agent with devtools) see which query the screen now answers.
+function rendered(query) {
+  desk.dataset.rendered = query;
+  document.dispatchEvent(new CustomEvent("zhida:rendered", { detail: { query } }));
 }
 
 // After SETTLE_MS looking at the results: the same search again, settled=true, so that it is logged. Its
 // reply shows what is already on screen, so it is not waited for; in look-back mode nothing is counted.
-const settleLater = debounce((query) => {
-  if (query !== input.value.trim() || query === settledQuery || asOf()) return;
+function settleNow(query) {
+  if (!query || query === settledQuery || asOf()) return;
   settledQuery = query;
   call("search", { params: { q: query, limit: 8, settled: "true" } }).catch(() => {});
+}
+const settleLater = debounce((query) => {
+  if (query === input.value.trim()) settleNow(query);
 }, SETTLE_MS);
 
-// The hit the agent opened (Enter or a click), at the position shown; it settles its search if nothing had.
+// The hit the agent opened or copied (Enter or a click), at the position shown; it settles its search if
+// nothing had. Moving the highlight alone is looking, not choosing: it is not counted.
 function noteClick(query, hit, index) {
+  remember(query);
   if (!query || asOf()) return;
   const settles = query !== settledQuery;
   settledQuery = query;
@@ -168,29 +191,71 @@ function noteClick(query, hit, index) {
   call("clicks", { method: "POST", body }).catch(() => {});
 }
 
-function renderHits(result) {
+function renderResult(result) {
   $("recent-box").hidden = true;
+  desk.dataset.state = state;
+  renderReferral(result.referral);
+  renderHits();
+  if (result.referral?.kind === "emergency") {
+    // The line is the answer; the articles under it (the gas leak's under 119) are there to open on purpose.
+    say(status, "紧急情况：立即转接");
+  } else if (state === "doubtful") {
+    say(status, `未找到确切答案：${hits.length} 条可能相关`);
+    const how = "请与来电人核实，再用 ↓/↑ 或点击打开一篇。";
+    showVerdict("未找到确切答案", `所列文章只是可能相关，系统不能确认哪篇回答来电人的问题。${how}`);
+  } else if (state === "nothing") {
+    say(status, result.referral ? "没有文章解答：请按指引转办" : "未找到答案");
+    // A referral is the way forward; without one, the rule every agent follows.
+    if (!result.referral) showVerdict("未找到答案", "请按话务规范记录诉求并转办。");
+  } else {
+    say(status, `${hits.length} 条结果`);
+  }
+}
+
+function showVerdict(headline, text) {
+  $("verdict").replaceChildren(el("strong", {}, headline), "：", text);
+  $("verdict").hidden = false;
+}
+
+// "12367 出入境管理部门", and once only for a line named after its number ("12367移民管理服务热线").
+const lineName = ({ phone, name }) => (!phone ? `${name}（电话未登记）` : name.startsWith(phone) ? name : `${phone} ${name}`);
+
+// An emergency line first and big ("立即转 119"); another hotline to transfer to; or a department to dispatch to.
+function renderReferral(referral) {
+  const box = $("referral");
+  box.hidden = !referral;
+  if (!referral) return;
+  const kind = referral.kind;
+  box.dataset.kind = kind;
+  let action;
+  if (kind === "emergency") action = `立即转 ${referral.phone || referral.name}`;
+  else if (kind === "line") action = `转 ${lineName(referral)}`;
+  else action = `派单 ${referral.name} · ${referral.phone ? "电话 " + referral.phone : "电话未登记"}`;
+  $("referral-action").textContent = action;
+  $("referral-topic").textContent = kind === "emergency" ? `${referral.topic} · ${referral.name}` : referral.topic;
+  $("referral-say").textContent = referral.say;
+}
+
+function renderHits() {
+  $("hits-title").textContent = state === "answered" ? "搜索结果" : "可能相关（未确认）";
   hitsList.replaceChildren(
     ...hits.map((hit, i) =>
       el(
         "li",
-        { id: "hit-" + i, role: "option", "aria-selected": String(i === selected), "data-id": hit.id },
+        { id: "hit-" + i, role: "option", "aria-selected": "false", "data-id": hit.id },
         el("span", { class: "score" }, `${percent(hit)}%`),
         el("strong", {}, hit.title),
         el("span", { class: "dept" }, hit.department_name || hit.department),
-        el("span", { class: "dept" }, highlighted(hit.snippet, hit.marks)),
+        el("span", { class: "dept snippet" }, highlighted(hit.snippet, hit.marks)),
       ),
     ),
   );
-  hitsList.hidden = !hits.length;
+  $("hits-box").hidden = !hits.length;
   input.setAttribute("aria-expanded", String(hits.length > 0));
-  moveTo(selected);
-  if (!hits.length) say(status, "没有找到相关答复：请按“话务规范”记录诉求并转办。");
-  else if (!result.answered) say(status, `${hits.length} 条结果，把握不大，请与来电人核实`);
-  else say(status, `${hits.length} 条结果`);
+  highlight(-1);
 }
 
-function moveTo(index) {
+function highlight(index) {
   selected = index;
   for (const [i, item] of [...hitsList.children].entries()) item.setAttribute("aria-selected", String(i === index));
   if (index >= 0 && hitsList.children[index]) {
@@ -201,77 +266,48 @@ function moveTo(index) {
   }
 }
 
-async function open(index) {
+// The highlighted row drives the pane: highlighting a row shows its article. True once it is on screen.
+async function show(index) {
   const hit = hits[index];
-  const query = input.value.trim();
-  if (!hit || hitsFor !== query) return; // an older query's hit, while this one's are on their way
-  remember(query);
-  noteClick(query, hit, index);
-  if (shown && shown.id === hit.id) return; // already on screen
+  const query = hitsFor;
+  if (!hit) return false;
+  highlight(index);
+  if (shown && shown.id === hit.id) return true;
   clearAnswer(); // never the previous hit's answer beside this one
   const moment = asOf();
-  try {
-    // A newer keystroke wins over this.
-    const article = await call("articles/" + encodeURIComponent(hit.id), { params: { as_of: moment }, purpose: "answer" });
-    renderDetail(article, true, moment);
-    desk.dataset.rendered = query;
-  } catch (problem) {
-    if (!dropped(problem) && problem.status !== 401) failed(problem, "打开答复失败");
+  let article = articles.get(hit.id);
+  if (!article) {
+    try {
+      // A newer keystroke or choice wins over this.
+      article = await call("articles/" + encodeURIComponent(hit.id), { params: { as_of: moment }, purpose: "answer" });
+    } catch (problem) {
+      if (!dropped(problem) && problem.status !== 401) failed(problem, "打开答复失败");
+      return false;
+    }
+    articles.set(hit.id, article);
   }
-}
-
-// moment: the as_of time the article was read at; a past answer is for checking, never to copy and read out.
-function renderDetail(article, answered, moment) {
   shown = article;
-  detail.hidden = false;
-  $("copy").hidden = Boolean(moment);
-  $("detail-title").textContent = article.title;
-  $("unanswered").hidden = answered;
-  const sections = article.sections || {};
-  $("answer").textContent = plainLines(sections["标准答复"]).map((line) => line.text).join("\n");
-  const checklist = plainLines(sections["一次性告知"]);
-  $("checklist").replaceChildren(
-    ...checklist.map((line, i) =>
-      el("li", {}, el("label", { for: "tell-" + i }, el("input", { type: "checkbox", id: "tell-" + i }), line.text)),
-    ),
-  );
-  renderDispatch(article);
-  const notes = plainLines(sections["内部提示"]);
-  $("notes-card").hidden = !notes.length;
-  $("notes").replaceChildren(...notes.map((line) => el("p", {}, (line.item ? "• " : "") + line.text)));
-  // ArticleView.html is rendered on the server by markdown-it with raw HTML disabled: the one trusted HTML.
-  $("fulltext").innerHTML = article.html;
-  say($("copy-status"), "");
-  say($("flag-status"), "");
+  // Only the answered search's first hit is the system's answer; any other the agent opened is their choice.
+  renderCard(article, { chosen: !(state === "answered" && index === 0), moment });
+  $("verdict").hidden = true;
+  desk.dataset.rendered = query;
+  return true;
 }
 
-// Where the work order goes: the department's directory record (name, phone, hours), or what the article says.
-function renderDispatch(article) {
-  const to = article.dispatch || {};
-  const phone = to.phone || article.phone || "";
-  $("department").textContent = to.name || article.department_name || article.department;
-  $("phone").textContent = phone;
-  $("dispatch-phone").hidden = !phone;
-  $("hours").textContent = to.hours || "";
-  $("dispatch-hours").hidden = !to.hours;
-  $("dispatch-handles").textContent = to.handles ? `受理范围：${to.handles}` : "";
-  $("dispatch-handles").hidden = !to.handles;
+// The agent opens a row on purpose (Enter, a click): it is shown and counted.
+function open(index) {
+  const query = input.value.trim();
+  if (!hits[index] || hitsFor !== query) return; // an older query's hit, while this one's are on their way
+  noteClick(query, hits[index], index);
+  show(index);
 }
 
-$("copy").addEventListener("click", async () => {
-  const text = $("answer").textContent;
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    // Older browsers or a denied permission: copy through a selection instead.
-    const area = el("textarea", { class: "sr-only", readonly: true }, text);
-    document.body.append(area);
-    area.select();
-    document.execCommand("copy");
-    area.remove();
-  }
+// A read-aloud answer is on screen for the highlighted row: not in look-back mode, where it is for checking only.
+const readyToCopy = () => selected >= 0 && shown && shown.id === hits[selected]?.id && !$("copy").hidden;
+
+$("copy").addEventListener("click", () => {
   remember(input.value.trim());
-  say($("copy-status"), "已复制");
+  copyAnswer();
 });
 
 $("flag-form").addEventListener("submit", async (event) => {
@@ -288,41 +324,87 @@ $("flag-form").addEventListener("submit", async (event) => {
   say($("flag-status"), "已标记为过时，编辑会收到待办任务。");
 });
 
-input.addEventListener("input", () => {
+// An input method's letters are not a query: search when it commits (compositionend), not on each of its inputs.
+function searchTyped() {
   settleLater.cancel();
   const query = input.value.trim();
   if (query !== asked) run(query);
+}
+input.addEventListener("compositionstart", () => {
+  composing = true;
+  settleLater.cancel();
 });
+input.addEventListener("compositionend", () => {
+  composing = false;
+  searchTyped();
+});
+input.addEventListener("input", (event) => {
+  if (!event.isComposing && !composing) searchTyped();
+});
+
+function move(step) {
+  const query = input.value.trim();
+  if (hitsFor !== query) return; // an older query's hits, while this one's are on their way
+  const index = selected < 0 ? 0 : Math.min(Math.max(selected + step, 0), hits.length - 1);
+  if (index !== selected || !shown) show(index);
+}
+
 input.addEventListener("keydown", (event) => {
+  // Enter commits the input method's choice and Esc cancels it: both are the input method's, not ours.
+  if (event.isComposing || composing || event.keyCode === 229) return;
   if (event.key === "ArrowDown" && hits.length) {
     event.preventDefault();
-    moveTo(Math.min(selected + 1, hits.length - 1));
+    move(1);
   } else if (event.key === "ArrowUp" && hits.length) {
     event.preventDefault();
-    moveTo(Math.max(selected - 1, 0));
+    move(-1);
   } else if (event.key === "Enter") {
     event.preventDefault();
-    // No hit to open (none found, or the search failed): Enter searches again, and settles the search.
-    if (hits.length) open(selected);
-    else run(input.value.trim(), { settle: true });
+    enter();
   } else if (event.key === "Escape") {
     event.preventDefault();
     clearSearch();
   }
 });
+
+// Enter: copy the highlighted row's read-aloud answer; open the highlighted row if it is not on screen yet;
+// with candidates and none chosen, only settle the search; with no hit (none found, or the search failed),
+// search again and settle it.
+function enter() {
+  const query = input.value.trim();
+  if (hits.length && hitsFor === query) {
+    if (readyToCopy()) {
+      noteClick(query, hits[selected], selected);
+      copyAnswer();
+    } else if (selected >= 0) {
+      open(selected);
+    } else {
+      settleLater.cancel();
+      settleNow(query);
+    }
+  } else {
+    run(query, { settle: true });
+  }
+}
+
 hitsList.addEventListener("click", (event) => {
   const item = event.target.closest("li[role=option]");
   if (!item) return;
-  const index = [...hitsList.children].indexOf(item);
-  moveTo(index);
-  open(index);
-  input.focus();
+  open([...hitsList.children].indexOf(item));
+  input.focus({ preventScroll: true });
 });
 
 // Esc or / from anywhere brings the agent back to the search box; / typed in a text field stays a character.
+// F2 anywhere unfolds (or folds) the 一次性告知 list.
 const TEXT_FIELD = "textarea, select, [contenteditable], input:not([type=checkbox], [type=radio], [type=button], [type=submit])";
 document.addEventListener("keydown", (event) => {
-  if (desk.hidden || event.defaultPrevented || event.isComposing || event.target === input) return;
+  if (desk.hidden || event.defaultPrevented || event.isComposing) return;
+  if (event.key === "F2") {
+    event.preventDefault();
+    toggleFold();
+    return;
+  }
+  if (event.target === input) return;
   const slash = event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey;
   if (event.key === "Escape" || (slash && !event.target.closest?.(TEXT_FIELD))) {
     event.preventDefault();
