@@ -1,22 +1,82 @@
 """What citizens read, as HTML the server sends: search results and the article page. Pure.
 
-Every value is escaped here; the article's body is markdown-it's, raw HTML off (rendering.py).
+Every value is escaped here; the article's body is markdown-it's, raw HTML off (rendering.py). The results page
+decides what to show from the reply's state, hits and referral exactly as faq.js does after a search of its own:
+an emergency above everything, the way forward (a referral, else 12345) whenever no article answers, candidates
+labelled as possibly related, and the hits in the server's order.
 """
 
+import re
 from html import escape
 
-from chalicelib.models.reading import ArticleSummary, ArticleView, SearchHit, SearchResult
+from chalicelib.models.reading import ArticleSummary, ArticleView, Referral, SearchHit, SearchResult
 from chalicelib.rendering import Resolve, reference_key, render_linked
 
 RELATED = 6
 RELATED_SCORE = 0.2  # below it, a search over the title finds words in common, not the same matter
+HOTLINE = "12345"
+NO_ANSWER = "我们没有找到能确切回答这个问题的内容。请拨打 12345 政务服务便民热线（24小时），由话务员为您解答。"
+
+
+def is_emergency(referral: Referral | None) -> bool:
+    return referral is not None and referral.kind == "emergency"
+
+
+def shows_way_forward(result: SearchResult) -> bool:
+    """The referral or 12345 box: whenever no article answers, or the server names a referral all the same."""
+    return not is_emergency(result.referral) and (result.state != "answered" or result.referral is not None)
 
 
 def said(result: SearchResult) -> str:
-    """What the page says about a search's results (faq.js says the same after a search of its own)."""
-    if result.answered:
-        return f"找到 {len(result.hits)} 条相关问题"
-    return "没有确切答案，请拨打 12345。您是不是想问：" if result.hits else "没有找到相关问题，请拨打 12345。"
+    """The status line about a search's results, which screen readers read out."""
+    referral, found = result.referral, f"找到 {len(result.hits)} 条相关问题"
+    if referral is not None and referral.kind == "emergency":
+        call = (
+            f"紧急情况，请立即拨打 {referral.phone}"
+            if referral.phone
+            else f"紧急情况，请立即联系{referral.name}（电话未登记，请拨打 {HOTLINE} 转办）"
+        )
+        return f"{call}。{found}" if result.hits else call
+    if result.state == "answered":
+        return found
+    missing = "没有找到确切答案" if result.state == "doubtful" else "没有找到相关问题"
+    if referral is None:
+        return f"{missing}，请拨打 {HOTLINE}。"
+    return f"{missing}，请拨打 {referral.phone}。" if referral.phone else f"{missing}，请拨打 {HOTLINE} 转办。"
+
+
+def results_title(result: SearchResult) -> tuple[str, str]:
+    """(class, text) of the heading over the hits: candidates are labelled as such; answers need no label."""
+    return ("candidates-title", "可能相关的问题") if result.state == "doubtful" else ("sr-only", "搜索结果")
+
+
+def _tel(phone: str) -> str:
+    """The number a phone dials: digits and + only (a directory may write 0431-8888 1234)."""
+    return escape("tel:" + re.sub(r"[^0-9+]", "", phone))
+
+
+def _dial(phone: str) -> str:
+    return f'<a href="{_tel(phone)}">{escape(phone)}</a>'
+
+
+def way_forward(referral: Referral | None, why: str = NO_ANSWER) -> str:
+    """Where a question no article answers goes on: who handles it and their number, else 12345."""
+    if referral is None:
+        return f"<p><strong>请拨打 {_dial(HOTLINE)}</strong></p><p>{escape(why)}</p>"
+    call = f"电话{_dial(referral.phone)}" if referral.phone else f"电话未登记，请拨打 {_dial(HOTLINE)} 转办"
+    return f"<p><strong>这个问题由{escape(referral.name)}办理，{call}</strong></p><p>{escape(referral.say)}</p>"
+
+
+def emergency(referral: Referral) -> str:
+    """The emergency block, above every article: the number to call now, big, as a link a phone dials."""
+    if referral.phone:
+        call = f'<a href="{_tel(referral.phone)}">请立即拨打 <span class="number">{escape(referral.phone)}</span></a>'
+    else:
+        call = f"请立即联系{escape(referral.name)}，电话未登记，请拨打 {_dial(HOTLINE)} 转办"
+    return (
+        f'<h2 id="emergency-title">紧急情况：{escape(referral.topic)}</h2>'
+        f'<p class="call">{call}</p><p>{escape(referral.say)}</p>'
+    )
 
 
 def hits(found: list[SearchHit], root: str) -> str:

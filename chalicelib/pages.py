@@ -211,14 +211,33 @@ def _client() -> str:
 
 
 def _faq(root: str, result: SearchResult | None = None) -> str:
-    """faq.html, empty (faq.js fills the landing) or with a search's results already in it."""
-    values = {"root": escape(root), "query": "", "status": "", "results": "", "answer": " hidden", "hotline": " hidden"}
+    """faq.html, empty (faq.js fills the landing) or with a search's results in it, decided as faq.js decides."""
+    values = {
+        "root": escape(root),
+        "query": "",
+        "status": "",
+        "answer": " hidden",
+        "emergency": "",
+        "emergency_hidden": " hidden",
+        "way": faq.way_forward(None),
+        "hotline": " hidden",
+        "results_class": "sr-only",
+        "results_title": "搜索结果",
+        "results": "",
+    }
     if result is not None:
+        urgent = result.referral if faq.is_emergency(result.referral) else None
+        results_class, results_title = faq.results_title(result)
         values |= {
             "query": escape(result.query),
             "status": escape(faq.said(result)),
-            "results": faq.hits(result.hits, root),
             "answer": "",
-            "hotline": " hidden" if result.answered else "",
+            "emergency": faq.emergency(urgent) if urgent else "",
+            "emergency_hidden": "" if urgent else " hidden",
+            "way": faq.way_forward(None if urgent else result.referral),
+            "hotline": "" if faq.shows_way_forward(result) else " hidden",
+            "results_class": results_class,
+            "results_title": results_title,
+            "results": faq.hits(result.hits, root),
         }
     return _fill(_template("faq.html"), values)

@@ -1,12 +1,15 @@
 """The pages through chalice's test client: relative roots, escaping, headers, 404s, results without JavaScript."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib import faq, pages
 from chalicelib.clock import china_today
+from chalicelib.models.reading import Referral, SearchHit, SearchResult
 from chalicelib.pages import PAGE_CSP
 from chalicelib.store import KnowledgeStore
 from tests.conftest import article_text
@@ -95,9 +98,24 @@ def test_the_search_page_lists_hits_without_javascript_and_logs_it(client: Clien
 
 
 def test_the_search_page_says_call_12345_when_nothing_fits(client: Client):
-    page = client.http.get("/search?q=%E4%BB%8A%E5%A4%A9%E5%A4%A9%E6%B0%94%E6%80%8E%E4%B9%88%E6%A0%B7").body.decode()
-    assert '<div id="hotline" class="hotline">' in page and "请拨打 12345" in page  # 今天天气怎么样
-    assert "没有确切答案" in page or "没有找到相关问题" in page
+    page = client.http.get("/search?q=" + quote("量子力学是什么")).body.decode()  # no article, nobody to refer to
+    assert '<div id="hotline" class="hotline">' in page and "请拨打 " in page and 'href="tel:12345"' in page
+    assert "没有找到确切答案" in page or "没有找到相关问题" in page
+    assert "您是不是想问" not in page  # issue #22: candidates are labelled 可能相关的问题, when there are any
+
+
+def test_the_search_page_refers_an_emergency_and_another_lines_matter(client: Client):
+    fire = client.http.get("/search?q=" + quote("家里着火了")).body.decode()
+    emergency = between(fire, '<section id="emergency"', "</section>")
+    assert (
+        " hidden" not in emergency.split(">")[0]
+        and '<a href="tel:119">请立即拨打 <span class="number">119' in emergency
+    )
+    assert "<li>" not in fire and '<div id="hotline" class="hotline" hidden>' in fire  # no article, one way forward
+    passport = client.http.get("/search?q=" + quote("护照丢了去哪补办")).body.decode()
+    way = between(passport, '<div id="hotline"', "</div>")
+    assert way.startswith('<div id="hotline" class="hotline">') and '<a href="tel:12367">12367</a>' in way
+    assert '<section id="emergency" class="emergency" aria-labelledby="emergency-title" hidden>' in passport
 
 
 def test_the_search_page_escapes_the_query_and_without_one_is_the_faq_page(client: Client):
@@ -140,3 +158,105 @@ def test_an_article_has_a_breadcrumb_related_questions_and_a_description(client:
     assert "暖气片如何排气" in titles and "暖气不热怎么办" not in titles and 0 < len(titles) <= 6
     assert re.search(r'<meta name="description" content="您好，暖气不热[^"]{20,}">', page)
     assert '<p class="back" id="back" hidden>' in page  # article.js shows it after a search
+
+
+# ---- the results page's decision (faq.py), on replies built as the API sends them: no table needed
+
+FIRE = Referral(kind="emergency", topic="火灾", name="119火警", phone="119", say="请立即拨打 119，说清地址。")
+PASSPORT = Referral(kind="line", topic="出入境证件", name="12367出入境服务热线", phone="12367", say="请拨打 12367。")
+UNLISTED = Referral(kind="department", topic="占道经营", name="城市管理局", phone=None, say="可通过 12345 派单转办。")
+
+
+def a_hit(article_id: str, score: float) -> SearchHit:
+    return SearchHit(
+        id=article_id,
+        title=f"标题{article_id}",
+        category="heating",
+        score=score,
+        snippet="摘要",
+        department="heating-company",
+        department_name="供热企业",
+    )
+
+
+def a_reply(state: str, hits: list[SearchHit] | None = None, referral: Referral | None = None) -> SearchResult:
+    return SearchResult.model_validate(
+        {"query": "问题", "answered": state == "answered", "state": state, "hits": hits or [], "referral": referral}
+    )
+
+
+def between(page: str, start: str, end: str) -> str:
+    return page[page.index(start) : page.index(end, page.index(start))]
+
+
+def test_the_status_line_says_what_came_of_the_search_and_where_to_turn():
+    hits = [a_hit("a", 0.9), a_hit("b", 0.5)]
+    assert faq.said(a_reply("answered", hits)) == "找到 2 条相关问题"
+    assert faq.said(a_reply("doubtful", hits)) == "没有找到确切答案，请拨打 12345。"
+    assert faq.said(a_reply("nothing")) == "没有找到相关问题，请拨打 12345。"
+    assert faq.said(a_reply("nothing", referral=PASSPORT)) == "没有找到相关问题，请拨打 12367。"
+    assert faq.said(a_reply("doubtful", hits, UNLISTED)) == "没有找到确切答案，请拨打 12345 转办。"
+    assert faq.said(a_reply("nothing", referral=FIRE)) == "紧急情况，请立即拨打 119"
+    assert faq.said(a_reply("answered", hits[:1], FIRE)) == "紧急情况，请立即拨打 119。找到 1 条相关问题"
+    assert not any("您是不是想问" in faq.said(a_reply(state, hits)) for state in ("answered", "doubtful"))
+
+
+def test_a_referral_names_who_handles_it_with_a_number_a_phone_dials():
+    assert faq.way_forward(PASSPORT) == (
+        '<p><strong>这个问题由12367出入境服务热线办理，电话<a href="tel:12367">12367</a></strong></p>'
+        "<p>请拨打 12367。</p>"
+    )
+    unlisted = faq.way_forward(UNLISTED)
+    assert '这个问题由城市管理局办理，电话未登记，请拨打 <a href="tel:12345">12345</a> 转办' in unlisted
+    assert "可通过 12345 派单转办。" in unlisted
+    assert faq.way_forward(None).startswith('<p><strong>请拨打 <a href="tel:12345">12345</a></strong></p>')
+    dashed = PASSPORT.model_copy(update={"phone": "0431-8888 1234"})
+    assert '<a href="tel:043188881234">0431-8888 1234</a>' in faq.way_forward(dashed)
+
+
+def test_an_emergency_block_has_its_topic_the_number_big_and_dialable_and_what_to_do():
+    block = faq.emergency(FIRE)
+    assert '<h2 id="emergency-title">紧急情况：火灾</h2>' in block
+    assert '<p class="call"><a href="tel:119">请立即拨打 <span class="number">119</span></a></p>' in block
+    assert block.endswith("<p>请立即拨打 119，说清地址。</p>")
+    unlisted = faq.emergency(FIRE.model_copy(update={"phone": None}))
+    assert '请立即联系119火警，电话未登记，请拨打 <a href="tel:12345">12345</a> 转办' in unlisted
+
+
+def test_a_referral_is_escaped_wherever_it_is_shown():
+    hostile = Referral(
+        kind="line", topic="<i>话题</i>", name='<b>"热线"</b>', phone='12367"><script>', say="<script>alert(1)</script>"
+    )
+    urgent = hostile.model_copy(update={"kind": "emergency"})
+    for html in (faq.way_forward(hostile), faq.emergency(urgent), pages._faq("./", a_reply("nothing", [], urgent))):
+        assert "<script>" not in html and "<b>" not in html and "<i>" not in html, html
+    assert '<a href="tel:12367">12367&quot;&gt;&lt;script&gt;</a>' in faq.way_forward(hostile)
+    assert "&lt;b&gt;&quot;热线&quot;&lt;/b&gt;" in faq.way_forward(hostile)
+    assert "紧急情况：&lt;i&gt;话题&lt;/i&gt;" in faq.emergency(urgent)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in faq.emergency(urgent)
+
+
+def test_the_results_page_puts_an_emergency_above_every_article():
+    page = pages._faq("./", a_reply("answered", [a_hit("gas-leak", 0.9)], FIRE))
+    assert '<section id="emergency" class="emergency" aria-labelledby="emergency-title">' in page
+    assert page.index('href="tel:119"') < page.index('data-id="gas-leak"')
+    assert '<div id="hotline" class="hotline" hidden>' in page  # one way forward: the emergency line
+    alone = pages._faq("./", a_reply("nothing", [], FIRE))
+    assert "请立即拨打" in alone and "<li>" not in alone
+
+
+def test_the_results_page_labels_candidates_and_gives_the_way_forward_after_no_answer():
+    doubtful = pages._faq("./", a_reply("doubtful", [a_hit("second", 0.2), a_hit("first", 0.4)]))
+    assert '<h2 id="results-title" class="candidates-title">可能相关的问题</h2>' in doubtful
+    assert re.findall(r'data-id="([a-z]+)"', doubtful) == ["second", "first"]  # the server's order, never sorted
+    assert '<div id="hotline" class="hotline">' in doubtful and 'href="tel:12345"' in doubtful
+    assert '<section id="emergency" class="emergency" aria-labelledby="emergency-title" hidden></section>' in doubtful
+
+    referred = pages._faq("./", a_reply("nothing", [], PASSPORT))
+    way = between(referred, '<div id="hotline"', "</div>")
+    assert way.startswith('<div id="hotline" class="hotline">') and "这个问题由12367出入境服务热线办理" in way
+    assert "<li>" not in referred and '<h2 id="results-title" class="sr-only">搜索结果</h2>' in referred
+
+    answered = pages._faq("./", a_reply("answered", [a_hit("only", 0.9)]))
+    assert '<div id="hotline" class="hotline" hidden>' in answered
+    assert '<h2 id="results-title" class="sr-only">搜索结果</h2>' in answered

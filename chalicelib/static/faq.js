@@ -1,13 +1,16 @@
-// The citizen FAQ: results as you type, categories and their questions, the hotline when there is no answer.
-// The same script runs on the server-rendered results page (/search?q=…), taking over the results it shows.
+// The citizen FAQ: results as you type, categories and their questions, and a way forward for every question: an
+// emergency line above everything, the line or department that handles what no article answers, else 12345.
+// The same script runs on the server-rendered results page (/search?q=…), taking over the results it shows; both
+// decide what to show from the reply's state, hits and referral alike (faq.py), and list the hits in its order.
 import { apiUrl, client, debounce, dropped, el, highlighted, pageUrl, say } from "./common.js";
 
 const input = document.getElementById("q");
 const status = document.getElementById("search-status");
 const answer = document.getElementById("answer");
+const emergencyBlock = document.getElementById("emergency");
 const hotline = document.getElementById("hotline");
-const hotlineWhy = document.getElementById("hotline-why");
 const results = document.getElementById("results");
+const resultsTitle = document.getElementById("results-title");
 const landing = document.getElementById("landing");
 const categoriesList = document.getElementById("categories");
 const list = document.getElementById("list");
@@ -18,7 +21,8 @@ const popularList = document.getElementById("popular");
 
 const { call, drop } = client();
 const SETTLE_MS = 1500; // a pause in typing this long settles the search
-const NO_ANSWER = hotlineWhy.textContent;
+const HOTLINE = "12345";
+const NO_ANSWER = "我们没有找到能确切回答这个问题的内容。请拨打 12345 政务服务便民热线（24小时），由话务员为您解答。";
 const FAILED = "搜索暂时没有结果返回。请稍后再试，或拨打 12345 政务服务便民热线（24小时），由话务员为您解答。";
 // The search that led to an article, for its 返回搜索结果 link and its 好差评 (article.js); never in a URL.
 const LAST_SEARCH = "zhida.search";
@@ -62,11 +66,13 @@ async function search(query, { settled = false } = {}) {
       purpose: "search",
       pending: [status, "正在搜索…"],
     });
-    render(query, result);
+    // The box may hold another question by now, typed while this one was on its way and not sent yet: what came of
+    // this one ("没有找到…" for its first character, say) would read as said of that one. Its own search follows.
+    if (query === input.value.trim()) render(query, result);
   } catch (problem) {
     // A dropped one was overtaken by a newer search, which says what came of it. A settled search that failed
     // stays settled: the server may have logged it all the same (counted once, as in the agent console).
-    if (!dropped(problem)) failed(problem.code === "timeout");
+    if (!dropped(problem) && query === input.value.trim()) failed(problem.code === "timeout");
   }
 }
 
@@ -76,17 +82,77 @@ function failed(timedOut) {
   answer.hidden = false;
   results.replaceChildren();
   results.dataset.query = "";
-  hotlineWhy.textContent = FAILED;
+  titleResults("sr-only", "搜索结果");
+  emergencyBlock.replaceChildren();
+  emergencyBlock.hidden = true;
+  hotline.replaceChildren(...wayForward(null, FAILED));
   hotline.hidden = false;
   const what = timedOut ? "搜索超时" : "搜索失败";
   say(status, `${what}，没有得到结果。请稍后再试，或拨打 12345。`, true);
 }
 
+// ---- what a reply shows: faq.py renders the same for /search?q= without JavaScript
+
+const isEmergency = (referral) => referral?.kind === "emergency";
+// The referral or 12345 box: whenever no article answers, or the server names a referral all the same.
+const showsWayForward = (result) => !isEmergency(result.referral) && (result.state !== "answered" || !!result.referral);
+
+// The status line about a search's results, which screen readers read out.
+function said(result) {
+  const referral = result.referral;
+  const found = `找到 ${result.hits.length} 条相关问题`;
+  if (isEmergency(referral)) {
+    const call = referral.phone
+      ? `紧急情况，请立即拨打 ${referral.phone}`
+      : `紧急情况，请立即联系${referral.name}（电话未登记，请拨打 ${HOTLINE} 转办）`;
+    return result.hits.length ? `${call}。${found}` : call;
+  }
+  if (result.state === "answered") return found;
+  const missing = result.state === "doubtful" ? "没有找到确切答案" : "没有找到相关问题";
+  if (!referral) return `${missing}，请拨打 ${HOTLINE}。`;
+  return referral.phone ? `${missing}，请拨打 ${referral.phone}。` : `${missing}，请拨打 ${HOTLINE} 转办。`;
+}
+
+// The number a phone dials: digits and + only (a directory may write 0431-8888 1234).
+const tel = (phone) => "tel:" + phone.replace(/[^0-9+]/g, "");
+const dial = (phone) => el("a", { href: tel(phone) }, phone);
+
+// Where a question no article answers goes on: who handles it and their number, else 12345.
+function wayForward(referral, why = NO_ANSWER) {
+  if (!referral) return [el("p", {}, el("strong", {}, "请拨打 ", dial(HOTLINE))), el("p", {}, why)];
+  const call = referral.phone ? ["电话", dial(referral.phone)] : ["电话未登记，请拨打 ", dial(HOTLINE), " 转办"];
+  return [el("p", {}, el("strong", {}, `这个问题由${referral.name}办理，`, ...call)), el("p", {}, referral.say)];
+}
+
+// The emergency block, above every article: the number to call now, big, as a link a phone dials.
+function emergencyParts(referral) {
+  const call = referral.phone
+    ? [el("a", { href: tel(referral.phone) }, "请立即拨打 ", el("span", { class: "number" }, referral.phone))]
+    : [`请立即联系${referral.name}，电话未登记，请拨打 `, dial(HOTLINE), " 转办"];
+  return [
+    el("h2", { id: "emergency-title" }, `紧急情况：${referral.topic}`),
+    el("p", { class: "call" }, ...call),
+    el("p", {}, referral.say),
+  ];
+}
+
+function titleResults(className, text) {
+  resultsTitle.className = className;
+  resultsTitle.textContent = text;
+}
+
 function render(query, result) {
+  const referral = result.referral || null;
+  const urgent = isEmergency(referral);
   landing.hidden = true;
   answer.hidden = false;
-  hotlineWhy.textContent = NO_ANSWER;
-  hotline.hidden = result.answered;
+  emergencyBlock.replaceChildren(...(urgent ? emergencyParts(referral) : []));
+  emergencyBlock.hidden = !urgent;
+  hotline.replaceChildren(...wayForward(urgent ? null : referral));
+  hotline.hidden = !showsWayForward(result);
+  // Candidates are labelled as only possibly related; the hits of an answer need no label.
+  if (result.state === "doubtful") titleResults("candidates-title", "可能相关的问题");
+  else titleResults("sr-only", "搜索结果");
   results.dataset.query = query;
   results.replaceChildren(
     ...result.hits.map((hit) =>
@@ -102,9 +168,7 @@ function render(query, result) {
       ),
     ),
   );
-  if (result.answered) say(status, `找到 ${result.hits.length} 条相关问题`);
-  else if (result.hits.length) say(status, "没有确切答案，请拨打 12345。您是不是想问：");
-  else say(status, "没有找到相关问题，请拨打 12345。");
+  say(status, said(result));
 }
 
 // As you type: a search 250 ms after each keystroke; a settled one once typing pauses for SETTLE_MS.
@@ -112,12 +176,32 @@ const searchSoon = debounce((query) => search(query), 250);
 const settleSoon = debounce((query) => {
   if (query && query !== settledQuery) search(query, { settled: true });
 }, SETTLE_MS);
-input.addEventListener("input", () => {
+function typed() {
   searchSoon(input.value.trim());
   settleSoon(input.value.trim());
+}
+// With an input method the letters being composed ("nuanqi") are no question yet: nothing is searched, let alone
+// settled, until the characters are chosen (compositionend); the Enter that chooses them sends nothing.
+let composing = false;
+input.addEventListener("compositionstart", () => {
+  composing = true;
+  searchSoon.cancel();
+  settleSoon.cancel();
+});
+input.addEventListener("compositionend", () => {
+  composing = false;
+  typed();
+});
+input.addEventListener("input", (event) => {
+  if (!composing && !event.isComposing) typed();
+});
+input.addEventListener("keydown", (event) => {
+  // Safari ends the composition before the Enter that chose the characters arrives; keyCode 229 still marks it.
+  if (event.key === "Enter" && (composing || event.isComposing || event.keyCode === 229)) event.preventDefault();
 });
 document.getElementById("search-form").addEventListener("submit", (event) => {
   event.preventDefault();
+  if (composing) return;
   searchSoon.cancel();
   settleSoon.cancel();
   const query = input.value.trim();

@@ -1,4 +1,5 @@
-"""The citizen FAQ in a phone-sized browser: search as you type, read an answer, rate it; and without JavaScript."""
+"""The citizen FAQ in a phone-sized browser: search as you type, read an answer, rate it, find a way forward when
+no article answers (an emergency line first of all); and without JavaScript."""
 
 import contextlib
 import json
@@ -13,11 +14,14 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Request, Route, expect
 
+from chalicelib import faq, pages
+from chalicelib.models.reading import Referral, SearchHit, SearchResult
 from chalicelib.pages import PAGE_CSP
 from tests.browser.conftest import PHONE, screenshot
 
 HEATING = "暖气不热"
 HEATING_ARTICLE = "heating-radiator-not-warm"
+UNANSWERED = "量子力学是什么"  # no article answers it, and no other line or department handles it
 
 
 def q(text: str) -> str:
@@ -103,11 +107,256 @@ def test_a_comment_that_cannot_be_sent_says_so_and_the_vote_stands(open_page: Ca
 
 def test_a_question_without_a_good_answer_says_call_12345(open_page: Callable[..., Page]):
     page = open_page("/", viewport=PHONE)
-    page.get_by_label("输入问题").fill("今天天气怎么样")
+    page.get_by_label("输入问题").fill(UNANSWERED)
     expect(page.locator("#hotline")).to_be_visible()
     expect(page.locator("#hotline")).to_contain_text("请拨打 12345")
     expect(page.locator("#hotline")).to_contain_text("没有找到能确切回答")
-    expect(page.locator("#search-status")).to_contain_text("您是不是想问")
+    expect(page.locator("#search-status")).to_contain_text("没有找到")
+    expect(page.locator("main")).not_to_contain_text("您是不是想问")  # issue #22: no guesses offered as the question
+
+
+# ---- every question leaves with a way forward (issue #22): replies of the API's shape, stubbed in the browser
+
+FIRE = Referral(
+    kind="emergency",
+    topic="火灾",
+    name="119火警",
+    phone="119",
+    say="发生火灾请立即拨打 119，说清详细地址和起火情况，并尽快撤到安全地带。",
+)
+PASSPORT = Referral(
+    kind="line",
+    topic="出入境证件",
+    name="12367出入境服务热线",
+    phone="12367",
+    say="护照、港澳台通行证的办理和补办由出入境管理部门负责，请拨打 12367 咨询。",
+)
+
+
+def a_hit(article_id: str, title: str, score: float) -> SearchHit:
+    return SearchHit(
+        id=article_id,
+        title=title,
+        category="heating",
+        score=score,
+        snippet=f"{title}的办理须知。",
+        department="heating-company",
+        department_name="供热企业",
+    )
+
+
+def reply_with(page: Page, result: SearchResult) -> list[str]:
+    """Every search the page sends from now on gets `result` (its query the one asked); returns the queries."""
+    asked: list[str] = []
+
+    def fulfil(route: Route) -> None:
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(route.request.url).query)["q"][0]
+        asked.append(query)
+        body = result.model_copy(update={"query": query}).model_dump_json()
+        route.fulfill(status=200, content_type="application/json; charset=utf-8", body=body)
+
+    page.route("**/api/search*", fulfil)
+    return asked
+
+
+def no_sideways_scroll(page: Page) -> None:
+    for width in (390, 320):
+        page.set_viewport_size({"width": width, "height": 844})
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width, width
+
+
+def test_a_doubtful_search_lists_only_the_candidates_under_a_possibly_related_heading(open_page: Callable[..., Page]):
+    page = open_page("/", viewport=PHONE)
+    # In the server's order, even where a later one scored higher: the page never sorts them again.
+    candidates = [
+        a_hit("heating-radiator-bleed-air", "暖气片如何排气", 0.31),
+        a_hit(HEATING_ARTICLE, "暖气不热怎么办", 0.42),
+    ]
+    reply_with(page, SearchResult(query="", answered=False, state="doubtful", hits=candidates))
+    page.get_by_label("输入问题").fill("暖气片嗡嗡响")
+    expect(page.locator("#search-status")).to_have_text("没有找到确切答案，请拨打 12345。")
+    expect(page.get_by_role("heading", name="可能相关的问题")).to_be_visible()
+    assert page.locator("#results a").evaluate_all("links => links.map((a) => a.dataset.id)") == [
+        "heating-radiator-bleed-air",
+        HEATING_ARTICLE,
+    ]
+    expect(page.locator("#hotline")).to_be_visible()  # the way forward when none of them is it
+    expect(page.locator("#hotline").get_by_role("link", name="12345")).to_have_attribute("href", "tel:12345")
+    expect(page.locator("#emergency")).to_be_hidden()
+    expect(page.locator("main")).not_to_contain_text("您是不是想问")
+
+
+def test_a_question_another_line_handles_names_it_and_its_number(open_page: Callable[..., Page]):
+    page = open_page("/", viewport=PHONE)
+    reply_with(page, SearchResult(query="", answered=False, state="nothing", hits=[], referral=PASSPORT))
+    page.get_by_label("输入问题").fill("护照丢了怎么补")
+    way = page.locator("#hotline")
+    expect(way).to_contain_text("这个问题由12367出入境服务热线办理，电话12367")
+    expect(way).to_contain_text(PASSPORT.say)
+    expect(way.get_by_role("link", name="12367")).to_have_attribute("href", "tel:12367")
+    expect(way).not_to_contain_text("没有找到能确切回答")  # not the 12345 box: this one knows where to go
+    expect(page.locator("#search-status")).to_have_text("没有找到相关问题，请拨打 12367。")
+    expect(page.locator("#results li")).to_have_count(0)  # no 0 % suggestions
+    expect(page.locator("#emergency")).to_be_hidden()
+    screenshot(page, "faq-referral")
+    no_sideways_scroll(page)
+
+
+def test_a_department_without_a_registered_phone_is_reached_through_12345(open_page: Callable[..., Page]):
+    page = open_page("/", viewport=PHONE)
+    unlisted = Referral(
+        kind="department",
+        topic="占道经营",
+        name="城市管理局",
+        phone=None,
+        department="city-management",
+        say="占道经营由城市管理部门处理，可通过 12345 派单转办。",
+    )
+    candidate = a_hit("heating-radiator-bleed-air", "暖气片如何排气", 0.12)
+    reply_with(page, SearchResult(query="", answered=False, state="doubtful", hits=[candidate], referral=unlisted))
+    page.get_by_label("输入问题").fill("楼下有人摆摊")
+    way = page.locator("#hotline")
+    expect(way).to_contain_text("这个问题由城市管理局办理，电话未登记，请拨打 12345 转办")
+    expect(way.get_by_role("link", name="12345")).to_have_attribute("href", "tel:12345")
+    expect(page.locator("#search-status")).to_have_text("没有找到确切答案，请拨打 12345 转办。")
+    expect(page.get_by_role("heading", name="可能相关的问题")).to_be_visible()
+
+
+def test_an_emergency_comes_first_with_its_number_to_call(open_page: Callable[..., Page]):
+    page = open_page("/", viewport=PHONE)
+    reply_with(page, SearchResult(query="", answered=False, state="nothing", hits=[], referral=FIRE))
+    page.get_by_label("输入问题").fill("楼道里冒烟了")
+    block = page.locator("#emergency")
+    expect(block).to_be_visible()
+    expect(block.get_by_role("heading")).to_have_text("紧急情况：火灾")
+    call = block.get_by_role("link", name="请立即拨打 119")
+    expect(call).to_have_attribute("href", "tel:119")
+    expect(block).to_contain_text(FIRE.say)
+    expect(page.locator("#search-status")).to_have_text("紧急情况，请立即拨打 119")
+    expect(page.locator("#results li")).to_have_count(0)
+    expect(page.locator("#hotline")).to_be_hidden()  # one way forward, the right one
+    # The number is the biggest thing on the screen, and above the fold of a phone.
+    number_size = float(call.locator(".number").evaluate("n => parseFloat(getComputedStyle(n).fontSize)"))
+    assert number_size >= 32
+    box = call.bounding_box()
+    assert box is not None and box["y"] + box["height"] < PHONE["height"]
+    screenshot(page, "faq-emergency")
+    no_sideways_scroll(page)
+
+
+def test_an_emergency_an_article_answers_stays_above_that_article(open_page: Callable[..., Page]):
+    page = open_page("/", viewport=PHONE)
+    gas = Referral(
+        kind="emergency",
+        topic="燃气泄漏",
+        name="燃气抢修",
+        phone="96777",
+        say="闻到燃气味请立即关闭阀门、打开门窗，到室外拨打燃气抢修电话。",
+    )
+    leak = a_hit("gas-leak-emergency", "燃气泄漏应急处理", 0.93)
+    reply_with(page, SearchResult(query="", answered=True, state="answered", hits=[leak], referral=gas))
+    page.get_by_label("输入问题").fill("家里有煤气味")
+    expect(page.locator("#results a")).to_have_count(1)
+    expect(page.locator("#search-status")).to_have_text("紧急情况，请立即拨打 96777。找到 1 条相关问题")
+    emergency_box, article_box = page.locator("#emergency").bounding_box(), page.locator("#results a").bounding_box()
+    assert emergency_box and article_box and emergency_box["y"] + emergency_box["height"] <= article_box["y"]
+    expect(page.get_by_role("heading", name="可能相关的问题")).to_have_count(0)  # an answer, not candidates
+
+
+def test_the_next_reply_clears_what_the_last_one_showed(open_page: Callable[..., Page]):
+    page = open_page("/", viewport=PHONE)
+    reply_with(page, SearchResult(query="", answered=False, state="nothing", hits=[], referral=FIRE))
+    box = page.get_by_label("输入问题")
+    box.fill("楼道里冒烟了")
+    expect(page.locator("#emergency")).to_be_visible()
+    page.unroute("**/api/search*")
+    box.fill(HEATING)  # the live server answers this one
+    expect(page.locator("#results a").first).to_contain_text("暖气不热怎么办")
+    expect(page.locator("#emergency")).to_be_hidden()
+    expect(page.locator("#hotline")).to_be_hidden()
+    expect(page.locator("#results-title")).to_have_class("sr-only")
+
+
+# ---- typing Chinese: an input method composes letters into characters before there is a question
+
+
+def status_texts(page: Page) -> None:
+    """From now on, window.said holds every text the status line has shown, in order."""
+    page.evaluate(
+        """() => {
+             window.said = [];
+             const status = document.getElementById("search-status");
+             new MutationObserver(() => window.said.push(status.textContent))
+               .observe(status, { childList: true, characterData: true, subtree: true });
+           }"""
+    )
+
+
+def test_an_input_method_searches_once_the_characters_are_chosen(open_page: Callable[..., Page]):
+    page = open_page("/", viewport=PHONE)
+    sent = searches_sent(page)
+    status_texts(page)
+    page.get_by_label("输入问题").focus()
+    ime = page.context.new_cdp_session(page)
+    for letters in ("nuan", "nuanqi", "nuanqibu", "nuanqibure"):  # pinyin, composed as a phone's keyboard does
+        ime.send(
+            "Input.imeSetComposition", {"text": letters, "selectionStart": len(letters), "selectionEnd": len(letters)}
+        )
+        page.wait_for_timeout(120)
+    page.wait_for_timeout(1800)  # a pause while composing settles nothing either
+    assert sent == []
+    ime.send("Input.insertText", {"text": HEATING})  # the characters chosen: compositionend
+    expect(page.locator("#results a").first).to_contain_text("暖气不热怎么办")
+    assert [params["q"] for params in sent] == [[HEATING]]
+    said = page.evaluate("window.said")
+    assert not [text for text in said if "没有找到" in text], said  # no "nothing found" before the reply
+    assert said[-1].startswith("找到")
+
+
+def test_what_came_of_a_first_character_is_not_said_of_the_whole_question(open_page: Callable[..., Page]):
+    page = open_page("/", viewport=PHONE)
+    held: list[Route] = []  # the search for 暖 alone, answered "nothing" once the box holds the whole question
+    page.route(
+        "**/api/search?*",
+        lambda route: held.append(route) if "q=%E6%9A%96&" in route.request.url else route.continue_(),
+    )
+    box = page.get_by_label("输入问题")
+    with page.expect_request("**/api/search?*"):
+        box.fill("暖")
+    status_texts(page)
+    box.fill(HEATING)  # its own search leaves 250 ms later
+    nothing = SearchResult(query="暖", answered=False, state="nothing", hits=[])
+    held[0].fulfill(status=200, content_type="application/json", body=nothing.model_dump_json())
+    expect(page.locator("#results a").first).to_contain_text("暖气不热怎么办")
+    said = page.evaluate("window.said")
+    assert not [text for text in said if "没有找到" in text], said
+    expect(page.locator("#hotline")).to_be_hidden()
+
+
+def test_the_enter_that_chooses_the_characters_sends_nothing(open_page: Callable[..., Page]):
+    page = open_page("/", viewport=PHONE)
+    sent = searches_sent(page)
+    page.get_by_label("输入问题").focus()
+    ime = page.context.new_cdp_session(page)
+
+    def enter_from_the_input_method() -> None:  # keyCode 229: the key went to the input method
+        ime.send("Input.dispatchKeyEvent", {"type": "rawKeyDown", "windowsVirtualKeyCode": 229, "key": "Enter"})
+        ime.send("Input.dispatchKeyEvent", {"type": "char", "text": "\r", "key": "Enter"})
+        ime.send("Input.dispatchKeyEvent", {"type": "keyUp", "windowsVirtualKeyCode": 13, "key": "Enter"})
+
+    ime.send("Input.imeSetComposition", {"text": "nuanqi", "selectionStart": 6, "selectionEnd": 6})
+    enter_from_the_input_method()  # while composing (Chrome)
+    page.wait_for_timeout(400)
+    assert sent == []
+    ime.send("Input.insertText", {"text": "暖气"})
+    enter_from_the_input_method()  # just after the composition ended (Safari's order)
+    expect(page.locator("#results a").first).to_be_visible()
+    page.wait_for_timeout(300)
+    assert [params["q"] for params in sent] == [["暖气"]]
+    assert "settled" not in sent[0]  # as typed, not sent with Enter
+    page.get_by_label("输入问题").press("Enter")  # a plain Enter still searches, settled
+    eventually(page, lambda: len(sent) == 2)
+    assert sent[1] == {"q": ["暖气"], "limit": ["8"], "settled": ["true"]}
 
 
 def test_only_a_settled_search_is_sent_as_settled(open_page: Callable[..., Page]):
@@ -357,7 +606,7 @@ def test_the_search_form_works_without_javascript(open_page: Callable[..., Page]
     expect(page.locator("#hotline")).to_be_hidden()
     expect(page.locator("#search-status")).to_contain_text("找到")
 
-    page.get_by_label("输入问题").fill("今天天气怎么样")
+    page.get_by_label("输入问题").fill(UNANSWERED)
     page.get_by_role("button", name="搜索").click()
     expect(page.locator("#hotline")).to_be_visible()
     expect(page.locator("#hotline")).to_contain_text("请拨打 12345")
@@ -413,3 +662,92 @@ def test_every_page_forbids_inline_script_and_says_its_type(live_server: str):
             raise AssertionError(f"/static/{name} was served")
         except urllib.error.HTTPError as error:
             assert error.code in (403, 404), name
+
+
+# What the page shows, read the same way from the live page and from the HTML the server renders without JavaScript.
+SHOWN = """(root) => {
+  const node = (id) => root.querySelector("#" + id);
+  return {
+    status: node("search-status").textContent,
+    emergency: [node("emergency").hidden, node("emergency").innerHTML],
+    way: [node("hotline").hidden, node("hotline").innerHTML],
+    title: [node("results-title").className, node("results-title").textContent],
+    hits: [...node("results").querySelectorAll("a")].map((a) => [a.dataset.id, a.innerHTML]),
+  };
+}"""
+
+
+def test_the_page_and_the_server_rendered_page_decide_alike(open_page: Callable[..., Page]):
+    """faq.js and faq.py make one decision from the reply's state, hits and referral: here for every kind of reply."""
+    unlisted = Referral(
+        kind="department", topic="占道经营", name="城市管理局", phone=None, say="可通过 12345 派单转办。"
+    )
+    marked = a_hit(HEATING_ARTICLE, "暖气不热怎么办", 0.9).model_copy(
+        update={"snippet": "𠀀暖气不热<b>先排气</b>", "marks": [[1, 3], [5, 7]]}  # code points, as the server counts
+    )
+    other = a_hit("heating-radiator-bleed-air", "暖气片如何排气", 0.95)
+    replies = [
+        SearchResult(query="", answered=True, state="answered", hits=[marked, other]),
+        SearchResult(query="", answered=False, state="doubtful", hits=[other, marked]),
+        SearchResult(query="", answered=False, state="doubtful", hits=[other], referral=unlisted),
+        SearchResult(query="", answered=False, state="nothing", hits=[]),
+        SearchResult(query="", answered=False, state="nothing", hits=[], referral=PASSPORT),
+        SearchResult(query="", answered=False, state="nothing", hits=[], referral=FIRE),
+        SearchResult(query="", answered=True, state="answered", hits=[marked], referral=FIRE),
+    ]
+    page = open_page("/", viewport=PHONE)
+    box = page.get_by_label("输入问题")
+    for number, reply in enumerate(replies):
+        page.unroute("**/api/search*")
+        reply_with(page, reply)
+        box.fill(f"问题{number}")
+        expect(page.locator("#search-status")).to_have_text(faq.said(reply))
+        live = page.evaluate(f"({SHOWN})(document)")
+        rendered = page.evaluate(
+            f"""(html) => {{
+                  const template = document.createElement("template");
+                  template.innerHTML = html;
+                  return ({SHOWN})(template.content);
+                }}""",
+            pages._faq("./", reply),
+        )
+        assert live == rendered, reply
+
+
+# ---- the live server's referrals (chalicelib/service.py): with and without JavaScript
+
+
+def test_a_fire_shows_the_119_block_and_no_article(open_page: Callable[..., Page], live_server: str):
+    for page in (
+        open_page("/?q=" + q("家里着火了"), viewport=PHONE),
+        open_page("/search?q=" + q("家里着火了"), viewport=PHONE, java_script_enabled=False),
+    ):
+        block = page.locator("#emergency")
+        expect(block).to_be_visible()
+        expect(block.get_by_role("link", name="请立即拨打 119")).to_have_attribute("href", "tel:119")
+        expect(block.get_by_role("heading")).to_contain_text("火灾")
+        expect(page.locator("#results li")).to_have_count(0)
+        expect(page.locator("#hotline")).to_be_hidden()
+        expect(page.locator("#search-status")).to_have_text("紧急情况，请立即拨打 119")
+
+
+def test_a_lost_passport_is_referred_to_12367(open_page: Callable[..., Page], live_server: str):
+    for page in (
+        open_page("/?q=" + q("护照丢了去哪补办"), viewport=PHONE),
+        open_page("/search?q=" + q("护照丢了去哪补办"), viewport=PHONE, java_script_enabled=False),
+    ):
+        way = page.locator("#hotline")
+        expect(way).to_be_visible()
+        expect(way).to_contain_text("办理，电话12367")
+        expect(way.get_by_role("link", name="12367")).to_have_attribute("href", "tel:12367")
+        expect(page.locator("#emergency")).to_be_hidden()
+        expect(page.locator("#search-status")).to_contain_text("请拨打 12367")
+
+
+def test_the_live_page_shows_what_the_server_rendered_page_shows(open_page: Callable[..., Page]):
+    """The same decision, and the same hits in the same order, from a search the script made and one the server did."""
+    for query in (HEATING, UNANSWERED, "推荐一部电影", "家里着火了", "护照丢了去哪补办"):
+        scripted = open_page("/?q=" + q(query), viewport=PHONE)
+        expect(scripted.locator("#search-status")).not_to_have_text(re.compile(r"^(正在搜索…)?$"))
+        rendered = open_page("/search?q=" + q(query), viewport=PHONE, java_script_enabled=False)
+        assert scripted.evaluate(f"({SHOWN})(document)") == rendered.evaluate(f"({SHOWN})(document)"), query
