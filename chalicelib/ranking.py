@@ -131,12 +131,12 @@ class Decision(Generic[S]):
         return self.state == "answered"
 
 
-def decide(hits: Sequence[S], settings: RankSettings = DEFAULT_SETTINGS, emergency: bool = False) -> Decision[S]:
+def decide(hits: Sequence[S], settings: RankSettings = DEFAULT_SETTINGS, line_answers: bool = False) -> Decision[S]:
     """Answered when the first hit reaches the threshold; otherwise the hits above the floor are candidates.
 
-    In an emergency the line is the answer: the articles that answer it are listed as candidates under it.
+    line_answers: an emergency line is the answer, and the articles under it are candidates only.
     """
-    if is_answered(hits, settings) and not emergency:
+    if is_answered(hits, settings) and not line_answers:
         return Decision("answered", [h for h in hits if h.score >= CANDIDATE_FLOOR])
     candidates = [h for h in hits if h.score >= CANDIDATE_FLOOR]
     return Decision("doubtful" if candidates else "nothing", candidates)

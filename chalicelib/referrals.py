@@ -100,6 +100,10 @@ class Referrals:
         found = dict.fromkeys(g for cue, g in self.cues if cue in cleaned_query)
         return sorted(found, key=lambda g: self.groups[g].kind is not ReferralKind.EMERGENCY)
 
+    def cue_words(self, group: int, cleaned_query: str) -> list[str]:
+        """The cue words of one group that the (cleaned) query contains."""
+        return [cue for cue, g in self.cues if g == group and cue in cleaned_query]
+
     def foreign_cues(self, cleaned_query: str) -> list[tuple[str, frozenset[str]]]:
         """The cue words in the query, each with the articles its group keeps (an emergency's `articles`): a cue
         names a matter some other line or office handles, except for those articles."""

@@ -53,10 +53,15 @@ class RankedHit:
 
 @dataclass(frozen=True)
 class Found:
-    """A search's hits, best first, and the referral group the query belongs to (None: no referral)."""
+    """A search's hits, best first, and the referral group the query belongs to (None: no referral).
+
+    Under an emergency, the hits are only the articles that answer it, and one stands as the answer only when it
+    names the emergency word the caller used (the work-injury article's 被车撞); otherwise the line is the answer.
+    """
 
     hits: list[RankedHit]
     referral: ReferralGroup | None = None
+    article_may_answer: bool = True
 
 
 class SearchIndex:
@@ -200,9 +205,16 @@ class SearchIndex:
         if chosen is None:
             return Found(hits)
         group = self.referrals.groups[chosen]
-        if group.kind is ReferralKind.EMERGENCY:
-            hits = [h for h in hits if h.document.id in group.articles]
-        return Found(hits, group)
+        if group.kind is not ReferralKind.EMERGENCY:
+            return Found(hits, group)
+        hits = [h for h in hits if h.document.id in group.articles]
+        words = self.referrals.cue_words(chosen, analyzed.compact)
+        named = bool(hits) and any(word in self._named(hits[0].document) for word in words)
+        return Found(hits, group, article_may_answer=named)
+
+    def _named(self, document: SearchDocument) -> str:
+        """What a document says it is about: its cleaned title and questions, and its keywords."""
+        return "".join(self._entry(self._slot_of[document.id]).phrasings) + "".join(document.keywords)
 
     def _nearest_listed(self, meaning: np.ndarray | None, best_meaning: float | None) -> Nearest | None:
         """The referral group of the listed question nearest to the query vector, and how much nearer it is than
@@ -322,6 +334,6 @@ class SearchIndex:
         # A matter the query names (a cue of the referral list) that the document's phrasings never name: the
         # shared generic part (挂失, 补办, 坏了) is then all that matches.
         document = self._entry(slot).document
-        named = "".join(phrasings) + "".join(document.keywords)
+        named = self._named(document)
         foreign = any(cue not in named and document.id not in kept for cue, kept in cues)
         return evidence_of(analyzed, matched, phrasings, sounds, meaning, spread, elsewhere, foreign)

@@ -34,7 +34,7 @@ from chalicelib.models.reading import (
     SuggestResult,
 )
 from chalicelib.ranking import decide
-from chalicelib.referrals import ReferralGroup, ReferralKind
+from chalicelib.referrals import ReferralGroup
 from chalicelib.search import RankedHit, SearchIndex
 from chalicelib.store.articles import ArticleStore
 from chalicelib.store.directory import DirectoryStore
@@ -98,8 +98,7 @@ class KnowledgeService:
             return (params.category is None or doc.category == params.category) and _may_read(doc, reader, today)
 
         found = index.find(params.q, limit=params.limit, allow=visible)
-        emergency = found.referral is not None and found.referral.kind is ReferralKind.EMERGENCY
-        decision = decide(found.hits, live.engine.settings, emergency)
+        decision = decide(found.hits, live.engine.settings, line_answers=not found.article_may_answer)
         # The request's log line: the outcome, never the words (a caller's number could be among them).
         observability.note(
             answered=decision.answered,

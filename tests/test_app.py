@@ -166,7 +166,15 @@ def test_a_gas_leak_keeps_its_article_under_the_fire_line(client: Client):
     result = get(client, "/api/search?q=" + quote("煤气泄漏着火了")).json_body
     assert result["referral"]["phone"] == "119"
     assert [h["id"] for h in result["hits"]] == ["gas-leak-emergency"]
-    assert result["state"] == "doubtful"  # in an emergency the line is the answer; the article a candidate
+    assert result["state"] == "doubtful"  # the gas article never speaks of a fire: the line is the answer
+
+
+def test_an_article_that_speaks_of_the_emergency_answers_under_its_line(client: Client):
+    """A work accident asked about afterwards: 120 stays first, and the work-injury article (its keywords name
+    摔下来) is the answer, not a candidate."""
+    result = get(client, "/api/search?q=" + quote("在工地从架子上摔下来骨折了，单位不给认定工伤怎么办")).json_body
+    assert result["referral"]["phone"] == "120"
+    assert result["state"] == "answered" and result["hits"][0]["id"] == "si-work-injury-claim"
 
 
 @pytest.mark.parametrize(
@@ -205,9 +213,16 @@ def test_dispatch_phones_come_from_the_directory_never_from_the_article(client: 
     """The gas article's 咨询电话 is 119 and the heating one's 12345: neither is the department's number."""
     for question in ("煤气味", "暖气不热", "停水了什么时候来水"):
         hit = get(client, "/api/search?q=" + quote(question)).json_body["hits"][0]
-        directory = get(client, "/api/departments").json_body
+        directory = get(client, "/api/departments").json_body["departments"]
         phones = {d["code"]: d.get("phone") for d in directory}
         assert hit["dispatch_phone"] == phones[hit["department"]]
+
+
+@pytest.mark.parametrize("question", ["屋里才15度正常吗", "家里太冷了", "屋子里不暖和", "家里冷得很"])
+def test_a_cold_room_reaches_the_heating_articles(client: Client, question: str):
+    """The most common winter call: 7 of 15 ways of saying it were declined (issue #22)."""
+    result = get(client, "/api/search?q=" + quote(question)).json_body
+    assert result["answered"] and result["hits"][0]["category"] == "heating"
 
 
 def test_a_lost_social_security_card_finds_the_loss_article_first(client: Client):

@@ -119,6 +119,26 @@ def test_eval_prints_the_agreed_json(tmp_path: Path):
     assert all(isinstance(k["recall_at_1"], float) for k in report["by_kind"].values())
 
 
+def test_eval_counts_referrals_and_confident_wrong_answers(tmp_path: Path):
+    queries = tmp_path / "referrals.jsonl"
+    rows = [
+        {"query": "家里着火了", "refer_to": "119", "kind": "emergency"},
+        {"query": "护照丢了去哪补办", "refer_to": "12367", "kind": "referral"},
+        {"query": "护照丢了去哪补办", "refer_to": "12345", "kind": "referral"},  # a wrong line on purpose
+        {"query": "暖气不热", "expected": ["heating-radiator-not-warm"]},
+    ]
+    queries.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    result = kb("eval", "--queries", str(queries), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    referrals = report["referrals"]
+    assert (referrals["labelled"], referrals["right"], referrals["wrong"], referrals["none"]) == (3, 2, 1, 0)
+    assert (referrals["emergencies"], referrals["emergency_right"]) == (1, 1)
+    assert referrals["in_scope_referred"] == 0 and report["confident_wrong"] == 0
+    table = kb("eval", "--queries", str(queries), "--format", "table")
+    assert "confident wrong" in table.stdout and "referrals: labelled 3, right 2, wrong 1" in table.stdout
+
+
 def test_eval_runs_on_an_external_style_corpus(tmp_path: Path):
     corpus = tmp_path / "faq.jsonl"
     corpus.write_text(
