@@ -219,11 +219,13 @@ class SearchIndex:
     def _nearest_listed(self, meaning: np.ndarray | None, best_meaning: float | None) -> Nearest | None:
         """The referral group of the listed question nearest to the query vector, and how much nearer it is than
         the nearest title, phrasing or answer of any candidate article."""
-        if meaning is None or not len(self.not_covered) or len(self.listed_groups) != len(self.not_covered):
+        if meaning is None or best_meaning is None or not len(self.not_covered):
+            return None  # with no candidate article there is nothing to be nearer than: cue words only
+        if len(self.listed_groups) != len(self.not_covered):
             return None
         cosines = self.not_covered @ meaning
         row = int(np.argmax(cosines))
-        return Nearest(int(self.listed_groups[row]), float(cosines[row]) - (best_meaning or 0.0))
+        return Nearest(int(self.listed_groups[row]), float(cosines[row]) - best_meaning)
 
     def suggest(
         self, typed: str, limit: int = 8, allow: Callable[[SearchDocument], bool] = lambda doc: True
