@@ -83,7 +83,9 @@ def test_a_search_at_1730_utc_belongs_to_the_next_beijing_day(synced_store: Know
         {"id": RADIATOR, "title": "暖气不热怎么办", "category": "heating", "department": "heating-company-stations"}
         | {"department_name": "供热站", "score": 1.0, "snippet": ""}
     )
-    feedback.log_search("暖气不热", SearchResult(query="暖气不热", answered=True, hits=[hit]), ADMIN, "c")
+    feedback.log_search(
+        "暖气不热", SearchResult(query="暖气不热", answered=True, state="answered", hits=[hit]), ADMIN, "c"
+    )
 
     assert report(desk, "day", "2026-11-23")["searches"] == 0
     tuesday = report(desk, "day", "2026-11-24")

@@ -63,7 +63,7 @@ def test_an_editors_change_is_reviewed_published_and_read_out_by_agents(
     expect(page.locator("#gutter span.bad")).to_contain_text([line])
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator("#action-status")).to_have_text("保存成功：草稿（还有 1 个问题）")
-    expect(page.get_by_role("button", name="提交审核")).to_be_disabled()
+    expect(page.get_by_role("button", name="提交审核", exact=True)).to_be_disabled()
 
     markdown.fill(original.replace(OLD, NEW))
     expect(page.locator("#preview")).to_contain_text(NEW)
@@ -71,9 +71,9 @@ def test_an_editors_change_is_reviewed_published_and_read_out_by_agents(
     page.get_by_label("修改说明").fill("阀门提示写得更清楚")
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator("#action-status")).to_have_text("保存成功：草稿")
-    page.get_by_role("button", name="提交审核").click()
+    page.get_by_role("button", name="提交审核", exact=True).click()
     expect(page.locator("#action-status")).to_have_text("提交审核成功：待审核")
-    expect(page.get_by_role("button", name="通过")).to_have_count(0)  # an editor never approves
+    expect(page.get_by_role("button", name="通过", exact=True)).to_have_count(0)  # an editor never approves
 
     # History: the first version against the new one shows exactly the change, word by word.
     rows = page.locator("#versions tr")
@@ -88,9 +88,9 @@ def test_an_editors_change_is_reviewed_published_and_read_out_by_agents(
     sign_in(page, demo_keys["reviewer"])
     open_article(page, "heating-radiator-not-warm")
     expect(page.locator("#doc-meta")).to_contain_text("待审核")
-    page.get_by_role("button", name="通过").click()
+    page.get_by_role("button", name="通过", exact=True).click()
     expect(page.locator("#action-status")).to_have_text("审核通过成功：已通过")
-    page.get_by_role("button", name="立即发布").click()
+    page.get_by_role("button", name="立即发布", exact=True).click()
     expect(page.locator("#action-status")).to_have_text("发布成功：已发布")
     # Who did what: the audit trail, newest first.
     audit = page.locator("#audit tr")
@@ -132,16 +132,16 @@ def test_a_rejected_change_comes_back_with_the_reviewers_comment_and_stale_saves
     expect(other_tab.locator("#action-status")).to_contain_text("状态已变化")
     expect(other_tab.get_by_role("button", name="重新加载")).to_be_visible()
 
-    editor.get_by_role("button", name="提交审核").click()
+    editor.get_by_role("button", name="提交审核", exact=True).click()
     expect(editor.locator("#action-status")).to_have_text("提交审核成功：待审核")
 
     reviewer = open_page("/editor", viewport=DESKTOP)
     sign_in(reviewer, demo_keys["reviewer"])
     open_article(reviewer, "heating-stop-apply")
-    reviewer.get_by_role("button", name="退回").click()
+    reviewer.get_by_role("button", name="退回", exact=True).click()
     expect(reviewer.locator("#action-status")).to_contain_text("请填写审核意见")
     reviewer.get_by_label("审核意见").fill("请写明报停的截止日期")
-    reviewer.get_by_role("button", name="退回").click()
+    reviewer.get_by_role("button", name="退回", exact=True).click()
     expect(reviewer.locator("#action-status")).to_have_text("退回成功：草稿")
 
     editor.reload()
@@ -211,16 +211,16 @@ def test_rollback_scheduled_publishing_and_archiving(
     rows.nth(2).get_by_role("button", name="与当前比较").click()
     expect(editor.locator("#diff")).to_have_text("两个版本内容相同")
 
-    editor.get_by_role("button", name="提交审核").click()
+    editor.get_by_role("button", name="提交审核", exact=True).click()
     expect(editor.locator("#action-status")).to_have_text("提交审核成功：待审核")
     reviewer = open_page("/editor", viewport=DESKTOP)
     reviewer.on("dialog", lambda dialog: dialog.accept())  # the archive button asks first
     sign_in(reviewer, demo_keys["reviewer"])
     open_article(reviewer, "heating-fee-payment")
-    reviewer.get_by_role("button", name="通过").click()
+    reviewer.get_by_role("button", name="通过", exact=True).click()
     expect(reviewer.locator("#action-status")).to_have_text("审核通过成功：已通过")
     reviewer.get_by_label("定时发布于").fill("2030-12-01T08:00")
-    reviewer.get_by_role("button", name="定时发布").click()
+    reviewer.get_by_role("button", name="定时发布", exact=True).click()
     expect(reviewer.locator("#action-status")).to_contain_text("定时发布成功")
     expect(reviewer.locator("#doc-meta")).to_contain_text("定时 2030/12/1 08:00:00")
 

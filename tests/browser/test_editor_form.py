@@ -113,7 +113,7 @@ def test_a_draft_with_problems_is_saved_with_warnings_and_goes_to_review_only_on
     expect(page.locator("#problems button")).to_have_text(as_shown(saved["problems"]))
     expect(page.locator("#notices button")).to_have_text(as_shown(saved["notices"]))
     expect(page.locator("#problems-summary")).to_have_text("1 个问题：可以先保存草稿，改完才能提交审核。")
-    submit = page.get_by_role("button", name="提交审核")
+    submit = page.get_by_role("button", name="提交审核", exact=True)
     expect(submit).to_be_disabled()
     expect(page.locator("#submit-why")).to_have_text("还有 1 个问题，改完才能提交审核")
     with pytest.raises(urllib.error.HTTPError) as refused:

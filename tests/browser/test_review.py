@@ -32,7 +32,7 @@ def test_a_reviewer_sees_the_changed_words_and_an_editor_sees_no_review_buttons(
     expect(page.locator("#problems")).to_have_text("没有发现问题")
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator("#action-status")).to_have_text("保存成功：草稿")
-    page.get_by_role("button", name="提交审核").click()
+    page.get_by_role("button", name="提交审核", exact=True).click()
     expect(page.locator("#action-status")).to_have_text("提交审核成功：待审核")
     line = (
         page.locator("#markdown")
@@ -52,7 +52,7 @@ def test_a_reviewer_sees_the_changed_words_and_an_editor_sees_no_review_buttons(
     expect(rows.locator("del")).to_have_text(["和"])
     expect(rows.locator("ins")).to_have_text(["、", "和放风钥匙"])
     expect(rows.locator("td.text")).to_contain_text("排气的方法是：先准备好水盆")
-    expect(page.get_by_role("button", name="通过")).to_be_enabled()
+    expect(page.get_by_role("button", name="通过", exact=True)).to_be_enabled()
     expect(page.locator("#review-why")).to_be_hidden()
 
 
@@ -72,7 +72,7 @@ def test_a_reviewer_who_took_part_in_a_change_is_told_another_must_review_it(
     for name in ("通过", "退回", "立即发布", "定时发布", "归档"):
         expect(page.get_by_role("button", name=name, exact=True)).to_be_disabled()
     expect(page.locator("#review-why")).to_have_text(FOUR_EYES)
-    expect(page.get_by_role("button", name="通过")).to_have_attribute("aria-describedby", "review-why")
+    expect(page.get_by_role("button", name="通过", exact=True)).to_have_attribute("aria-describedby", "review-why")
     expect(page.locator("#changes-box")).to_contain_text("这是新文章的第一个版本")
     # The service says the same, in the same words.
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -84,9 +84,9 @@ def test_a_reviewer_who_took_part_in_a_change_is_told_another_must_review_it(
     sign_in(page, admin)
     open_article(page, article)
     expect(page.locator("#review-why")).to_be_hidden()
-    page.get_by_role("button", name="通过").click()
+    page.get_by_role("button", name="通过", exact=True).click()
     expect(page.locator("#action-status")).to_have_text("审核通过成功：已通过")
-    expect(page.get_by_role("button", name="立即发布")).to_be_enabled()
+    expect(page.get_by_role("button", name="立即发布", exact=True)).to_be_enabled()
     assert created["contributors"][0]["name"] == "demo reviewer"
 
 
@@ -116,7 +116,7 @@ def test_a_time_already_past_is_not_scheduled_and_publishing_now_is_offered(
     page.clock.set_system_time(dt.datetime(2019, 6, 1, tzinfo=dt.UTC))
     when.fill("2020-01-01T08:00")
     expect(offer).to_be_hidden()
-    page.get_by_role("button", name="定时发布").click()
+    page.get_by_role("button", name="定时发布", exact=True).click()
     expect(page.locator("#action-status")).to_have_text(
         "定时发布失败：输入有误：定时发布的时间 2020-01-01 08:00（北京时间）已经过去，"
         "请选一个以后的时间，或者改为立即发布"

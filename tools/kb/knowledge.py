@@ -103,27 +103,29 @@ def load_knowledge(root: Path) -> LoadedKnowledge:
             continue
         first_seen[article.id] = path
         loaded.articles.append(article)
-    loaded.problems.extend(referral_problems(root, loaded, directory))
+    check_referrals(root, loaded, directory)
     return loaded
 
 
-def referral_problems(root: Path, loaded: LoadedKnowledge, directory: Directory | None) -> list[str]:
-    """What the referral list names that does not exist: a department, an article; a cue of two groups."""
+def check_referrals(root: Path, loaded: LoadedKnowledge, directory: Directory | None) -> None:
+    """What the referral list names that does not exist: a department or a cue of two groups is a problem; an
+    article not in the folder only a note (a folder holding part of the articles is still one to sync)."""
     path = root / LEXICON_DIR / REFERRALS_FILE
     if not loaded.lexicon.referrals:
-        return []
+        return
     lines = referral_lines(loaded.lexicon_files.get(REFERRALS_FILE, ""))
     articles = {a.id for a in loaded.articles}
-    problems: list[str] = []
+    problems = loaded.problems
     cue_group: dict[str, str] = {}
     for group, line in zip(loaded.lexicon.referrals, lines, strict=True):
         if group.department and directory is not None and group.department not in directory:
             problems.append(f"{path}:{line}: department '{group.department}' is not in the directory")
         for article_id in group.articles:
             if article_id not in articles:
-                problems.append(f"{path}:{line}: no article with id '{article_id}'")
+                loaded.notices.append(
+                    f"{path}:{line}: note: no article with id '{article_id}': nothing stays under this line"
+                )
         for cue in group.cues:
             if cue in cue_group:
                 problems.append(f"{path}:{line}: cue '{cue}' is already a cue of '{cue_group[cue]}'")
             cue_group.setdefault(cue, group.topic)
-    return problems
