@@ -147,7 +147,19 @@ def running_server(data: Path, stop_signal: int = signal.SIGTERM, signals: int =
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", prefix="kb-serve-")
     process = subprocess.Popen(
         # -u: each line reaches the log as it is printed (demo_keys reads the keys from it).
-        [sys.executable, "-u", "-m", "tools.kb", "serve", "--port", str(port), "--data", str(data)],
+        [
+            sys.executable,
+            "-X",
+            "faulthandler",
+            "-u",
+            "-m",
+            "tools.kb",
+            "serve",
+            "--port",
+            str(port),
+            "--data",
+            str(data),
+        ],
         cwd=PROJECT_DIR,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -170,7 +182,13 @@ def running_server(data: Path, stop_signal: int = signal.SIGTERM, signals: int =
         for _ in range(signals):  # more than one: an impatient Ctrl-C, or a supervisor that insists
             process.send_signal(stop_signal)
             time.sleep(0.1)
-        process.wait(timeout=60)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            # Where it hangs: faulthandler writes every thread's stack to the log on SIGABRT.
+            process.send_signal(signal.SIGABRT)
+            process.wait(timeout=10)
+            raise AssertionError("the server did not stop within 120 s:\n" + Path(log.name).read_text()) from None
         log.seek(0)
         SERVER_EXITS[url] = (process.returncode, log.read())
         log.close()
