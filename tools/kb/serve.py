@@ -64,8 +64,10 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: P
             workers.append(threading.Thread(target=_save_while_serving, args=(data_file, stop), daemon=True))
         for worker in workers:
             worker.start()
-        # `kill` (SIGTERM) stops the server as Ctrl-C does, so the data is saved either way.
+        # `kill` (SIGTERM) stops the server as Ctrl-C does, so the data is saved either way. SIGINT is set too: a
+        # process started from a background job inherits it ignored, and Python then never raises KeyboardInterrupt.
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)
         url = f"http://{host}:{port}"
         print(f"pages: citizen FAQ {url}/  ·  agent console {url}/agent  ·  editor console {url}/editor")
         print(f"Zhida is serving on {url}  (Ctrl-C to stop)", flush=True)
