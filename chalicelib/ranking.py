@@ -136,7 +136,7 @@ def decide(hits: Sequence[S], settings: RankSettings = DEFAULT_SETTINGS, line_an
 
     line_answers: an emergency line is the answer, and the articles under it are candidates only.
     """
+    shown = [h for h in hits if h.score >= CANDIDATE_FLOOR]
     if is_answered(hits, settings) and not line_answers:
-        return Decision("answered", [h for h in hits if h.score >= CANDIDATE_FLOOR])
-    candidates = [h for h in hits if h.score >= CANDIDATE_FLOOR]
-    return Decision("doubtful" if candidates else "nothing", candidates)
+        return Decision("answered", shown)
+    return Decision("doubtful" if shown else "nothing", shown)

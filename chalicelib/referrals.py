@@ -95,21 +95,16 @@ class Referrals:
         cues = [(c, g) for g, group in enumerate(groups) for cue in group.cues if (c := clean(cue))]
         return cls(tuple(groups), tuple(sorted(cues, key=lambda item: -len(item[0]))))
 
-    def cued(self, cleaned_query: str) -> list[int]:
-        """The groups whose cue words the (cleaned) query contains, emergencies first, then by the longest cue."""
-        found = dict.fromkeys(g for cue, g in self.cues if cue in cleaned_query)
-        return sorted(found, key=lambda g: self.groups[g].kind is not ReferralKind.EMERGENCY)
+    def matches(self, cleaned_query: str) -> tuple[tuple[str, int], ...]:
+        """(cue, group) for each cue word the (cleaned) query contains, longest first: worked out once a query."""
+        return tuple((cue, g) for cue, g in self.cues if cue in cleaned_query)
 
-    def cue_words(self, group: int, cleaned_query: str) -> list[str]:
-        """The cue words of one group that the (cleaned) query contains."""
-        return [cue for cue, g in self.cues if g == group and cue in cleaned_query]
+    def keeps(self, group: int, document_id: str) -> bool:
+        """Whether the group keeps that article under its line (an emergency's `articles`): its cues are not foreign
+        to it."""
+        return document_id in self.groups[group].articles
 
-    def foreign_cues(self, cleaned_query: str) -> list[tuple[str, frozenset[str]]]:
-        """The cue words in the query, each with the articles its group keeps (an emergency's `articles`): a cue
-        names a matter some other line or office handles, except for those articles."""
-        return [(cue, frozenset(self.groups[g].articles)) for cue, g in self.cues if cue in cleaned_query]
-
-    def choose(self, cleaned_query: str, nearest: Nearest | None, answered: bool) -> int | None:
+    def choose(self, matches: Sequence[tuple[str, int]], nearest: Nearest | None, answered: bool) -> int | None:
         """The group a query belongs to, or None.
 
         A cue word of an emergency always counts (the page then keeps only the articles that answer it).
@@ -117,7 +112,10 @@ class Referrals:
         other line is a small cost beside a missed emergency), then a group by its cue words, then by meaning.
         Another group's cue word asks more of an emergency found by meaning alone.
         """
-        cued = self.cued(cleaned_query)
+        # the groups whose cue words the query holds, emergencies first, then by the longest cue
+        cued = sorted(
+            dict.fromkeys(g for _, g in matches), key=lambda g: self.groups[g].kind is not ReferralKind.EMERGENCY
+        )
         if cued and self.groups[cued[0]].kind is ReferralKind.EMERGENCY:
             return cued[0]
         if answered:

@@ -195,20 +195,21 @@ class SearchIndex:
         analyzed = self.query_analyzer.analyze(query)
         meaning = self._query_vector(analyzed)
         hits = []
-        ranked, best_meaning = self._rank(analyzed, meaning, limit, allow)
+        cues = self.referrals.matches(analyzed.compact)
+        ranked, best_meaning = self._rank(analyzed, meaning, limit, allow, cues)
         for confidence, slot in ranked:
             document = self._entry(slot).document
             text, marks = snippet(document, analyzed.terms)
             hits.append(RankedHit(document, round(min(1.0, confidence), 4), text, marks))
         nearest = self._nearest_listed(meaning, best_meaning)
-        chosen = self.referrals.choose(analyzed.compact, nearest, is_answered(hits, self.settings))
+        chosen = self.referrals.choose(cues, nearest, is_answered(hits, self.settings))
         if chosen is None:
             return Found(hits)
         group = self.referrals.groups[chosen]
         if group.kind is not ReferralKind.EMERGENCY:
             return Found(hits, group)
         hits = [h for h in hits if h.document.id in group.articles]
-        words = self.referrals.cue_words(chosen, analyzed.compact)
+        words = [cue for cue, group in cues if group == chosen]
         named = bool(hits) and any(word in self._named(hits[0].document) for word in words)
         return Found(hits, group, article_may_answer=named)
 
@@ -235,7 +236,8 @@ class SearchIndex:
         Words only: a half-typed question has no meaning yet, and completions must keep up with the keys.
         """
         analyzed = self.query_analyzer.analyze(typed)
-        documents = [self._entry(slot).document for _, slot in self._rank(analyzed, None, limit, allow)[0]]
+        cues = self.referrals.matches(analyzed.compact)
+        documents = [self._entry(slot).document for _, slot in self._rank(analyzed, None, limit, allow, cues)[0]]
         return [(completion(analyzed.compact, document), document) for document in documents]
 
     def query_vector(self, query: str) -> np.ndarray | None:
@@ -255,11 +257,11 @@ class SearchIndex:
         meaning: np.ndarray | None,
         limit: int,
         allow: Callable[[SearchDocument], bool],
+        cues: Sequence[tuple[str, int]],
     ) -> tuple[list[tuple[float, int]], float | None]:
         """(confidence, slot) of the best documents: lexical and meaning recall fused, the head re-ranked; and the
         cosine of the query with the nearest unit of any candidate (None without a query vector)."""
         weights = self._term_weights(analyzed)
-        cues = self.referrals.foreign_cues(analyzed.compact)
         scores = self._postings.scores(weights, len(self._slots))
         centroids, spread, elsewhere = self._meaning_context(meaning)
 
@@ -303,7 +305,7 @@ class SearchIndex:
         meaning = self._query_vector(analyzed)
         _, spread, elsewhere = self._meaning_context(meaning)
         nearest = self._vectors.nearest_unit(meaning, [slot]).get(slot) if meaning is not None else None
-        cues = self.referrals.foreign_cues(analyzed.compact)
+        cues = self.referrals.matches(analyzed.compact)
         return self._evidence(slot, analyzed, self._term_weights(analyzed), nearest, spread, elsewhere, cues)
 
     def _meaning_context(
@@ -323,7 +325,7 @@ class SearchIndex:
         meaning: float | None = None,
         spread: tuple[float, float] | None = None,
         elsewhere: float | None = None,
-        cues: Sequence[tuple[str, frozenset[str]]] = (),
+        cues: Sequence[tuple[str, int]] = (),
     ) -> Evidence:
         phrasings = self._entry(slot).phrasings
         matched = [t for t, w in weights.items() if w > 0 and self._postings.has(t, slot)]
@@ -336,6 +338,6 @@ class SearchIndex:
         # A matter the query names (a cue of the referral list) that the document's phrasings never name: the
         # shared generic part (挂失, 补办, 坏了) is then all that matches.
         document = self._entry(slot).document
-        named = self._named(document)
-        foreign = any(cue not in named and document.id not in kept for cue, kept in cues)
+        named = self._named(document) if cues else ""
+        foreign = any(cue not in named and not self.referrals.keeps(g, document.id) for cue, g in cues)
         return evidence_of(analyzed, matched, phrasings, sounds, meaning, spread, elsewhere, foreign)

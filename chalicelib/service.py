@@ -311,14 +311,12 @@ def _hit(hit: RankedHit, directory: Directory) -> SearchHit:
 
 def _referral(group: ReferralGroup, directory: Directory) -> Referral:
     """A referral group as readers get it: a department's name and phone come from the directory, as fresh as it."""
-    department = directory.get(group.department) if group.department else None
+    name, phone = group.name, group.phone
+    if group.department:
+        department = directory.get(group.department)
+        name, phone = (department.name, department.phone) if department else (group.name, None)
     return Referral(
-        kind=group.kind.value,
-        topic=group.topic,
-        name=department.name if department else group.name,
-        phone=department.phone if department else None if group.department else group.phone,
-        department=group.department,
-        say=group.say,
+        kind=group.kind.value, topic=group.topic, name=name, phone=phone, department=group.department, say=group.say
     )
 
 
