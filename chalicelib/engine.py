@@ -87,7 +87,14 @@ class SearchEngine:
         )
 
     def restore(self, snapshot: bytes) -> SearchIndex:
-        """The index a snapshot holds (ValueError if this release cannot read it)."""
-        return SearchIndex.restore(
+        """The index a snapshot holds (ValueError if this release cannot read it).
+
+        The snapshot's referral-question vectors become this engine's too: an index built later (a look-back,
+        a lexicon-free rebuild) reuses them instead of embedding hundreds of questions inside a request.
+        """
+        index = SearchIndex.restore(
             snapshot, self.rules, self.synonyms, self.settings, self.embedder, self.referrals, self.listed_groups
         )
+        if self._not_covered is None and len(index.not_covered) == len(self._listed_texts):
+            self._not_covered = index.not_covered
+        return index

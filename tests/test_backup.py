@@ -126,6 +126,7 @@ def test_an_import_batch_has_at_most_a_thousand_rows(synced_store: KnowledgeStor
     assert report.problems == [f"{source}:{MAX_ROWS + 1}: at most {MAX_ROWS} rows a batch; split the file"]
 
 
+@pytest.mark.slow
 def test_an_excel_export_imports_back_as_the_same_questions_and_answers(synced_store: KnowledgeStore, tmp_path: Path):
     sheet = tmp_path / "faq.xlsx"
     assert export_xlsx(synced_store, sheet) == len(article_files(KNOWLEDGE_DIR))

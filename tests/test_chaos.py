@@ -7,6 +7,8 @@ from chalicelib.store.table import TableStore
 from tests.conftest import KNOWLEDGE_DIR
 from tools.kb.chaos import run_chaos, sample_knowledge
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def sample():

@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from cfnlint.api import ManualArgs, lint
 from chalicelib.store import table_definition
 from chalicelib.store.table import GENERATION_INDEX
 from tests.conftest import PROJECT_DIR
-from tools.kb.package import LAMBDA_UNZIPPED_LIMIT, UNUSED, build_package, unzipped_size
+from tools.kb.package import LAMBDA_UNZIPPED_LIMIT, UNUSED, unzipped_size
 
 FUNCTIONS = ("APIHandler", "Maintenance")  # the API, and the scheduled job that publishes what is due
 ROLES = ("ApiHandlerRole", "MaintenanceRole")
@@ -22,11 +23,17 @@ REGIONS = ("cn-north-1", "cn-northwest-1", "us-east-1")
 
 @pytest.fixture(scope="module")
 def packaged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """The prod package, built once for this module (about a minute the first time)."""
+    """The prod package, built once for this module with the documented `kb package` (about a minute)."""
     subprocess.run(["make", "-s", "package-venv"], cwd=PROJECT_DIR, check=True)
     out = tmp_path_factory.mktemp("package")
-    deployment = build_package("prod", out)
-    return deployment, json.loads((out / "sam.json").read_text(encoding="utf-8"))
+    built = subprocess.run(
+        [sys.executable, "-m", "tools.kb", "package", str(out), "--stage", "prod"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0 and "MB unzipped" in built.stdout, built.stderr + built.stdout
+    return out / "deployment.zip", json.loads((out / "sam.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

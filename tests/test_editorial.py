@@ -112,6 +112,7 @@ def test_a_stale_edit_is_refused_with_the_current_revision(editorial: EditorialS
         editorial.save(ARTICLE, MarkdownRequest(markdown=revised(editorial, "丙。")), None, EDITOR)
 
 
+@pytest.mark.slow
 def test_two_editors_racing_never_lose_an_update(synced_store: KnowledgeStore, clock: Clock):
     """Each trial: two editors load the same revision and save at the same moment. One wins; the other is told."""
     for trial in range(12):

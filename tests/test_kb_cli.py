@@ -100,6 +100,7 @@ def test_sync_refuses_a_broken_folder_and_writes_nothing(tmp_path: Path):
     assert "heating-season-dates.md:1:" in result.stdout and "nothing synced" in result.stderr
 
 
+@pytest.mark.slow
 def test_eval_prints_the_agreed_json(tmp_path: Path):
     queries = tmp_path / "queries.jsonl"
     rows = [
@@ -119,6 +120,7 @@ def test_eval_prints_the_agreed_json(tmp_path: Path):
     assert all(isinstance(k["recall_at_1"], float) for k in report["by_kind"].values())
 
 
+@pytest.mark.slow
 def test_eval_counts_referrals_and_confident_wrong_answers(tmp_path: Path):
     queries = tmp_path / "referrals.jsonl"
     rows = [
@@ -168,6 +170,7 @@ def test_eval_names_the_line_of_a_bad_query_file(tmp_path: Path):
     assert result.returncode == 1 and f"{queries}:2: not valid JSON" in result.stderr
 
 
+@pytest.mark.slow
 def test_keys_are_created_listed_and_revoked_from_the_command_line():
     from moto.server import ThreadedMotoServer
 
@@ -195,6 +198,7 @@ def test_keys_are_created_listed_and_revoked_from_the_command_line():
         server.stop()
 
 
+@pytest.mark.slow
 def test_sync_import_backup_restore_and_export_from_the_command_line(tmp_path: Path):
     from moto.server import ThreadedMotoServer
 

@@ -242,6 +242,7 @@ def test_editors_see_their_departments_and_every_gap(synced_store: KnowledgeStor
     assert radiator["overdue"] is True  # review_by 2026-09-30
 
 
+@pytest.mark.slow
 def test_precomputed_days_give_the_report_the_raw_log_gives(synced_store: KnowledgeStore, desk: ReportDesk):
     for n, day in enumerate(["2026-11-16", "2026-11-18", "2026-11-23", "2026-11-24", "2026-11-25"]):
         for hour in (0, 8, 13, 23):
@@ -285,6 +286,7 @@ def headers(synced_store: KnowledgeStore) -> dict[str, dict[str, str]]:
 ROLES = [("agent", "hotline-12345"), ("editor", "hrss"), ("admin", "*")]
 
 
+@pytest.mark.slow
 def test_editors_and_admins_get_reports_and_agents_do_not(client, headers: dict[str, dict[str, str]]):
     reply = client.http.get("/api/reports?period=month&date=2026-11-05", headers=headers["editor"])
     assert reply.status_code == 200

@@ -4,6 +4,7 @@ import pytest
 
 from chalicelib.articles import parse_article
 from chalicelib.documents import encode_document
+from chalicelib.embeddings import E5Embedder
 from chalicelib.engine import SearchEngine
 from chalicelib.errors import NotFound
 from chalicelib.models.content import ArticleStatus, Reader
@@ -94,6 +95,20 @@ def test_a_cold_start_reads_the_snapshot_and_the_articles_written_since(synced_s
     knowledge = service(synced_store)
     assert knowledge.search(SearchParams(q="燃气表停走"), Reader.CITIZEN).hits[0].id == "after-snapshot"
     assert knowledge.search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits[0].id == "heating-radiator-not-warm"
+
+
+def test_a_restored_containers_first_look_back_embeds_only_the_query(synced_store: KnowledgeStore):
+    # A new container has an empty memo: the snapshot must supply the referral list's vectors, or the first
+    # as_of search would embed every listed question (about 700, over Lambda's timeout) inside the request.
+    fresh = E5Embedder()
+    knowledge = knowledge_service(synced_store, engine_for=lambda lexicon: SearchEngine(lexicon, embedder=fresh))
+    knowledge.search(SearchParams(q="暖气不热"), Reader.AGENT)
+    assert fresh.computed == 1
+    found = knowledge.search(SearchParams(q="停水了什么时候来水", as_of=NOW), Reader.AGENT)
+    assert found.hits and fresh.computed == 2
+    # the look-back index compares with the referral list as the live one does
+    assert knowledge.search(SearchParams(q="护照过期了在哪里换", as_of=NOW), Reader.AGENT).referral is not None
+    assert fresh.computed == 3
 
 
 def test_a_publish_is_searchable_from_a_second_instance_within_five_seconds(store: KnowledgeStore):

@@ -2,6 +2,8 @@ import marshal
 import zlib
 from dataclasses import replace
 
+import pytest
+
 from chalicelib.access import Principal, Role
 from chalicelib.articles import content_hash
 from chalicelib.directory import Directory
@@ -18,6 +20,7 @@ ADMIN = Principal(Role.ADMIN, "管理员", frozenset({"*"}), principal_id="p_adm
 REVIEWER = Principal(Role.REVIEWER, "李审核", frozenset({"*"}), principal_id="p_li")
 
 
+@pytest.mark.slow
 def test_first_sync_adds_everything(store: KnowledgeStore, knowledge: LoadedKnowledge):
     report = sync_knowledge(store, knowledge, NOW, publish=True)
     assert (report.added, report.updated, report.unchanged, report.archived) == (len(knowledge.articles), 0, 0, 0)
@@ -42,6 +45,7 @@ def test_a_changed_file_is_updated_and_a_removed_one_archived(synced_store: Know
     assert archived.markdown == second.markdown
 
 
+@pytest.mark.slow
 def test_progress_is_reported_to_the_end(store: KnowledgeStore, knowledge: LoadedKnowledge):
     seen: list[tuple[int, int]] = []
     sync_knowledge(store, knowledge, NOW, publish=True, progress=lambda done, total: seen.append((done, total)))
@@ -52,6 +56,7 @@ def test_every_article_is_stored_with_its_search_document(synced_store: Knowledg
     assert all(a.search for a in synced_store.articles.live_articles())
 
 
+@pytest.mark.slow
 def test_a_lexicon_change_reindexes_every_article(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
     lexicon = knowledge.lexicon.model_copy(update={"synonyms": [*knowledge.lexicon.synonyms, ["燃气表", "气表"]]})
     report = sync_knowledge(synced_store, LoadedKnowledge(knowledge.articles, lexicon), NOW, publish=True)

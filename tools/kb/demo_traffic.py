@@ -70,9 +70,14 @@ class NotLocal(Exception):
     """The endpoint is not the embedded DynamoDB on this machine."""
 
 
+def is_local(endpoint: str | None) -> bool:
+    """Whether the endpoint is a DynamoDB on this machine (the embedded one)."""
+    return bool(endpoint) and urlparse(endpoint).hostname in LOCAL_HOSTS
+
+
 def require_local(endpoint: str | None) -> str:
     """The endpoint, if it is a DynamoDB on this machine; NotLocal otherwise (never a real table)."""
-    if not endpoint or urlparse(endpoint).hostname not in LOCAL_HOSTS:
+    if not endpoint or not is_local(endpoint):
         raise NotLocal(f"demo traffic goes only into the embedded DynamoDB (127.0.0.1 or localhost), not {endpoint}")
     return endpoint
 

@@ -19,6 +19,8 @@ from moto.server import ThreadedMotoServer
 from tools.kb.stage import stage_environment
 
 LOCAL_REGION = "cn-north-1"
+# moto accepts any region and credentials; fixed ones keep a developer's real keys out of the local run.
+LOCAL_ENVIRONMENT = {"AWS_DEFAULT_REGION": LOCAL_REGION, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 
 _WRITE_LOCK = threading.RLock()
@@ -224,10 +226,7 @@ def embedded_dynamodb(stage: str = "dev") -> Iterator[str]:
         {
             **stage_environment(stage),
             "DYNAMODB_ENDPOINT": endpoint,
-            "AWS_DEFAULT_REGION": LOCAL_REGION,
-            # moto accepts any credentials; fixed ones keep a developer's real keys out of the local run.
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
+            **LOCAL_ENVIRONMENT,
             # The terminal shows the access log; the per-request JSON lines and metrics are for CloudWatch.
             "POWERTOOLS_LOG_LEVEL": "WARNING",
             "POWERTOOLS_METRICS_DISABLED": "true",

@@ -148,7 +148,7 @@ def _e5_passages(documents: list[SearchDocument]):
     from chalicelib.embeddings import E5Embedder, shared_embedder
 
     texts = [normalize(" ".join([d.title, *d.questions, d.answer])) for d in documents]
-    return E5Embedder(cache_size=0), shared_embedder().passages(texts)
+    return E5Embedder(memo_size=0), shared_embedder().passages(texts)
 
 
 def e5_dense(documents: list[SearchDocument]) -> Callable[[str], list[str]]:

@@ -43,8 +43,8 @@ class VectorFiles:
 @contextmanager
 def remembered_vectors(folder: Path = CACHE_DIR) -> Iterator[None]:
     """While open, every passage (and listed question) the shared model embeds is kept in, and read from, folder."""
-    shared_embedder().remember(VectorFiles(folder))
+    shared_embedder().keep_in(VectorFiles(folder))
     try:
         yield
     finally:
-        shared_embedder().remember(None)
+        shared_embedder().keep_in(None)

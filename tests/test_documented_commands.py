@@ -1,0 +1,168 @@
+"""Every `kb` command that README.md and docs/ show runs in the suite at a small size, so none can rot.
+
+The commands already run elsewhere are named in SMALL_RUNS; the rest run here, each on a few articles,
+questions, requests or a day of traffic, in a shell that exports no AWS settings (as a newcomer's).
+"""
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tests.conftest import PROJECT_DIR
+
+DOCUMENTS = [PROJECT_DIR / "README.md", *sorted((PROJECT_DIR / "docs").glob("*.md"))]
+# `python -m tools.kb CMD` or `kb CMD`, not a path or a word that merely ends in kb
+COMMAND = re.compile(r"(?:tools\.kb|(?<![\w./-])kb) ([a-z][a-z-]+)")
+OWN_QUERIES = PROJECT_DIR / "tools" / "eval" / "queries-own.jsonl"
+
+# Each documented command, and the test that runs it (file, function): that test's source names it in quotes.
+SMALL_RUNS = {
+    "serve": ("tests/conftest.py", "running_server"),
+    "lint": ("tests/test_kb_cli.py", "test_lint_passes_on_the_knowledge_base"),
+    "eval": ("tests/test_kb_cli.py", "test_eval_prints_the_agreed_json"),
+    "keys": ("tests/test_kb_cli.py", "test_keys_are_created_listed_and_revoked_from_the_command_line"),
+    **{
+        command: ("tests/test_kb_cli.py", "test_sync_import_backup_restore_and_export_from_the_command_line")
+        for command in ("sync", "import", "backup", "restore", "export")
+    },
+    "package": ("tests/test_deployment.py", "packaged"),
+    "bench": ("tests/test_documented_commands.py", "test_bench_at_a_small_size"),
+    "ablation": ("tests/test_documented_commands.py", "test_ablation_and_calibrate_on_a_few_questions"),
+    "calibrate": ("tests/test_documented_commands.py", "test_ablation_and_calibrate_on_a_few_questions"),
+    "chaos": ("tests/test_documented_commands.py", "test_chaos_at_a_small_size"),
+    "demo-traffic": ("tests/test_documented_commands.py", "test_a_day_of_demo_traffic_and_its_reports"),
+    "report": ("tests/test_documented_commands.py", "test_a_day_of_demo_traffic_and_its_reports"),
+}
+
+
+def documented_commands() -> dict[str, str]:
+    """Each kb command the documents show, and the first document showing it."""
+    found: dict[str, str] = {}
+    for document in DOCUMENTS:
+        for command in COMMAND.findall(document.read_text(encoding="utf-8")):
+            found.setdefault(command, document.name)
+    return found
+
+
+def function_source(file: str, name: str) -> str:
+    tree = ast.parse((PROJECT_DIR / file).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return ast.get_source_segment((PROJECT_DIR / file).read_text(encoding="utf-8"), node) or ""
+    raise AssertionError(f"{file} has no function {name}")
+
+
+def test_every_documented_command_has_a_small_run_in_the_suite():
+    documented = documented_commands()
+    assert {"serve", "sync", "bench", "demo-traffic", "report"} <= documented.keys()  # the pattern still finds them
+    missing = {command: where for command, where in documented.items() if command not in SMALL_RUNS}
+    assert not missing, f"documented but never run by the suite: {missing}"
+    for command, (file, name) in SMALL_RUNS.items():
+        assert f'"{command}"' in function_source(file, name), f"{file}::{name} does not run kb {command}"
+
+
+def newcomers_shell() -> dict[str, str]:
+    """The environment of a shell that exports no AWS settings at all."""
+    return {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+
+
+def kb(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.kb", *args],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=newcomers_shell(),
+    )
+
+
+def a_few_questions(path: Path, count: int) -> Path:
+    """The first questions of our own set, one per article at most."""
+    chosen, articles = [], set()
+    for line in OWN_QUERIES.read_text(encoding="utf-8").splitlines():
+        query = json.loads(line)
+        if not articles & set(query["expected"]) and len(chosen) < count:
+            chosen.append(line)
+            articles.update(query["expected"])
+    path.write_text("\n".join(chosen) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def embedded_dynamodb() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        yield "http://{}:{}".format(*server.get_host_and_port())
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_bench_at_a_small_size(tmp_path: Path):
+    questions = a_few_questions(tmp_path / "questions.jsonl", 8)
+    ran = kb("bench", "--articles", "80", "--publishes", "2", "--queries", str(questions), "--format", "json")
+    assert ran.returncode == 0, ran.stderr
+    report = json.loads(ran.stdout)
+    assert report["articles"] == 80 and report["publishes"] == 2
+    assert 0 < report["search_p50_ms"] <= report["search_p99_ms"] and report["cold_start_ms"] > 0
+    assert report["snapshot_mb"] > 0 and report["rss_mb"] > 0 and report["visible_max_ms"] >= report["visible_p50_ms"]
+
+
+@pytest.mark.slow
+def test_ablation_and_calibrate_on_a_few_questions(tmp_path: Path):
+    questions = a_few_questions(tmp_path / "questions.jsonl", 12)
+    no_eval_sets = tmp_path / "eval"  # no dev or external sets: the own questions alone
+    no_eval_sets.mkdir()
+    ablation = kb("ablation", "--eval-dir", str(no_eval_sets), "--queries", str(questions), "--format", "json")
+    assert ablation.returncode == 0, ablation.stderr
+    rows = json.loads(ablation.stdout)
+    assert rows[0]["variant"].startswith("full") and rows[0]["own"]["recall_at_1"] > 0.5, rows[0]
+    assert len({row["variant"] for row in rows}) == len(rows) > 3
+    calibrated = kb("calibrate", "--queries", str(questions))
+    assert calibrated.returncode == 0, calibrated.stderr
+    assert re.search(r"^HYBRID_CONFIDENCE = Confidence\(\(-?\d", calibrated.stdout, re.MULTILINE), calibrated.stdout
+    assert "LEXICAL_CONFIDENCE = Confidence(" in calibrated.stdout
+
+
+@pytest.mark.slow
+def test_chaos_at_a_small_size():
+    ran = kb("chaos", "--requests", "40", "--articles", "3", "--fault-rate", "0.1", "--seed", "7")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    counts = json.loads(ran.stdout.splitlines()[-1])
+    assert counts["requests"] >= 40 and counts["faults_injected"] > 0
+
+
+@pytest.mark.slow
+def test_a_day_of_demo_traffic_and_its_reports(tmp_path: Path, embedded_dynamodb: str):
+    from openpyxl import load_workbook
+
+    # into a running `make run` (here its embedded DynamoDB alone), from a shell with no AWS settings
+    synced = kb("sync", "knowledge/", "--publish", "--endpoint", embedded_dynamodb)
+    assert synced.returncode == 0, synced.stderr
+    traffic = kb("demo-traffic", "--days", "1", "--endpoint", embedded_dynamodb)
+    assert traffic.returncode == 0, traffic.stderr
+    searches = int(re.search(r"(\d+) searches", traffic.stdout).group(1))  # type: ignore[union-attr]
+    assert searches > 0, traffic.stdout
+    page, book = tmp_path / "report.html", tmp_path / "report.xlsx"
+    html = kb("report", "--period", "week", "--format", "html", "--out", str(page), "--endpoint", embedded_dynamodb)
+    assert html.returncode == 0, html.stderr
+    assert "<svg" in page.read_text(encoding="utf-8")
+    sheet = kb("report", "--period", "week", "--format", "xlsx", "--out", str(book), "--endpoint", embedded_dynamodb)
+    assert sheet.returncode == 0, sheet.stderr
+    assert load_workbook(book)["概览"]["B4"].value >= searches
+
+    # without --endpoint: into a local data file that `make run` then serves
+    data = tmp_path / "local-dev.jsonl"
+    local = kb("demo-traffic", "--days", "1", "--data", str(data))
+    assert local.returncode == 0, local.stderr
+    assert f"saved to {data}" in local.stdout and data.stat().st_size > 0
