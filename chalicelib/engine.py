@@ -58,14 +58,14 @@ class SearchEngine:
         listed = [
             (text, group) for q, group in zip(questions, groups, strict=True) if (text := meaning_text(q, self.rules))
         ]
-        self._listed_texts = [text for text, _ in listed]
+        self.listed_texts = [text for text, _ in listed]
         self.listed_groups = [group for _, group in listed]
         self._not_covered: np.ndarray | None = None
 
     def not_covered(self) -> np.ndarray | None:
         """The vectors of the referral list's questions, embedded once per engine (that is, per lexicon)."""
-        if self._not_covered is None and self._listed_texts:
-            self._not_covered = self.embedder.queries(self._listed_texts)
+        if self._not_covered is None and self.listed_texts:
+            self._not_covered = self.embedder.queries(self.listed_texts)
         return self._not_covered
 
     def index_document(self, document: SearchDocument) -> IndexedDocument:
@@ -95,6 +95,6 @@ class SearchEngine:
         index = SearchIndex.restore(
             snapshot, self.rules, self.synonyms, self.settings, self.embedder, self.referrals, self.listed_groups
         )
-        if self._not_covered is None and len(index.not_covered) == len(self._listed_texts):
+        if self._not_covered is None and len(index.not_covered) == len(self.listed_texts):
             self._not_covered = index.not_covered
         return index

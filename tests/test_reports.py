@@ -332,9 +332,6 @@ def test_kb_report_writes_a_sheet_per_section(synced_store: KnowledgeStore, desk
 
 
 def test_kb_report_html_is_the_printable_page(desk: ReportDesk, tmp_path: Path):
-    charts = pytest.importorskip("chalicelib.charts")
-    if not hasattr(charts, "report_page"):
-        pytest.skip("chalicelib.charts.report_page is not written yet")
     from tools.kb.report import make_report, write_html
 
     write_html(make_report(desk, "month", dt.date(2026, 11, 24)), tmp_path / "month.html")
