@@ -23,6 +23,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.config import DefaultConfig
 from moto.dynamodb.models import dynamodb_backends
 
 from chalicelib import wiring
@@ -109,9 +110,14 @@ def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DYNAMODB_ENDPOINT", raising=False)
 
 
+# boto3's default session lives across tests: a new one per test re-read botocore's service models from
+# disk, about 0.2 s for each table and each app a test made.
+KEEP_SESSION: DefaultConfig = {"core": {"reset_boto3_session": False}}
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
-    with mock_aws():
+    with mock_aws(config=KEEP_SESSION):
         wiring.reset()
         yield
         wiring.reset()
@@ -133,7 +139,7 @@ def knowledge() -> LoadedKnowledge:
 def synced_table(knowledge: LoadedKnowledge) -> bytes:
     """The table after `kb sync --publish knowledge/`, made once per worker and kept as moto's own table object,
     pickled: a test gets its own copy in about 25 ms, where writing the items again took about 170 ms."""
-    with mock_aws():
+    with mock_aws(config=KEEP_SESSION):
         table = ensure_table(boto3.resource("dynamodb", region_name=REGION), TABLE_NAME)
         sync_knowledge(KnowledgeStore(table), knowledge, NOW, publish=True)
         return pickle.dumps(dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables[TABLE_NAME])
