@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -135,20 +136,37 @@ def knowledge() -> LoadedKnowledge:
     return loaded
 
 
-@pytest.fixture(scope="session")
-def synced_table(knowledge: LoadedKnowledge) -> bytes:
-    """The table after `kb sync --publish knowledge/`, made once per worker and kept as moto's own table object,
-    pickled: a test gets its own copy in about 25 ms, where writing the items again took about 170 ms."""
+def synced_table_of(knowledge: LoadedKnowledge) -> bytes:
+    """The table after `kb sync --publish` of that knowledge, kept as moto's own table object, pickled: a test
+    gets its own copy in about 25 ms, where writing the items again took about 170 ms."""
     with mock_aws(config=KEEP_SESSION):
         table = ensure_table(boto3.resource("dynamodb", region_name=REGION), TABLE_NAME)
         sync_knowledge(KnowledgeStore(table), knowledge, NOW, publish=True)
         return pickle.dumps(dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables[TABLE_NAME])
 
 
+def store_copy(table: bytes) -> KnowledgeStore:
+    """A test's own copy of a pickled table (inside the test's mock)."""
+    dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables[TABLE_NAME] = pickle.loads(table)
+    return KnowledgeStore(boto3.resource("dynamodb", region_name=REGION).Table(TABLE_NAME))
+
+
+def a_few_articles(knowledge: LoadedKnowledge, ids: set[str]) -> LoadedKnowledge:
+    """The same folder with only these articles: for tests whose cost grows with the number of articles."""
+    chosen = [article for article in knowledge.articles if article.id in ids]
+    assert len(chosen) == len(ids), ids - {article.id for article in chosen}
+    return replace(knowledge, articles=chosen)
+
+
+@pytest.fixture(scope="session")
+def synced_table(knowledge: LoadedKnowledge) -> bytes:
+    """knowledge/ synced, once per worker."""
+    return synced_table_of(knowledge)
+
+
 @pytest.fixture
 def synced_store(aws: None, synced_table: bytes) -> KnowledgeStore:
-    dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables[TABLE_NAME] = pickle.loads(synced_table)
-    return KnowledgeStore(boto3.resource("dynamodb", region_name=REGION).Table(TABLE_NAME))
+    return store_copy(synced_table)
 
 
 def knowledge_service(store: KnowledgeStore, **options) -> KnowledgeService:
