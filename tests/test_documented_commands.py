@@ -8,6 +8,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.conftest import PROJECT_DIR
+from tests.conftest import KNOWLEDGE_DIR, PROJECT_DIR
 
 DOCUMENTS = [PROJECT_DIR / "README.md", *sorted((PROJECT_DIR / "docs").glob("*.md"))]
 # `python -m tools.kb CMD` or `kb CMD`, not a path or a word that merely ends in kb
@@ -85,14 +86,23 @@ def kb(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     )
 
 
+def heating_only(tmp_path: Path) -> Path:
+    """The knowledge folder with its lexicon and only the heating articles: the lab tools' cost grows with
+    the articles (every variant of `kb ablation` indexes them all again)."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR / "_lexicon", folder / "_lexicon")
+    shutil.copytree(KNOWLEDGE_DIR / "heating", folder / "heating")
+    return folder
+
+
 def a_few_questions(path: Path, count: int) -> Path:
-    """The first questions of our own set, one per article at most."""
+    """The first questions of our own set about heating (or about nothing we answer), one per article."""
     chosen, articles = [], set()
     for line in OWN_QUERIES.read_text(encoding="utf-8").splitlines():
-        query = json.loads(line)
-        if not articles & set(query["expected"]) and len(chosen) < count:
+        expected = set(json.loads(line)["expected"])
+        if all(a.startswith("heating-") for a in expected) and not articles & expected and len(chosen) < count:
             chosen.append(line)
-            articles.update(query["expected"])
+            articles.update(expected)
     path.write_text("\n".join(chosen) + "\n", encoding="utf-8")
     return path
 
@@ -110,7 +120,11 @@ def embedded_dynamodb() -> Iterator[str]:
 @pytest.mark.slow
 def test_bench_at_a_small_size(tmp_path: Path):
     questions = a_few_questions(tmp_path / "questions.jsonl", 8)
-    ran = kb("bench", "--articles", "80", "--publishes", "2", "--queries", str(questions), "--format", "json")
+    folder = heating_only(tmp_path)
+    ran = kb(
+        *("bench", "--articles", "80", "--publishes", "2", "--format", "json"),
+        *("--queries", str(questions), "--knowledge", str(folder)),
+    )
     assert ran.returncode == 0, ran.stderr
     report = json.loads(ran.stdout)
     assert report["articles"] == 80 and report["publishes"] == 2
@@ -123,12 +137,16 @@ def test_ablation_and_calibrate_on_a_few_questions(tmp_path: Path):
     questions = a_few_questions(tmp_path / "questions.jsonl", 12)
     no_eval_sets = tmp_path / "eval"  # no dev or external sets: the own questions alone
     no_eval_sets.mkdir()
-    ablation = kb("ablation", "--eval-dir", str(no_eval_sets), "--queries", str(questions), "--format", "json")
+    folder = heating_only(tmp_path)
+    ablation = kb(
+        *("ablation", "--eval-dir", str(no_eval_sets), "--format", "json"),
+        *("--queries", str(questions), "--knowledge", str(folder)),
+    )
     assert ablation.returncode == 0, ablation.stderr
     rows = json.loads(ablation.stdout)
     assert rows[0]["variant"].startswith("full") and rows[0]["own"]["recall_at_1"] > 0.5, rows[0]
     assert len({row["variant"] for row in rows}) == len(rows) > 3
-    calibrated = kb("calibrate", "--queries", str(questions))
+    calibrated = kb("calibrate", "--queries", str(questions), "--knowledge", str(folder))
     assert calibrated.returncode == 0, calibrated.stderr
     assert re.search(r"^HYBRID_CONFIDENCE = Confidence\(\(-?\d", calibrated.stdout, re.MULTILINE), calibrated.stdout
     assert "LEXICAL_CONFIDENCE = Confidence(" in calibrated.stdout
