@@ -1,5 +1,8 @@
 """The API document and the routes are one: every route is documented, every reply matches its schema."""
 
+from collections.abc import Iterator
+
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
@@ -10,6 +13,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app import _document, app
+from tests.conftest import running_server, server_keys
 
 
 def test_every_route_is_documented_and_every_documented_path_is_a_route():
@@ -28,11 +32,18 @@ def test_every_documented_error_status_has_the_error_shape():
                     assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)
 
 
-def test_no_request_the_spec_allows_gets_a_server_error_or_a_reply_unlike_the_spec(
-    live_server: str, demo_keys: dict[str, str]
-):
+@pytest.fixture(scope="module")
+def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server of its own: the fuzzing writes, and it runs beside the browser tests' server, not after it."""
+    with running_server(tmp_path_factory.mktemp("fuzzed") / "local.jsonl") as url:
+        yield url
+
+
+@pytest.mark.server
+def test_no_request_the_spec_allows_gets_a_server_error_or_a_reply_unlike_the_spec(fuzzed_server: str):
+    keys = server_keys(fuzzed_server)
     # Driven by hand: schemathesis' pytest plugin does not load under pytest 9.
-    schema = schemathesis.openapi.from_url(f"{live_server}/api/openapi.json")
+    schema = schemathesis.openapi.from_url(f"{fuzzed_server}/api/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 30  # every operation but the document's own path
     checks = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
@@ -51,7 +62,7 @@ def test_no_request_the_spec_allows_gets_a_server_error_or_a_reply_unlike_the_sp
         return check
 
     # Anonymous, and as an editor (who may write drafts but not publish, so the shared server stays intact).
-    for headers in ({}, {"Authorization": f"Bearer {demo_keys['editor']}"}):
+    for headers in ({}, {"Authorization": f"Bearer {keys['editor']}"}):
         for operation in operations:
             given(case=operation.as_strategy())(checker(headers))()
     assert failures == [] and len(calls) > 30 * 2 * 5, failures[:10]
