@@ -32,13 +32,12 @@ def _use_stage(stage: str, endpoint: str | None) -> None:
 
     from chalicelib import wiring
     from tools.kb import local
-    from tools.kb.demo_traffic import is_local
     from tools.kb.stage import stage_environment
 
     os.environ.update({k: v for k, v in stage_environment(stage).items() if k not in os.environ})
     if endpoint:
         os.environ["DYNAMODB_ENDPOINT"] = endpoint
-        if is_local(endpoint):
+        if local.is_local(endpoint):
             # The embedded DynamoDB's own region and made-up keys: a newcomer's shell need not export any, and
             # a developer's real keys and region never reach the local run.
             os.environ.update(local.LOCAL_ENVIRONMENT)

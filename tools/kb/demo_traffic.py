@@ -9,7 +9,6 @@ made-up time. Only ever on the embedded DynamoDB: the command refuses any other 
 import datetime as dt
 import random
 from collections import Counter
-from urllib.parse import urlparse
 
 from chalicelib.access import Principal, Role
 from chalicelib.clock import CHINA_TIME, china_date
@@ -21,8 +20,8 @@ from chalicelib.models.reading import SearchParams, SearchResult
 from chalicelib.reports import ReportDesk
 from chalicelib.service import KnowledgeService
 from chalicelib.store.records import RecordStore
+from tools.kb.local import is_local
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 PER_DAY = 80  # settled searches on an ordinary weekday
 # Beijing-time hours 0-23: the share of a day's searches in each
 HOURS = [1, 1, 1, 1, 1, 2, 4, 8, 14, 18, 17, 15, 9, 11, 15, 16, 14, 11, 8, 7, 6, 4, 3, 2]
@@ -68,11 +67,6 @@ AGENT = Principal(Role.AGENT, "演示坐席", frozenset({"hotline-12345"}))
 
 class NotLocal(Exception):
     """The endpoint is not the embedded DynamoDB on this machine."""
-
-
-def is_local(endpoint: str | None) -> bool:
-    """Whether the endpoint is a DynamoDB on this machine (the embedded one)."""
-    return bool(endpoint) and urlparse(endpoint).hostname in LOCAL_HOSTS
 
 
 def require_local(endpoint: str | None) -> str:

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlparse
 
 import moto.dynamodb.models as moto_dynamodb
 from moto.dynamodb.models import DynamoDBBackend
@@ -20,11 +21,17 @@ from tools.kb.stage import stage_environment
 
 LOCAL_REGION = "cn-north-1"
 # moto accepts any region and credentials; fixed ones keep a developer's real keys out of the local run.
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 LOCAL_ENVIRONMENT = {"AWS_DEFAULT_REGION": LOCAL_REGION, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 
 _WRITE_LOCK = threading.RLock()
 _writes = 0  # writes applied in this process, counted under _WRITE_LOCK: a change means unsaved data
+
+
+def is_local(endpoint: str | None) -> bool:
+    """Whether the endpoint is a DynamoDB on this machine (the embedded one)."""
+    return bool(endpoint) and urlparse(endpoint).hostname in LOCAL_HOSTS
 
 
 def make_moto_writes_atomic() -> None:
