@@ -26,10 +26,10 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.config import DefaultConfig
 from moto.dynamodb.models import dynamodb_backends
+from moto.server import ThreadedMotoServer
 
 from chalicelib import wiring
 from chalicelib.editorial import EditorialService
-from chalicelib.embeddings import shared_embedder
 from chalicelib.engine import SearchEngine
 from chalicelib.service import KnowledgeService
 from chalicelib.store import KnowledgeStore, ensure_table
@@ -71,24 +71,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("package"))
 
 
-def _embed_share(share: int, shares: int) -> int:
-    """Compute one share of the knowledge folder's vectors into the disk cache; how many the model computed."""
+def _embed_share(share: int, shares: int) -> None:
+    """Compute one share of the knowledge folder's vectors into the disk cache."""
     loaded = load_knowledge(KNOWLEDGE_DIR)
     with remembered_vectors():
         engine = SearchEngine(loaded.lexicon)
         for article in loaded.articles[share::shares]:
             engine.index_article(article)
         engine.embedder.queries(engine.listed_texts[share::shares])
-    return shared_embedder().computed
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Before any worker or server starts: the knowledge folder's vectors into the disk cache, computed once
-    on up to four cores (a fresh clone: 25 s on two cores, 43 s on one; afterwards about 3 s), instead of by
-    each xdist worker and `kb serve` at the same time."""
-    if hasattr(session.config, "workerinput"):
-        return  # an xdist worker: the controller has done it
+    """Before xdist starts its workers: the knowledge folder's vectors into the disk cache, computed once on up
+    to four cores (a fresh clone: 25 s on two cores, 43 s on one; afterwards about 3 s), instead of by each
+    worker and `kb serve` at the same time. A run in one process computes them as it needs them."""
+    if hasattr(session.config, "workerinput") or not getattr(session.config.option, "numprocesses", None):
+        return
     shares = min(os.cpu_count() or 1, 4)  # each process holds the model (about 200 MB)
     with ProcessPoolExecutor(shares, mp_context=multiprocessing.get_context("spawn")) as pool:
         list(pool.map(_embed_share, range(shares), [shares] * shares))
@@ -122,6 +121,17 @@ def aws() -> Iterator[None]:
         wiring.reset()
         yield
         wiring.reset()
+
+
+@pytest.fixture
+def local_dynamodb() -> Iterator[str]:
+    """moto's server on a free loopback port, as `make run` embeds it: its endpoint, for the kb commands."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        yield "http://{}:{}".format(*server.get_host_and_port())
+    finally:
+        server.stop()
 
 
 @pytest.fixture

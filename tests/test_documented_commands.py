@@ -1,23 +1,19 @@
 """Every `kb` command that README.md and docs/ show runs in the suite at a small size, so none can rot.
 
 The commands already run elsewhere are named in SMALL_RUNS; the rest run here, each on a few articles,
-questions, requests or a day of traffic, in a shell that exports no AWS settings (as a newcomer's).
+questions or a day of traffic, in a shell that exports no AWS settings (as a newcomer's).
 """
 
 import ast
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.conftest import KNOWLEDGE_DIR, PROJECT_DIR
+from tests.test_kb_cli import kb
 
 DOCUMENTS = [PROJECT_DIR / "README.md", *sorted((PROJECT_DIR / "docs").glob("*.md"))]
 # `python -m tools.kb CMD` or `kb CMD`, not a path or a word that merely ends in kb
@@ -54,10 +50,10 @@ def documented_commands() -> dict[str, str]:
 
 
 def function_source(file: str, name: str) -> str:
-    tree = ast.parse((PROJECT_DIR / file).read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
+    source = (PROJECT_DIR / file).read_text(encoding="utf-8")
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.FunctionDef) and node.name == name:
-            return ast.get_source_segment((PROJECT_DIR / file).read_text(encoding="utf-8"), node) or ""
+            return ast.get_source_segment(source, node) or ""
     raise AssertionError(f"{file} has no function {name}")
 
 
@@ -68,22 +64,6 @@ def test_every_documented_command_has_a_small_run_in_the_suite():
     assert not missing, f"documented but never run by the suite: {missing}"
     for command, (file, name) in SMALL_RUNS.items():
         assert f'"{command}"' in function_source(file, name), f"{file}::{name} does not run kb {command}"
-
-
-def newcomers_shell() -> dict[str, str]:
-    """The environment of a shell that exports no AWS settings at all."""
-    return {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
-
-
-def kb(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tools.kb", *args],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=newcomers_shell(),
-    )
 
 
 def heating_only(tmp_path: Path) -> Path:
@@ -105,16 +85,6 @@ def a_few_questions(path: Path, count: int) -> Path:
             articles.update(expected)
     path.write_text("\n".join(chosen) + "\n", encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def embedded_dynamodb() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        yield "http://{}:{}".format(*server.get_host_and_port())
-    finally:
-        server.stop()
 
 
 @pytest.mark.slow
@@ -153,21 +123,21 @@ def test_ablation_and_calibrate_on_a_few_questions(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_a_day_of_demo_traffic_and_its_reports(tmp_path: Path, embedded_dynamodb: str):
+def test_a_day_of_demo_traffic_and_its_reports(tmp_path: Path, local_dynamodb: str):
     from openpyxl import load_workbook
 
     # into a running `make run` (here its embedded DynamoDB alone), from a shell with no AWS settings
-    synced = kb("sync", "knowledge/", "--publish", "--endpoint", embedded_dynamodb)
+    synced = kb("sync", "knowledge/", "--publish", "--endpoint", local_dynamodb)
     assert synced.returncode == 0, synced.stderr
-    traffic = kb("demo-traffic", "--days", "1", "--endpoint", embedded_dynamodb)
+    traffic = kb("demo-traffic", "--days", "1", "--endpoint", local_dynamodb)
     assert traffic.returncode == 0, traffic.stderr
     searches = int(re.search(r"(\d+) searches", traffic.stdout).group(1))  # type: ignore[union-attr]
     assert searches > 0, traffic.stdout
     page, book = tmp_path / "report.html", tmp_path / "report.xlsx"
-    html = kb("report", "--period", "week", "--format", "html", "--out", str(page), "--endpoint", embedded_dynamodb)
+    html = kb("report", "--period", "week", "--format", "html", "--out", str(page), "--endpoint", local_dynamodb)
     assert html.returncode == 0, html.stderr
     assert "<svg" in page.read_text(encoding="utf-8")
-    sheet = kb("report", "--period", "week", "--format", "xlsx", "--out", str(book), "--endpoint", embedded_dynamodb)
+    sheet = kb("report", "--period", "week", "--format", "xlsx", "--out", str(book), "--endpoint", local_dynamodb)
     assert sheet.returncode == 0, sheet.stderr
     assert load_workbook(book)["概览"]["B4"].value >= searches
 

@@ -28,8 +28,15 @@ EVAL_KEYS = {
 
 
 def kb(*args: str) -> subprocess.CompletedProcess:
+    """`python -m tools.kb ARGS` as a newcomer runs it: from a shell that exports no AWS settings at all."""
+    newcomers_shell = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
     return subprocess.run(
-        [sys.executable, "-m", "tools.kb", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "tools.kb", *args],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=newcomers_shell,
     )
 
 
@@ -171,61 +178,45 @@ def test_eval_names_the_line_of_a_bad_query_file(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_keys_are_created_listed_and_revoked_from_the_command_line():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        endpoint = "http://{}:{}".format(*server.get_host_and_port())
-        created = kb(
-            "keys", "--endpoint", endpoint, "create", "--role", "admin", "--name", "李管理", "--department", "*"
-        )
-        assert created.returncode == 0, created.stderr
-        key_id = created.stdout.split()[2]
-        assert created.stdout.splitlines()[1].startswith(f"zk_{key_id}_")
-        listed = kb("keys", "--endpoint", endpoint, "list")
-        assert key_id in listed.stdout and "active" in listed.stdout and "[*]" in listed.stdout
-        again = kb("keys", "--endpoint", endpoint, "create", "--role", "admin", "--name", "李管理", "--department", "*")
-        assert again.returncode == 2 and "unique" in again.stderr
-        rotated = kb("keys", "--endpoint", endpoint, "rotate", "--name", "李管理")
-        assert rotated.returncode == 0 and rotated.stdout.split()[2] != key_id
-        assert f"{key_id}  admin     revoked" in kb("keys", "--endpoint", endpoint, "list").stdout
-        for departments in ([], ["--department", "供热企业"], ["--department", ""]):
-            refused = kb("keys", "--endpoint", endpoint, "create", "--role", "editor", "--name", "编辑", *departments)
-            assert refused.returncode == 2 and "department" in refused.stderr, departments
-    finally:
-        server.stop()
+def test_keys_are_created_listed_and_revoked_from_the_command_line(local_dynamodb: str):
+    endpoint = local_dynamodb
+    created = kb("keys", "--endpoint", endpoint, "create", "--role", "admin", "--name", "李管理", "--department", "*")
+    assert created.returncode == 0, created.stderr
+    key_id = created.stdout.split()[2]
+    assert created.stdout.splitlines()[1].startswith(f"zk_{key_id}_")
+    listed = kb("keys", "--endpoint", endpoint, "list")
+    assert key_id in listed.stdout and "active" in listed.stdout and "[*]" in listed.stdout
+    again = kb("keys", "--endpoint", endpoint, "create", "--role", "admin", "--name", "李管理", "--department", "*")
+    assert again.returncode == 2 and "unique" in again.stderr
+    rotated = kb("keys", "--endpoint", endpoint, "rotate", "--name", "李管理")
+    assert rotated.returncode == 0 and rotated.stdout.split()[2] != key_id
+    assert f"{key_id}  admin     revoked" in kb("keys", "--endpoint", endpoint, "list").stdout
+    for departments in ([], ["--department", "供热企业"], ["--department", ""]):
+        refused = kb("keys", "--endpoint", endpoint, "create", "--role", "editor", "--name", "编辑", *departments)
+        assert refused.returncode == 2 and "department" in refused.stderr, departments
 
 
 @pytest.mark.slow
-def test_sync_import_backup_restore_and_export_from_the_command_line(tmp_path: Path):
-    from moto.server import ThreadedMotoServer
+def test_sync_import_backup_restore_and_export_from_the_command_line(tmp_path: Path, local_dynamodb: str):
+    endpoint = local_dynamodb
+    synced = kb("sync", "knowledge/", "--publish", "--endpoint", endpoint)
+    assert synced.returncode == 0 and "added 50" in synced.stdout, synced.stdout + synced.stderr
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        endpoint = "http://{}:{}".format(*server.get_host_and_port())
-        synced = kb("sync", "knowledge/", "--publish", "--endpoint", endpoint)
-        assert synced.returncode == 0 and "added 50" in synced.stdout, synced.stdout + synced.stderr
+    rows = tmp_path / "faq.jsonl"
+    rows.write_text('{"id": "ev-charger", "question1": "充电桩怎么装"}\nnot json\n', encoding="utf-8")
+    imported = kb("import", str(rows), "--endpoint", endpoint)
+    assert imported.returncode == 1 and "nothing imported" in imported.stderr
+    assert f"{rows}:2: not valid JSON" in imported.stdout
 
-        rows = tmp_path / "faq.jsonl"
-        rows.write_text('{"id": "ev-charger", "question1": "充电桩怎么装"}\nnot json\n', encoding="utf-8")
-        imported = kb("import", str(rows), "--endpoint", endpoint)
-        assert imported.returncode == 1 and "nothing imported" in imported.stderr
-        assert f"{rows}:2: not valid JSON" in imported.stdout
+    saved = tmp_path / "backup.jsonl"
+    assert kb("backup", "--out", str(saved), "--endpoint", endpoint).returncode == 0
+    refused = kb("restore", str(saved), "--endpoint", endpoint)
+    assert refused.returncode == 1 and "not empty" in refused.stderr
 
-        saved = tmp_path / "backup.jsonl"
-        assert kb("backup", "--out", str(saved), "--endpoint", endpoint).returncode == 0
-        refused = kb("restore", str(saved), "--endpoint", endpoint)
-        assert refused.returncode == 1 and "not empty" in refused.stderr
-
-        exported = tmp_path / "exported"
-        assert kb("export", str(exported), "--endpoint", endpoint).returncode == 0
-        source = {str(p.relative_to(KNOWLEDGE_DIR)) for p in KNOWLEDGE_DIR.rglob("*") if p.is_file()}
-        assert {str(p.relative_to(exported)) for p in exported.rglob("*") if p.is_file()} == source
-    finally:
-        server.stop()
+    exported = tmp_path / "exported"
+    assert kb("export", str(exported), "--endpoint", endpoint).returncode == 0
+    source = {str(p.relative_to(KNOWLEDGE_DIR)) for p in KNOWLEDGE_DIR.rglob("*") if p.is_file()}
+    assert {str(p.relative_to(exported)) for p in exported.rglob("*") if p.is_file()} == source
 
 
 def test_lint_refuses_a_referral_question_that_asks_what_an_article_answers(tmp_path: Path):

@@ -20,8 +20,8 @@ from moto.server import ThreadedMotoServer
 from tools.kb.stage import stage_environment
 
 LOCAL_REGION = "cn-north-1"
-# moto accepts any region and credentials; fixed ones keep a developer's real keys out of the local run.
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# moto accepts any region and credentials; fixed ones keep a developer's real keys out of the local run.
 LOCAL_ENVIRONMENT = {"AWS_DEFAULT_REGION": LOCAL_REGION, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 
