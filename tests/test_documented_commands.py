@@ -7,13 +7,12 @@ questions or a day of traffic, in a shell that exports no AWS settings (as a new
 import ast
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import KNOWLEDGE_DIR, PROJECT_DIR
-from tests.test_kb_cli import kb
+from tests.conftest import PROJECT_DIR
+from tests.test_kb_cli import kb, some_sections
 
 DOCUMENTS = [PROJECT_DIR / "README.md", *sorted((PROJECT_DIR / "docs").glob("*.md"))]
 # `python -m tools.kb CMD` or `kb CMD`, not a path or a word that merely ends in kb
@@ -66,15 +65,6 @@ def test_every_documented_command_has_a_small_run_in_the_suite():
         assert f'"{command}"' in function_source(file, name), f"{file}::{name} does not run kb {command}"
 
 
-def heating_only(tmp_path: Path) -> Path:
-    """The knowledge folder with its lexicon and only the heating articles: the lab tools' cost grows with
-    the articles (every variant of `kb ablation` indexes them all again)."""
-    folder = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE_DIR / "_lexicon", folder / "_lexicon")
-    shutil.copytree(KNOWLEDGE_DIR / "heating", folder / "heating")
-    return folder
-
-
 def a_few_questions(path: Path, count: int) -> Path:
     """The first questions of our own set about heating (or about nothing we answer), one per article."""
     chosen, articles = [], set()
@@ -90,7 +80,7 @@ def a_few_questions(path: Path, count: int) -> Path:
 @pytest.mark.slow
 def test_bench_at_a_small_size(tmp_path: Path):
     questions = a_few_questions(tmp_path / "questions.jsonl", 8)
-    folder = heating_only(tmp_path)
+    folder = some_sections(tmp_path, "heating")
     ran = kb(
         *("bench", "--articles", "80", "--publishes", "2", "--format", "json"),
         *("--queries", str(questions), "--knowledge", str(folder)),
@@ -107,7 +97,7 @@ def test_ablation_and_calibrate_on_a_few_questions(tmp_path: Path):
     questions = a_few_questions(tmp_path / "questions.jsonl", 12)
     no_eval_sets = tmp_path / "eval"  # no dev or external sets: the own questions alone
     no_eval_sets.mkdir()
-    folder = heating_only(tmp_path)
+    folder = some_sections(tmp_path, "heating")
     ablation = kb(
         *("ablation", "--eval-dir", str(no_eval_sets), "--format", "json"),
         *("--queries", str(questions), "--knowledge", str(folder)),
@@ -127,7 +117,8 @@ def test_a_day_of_demo_traffic_and_its_reports(tmp_path: Path, local_dynamodb: s
     from openpyxl import load_workbook
 
     # into a running `make run` (here its embedded DynamoDB alone), from a shell with no AWS settings
-    synced = kb("sync", "knowledge/", "--publish", "--endpoint", local_dynamodb)
+    folder = some_sections(tmp_path, "heating")  # the traffic asks about the articles that are live
+    synced = kb("sync", str(folder), "--publish", "--endpoint", local_dynamodb)
     assert synced.returncode == 0, synced.stderr
     traffic = kb("demo-traffic", "--days", "1", "--endpoint", local_dynamodb)
     assert traffic.returncode == 0, traffic.stderr
@@ -143,6 +134,6 @@ def test_a_day_of_demo_traffic_and_its_reports(tmp_path: Path, local_dynamodb: s
 
     # without --endpoint: into a local data file that `make run` then serves
     data = tmp_path / "local-dev.jsonl"
-    local = kb("demo-traffic", "--days", "1", "--data", str(data))
+    local = kb("demo-traffic", "--days", "1", "--data", str(data), "--knowledge", str(folder))
     assert local.returncode == 0, local.stderr
     assert f"saved to {data}" in local.stdout and data.stat().st_size > 0

@@ -46,6 +46,15 @@ def copy_knowledge(tmp_path: Path) -> Path:
     return target
 
 
+def some_sections(tmp_path: Path, *sections: str) -> Path:
+    """The knowledge folder with its lexicon (referrals, emergencies) and only the named sections' articles:
+    what a command costs grows with the articles (each one synced into moto, indexed, embedded)."""
+    folder = tmp_path / "knowledge"
+    for section in ("_lexicon", *sections):
+        shutil.copytree(KNOWLEDGE_DIR / section, folder / section)
+    return folder
+
+
 def test_lint_passes_on_the_knowledge_base():
     result = kb("lint", "knowledge/")
     assert result.returncode == 0, result.stdout
@@ -116,7 +125,8 @@ def test_eval_prints_the_agreed_json(tmp_path: Path):
         {"query": "火星移民签证", "expected": [], "kind": "out_of_scope"},
     ]
     queries.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    result = kb("eval", "--queries", str(queries), "--format", "json")
+    folder = some_sections(tmp_path, "heating", "social-insurance")
+    result = kb("eval", "--queries", str(queries), "--knowledge", str(folder), "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert EVAL_KEYS <= set(report)
@@ -137,14 +147,15 @@ def test_eval_counts_referrals_and_confident_wrong_answers(tmp_path: Path):
         {"query": "暖气不热", "expected": ["heating-radiator-not-warm"]},
     ]
     queries.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    result = kb("eval", "--queries", str(queries), "--format", "json")
+    folder = some_sections(tmp_path, "heating")
+    result = kb("eval", "--queries", str(queries), "--knowledge", str(folder), "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     referrals = report["referrals"]
     assert (referrals["labelled"], referrals["right"], referrals["wrong"], referrals["none"]) == (3, 2, 1, 0)
     assert (referrals["emergencies"], referrals["emergency_right"]) == (1, 1)
     assert referrals["in_scope_referred"] == 0 and report["confident_wrong"] == 0
-    table = kb("eval", "--queries", str(queries), "--format", "table")
+    table = kb("eval", "--queries", str(queries), "--knowledge", str(folder), "--format", "table")
     assert "confident wrong" in table.stdout and "referrals: labelled 3, right 2, wrong 1" in table.stdout
 
 
