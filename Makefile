@@ -35,6 +35,7 @@ check: $(INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 browser-deps:
 	tools/browser-deps.sh

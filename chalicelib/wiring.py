@@ -4,28 +4,55 @@ import dataclasses
 import logging
 import os
 from functools import cache
+from typing import Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.access import Principal, Role
-from chalicelib.departments import DirectoryDesk
-from chalicelib.editorial import EditorialService
+from chalicelib.desk.days import ArticleFacts
+from chalicelib.desk.feedback import FeedbackDesk
+from chalicelib.desk.reports import ReportDesk
+from chalicelib.desk.store.reports import ReportStore
 from chalicelib.errors import ConfigurationError, aws_error_code
-from chalicelib.feedback import FeedbackDesk
-from chalicelib.keys import KeyRing
-from chalicelib.reports import ArticleFacts, ReportDesk
-from chalicelib.service import KnowledgeService
+from chalicelib.knowledge.editorial import EditorialService
+from chalicelib.knowledge.reading import KnowledgeService
+from chalicelib.knowledge.store.articles import ArticleStore
+from chalicelib.knowledge.store.lexicon import LexiconStore
+from chalicelib.knowledge.store.snapshots import SnapshotStore
+from chalicelib.people.access import Principal, Role
+from chalicelib.people.departments import DirectoryDesk
+from chalicelib.people.keys import KeyRing
+from chalicelib.people.sign_ins import SignInLimit
+from chalicelib.people.store.directory import DirectoryStore
+from chalicelib.people.store.keys import KeyStore
 from chalicelib.settings import Settings
-from chalicelib.sign_ins import SignInLimit
-from chalicelib.store import KnowledgeStore, ensure_table
+from chalicelib.store.records import RecordStore
+from chalicelib.store.table import ensure_table
 
 log = logging.getLogger(__name__)
 # A Lambda has 10 s: a stalled connection must fail fast (and become a 503) rather than hang for botocore's
 # default 60 s, and retries must stay within the budget.
 DYNAMODB_CONFIG = Config(connect_timeout=2, read_timeout=4, retries={"max_attempts": 3, "mode": "standard"})
 MIN_SALT_LENGTH = 16
+
+
+class Stores:
+    """Every family store, each built once on the same table. Services are handed only the ones they use."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table  # the boto3 Table, for tools that copy it whole (kb backup)
+        self.articles = ArticleStore(table)
+        self.snapshots = SnapshotStore(table)
+        self.lexicon = LexiconStore(table)
+        self.directory = DirectoryStore(table)
+        self.keys = KeyStore(table)
+        self.records = RecordStore(table)
+        self.reports = ReportStore(table)
+
+    def generation(self) -> int:
+        """The table's generation: every generation-stamped write, of any family, moves it."""
+        return self.articles.generation()
 
 
 @cache
@@ -60,14 +87,14 @@ def dynamodb():
 
 
 @cache
-def store() -> KnowledgeStore:
+def store() -> Stores:
     """Every family store, once per container; each service below is handed only the families it uses."""
     config = settings()
     # Locally (moto) the table may not exist yet; on AWS the template creates it and we only describe it.
     table = (
         ensure_table(dynamodb(), config.table_name) if config.dynamodb_endpoint else dynamodb().Table(config.table_name)
     )
-    return KnowledgeStore(table)
+    return Stores(table)
 
 
 @cache
@@ -92,7 +119,7 @@ def keys() -> KeyRing:
 
 @cache
 def directory() -> DirectoryDesk:
-    return DirectoryDesk(store().directory, knowledge())
+    return DirectoryDesk(store().directory, knowledge().directory)
 
 
 @cache

@@ -29,10 +29,11 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.server import ThreadedMotoServer
 
 from chalicelib import wiring
-from chalicelib.editorial import EditorialService
-from chalicelib.engine import SearchEngine
-from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore, ensure_table
+from chalicelib.knowledge.editorial import EditorialService
+from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.knowledge.reading import KnowledgeService
+from chalicelib.store.table import ensure_table
+from chalicelib.wiring import Stores
 from tools.kb.knowledge import LoadedKnowledge, load_knowledge
 from tools.kb.local import make_moto_writes_atomic
 from tools.kb.sync import sync_knowledge
@@ -135,8 +136,8 @@ def local_dynamodb() -> Iterator[str]:
 
 
 @pytest.fixture
-def store(aws: None) -> KnowledgeStore:
-    return KnowledgeStore(ensure_table(boto3.resource("dynamodb", region_name=REGION), TABLE_NAME))
+def store(aws: None) -> Stores:
+    return Stores(ensure_table(boto3.resource("dynamodb", region_name=REGION), TABLE_NAME))
 
 
 @pytest.fixture(scope="session")
@@ -151,14 +152,14 @@ def synced_table_of(knowledge: LoadedKnowledge) -> bytes:
     gets its own copy in about 25 ms, where writing the items again took about 170 ms."""
     with mock_aws(config=KEEP_SESSION):
         table = ensure_table(boto3.resource("dynamodb", region_name=REGION), TABLE_NAME)
-        sync_knowledge(KnowledgeStore(table), knowledge, NOW, publish=True)
+        sync_knowledge(Stores(table), knowledge, NOW, publish=True)
         return pickle.dumps(dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables[TABLE_NAME])
 
 
-def store_copy(table: bytes) -> KnowledgeStore:
+def store_copy(table: bytes) -> Stores:
     """A test's own copy of a pickled table (inside the test's mock)."""
     dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables[TABLE_NAME] = pickle.loads(table)
-    return KnowledgeStore(boto3.resource("dynamodb", region_name=REGION).Table(TABLE_NAME))
+    return Stores(boto3.resource("dynamodb", region_name=REGION).Table(TABLE_NAME))
 
 
 def a_few_articles(knowledge: LoadedKnowledge, ids: set[str]) -> LoadedKnowledge:
@@ -175,16 +176,16 @@ def synced_table(knowledge: LoadedKnowledge) -> bytes:
 
 
 @pytest.fixture
-def synced_store(aws: None, synced_table: bytes) -> KnowledgeStore:
+def synced_store(aws: None, synced_table: bytes) -> Stores:
     return store_copy(synced_table)
 
 
-def knowledge_service(store: KnowledgeStore, **options) -> KnowledgeService:
+def knowledge_service(store: Stores, **options) -> KnowledgeService:
     """A reader's service on the families of a test's table, as wiring builds it."""
     return KnowledgeService(store.articles, store.snapshots, store.lexicon, store.directory, **options)
 
 
-def editorial_service(store: KnowledgeStore, **options) -> EditorialService:
+def editorial_service(store: Stores, **options) -> EditorialService:
     """The editorial service on the families of a test's table, the directory read afresh each time."""
     return EditorialService(store.articles, store.lexicon, store.directory.departments, **options)
 
@@ -319,7 +320,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def client(synced_store: KnowledgeStore) -> Iterator[Any]:
+def client(synced_store: Stores) -> Iterator[Any]:
     """chalice's test client on the app, over a table synced from knowledge/."""
     from chalice.test import Client
 

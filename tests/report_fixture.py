@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from chalicelib.desk.charts import presented
+from chalicelib.desk.models.reports import Report
+
 
 def week_report(**changes: Any) -> dict[str, Any]:
     """The week of 2026-11-23 with a heating surge on its last day; keyword arguments replace fields."""
@@ -90,3 +93,8 @@ def heating_surge() -> dict[str, Any]:
         "ratio": 4.2,
         "top_questions": ["暖气不热", "暖气片不热", "供暖费怎么交"],
     }
+
+
+def as_served(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with its summary and charts drawn, as GET /api/reports/drawn sends it."""
+    return presented(Report.model_validate(report)).model_dump(mode="json")

@@ -1,8 +1,7 @@
 import pytest
 
-from chalicelib.access import ANONYMOUS, Action, Principal, Role, bearer_key, key_hash, new_key
 from chalicelib.errors import Forbidden, Unauthorized
-from chalicelib.models.content import Reader
+from chalicelib.people.access import ANONYMOUS, Action, Principal, Reader, Role, bearer_key, key_hash, new_key
 
 
 def test_anonymous_callers_read_as_citizens_and_everyone_signed_in_as_agents():

@@ -12,7 +12,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from app import _document, app
+from app import app
+from chalicelib.web.routes.running import document as _document
 from tests.conftest import running_server, server_keys
 
 

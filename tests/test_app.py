@@ -8,16 +8,17 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from chalice.test import Client
 
-from chalicelib import embeddings, wiring
+from chalicelib import wiring
 from chalicelib.clock import china_today
-from chalicelib.http_api import MAX_BODY_BYTES
-from chalicelib.keys import KeyRing
-from chalicelib.store import KnowledgeStore
+from chalicelib.people.keys import KeyRing
+from chalicelib.search import embeddings
+from chalicelib.web.http_api import MAX_BODY_BYTES
+from chalicelib.wiring import Stores
 from tests.conftest import article_text
 
 
 @pytest.fixture
-def keys(synced_store: KnowledgeStore) -> dict[str, str]:
+def keys(synced_store: Stores) -> dict[str, str]:
     """An Authorization header per kind of caller."""
     ring = KeyRing(synced_store.keys, synced_store.directory.departments)
     now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
@@ -354,7 +355,7 @@ def test_a_wrong_method_is_a_405_in_the_same_shape(client: Client):
     assert response.status_code == 405 and "error" in response.json_body
 
 
-def test_the_query_log_holds_no_phone_or_id_number(client: Client, synced_store: KnowledgeStore):
+def test_the_query_log_holds_no_phone_or_id_number(client: Client, synced_store: Stores):
     for query in ("我电话13912345678暖气不热", "身份证120101199001011234社保查询", "手机号 138-1234-5678 燃气"):
         get(client, "/api/search?settled=true&q=" + quote(query))
     today = china_today().isoformat()
@@ -377,7 +378,7 @@ def test_a_script_in_the_query_never_comes_back_as_markup(client: Client):
     assert response.json_body["query"] == XSS  # the client still gets the exact text, as JSON data
 
 
-def test_markup_in_an_article_is_escaped_in_its_html(client: Client, synced_store: KnowledgeStore):
+def test_markup_in_an_article_is_escaped_in_its_html(client: Client, synced_store: Stores):
     from tests.test_service import publish
 
     answer = XSS + " [点我](javascript:alert(1)) " + "您好，这是一个用来检查转义的答复。" * 8
@@ -405,7 +406,7 @@ def test_a_stage_origin_is_sent_with_every_reply(tmp_path):
         "from unittest import mock\n"
         "with Client(app) as c:\n"
         "    with mock.patch('chalicelib.wiring.knowledge') as k:\n"
-        "        from chalicelib.models.reading import Health, MeaningHealth\n"
+        "        from chalicelib.knowledge.models.reading import Health, MeaningHealth\n"
         "        meaning = MeaningHealth(available=True, documents_with_vectors=0)\n"
         "        k.return_value.health.return_value = Health(status='ok', generation=0, documents=0, meaning=meaning)\n"
         "        print(c.http.get('/api/health').headers.get('Access-Control-Allow-Origin'))\n"
@@ -437,7 +438,7 @@ def test_a_search_is_answered_even_when_the_query_log_cannot_be_written(client: 
 
 def test_a_container_with_an_index_keeps_answering_when_the_freshness_check_fails(client: Client, monkeypatch):
     from chalicelib import wiring
-    from chalicelib.store.articles import ArticleStore
+    from chalicelib.knowledge.store.articles import ArticleStore
 
     assert get(client, "/api/search?q=" + quote("暖气不热")).status_code == 200  # the index is loaded
     monkeypatch.setattr(wiring.knowledge(), "_refresh_seconds", 0.0)
@@ -453,7 +454,7 @@ def test_a_container_with_an_index_keeps_answering_when_the_freshness_check_fail
 def test_a_table_that_does_not_answer_is_a_503_to_retry_never_a_500(
     client: Client, keys: dict[str, dict[str, str]], monkeypatch
 ):
-    from chalicelib.store.articles import ArticleStore
+    from chalicelib.knowledge.store.articles import ArticleStore
 
     def unreachable(*args, **kwargs):
         raise ReadTimeoutError(endpoint_url="http://dynamodb")

@@ -7,15 +7,15 @@ from urllib.parse import quote
 import pytest
 from chalice.test import Client
 
-from chalicelib.keys import KeyRing
-from chalicelib.store import KnowledgeStore
+from chalicelib.people.keys import KeyRing
+from chalicelib.wiring import Stores
 from tests.conftest import article_text
 
 ARTICLE = "heating-radiator-not-warm"
 
 
 @pytest.fixture
-def auth(synced_store: KnowledgeStore) -> dict[str, dict[str, str]]:
+def auth(synced_store: Stores) -> dict[str, dict[str, str]]:
     """Authorization headers by person: two heating editors, two heating reviewers, a gas reviewer, an agent."""
     ring = KeyRing(synced_store.keys, synced_store.directory.departments)
     now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)

@@ -1,7 +1,14 @@
 import pytest
 
-from chalicelib.articles import ANSWER, INTERNAL_NOTES, ArticleInvalid, parse_article, read_article, render_sections
-from chalicelib.problems import Problem
+from chalicelib.knowledge.parsing import (
+    ANSWER,
+    INTERNAL_NOTES,
+    ArticleInvalid,
+    parse_article,
+    read_article,
+    render_sections,
+)
+from chalicelib.knowledge.problems import Problem
 from tests.conftest import article_text
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import boto3
 import pytest
 
-from chalicelib.models.content import Reader
-from chalicelib.models.editing import EditorialState
-from chalicelib.models.reading import SearchParams
-from chalicelib.store import KnowledgeStore, ensure_table
+from chalicelib.knowledge.models.editing import EditorialState
+from chalicelib.knowledge.models.reading import SearchParams
+from chalicelib.people.access import Reader
+from chalicelib.store.table import ensure_table
+from chalicelib.wiring import Stores
 from tests.conftest import KNOWLEDGE_DIR, NOW, knowledge_service
 from tools.kb.backup import RestoreRefused, backup, restore
 from tools.kb.export import export_folder, export_xlsx
@@ -23,11 +24,11 @@ def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def empty_store(name: str) -> KnowledgeStore:
-    return KnowledgeStore(ensure_table(boto3.resource("dynamodb", region_name="cn-north-1"), name))
+def empty_store(name: str) -> Stores:
+    return Stores(ensure_table(boto3.resource("dynamodb", region_name="cn-north-1"), name))
 
 
-def test_backup_restore_into_an_empty_table_then_export_equals_the_source(synced_store: KnowledgeStore, tmp_path: Path):
+def test_backup_restore_into_an_empty_table_then_export_equals_the_source(synced_store: Stores, tmp_path: Path):
     saved = tmp_path / "backup.jsonl"
     count = backup(synced_store.table, saved)
     assert count == len(saved.read_text(encoding="utf-8").splitlines()) > 50
@@ -38,8 +39,8 @@ def test_backup_restore_into_an_empty_table_then_export_equals_the_source(synced
     assert tree(exported) == tree(KNOWLEDGE_DIR)
 
 
-def test_a_restore_keeps_versions_audit_and_keys(synced_store: KnowledgeStore, tmp_path: Path):
-    from chalicelib.keys import KeyRing
+def test_a_restore_keeps_versions_audit_and_keys(synced_store: Stores, tmp_path: Path):
+    from chalicelib.people.keys import KeyRing
 
     KeyRing(synced_store.keys, synced_store.directory.departments).create("agent", "坐席甲", ["hotline-12345"], NOW)
     backup(synced_store.table, tmp_path / "b.jsonl")
@@ -56,7 +57,7 @@ def test_a_restore_keeps_versions_audit_and_keys(synced_store: KnowledgeStore, t
     assert hits[0].id == "heating-radiator-not-warm"
 
 
-def test_restore_refuses_a_table_with_data_and_a_damaged_file(synced_store: KnowledgeStore, tmp_path: Path):
+def test_restore_refuses_a_table_with_data_and_a_damaged_file(synced_store: Stores, tmp_path: Path):
     saved = tmp_path / "b.jsonl"
     backup(synced_store.table, saved)
     generation = synced_store.generation()
@@ -88,7 +89,7 @@ def faq_line(row_id: str, answer: str | None = None, **extra: object) -> str:
     return json.dumps(row, ensure_ascii=False)
 
 
-def test_import_checks_every_row_first_and_writes_nothing_when_one_is_bad(synced_store: KnowledgeStore, tmp_path: Path):
+def test_import_checks_every_row_first_and_writes_nothing_when_one_is_bad(synced_store: Stores, tmp_path: Path):
     source = tmp_path / "faq.jsonl"
     source.write_text(
         "\n".join([faq_line("ev-charger"), faq_line("ev-short", answer="太短"), "not json", faq_line("Bad Id")]),
@@ -103,7 +104,7 @@ def test_import_checks_every_row_first_and_writes_nothing_when_one_is_bad(synced
     assert synced_store.generation() == generation and synced_store.articles.head("ev-charger") is None
 
 
-def test_imported_rows_await_review_unless_published(synced_store: KnowledgeStore, tmp_path: Path):
+def test_imported_rows_await_review_unless_published(synced_store: Stores, tmp_path: Path):
     source = tmp_path / "faq.jsonl"
     source.write_text(faq_line("ev-charger") + "\n", encoding="utf-8")
     rows, _ = read_rows(source)
@@ -119,7 +120,7 @@ def test_imported_rows_await_review_unless_published(synced_store: KnowledgeStor
     assert hits[0].id == "ev-charger"
 
 
-def test_an_import_batch_has_at_most_a_thousand_rows(synced_store: KnowledgeStore, tmp_path: Path):
+def test_an_import_batch_has_at_most_a_thousand_rows(synced_store: Stores, tmp_path: Path):
     source = tmp_path / "big.jsonl"
     source.write_text("\n".join(faq_line(f"row-{n}") for n in range(MAX_ROWS + 1)), encoding="utf-8")
     report = import_rows(synced_store, read_rows(source)[0], publish=False, now=NOW, source="big.jsonl")
@@ -127,7 +128,7 @@ def test_an_import_batch_has_at_most_a_thousand_rows(synced_store: KnowledgeStor
 
 
 @pytest.mark.slow
-def test_an_excel_export_imports_back_as_the_same_questions_and_answers(synced_store: KnowledgeStore, tmp_path: Path):
+def test_an_excel_export_imports_back_as_the_same_questions_and_answers(synced_store: Stores, tmp_path: Path):
     sheet = tmp_path / "faq.xlsx"
     assert export_xlsx(synced_store, sheet) == len(article_files(KNOWLEDGE_DIR))
     rows, problems = read_rows(sheet)
@@ -143,7 +144,7 @@ def test_an_excel_export_imports_back_as_the_same_questions_and_answers(synced_s
     assert hits[0].id == "heating-radiator-not-warm"
 
 
-def test_a_restore_leaves_out_items_whose_ttl_has_passed(store: KnowledgeStore, tmp_path: Path):
+def test_a_restore_leaves_out_items_whose_ttl_has_passed(store: Stores, tmp_path: Path):
     now = dt.datetime.now(dt.UTC)
     store.records.add("QUERYLOG#old", {"query": "暖气"}, now - dt.timedelta(days=2), ttl_days=1)
     store.records.add("QUERYLOG#new", {"query": "暖气"}, now, ttl_days=1)

@@ -4,8 +4,8 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-from chalicelib import charts
-from tests.report_fixture import heating_surge, week_report
+from chalicelib.desk import charts
+from tests.report_fixture import as_served, heating_surge, week_report
 
 
 def empty_report(period: str = "week") -> dict[str, Any]:
@@ -105,3 +105,10 @@ def test_the_page_stands_alone_and_prints():
     assert '<td class="num bad">' not in page and page.count('<td class="num good">') == 2  # fewer unanswered: good
     assert "4.2 倍" in page and "暖气不热、暖气片不热、供暖费怎么交" in page
     assert page.count("<svg") == 3
+
+
+def test_the_report_is_served_with_the_summary_and_charts_kb_report_draws():
+    served = as_served(week_report())
+    assert [(c["caption"], c["svg"]) for c in served["charts"]] == charts.charts(week_report())
+    figures = [(f["name"], f["value"], f["previous"], f["change"], f["tone"]) for f in served["figures"]]
+    assert figures == charts.summary_rows(week_report())

@@ -5,11 +5,9 @@ import time
 import boto3
 import pytest
 
-from chalicelib.access import Principal, Role
-from chalicelib.editorial import EditorialService
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound, NotReady, PreconditionRequired
-from chalicelib.models.content import Reader
-from chalicelib.models.editing import (
+from chalicelib.knowledge.editorial import EditorialService
+from chalicelib.knowledge.models.editing import (
     Draft,
     EditorialState,
     MarkdownRequest,
@@ -17,9 +15,10 @@ from chalicelib.models.editing import (
     RollbackRequest,
     WorklistParams,
 )
-from chalicelib.models.reading import SearchParams
-from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore
+from chalicelib.knowledge.models.reading import SearchParams
+from chalicelib.knowledge.reading import KnowledgeService
+from chalicelib.people.access import Principal, Reader, Role
+from chalicelib.wiring import Stores
 from tests.conftest import NOW, TABLE_NAME, Clock, all_at_once, article_text, editorial_service, knowledge_service
 
 # What a key for heating-company covers (KeyRing adds the units below it from the directory).
@@ -36,11 +35,11 @@ ARTICLE = "heating-radiator-not-warm"
 
 
 @pytest.fixture
-def editorial(synced_store: KnowledgeStore, clock: Clock) -> EditorialService:
+def editorial(synced_store: Stores, clock: Clock) -> EditorialService:
     return editorial_service(synced_store, now=clock, today=lambda: clock.now.date())
 
 
-def reader(store: KnowledgeStore, today: dt.date | None = None) -> KnowledgeService:
+def reader(store: Stores, today: dt.date | None = None) -> KnowledgeService:
     return knowledge_service(store, refresh_seconds=0, today=lambda: today or NOW.date())
 
 
@@ -59,7 +58,7 @@ def publish_change(editorial: EditorialService, markdown: str) -> None:
     editorial.publish(ARTICLE, PublishRequest(), None, REVIEWER)
 
 
-def test_a_change_goes_live_only_after_review_and_publish(synced_store: KnowledgeStore, editorial: EditorialService):
+def test_a_change_goes_live_only_after_review_and_publish(synced_store: Stores, editorial: EditorialService):
     knowledge = reader(synced_store)
     before = knowledge.article(ARTICLE, Reader.CITIZEN).sections["标准答复"]
     head = editorial.draft(ARTICLE, EDITOR)
@@ -113,7 +112,7 @@ def test_a_stale_edit_is_refused_with_the_current_revision(editorial: EditorialS
 
 
 @pytest.mark.slow
-def test_two_editors_racing_never_lose_an_update(synced_store: KnowledgeStore, clock: Clock):
+def test_two_editors_racing_never_lose_an_update(synced_store: Stores, clock: Clock):
     """Each trial: two editors load the same revision and save at the same moment. One wins; the other is told."""
     for trial in range(12):
         editors = [editorial_service(_own_store(), now=clock) for _ in range(2)]
@@ -139,9 +138,9 @@ def _race(base: Draft, savers: list[tuple[EditorialService, Principal, str]]) ->
     return ["409" if isinstance(o, Conflict) else str(o) for o in outcomes]
 
 
-def _own_store() -> KnowledgeStore:
+def _own_store() -> Stores:
     """A store with its own boto3 resource: boto3 resources are not shared between threads."""
-    return KnowledgeStore(boto3.session.Session().resource("dynamodb", region_name="cn-north-1").Table(TABLE_NAME))
+    return Stores(boto3.session.Session().resource("dynamodb", region_name="cn-north-1").Table(TABLE_NAME))
 
 
 def test_rollback_is_a_new_version_with_the_old_text(editorial: EditorialService):
@@ -168,9 +167,7 @@ def test_diff_marks_added_and_removed_lines(editorial: EditorialService):
     assert "-title: 暖气不热怎么办" in diff.unified and "+title: 家里暖气不热怎么办" in diff.unified
 
 
-def test_as_of_answers_with_what_was_published_then(
-    synced_store: KnowledgeStore, editorial: EditorialService, clock: Clock
-):
+def test_as_of_answers_with_what_was_published_then(synced_store: Stores, editorial: EditorialService, clock: Clock):
     knowledge = reader(synced_store)
     before = knowledge.article(ARTICLE, Reader.AGENT).sections["标准答复"]
     clock.now = NOW + dt.timedelta(days=1)
@@ -186,7 +183,7 @@ def test_as_of_answers_with_what_was_published_then(
         knowledge.article(ARTICLE, Reader.AGENT, as_of=NOW - dt.timedelta(days=1))
 
 
-def test_an_article_leaves_citizen_search_when_it_expires(synced_store: KnowledgeStore, editorial: EditorialService):
+def test_an_article_leaves_citizen_search_when_it_expires(synced_store: Stores, editorial: EditorialService):
     notice = article_text("heating-season-notice", title="本季供暖延长通知", expires="2026-03-20")
     draft = editorial.create(MarkdownRequest(markdown=notice), EDITOR)
     editorial.submit(draft.id, None, None, EDITOR)
@@ -209,7 +206,7 @@ def test_stale_articles_show_in_their_departments_worklist(editorial: EditorialS
 
 
 def test_a_scheduled_publish_goes_live_when_its_time_comes(
-    synced_store: KnowledgeStore, editorial: EditorialService, clock: Clock
+    synced_store: Stores, editorial: EditorialService, clock: Clock
 ):
     head = editorial.draft(ARTICLE, EDITOR)
     editorial.save(ARTICLE, MarkdownRequest(markdown=revised(editorial, "明日起执行新口径。")), head.revision, EDITOR)
@@ -242,7 +239,7 @@ def test_a_schedule_not_in_the_future_is_refused_and_nothing_changes(editorial: 
 
 
 def test_a_publish_that_fails_half_way_leaves_the_previous_version_live(
-    synced_store: KnowledgeStore, editorial: EditorialService, monkeypatch: pytest.MonkeyPatch
+    synced_store: Stores, editorial: EditorialService, monkeypatch: pytest.MonkeyPatch
 ):
     knowledge = reader(synced_store)
     before = knowledge.article(ARTICLE, Reader.CITIZEN)
@@ -251,7 +248,7 @@ def test_a_publish_that_fails_half_way_leaves_the_previous_version_live(
     editorial.submit(ARTICLE, None, None, EDITOR)
     approved = editorial.approve(ARTICLE, None, None, REVIEWER)
     # The fault: the publication record, written in the middle of the publish, is too large for DynamoDB.
-    import chalicelib.editorial as module
+    import chalicelib.knowledge.editorial as module
 
     real = module.encode_document
     monkeypatch.setattr(module, "encode_document", lambda document: real(document) + b"\0" * 500_000)
@@ -265,9 +262,7 @@ def test_a_publish_that_fails_half_way_leaves_the_previous_version_live(
     assert knowledge.article(ARTICLE, Reader.CITIZEN).sections["标准答复"].startswith("半途失败的口径")
 
 
-def test_a_second_instance_sees_a_publish_within_five_seconds(
-    synced_store: KnowledgeStore, editorial: EditorialService
-):
+def test_a_second_instance_sees_a_publish_within_five_seconds(synced_store: Stores, editorial: EditorialService):
     other = knowledge_service(_own_store(), refresh_seconds=1.0, today=lambda: NOW.date())
     assert other.search(SearchParams(q="暖气不热"), Reader.AGENT).hits[0].id == ARTICLE  # warm
     publish_change(editorial, revised(editorial, "即时生效的新口径。"))
@@ -281,7 +276,7 @@ def test_a_second_instance_sees_a_publish_within_five_seconds(
 
 
 def test_a_draft_with_problems_is_saved_and_listed_but_cannot_be_submitted(
-    synced_store: KnowledgeStore, editorial: EditorialService
+    synced_store: Stores, editorial: EditorialService
 ):
     short = article_text("too-short", answer="太短了，稍后补全。")
     saved = editorial.create(MarkdownRequest(markdown=short, message="先存一下，稍后补全"), EDITOR)

@@ -7,14 +7,13 @@ import pytest
 from boto3.dynamodb.conditions import Key
 from chalice.test import Client
 
-import app as routes
 from chalicelib import wiring
-from chalicelib.access import Principal, Role
 from chalicelib.clock import china_today
-from chalicelib.feedback import FeedbackDesk
-from chalicelib.models.content import Reader
-from chalicelib.models.reading import SearchParams
-from chalicelib.store import KnowledgeStore
+from chalicelib.desk.feedback import FeedbackDesk
+from chalicelib.knowledge.models.reading import SearchParams
+from chalicelib.people.access import Principal, Reader, Role
+from chalicelib.web import callers
+from chalicelib.wiring import Stores
 from tests.conftest import Clock, knowledge_service
 from tests.test_app import get, keys, post
 
@@ -29,7 +28,7 @@ def today() -> str:
     return china_today().isoformat()
 
 
-def logged(store: KnowledgeStore) -> list[dict]:
+def logged(store: Stores) -> list[dict]:
     return store.records.all(f"QUERYLOG#{today()}")
 
 
@@ -42,7 +41,7 @@ def click(client: Client, query: str = "暖气不热", position: int = 1, **extr
 
 
 def test_as_you_type_searches_are_never_logged_or_counted(
-    client: Client, synced_store: KnowledgeStore, keys: dict[str, dict[str, str]]
+    client: Client, synced_store: Stores, keys: dict[str, dict[str, str]]
 ):
     for query in ["暖", "暖气", "暖气不热", "今天天气怎么样"]:
         assert get(client, "/api/search?q=" + quote(query)).status_code == 200
@@ -53,7 +52,7 @@ def test_as_you_type_searches_are_never_logged_or_counted(
 
 
 def test_a_settled_search_is_logged_once_and_counted(
-    client: Client, synced_store: KnowledgeStore, keys: dict[str, dict[str, str]]
+    client: Client, synced_store: Stores, keys: dict[str, dict[str, str]]
 ):
     get(client, "/api/search?q=" + quote("暖气不热"))  # typed on the way
     get(client, "/api/search?settled=true&q=" + quote("暖气不热"))  # then Enter
@@ -66,7 +65,7 @@ def test_a_settled_search_is_logged_once_and_counted(
     assert gaps(client, keys) == [{"query": "今天天气怎么样", "count": 1, "searches": 1, "unhelpful": 0}]
 
 
-def test_a_click_is_stored_with_its_position_and_the_query_masked(client: Client, synced_store: KnowledgeStore):
+def test_a_click_is_stored_with_its_position_and_the_query_masked(client: Client, synced_store: Stores):
     response = click(client, "我电话13912345678暖气不热", position=3)
     assert response.status_code == 202 and response.json_body["id"]
     [stored] = synced_store.table.query(KeyConditionExpression=Key("pk").eq(f"CLICKS#{today()}"))["Items"]
@@ -77,7 +76,7 @@ def test_a_click_is_stored_with_its_position_and_the_query_masked(client: Client
 
 
 def test_a_click_settles_its_search_only_when_the_page_says_it_had_not(
-    client: Client, synced_store: KnowledgeStore, keys: dict[str, dict[str, str]]
+    client: Client, synced_store: Stores, keys: dict[str, dict[str, str]]
 ):
     assert click(client, "暖气不热", settles=True).status_code == 202  # clicked before Enter or the pause
     get(client, "/api/search?settled=true&q=" + quote("社保卡丢了"))
@@ -155,7 +154,7 @@ def test_the_comment_after_a_one_tap_vote_joins_that_vote(client: Client, keys: 
     assert [c["comment"] for c in summary(client, keys)["comments"]] == ["已经写过了", "电话[手机号]打不通"]
 
 
-def test_two_comments_at_once_on_one_vote_keep_the_first(synced_store: KnowledgeStore):
+def test_two_comments_at_once_on_one_vote_keep_the_first(synced_store: Stores):
     from chalicelib.errors import Conflict
 
     records, partition = synced_store.records, f"FEEDBACK#{ARTICLE}"
@@ -169,7 +168,7 @@ def test_two_comments_at_once_on_one_vote_keep_the_first(synced_store: Knowledge
 
 def test_only_the_client_that_voted_may_comment(client: Client, monkeypatch: pytest.MonkeyPatch):
     feedback_id = vote(client)
-    monkeypatch.setattr(routes, "_client", lambda request: "another-client-0")
+    monkeypatch.setattr(callers, "client_of", lambda request: "another-client-0")
     refused = comment(client, feedback_id)
     assert refused.status_code == 403 and refused.json_body["error"]["message"] == "只有评价的人才能补充留言"
 
@@ -202,7 +201,7 @@ def test_an_empty_or_overlong_comment_is_a_400(client: Client):
         assert response.status_code == 400 and response.json_body["error"]["field"] == "comment"
 
 
-def test_the_hotlines_day_starts_at_midnight_beijing_time_not_utc(synced_store: KnowledgeStore):
+def test_the_hotlines_day_starts_at_midnight_beijing_time_not_utc(synced_store: Stores):
     """17:30 UTC on 10 January is 01:30 on 11 January in Beijing: the search belongs to the 11th's log."""
     clock = Clock(dt.datetime(2026, 1, 10, 17, 30, tzinfo=dt.UTC))
     knowledge = knowledge_service(synced_store)

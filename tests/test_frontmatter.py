@@ -1,4 +1,4 @@
-from chalicelib.frontmatter import draft_fields
+from chalicelib.knowledge.frontmatter import draft_fields
 from tests.conftest import article_text
 
 

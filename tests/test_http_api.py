@@ -6,17 +6,17 @@ from urllib.parse import quote
 import pytest
 from chalice.test import Client
 
-from chalicelib.http_api import MAX_BODY_BYTES
-from chalicelib.keys import KeyRing
-from chalicelib.models.editing import MARKDOWN_MAX_CHARS
-from chalicelib.store import KnowledgeStore
+from chalicelib.knowledge.models.editing import MARKDOWN_MAX_CHARS
+from chalicelib.people.keys import KeyRing
+from chalicelib.web.http_api import MAX_BODY_BYTES
+from chalicelib.wiring import Stores
 from tests.conftest import NOW, article_text
 
 ARTICLE = "/api/articles/heating-radiator-not-warm"
 
 
 @pytest.fixture
-def admin(synced_store: KnowledgeStore) -> dict[str, str]:
+def admin(synced_store: Stores) -> dict[str, str]:
     _, key = KeyRing(synced_store.keys, synced_store.directory.departments).create("admin", "测试管理员", ["*"], NOW)
     return {"Authorization": f"Bearer {key}"}
 

@@ -10,7 +10,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import wiring
-from chalicelib.store import KnowledgeStore
+from chalicelib.wiring import Stores
 from tests.conftest import PROJECT_DIR
 
 STAGE = "api"
@@ -65,7 +65,7 @@ def invoke(app: Any, event: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def lambda_app(synced_store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch):
+def lambda_app(synced_store: Stores, monkeypatch: pytest.MonkeyPatch):
     import app as module
 
     monkeypatch.setenv("TABLE_NAME", synced_store.table.name)
@@ -152,7 +152,7 @@ def test_with_cors_on_a_preflight_names_the_origin_and_the_headers() -> None:
     assert reply["statusCode"] == 200 and reply["headers"]["Access-Control-Allow-Origin"] == origin
 
 
-def test_the_schedule_event_runs_the_maintenance_job(synced_store: KnowledgeStore, monkeypatch) -> None:
+def test_the_schedule_event_runs_the_maintenance_job(synced_store: Stores, monkeypatch) -> None:
     from app import app
 
     ran = []

@@ -2,9 +2,9 @@ import random
 import re
 from collections.abc import Iterator
 
-from chalicelib.directory import Department, Directory
-from chalicelib.lexicon import Lexicon
-from chalicelib.lint import lint_article
+from chalicelib.knowledge.lexicon import Lexicon
+from chalicelib.knowledge.lint import lint_article
+from chalicelib.people.directory import Department, Directory
 from tests.conftest import article_text
 
 LEXICON = Lexicon(banned_phrases=["不知道", "不归我们管"], categories={"heating": "供暖", "utilities": "水电燃气"})

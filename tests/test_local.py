@@ -8,8 +8,9 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.keys import KeyRing
-from chalicelib.store import KnowledgeStore, ensure_table
+from chalicelib.people.keys import KeyRing
+from chalicelib.store.table import ensure_table
+from chalicelib.wiring import Stores
 from tests.conftest import NOW, TABLE_NAME
 from tools.kb import local, serve
 from tools.kb.backup import backup, read_backup, restore
@@ -26,7 +27,7 @@ def saved(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def test_a_write_goes_ahead_while_the_data_file_is_written(
-    store: KnowledgeStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Stores, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     put({"pk": {"S": "BEFORE"}, "sk": {"S": "1"}})
     writer_finished = []
@@ -47,7 +48,7 @@ def test_a_write_goes_ahead_while_the_data_file_is_written(
     assert data.save_if_written() and set(saved(data.path)) == {("BEFORE", "1"), ("MEANWHILE", "1")}
 
 
-def test_an_update_never_changes_an_item_a_save_has_listed(store: KnowledgeStore, tmp_path: Path):
+def test_an_update_never_changes_an_item_a_save_has_listed(store: Stores, tmp_path: Path):
     """moto changes an updated item in place; the items a save has listed must not change under it."""
     put({"pk": {"S": "COUNT"}, "sk": {"S": "1"}, "hits": {"N": "1"}, "seen": {"M": {"by": {"L": [{"S": "甲"}]}}}})
     items, _ = local.snapshot(store.table)
@@ -66,7 +67,7 @@ def test_an_update_never_changes_an_item_a_save_has_listed(store: KnowledgeStore
 
 
 def test_feedback_and_a_new_key_are_saved_though_the_generation_stays(
-    synced_store: KnowledgeStore, client: Any, tmp_path: Path
+    synced_store: Stores, client: Any, tmp_path: Path
 ):
     data = DataFile(synced_store.table, tmp_path / "local.jsonl")
     assert data.save_if_written() and not data.save_if_written()  # nothing written since
@@ -80,13 +81,13 @@ def test_feedback_and_a_new_key_are_saved_though_the_generation_stays(
     KeyRing(synced_store.keys, synced_store.directory.departments).create("agent", "坐席甲", ["hotline-12345"], NOW)
     assert synced_store.generation() == generation
     assert data.save_if_written()
-    next_run = KnowledgeStore(ensure_table(boto3.resource("dynamodb", region_name="cn-north-1"), "zhida-next-run"))
+    next_run = Stores(ensure_table(boto3.resource("dynamodb", region_name="cn-north-1"), "zhida-next-run"))
     restore(next_run.table, data.path)
     assert [k.name for k in next_run.keys.all()] == ["坐席甲"]
     assert [record["helpful"] for record in next_run.records.all("FEEDBACK#heating-radiator-not-warm")] == [False]
 
 
-def test_the_data_file_is_a_kb_backup_file_byte_for_byte(synced_store: KnowledgeStore, tmp_path: Path):
+def test_the_data_file_is_a_kb_backup_file_byte_for_byte(synced_store: Stores, tmp_path: Path):
     put(
         {
             "pk": {"S": "BINARY"},
@@ -105,7 +106,7 @@ def test_the_data_file_is_a_kb_backup_file_byte_for_byte(synced_store: Knowledge
     assert saved(data.path)[("BINARY", "1")]["bs"] == {"BS": [b"\x01"]}
 
 
-def test_items_whose_ttl_has_passed_are_deleted_and_the_rest_kept(store: KnowledgeStore):
+def test_items_whose_ttl_has_passed_are_deleted_and_the_rest_kept(store: Stores):
     now = time.time()
     put({"pk": {"S": "RATE#x"}, "sk": {"S": "old"}, "ttl": {"N": str(int(now) - 1)}})
     put({"pk": {"S": "RATE#x"}, "sk": {"S": "new"}, "ttl": {"N": str(int(now) + 60)}})

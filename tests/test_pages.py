@@ -7,11 +7,11 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib import faq, pages
 from chalicelib.clock import china_today
-from chalicelib.models.reading import Referral, SearchHit, SearchResult
-from chalicelib.pages import PAGE_CSP
-from chalicelib.store import KnowledgeStore
+from chalicelib.knowledge.models.reading import Referral, SearchHit, SearchResult
+from chalicelib.web import faq, pages
+from chalicelib.web.pages import PAGE_CSP
+from chalicelib.wiring import Stores
 from tests.conftest import article_text
 from tests.test_service import publish
 
@@ -38,7 +38,7 @@ def test_every_page_is_the_one_shell_around_its_own_content(client: Client):
 
 def test_the_stage_root_without_its_slash_still_reaches_the_stage(monkeypatch: pytest.MonkeyPatch):
     """API Gateway answers https://…/api as the root page too; its links must then start with api/."""
-    from chalicelib import pages
+    from chalicelib.web import pages
 
     class Request:
         context = {"path": "/api"}
@@ -49,7 +49,7 @@ def test_the_stage_root_without_its_slash_still_reaches_the_stage(monkeypatch: p
     assert pages._stage_root() == ""
 
 
-def test_the_article_page_escapes_everything_but_the_sanitised_body(client: Client, synced_store: KnowledgeStore):
+def test_the_article_page_escapes_everything_but_the_sanitised_body(client: Client, synced_store: Stores):
     answer = '<script>alert("x")</script>' + "您好，这是一个用来检查转义的答复。" * 8
     publish(
         synced_store, article_text("xss-page", title='暖气"<b>不热</b>', department="供热<i>企业</i>", answer=answer)
@@ -63,7 +63,7 @@ def test_the_article_page_escapes_everything_but_the_sanitised_body(client: Clie
     assert "&lt;script&gt;" in page  # the body, from markdown-it with raw HTML off
 
 
-def test_an_article_that_mentions_a_placeholder_shows_it_as_written(client: Client, synced_store: KnowledgeStore):
+def test_an_article_that_mentions_a_placeholder_shows_it_as_written(client: Client, synced_store: Stores):
     answer = "模板里写 {{main}} 和 {{root}} 的地方，原样显示给市民看。" * 4
     publish(synced_store, article_text("braces-page", title="花括号{{title}}", answer=answer))
     page = client.http.get("/faq/braces-page").body.decode("utf-8")
@@ -83,7 +83,7 @@ def test_only_the_pages_own_scripts_and_styles_are_served(client: Client):
         assert client.http.get(f"/static/{name}").status_code == 404, name
 
 
-def test_the_search_page_lists_hits_without_javascript_and_logs_it(client: Client, synced_store: KnowledgeStore):
+def test_the_search_page_lists_hits_without_javascript_and_logs_it(client: Client, synced_store: Stores):
     response = client.http.get("/search?q=%E6%9A%96%E6%B0%94%E4%B8%8D%E7%83%AD")  # 暖气不热
     page = response.body.decode("utf-8")
     assert response.status_code == 200 and response.headers["Content-Security-Policy"] == PAGE_CSP
@@ -131,7 +131,7 @@ def test_the_faq_forms_submit_to_the_search_page(client: Client):
     assert '<form class="mini-search" action="../search" method="get"' in article
 
 
-def test_an_article_links_the_articles_it_names_that_citizens_may_open(client: Client, synced_store: KnowledgeStore):
+def test_an_article_links_the_articles_it_names_that_citizens_may_open(client: Client, synced_store: Stores):
     answer = (
         "您好，排气方法详见“暖气片如何排气”；室温标准见“heating-indoor-temperature-standard”。"
         "行政中心的会议室见“行政中心会议室预订”，本文即“交叉引用测试”，还有“没有这篇文章”。" * 2

@@ -2,12 +2,12 @@
 
 import pytest
 
-from chalicelib.documents import SearchDocument
-from chalicelib.engine import SearchEngine
-from chalicelib.lexicon import LexiconInvalid, parse_lexicon
-from chalicelib.ranking import decide
-from chalicelib.referrals import REFERRALS_FILE, ReferralKind
-from chalicelib.search import SearchIndex
+from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.knowledge.lexicon import LexiconInvalid, parse_lexicon
+from chalicelib.search.documents import SearchDocument
+from chalicelib.search.index import SearchIndex
+from chalicelib.search.ranking import decide
+from chalicelib.search.referrals import REFERRALS_FILE, ReferralKind
 
 REFERRALS = """\
 - topic: 火灾

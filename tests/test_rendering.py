@@ -1,6 +1,6 @@
 """An article's public page text: cross-references become links, never anything else; the summary is plain."""
 
-from chalicelib.rendering import reference_key, render_linked, summary
+from chalicelib.knowledge.rendering import reference_key, render_linked, summary
 
 PAGES = {"暖气片如何排气": "../faq/heating-radiator-bleed-air", "申请暂停供热(报停)": "../faq/heating-stop-apply"}
 

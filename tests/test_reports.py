@@ -7,14 +7,16 @@ from typing import Any
 
 import pytest
 
-from chalicelib.access import Principal, Role
 from chalicelib.clock import CHINA_TIME, china_date
-from chalicelib.feedback import FeedbackDesk
-from chalicelib.keys import KeyRing
-from chalicelib.models.reading import SearchHit, SearchResult
-from chalicelib.models.reports import Period, ReportParams
-from chalicelib.reports import ArticleFacts, ReportDesk, period_bounds
-from chalicelib.store import KnowledgeStore
+from chalicelib.desk import charts
+from chalicelib.desk.days import ArticleFacts
+from chalicelib.desk.feedback import FeedbackDesk
+from chalicelib.desk.models.reports import Period, ReportParams
+from chalicelib.desk.reports import ReportDesk, period_bounds
+from chalicelib.knowledge.models.reading import SearchHit, SearchResult
+from chalicelib.people.access import Principal, Role
+from chalicelib.people.keys import KeyRing
+from chalicelib.wiring import Stores
 from tests.conftest import Clock, a_few_articles, knowledge_service, store_copy, synced_table_of
 from tools.kb.knowledge import LoadedKnowledge
 
@@ -31,23 +33,23 @@ def at(day: str, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), CHINA_TIME).astimezone(dt.UTC)
 
 
-def searched(store: KnowledgeStore, moment: dt.datetime, query: str, top: str | None, answered: bool = True) -> None:
+def searched(store: Stores, moment: dt.datetime, query: str, top: str | None, answered: bool = True) -> None:
     """One settled search in the query log, as FeedbackDesk.log_search writes it."""
     record = {"query": query, "answered": answered, "top": top, "hits": 1 if top else 0, "role": "agent", "client": "c"}
     store.records.add(f"QUERYLOG#{china_date(moment).isoformat()}", record, moment, ttl_days=180)
 
 
-def clicked(store: KnowledgeStore, moment: dt.datetime, query: str, article_id: str) -> None:
+def clicked(store: Stores, moment: dt.datetime, query: str, article_id: str) -> None:
     record = {"query": query, "article_id": article_id, "position": 1, "role": "agent", "client": "c"}
     store.records.add(f"CLICKS#{china_date(moment).isoformat()}", record, moment, ttl_days=180)
 
 
-def voted(store: KnowledgeStore, moment: dt.datetime, article_id: str, helpful: bool, query: str) -> None:
+def voted(store: Stores, moment: dt.datetime, article_id: str, helpful: bool, query: str) -> None:
     record = {"article_id": article_id, "helpful": helpful, "query": query, "role": "agent", "client": "c"}
     store.records.add(f"FEEDBACK#{article_id}", {**record, "at": moment.isoformat()}, moment)
 
 
-def flagged(store: KnowledgeStore, moment: dt.datetime, article_id: str, department: str) -> None:
+def flagged(store: Stores, moment: dt.datetime, article_id: str, department: str) -> None:
     record = {"article_id": article_id, "article_title": "t", "department": department, "comment": "过时了"}
     store.records.add("TASKS", {**record, "flagged_by": "坐席", "created_at": moment.isoformat()}, moment)
 
@@ -62,13 +64,13 @@ def few_articles_table(knowledge: LoadedKnowledge) -> bytes:
 
 
 @pytest.fixture
-def synced_store(aws: None, few_articles_table: bytes) -> KnowledgeStore:
+def synced_store(aws: None, few_articles_table: bytes) -> Stores:
     """This module's tables hold a few articles (the `client` fixture reads this one too)."""
     return store_copy(few_articles_table)
 
 
 @pytest.fixture
-def desk(synced_store: KnowledgeStore, clock: Clock) -> ReportDesk:
+def desk(synced_store: Stores, clock: Clock) -> ReportDesk:
     clock.now = WEDNESDAY
     knowledge = knowledge_service(synced_store)
 
@@ -92,7 +94,7 @@ def test_weeks_run_monday_to_sunday_and_months_are_calendar_months():
     assert period_bounds(Period.DAY, dt.date(2026, 11, 25)) == (dt.date(2026, 11, 25), dt.date(2026, 11, 25))
 
 
-def test_a_search_at_1730_utc_belongs_to_the_next_beijing_day(synced_store: KnowledgeStore, desk: ReportDesk):
+def test_a_search_at_1730_utc_belongs_to_the_next_beijing_day(synced_store: Stores, desk: ReportDesk):
     clock = Clock(dt.datetime(2026, 11, 23, 17, 30, tzinfo=dt.UTC))
     feedback = FeedbackDesk(synced_store.records, knowledge_service(synced_store), now=clock)
     hit = SearchHit.model_validate(
@@ -110,9 +112,7 @@ def test_a_search_at_1730_utc_belongs_to_the_next_beijing_day(synced_store: Know
     assert len(tuesday["by_hour"]) == 24
 
 
-def test_variants_of_one_question_count_together_under_the_most_asked_wording(
-    synced_store: KnowledgeStore, desk: ReportDesk
-):
+def test_variants_of_one_question_count_together_under_the_most_asked_wording(synced_store: Stores, desk: ReportDesk):
     for query, top, times in [
         ("暖气不热怎么办", RADIATOR, 3),
         ("暖气不热怎么办啊", RADIATOR, 2),
@@ -136,9 +136,7 @@ def test_variants_of_one_question_count_together_under_the_most_asked_wording(
     assert sum(q["count"] for q in top) == 9
 
 
-def test_gaps_hold_unanswered_searches_and_unhelpful_votes_with_an_example(
-    synced_store: KnowledgeStore, desk: ReportDesk
-):
+def test_gaps_hold_unanswered_searches_and_unhelpful_votes_with_an_example(synced_store: Stores, desk: ReportDesk):
     for _ in range(3):
         searched(synced_store, at("2026-11-24"), "电动车 充电桩 怎么装", None, answered=False)
     searched(synced_store, at("2026-11-24"), "电动车充电桩怎么装", None, answered=False)
@@ -151,7 +149,7 @@ def test_gaps_hold_unanswered_searches_and_unhelpful_votes_with_an_example(
     }
 
 
-def test_the_previous_period_and_the_change_against_it(synced_store: KnowledgeStore, desk: ReportDesk):
+def test_the_previous_period_and_the_change_against_it(synced_store: Stores, desk: ReportDesk):
     for day, answered in [("2026-11-23", True)] * 4 + [("2026-11-24", False)]:
         searched(synced_store, at(day), "暖气不热", RADIATOR, answered)
     for day, answered in [("2026-11-16", True), ("2026-11-22", True), ("2026-11-20", False), ("2026-11-20", False)]:
@@ -180,7 +178,7 @@ def test_an_empty_period_has_no_rates(desk: ReportDesk):
     assert len(empty["by_day"]) == 31
 
 
-def surge_traffic(store: KnowledgeStore, today_count: int, on: str = "2026-11-24") -> None:
+def surge_traffic(store: Stores, today_count: int, on: str = "2026-11-24") -> None:
     """Four searches on each of the four Tuesdays before, then `today_count` on one Tuesday."""
     for week in range(1, 5):
         day = (dt.date.fromisoformat(on) - dt.timedelta(weeks=week)).isoformat()
@@ -190,9 +188,7 @@ def surge_traffic(store: KnowledgeStore, today_count: int, on: str = "2026-11-24
         searched(store, at(on, 8 + n % 10), "暖气不热怎么办" if n % 3 else "暖气片不热", RADIATOR)
 
 
-def test_a_category_above_three_times_its_same_weekday_average_is_a_surge(
-    synced_store: KnowledgeStore, desk: ReportDesk
-):
+def test_a_category_above_three_times_its_same_weekday_average_is_a_surge(synced_store: Stores, desk: ReportDesk):
     surge_traffic(synced_store, 25)
     for _ in range(19):  # 19 against nothing at all: too few to be a surge
         searched(synced_store, at("2026-11-24"), "社保卡丢了", CARD_LOSS)
@@ -211,23 +207,23 @@ def test_a_category_above_three_times_its_same_weekday_average_is_a_surge(
     ]
 
 
-def test_twelve_searches_against_an_average_of_four_is_no_surge(synced_store: KnowledgeStore, desk: ReportDesk):
+def test_twelve_searches_against_an_average_of_four_is_no_surge(synced_store: Stores, desk: ReportDesk):
     surge_traffic(synced_store, 12)
     assert report(desk, "day", "2026-11-24")["surges"] == []
 
 
-def test_no_surge_before_the_log_has_four_weeks_to_compare_with(synced_store: KnowledgeStore, desk: ReportDesk):
+def test_no_surge_before_the_log_has_four_weeks_to_compare_with(synced_store: Stores, desk: ReportDesk):
     for _ in range(40):
         searched(synced_store, at("2026-11-24"), "暖气不热", RADIATOR)
     assert report(desk, "day", "2026-11-24")["surges"] == []
 
 
-def test_todays_surge_is_worked_out_live(synced_store: KnowledgeStore, desk: ReportDesk):
+def test_todays_surge_is_worked_out_live(synced_store: Stores, desk: ReportDesk):
     surge_traffic(synced_store, 30, on="2026-11-25")
     assert [s["date"] for s in report(desk, "day", "2026-11-25")["surges"]] == ["2026-11-25"]
 
 
-def test_the_maintenance_job_records_a_surge_once_with_its_day(synced_store: KnowledgeStore, desk: ReportDesk):
+def test_the_maintenance_job_records_a_surge_once_with_its_day(synced_store: Stores, desk: ReportDesk):
     surge_traffic(synced_store, 25)
     desk.summarise_closed_days(limit=40)
     stored = synced_store.reports.day(dt.date(2026, 11, 24))
@@ -235,7 +231,7 @@ def test_the_maintenance_job_records_a_surge_once_with_its_day(synced_store: Kno
     assert all(not synced_store.reports.day(dt.date(2026, 11, 24) - dt.timedelta(weeks=k)).surges for k in (1, 2))
 
 
-def test_editors_see_their_departments_and_every_gap(synced_store: KnowledgeStore, desk: ReportDesk):
+def test_editors_see_their_departments_and_every_gap(synced_store: Stores, desk: ReportDesk):
     searched(synced_store, at("2026-11-24"), "社保卡丢了", CARD_LOSS)
     searched(synced_store, at("2026-11-24"), "暖气不热", RADIATOR)
     searched(synced_store, at("2026-11-24"), "暖气不热", RADIATOR, answered=False)
@@ -258,7 +254,7 @@ def test_editors_see_their_departments_and_every_gap(synced_store: KnowledgeStor
     assert radiator["overdue"] is True  # review_by 2026-09-30
 
 
-def test_precomputed_days_give_the_report_the_raw_log_gives(synced_store: KnowledgeStore, desk: ReportDesk):
+def test_precomputed_days_give_the_report_the_raw_log_gives(synced_store: Stores, desk: ReportDesk):
     for n, day in enumerate(["2026-11-16", "2026-11-18", "2026-11-23", "2026-11-24", "2026-11-25"]):
         for hour in (0, 8, 13, 23):
             searched(synced_store, at(day, hour), "社保卡丢了怎么办", CARD_LOSS, answered=hour != 23)
@@ -282,16 +278,14 @@ def test_precomputed_days_give_the_report_the_raw_log_gives(synced_store: Knowle
     assert json.dumps(raw["month"], ensure_ascii=False)  # plain JSON all through
 
 
-def test_the_job_starts_a_few_weeks_back_and_catches_up_a_few_days_a_run(
-    synced_store: KnowledgeStore, desk: ReportDesk
-):
+def test_the_job_starts_a_few_weeks_back_and_catches_up_a_few_days_a_run(synced_store: Stores, desk: ReportDesk):
     first = desk.summarise_closed_days()
     assert first == [dt.date(2026, 10, 21), dt.date(2026, 10, 22), dt.date(2026, 10, 23)]  # 35 days back
     assert desk.summarise_closed_days()[0] == dt.date(2026, 10, 24)
 
 
 @pytest.fixture
-def headers(synced_store: KnowledgeStore) -> dict[str, dict[str, str]]:
+def headers(synced_store: Stores) -> dict[str, dict[str, str]]:
     ring = KeyRing(synced_store.keys, synced_store.directory.departments)
     now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
     made = {role: ring.create(role, f"报表{role}", [department], now)[1] for role, department in ROLES}
@@ -315,6 +309,16 @@ def test_editors_and_admins_get_reports_and_agents_do_not(client, headers: dict[
     assert client.http.get("/api/reports?period=day&date=2026-11-05").status_code == 401
 
 
+def test_the_console_gets_the_report_with_the_summary_and_charts_kb_report_draws(client, headers):
+    query = "period=month&date=2026-11-05"
+    report = client.http.get(f"/api/reports?{query}", headers=headers["editor"]).json_body
+    drawn = client.http.get(f"/api/reports/drawn?{query}", headers=headers["editor"]).json_body
+    assert {key: drawn[key] for key in report} == report
+    assert [(chart["caption"], chart["svg"]) for chart in drawn["charts"]] == charts.charts(report)
+    assert [figure["name"] for figure in drawn["figures"]] == ["搜索次数", "解答率", "转 12345（未答）", "点开答案"]
+    assert client.http.get(f"/api/reports/drawn?{query}", headers=headers["agent"]).status_code == 403
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
@@ -331,7 +335,7 @@ def test_a_bad_period_or_date_is_a_400_naming_the_field(client, headers, query: 
     assert reply.json_body["error"]["field"] == field
 
 
-def test_kb_report_writes_a_sheet_per_section(synced_store: KnowledgeStore, desk: ReportDesk, tmp_path: Path):
+def test_kb_report_writes_a_sheet_per_section(synced_store: Stores, desk: ReportDesk, tmp_path: Path):
     from openpyxl import load_workbook
 
     from tools.kb.report import SHEETS, make_report, write_xlsx

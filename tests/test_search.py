@@ -3,12 +3,12 @@ import sys
 import numpy as np
 import pytest
 
-from chalicelib.documents import SearchDocument, decode_document, encode_document
-from chalicelib.embeddings import DIMENSIONS, E5Embedder, NoEmbedder, pack, unpack
-from chalicelib.engine import SearchEngine
-from chalicelib.lexicon import Lexicon
-from chalicelib.ranking import is_answered
-from chalicelib.search import SearchIndex
+from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.knowledge.lexicon import Lexicon
+from chalicelib.search.documents import SearchDocument, decode_document, encode_document
+from chalicelib.search.embeddings import DIMENSIONS, E5Embedder, NoEmbedder, pack, unpack
+from chalicelib.search.index import SearchIndex
+from chalicelib.search.ranking import is_answered
 
 DOCUMENTS = [
     SearchDocument(

@@ -2,27 +2,28 @@ import datetime as dt
 
 import pytest
 
-from chalicelib.articles import parse_article
-from chalicelib.documents import encode_document
-from chalicelib.embeddings import E5Embedder
-from chalicelib.engine import SearchEngine
 from chalicelib.errors import NotFound
-from chalicelib.models.content import ArticleStatus, Reader
-from chalicelib.models.reading import SearchParams
-from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore
-from chalicelib.store.articles import LiveChange
-from chalicelib.store.snapshots import Snapshot
+from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.knowledge.models.content import ArticleStatus
+from chalicelib.knowledge.models.reading import SearchParams
+from chalicelib.knowledge.parsing import parse_article
+from chalicelib.knowledge.reading import KnowledgeService
+from chalicelib.knowledge.store.articles import LiveChange
+from chalicelib.knowledge.store.snapshots import Snapshot
+from chalicelib.people.access import Reader
+from chalicelib.search.documents import encode_document
+from chalicelib.search.embeddings import E5Embedder
+from chalicelib.wiring import Stores
 from tests.conftest import NOW, Clock, article_text, knowledge_service
 
 TODAY = dt.date(2026, 1, 10)
 
 
-def service(store: KnowledgeStore, clock: Clock | None = None) -> KnowledgeService:
+def service(store: Stores, clock: Clock | None = None) -> KnowledgeService:
     return knowledge_service(store, refresh_seconds=1.0, today=lambda: TODAY, monotonic=clock or Clock(0.0))
 
 
-def publish(store: KnowledgeStore, text: str, status=ArticleStatus.PUBLISHED) -> None:
+def publish(store: Stores, text: str, status=ArticleStatus.PUBLISHED) -> None:
     """Save an article as kb sync would: with its search document."""
     article = parse_article(text)
     search = encode_document(SearchEngine(store.lexicon.current()[0]).index_article(article))
@@ -31,7 +32,7 @@ def publish(store: KnowledgeStore, text: str, status=ArticleStatus.PUBLISHED) ->
     )
 
 
-def test_citizens_never_see_internal_articles(synced_store: KnowledgeStore):
+def test_citizens_never_see_internal_articles(synced_store: Stores):
     knowledge = service(synced_store)
     hits = knowledge.search(SearchParams(q="会议室预订"), Reader.CITIZEN).hits
     assert all(not hit.id.startswith("center-") for hit in hits)
@@ -40,7 +41,7 @@ def test_citizens_never_see_internal_articles(synced_store: KnowledgeStore):
     assert knowledge.article("center-meeting-room-booking", Reader.AGENT).id == "center-meeting-room-booking"
 
 
-def test_citizens_never_see_internal_notes(synced_store: KnowledgeStore):
+def test_citizens_never_see_internal_notes(synced_store: Stores):
     knowledge = service(synced_store)
     citizen = knowledge.article("heating-radiator-not-warm", Reader.CITIZEN)
     agent = knowledge.article("heating-radiator-not-warm", Reader.AGENT)
@@ -48,7 +49,7 @@ def test_citizens_never_see_internal_notes(synced_store: KnowledgeStore):
     assert "内部提示" in agent.sections and "内部提示" in agent.html
 
 
-def test_expired_and_future_articles_are_hidden(store: KnowledgeStore):
+def test_expired_and_future_articles_are_hidden(store: Stores):
     publish(store, article_text("old-notice", expires="2026-01-01"))
     publish(store, article_text("future-notice", effective_from="2026-02-01"))
     knowledge = service(store)
@@ -57,7 +58,7 @@ def test_expired_and_future_articles_are_hidden(store: KnowledgeStore):
             knowledge.article(article_id, Reader.CITIZEN)
 
 
-def test_a_publish_reaches_a_second_instance_after_its_refresh_interval(store: KnowledgeStore):
+def test_a_publish_reaches_a_second_instance_after_its_refresh_interval(store: Stores):
     clock = Clock(0.0)
     reader_side = service(store, clock)
     assert reader_side.search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits == []
@@ -68,7 +69,7 @@ def test_a_publish_reaches_a_second_instance_after_its_refresh_interval(store: K
     assert reader_side.search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits[0].id == "new-heating"
 
 
-def test_an_archived_article_drops_out_on_refresh(store: KnowledgeStore):
+def test_an_archived_article_drops_out_on_refresh(store: Stores):
     clock = Clock(0.0)
     publish(store, article_text("gone-soon"))
     knowledge = service(store, clock)
@@ -79,7 +80,7 @@ def test_an_archived_article_drops_out_on_refresh(store: KnowledgeStore):
         knowledge.article("gone-soon", Reader.CITIZEN)
 
 
-def test_categories_count_only_what_the_reader_may_see(synced_store: KnowledgeStore):
+def test_categories_count_only_what_the_reader_may_see(synced_store: Stores):
     knowledge = service(synced_store)
     citizen = {c.id: c.articles for c in knowledge.categories(Reader.CITIZEN)}
     agent = {c.id: c.articles for c in knowledge.categories(Reader.AGENT)}
@@ -88,7 +89,7 @@ def test_categories_count_only_what_the_reader_may_see(synced_store: KnowledgeSt
     assert next(iter(citizen)) == "heating"
 
 
-def test_a_cold_start_reads_the_snapshot_and_the_articles_written_since(synced_store: KnowledgeStore):
+def test_a_cold_start_reads_the_snapshot_and_the_articles_written_since(synced_store: Stores):
     snapshot = synced_store.snapshots.latest()
     assert snapshot is not None and snapshot.generation == synced_store.generation()
     publish(synced_store, article_text("after-snapshot", title="燃气表停走了怎么办"))
@@ -97,7 +98,7 @@ def test_a_cold_start_reads_the_snapshot_and_the_articles_written_since(synced_s
     assert knowledge.search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits[0].id == "heating-radiator-not-warm"
 
 
-def test_a_restored_containers_first_look_back_embeds_only_the_query(synced_store: KnowledgeStore):
+def test_a_restored_containers_first_look_back_embeds_only_the_query(synced_store: Stores):
     # A new container has an empty memo: the snapshot must supply the referral list's vectors, or the first
     # as_of search would embed every listed question (about 700, over Lambda's timeout) inside the request.
     fresh = E5Embedder()
@@ -111,7 +112,7 @@ def test_a_restored_containers_first_look_back_embeds_only_the_query(synced_stor
     assert fresh.computed == 3
 
 
-def test_a_publish_is_searchable_from_a_second_instance_within_five_seconds(store: KnowledgeStore):
+def test_a_publish_is_searchable_from_a_second_instance_within_five_seconds(store: Stores):
     import time
 
     writer_side, reader_side = knowledge_service(store), knowledge_service(store, refresh_seconds=1.0)
@@ -138,12 +139,12 @@ def test_a_publish_is_searchable_from_a_second_instance_within_five_seconds(stor
         ("我手机13812345678 家里暖气漏水了", "heating-pipe-leak-emergency"),  # a phone number in the words
     ],
 )
-def test_callers_words_find_their_article(synced_store: KnowledgeStore, query: str, expected: str):
+def test_callers_words_find_their_article(synced_store: Stores, query: str, expected: str):
     result = service(synced_store).search(SearchParams(q=query), Reader.AGENT)
     assert result.hits[0].id == expected and result.answered
 
 
-def test_a_snapshot_from_an_older_release_is_ignored_not_fatal(synced_store: KnowledgeStore):
+def test_a_snapshot_from_an_older_release_is_ignored_not_fatal(synced_store: Stores):
     saved = synced_store.snapshots.latest()
     assert saved is not None
     synced_store.snapshots.save(Snapshot(saved.generation, saved.lexicon_generation, b"not a snapshot"))

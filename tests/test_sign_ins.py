@@ -5,17 +5,17 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ReadTimeoutError
 
 from chalicelib.errors import ConfigurationError, TooManyAttempts, Unauthorized
-from chalicelib.keys import KeyRing
+from chalicelib.people.keys import KeyRing
+from chalicelib.people.sign_ins import SignInLimit
 from chalicelib.settings import Settings
-from chalicelib.sign_ins import SignInLimit
-from chalicelib.store import KnowledgeStore
 from chalicelib.store.records import RecordStore
+from chalicelib.wiring import Stores
 from tests.conftest import NOW, Clock
 
 WRONG = "Bearer zk_00000000_not-a-key"
 
 
-def ring_with_limit(store: KnowledgeStore, clock: Clock, failures: int = 3, window: int = 60) -> KeyRing:
+def ring_with_limit(store: Stores, clock: Clock, failures: int = 3, window: int = 60) -> KeyRing:
     return KeyRing(store.keys, store.directory.departments, SignInLimit(store.records, failures, window, clock))
 
 
@@ -27,7 +27,7 @@ def attempt(ring: KeyRing, authorization: str, client: str = "client-a") -> str:
         return refused.code
 
 
-def test_a_burst_of_unknown_keys_locks_the_client_out_with_the_seconds_left(synced_store: KnowledgeStore):
+def test_a_burst_of_unknown_keys_locks_the_client_out_with_the_seconds_left(synced_store: Stores):
     clock = Clock(NOW + dt.timedelta(seconds=15))  # 15 s into a minute
     ring = ring_with_limit(synced_store, clock)
     assert [attempt(ring, WRONG) for _ in range(4)] == ["unauthorized"] * 3 + ["too_many_attempts"]
@@ -36,7 +36,7 @@ def test_a_burst_of_unknown_keys_locks_the_client_out_with_the_seconds_left(sync
     assert refused.value.retry_after == 45 and refused.value.status == 429
 
 
-def test_a_locked_out_client_is_refused_even_a_right_key_until_the_window_ends(synced_store: KnowledgeStore):
+def test_a_locked_out_client_is_refused_even_a_right_key_until_the_window_ends(synced_store: Stores):
     clock = Clock()
     ring = ring_with_limit(synced_store, clock)
     _, key = ring.create("agent", "坐席甲", ["hotline-12345"], NOW)
@@ -49,7 +49,7 @@ def test_a_locked_out_client_is_refused_even_a_right_key_until_the_window_ends(s
     assert attempt(ring, WRONG) == "unauthorized"  # a new window counts afresh
 
 
-def test_another_client_and_anonymous_callers_are_unaffected(synced_store: KnowledgeStore):
+def test_another_client_and_anonymous_callers_are_unaffected(synced_store: Stores):
     ring = ring_with_limit(synced_store, Clock())
     _, key = ring.create("agent", "坐席乙", ["hotline-12345"], NOW)
     for _ in range(4):
@@ -59,14 +59,14 @@ def test_another_client_and_anonymous_callers_are_unaffected(synced_store: Knowl
     assert attempt(ring, "", client="client-a") == "anonymous"  # a citizen behind the same address still reads
 
 
-def test_every_container_counts_into_the_same_window(synced_store: KnowledgeStore):
+def test_every_container_counts_into_the_same_window(synced_store: Stores):
     clock = Clock()
     one, other = ring_with_limit(synced_store, clock), ring_with_limit(synced_store, clock)
     assert [attempt(one, WRONG), attempt(other, WRONG), attempt(one, WRONG)] == ["unauthorized"] * 3
     assert attempt(other, WRONG) == "too_many_attempts"
 
 
-def test_a_revoked_key_counts_and_a_malformed_header_does_not(synced_store: KnowledgeStore):
+def test_a_revoked_key_counts_and_a_malformed_header_does_not(synced_store: Stores):
     ring = ring_with_limit(synced_store, Clock(), failures=1)
     record, key = ring.create("agent", "离职坐席", ["hotline-12345"], NOW)
     ring.revoke(record.key_id)
@@ -74,14 +74,14 @@ def test_a_revoked_key_counts_and_a_malformed_header_does_not(synced_store: Know
     assert [attempt(ring, f"Bearer {key}") for _ in range(2)] == ["unauthorized", "too_many_attempts"]
 
 
-def test_the_counter_keeps_no_address_and_expires_with_its_window(synced_store: KnowledgeStore):
+def test_the_counter_keeps_no_address_and_expires_with_its_window(synced_store: Stores):
     ring = ring_with_limit(synced_store, Clock(NOW + dt.timedelta(seconds=15)))
     attempt(ring, WRONG, client="3f9a0c")
     [item] = synced_store.table.query(KeyConditionExpression=Key("pk").eq("RATE#signin#3f9a0c"))["Items"]
     assert item["hits"] == 1 and item["ttl"] == int(NOW.timestamp()) + 60
 
 
-def test_a_failure_the_table_cannot_count_is_still_a_401(synced_store: KnowledgeStore, monkeypatch):
+def test_a_failure_the_table_cannot_count_is_still_a_401(synced_store: Stores, monkeypatch):
     def unavailable(*args, **kwargs):
         raise ReadTimeoutError(endpoint_url="http://dynamodb")
 
@@ -108,7 +108,7 @@ BAD_KEY = {"Authorization": WRONG}
 
 
 @pytest.fixture
-def api(synced_store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch):
+def api(synced_store: Stores, monkeypatch: pytest.MonkeyPatch):
     """The app's test client, 3 failures a day allowed (a day, so a burst never straddles two windows)."""
     from chalice.test import Client
 
@@ -121,7 +121,7 @@ def api(synced_store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
-def agent(synced_store: KnowledgeStore) -> dict[str, str]:
+def agent(synced_store: Stores) -> dict[str, str]:
     _, key = KeyRing(synced_store.keys, synced_store.directory.departments).create("agent", "坐席丙", [], NOW)
     return {"Authorization": f"Bearer {key}"}
 

@@ -1,5 +1,5 @@
-from chalicelib.documents import SearchDocument
-from chalicelib.snippets import completion, marks, snippet
+from chalicelib.search.documents import SearchDocument
+from chalicelib.search.snippets import completion, marks, snippet
 
 RADIATOR = SearchDocument(
     id="radiator",

@@ -3,17 +3,17 @@ import datetime as dt
 import pytest
 
 from chalicelib.errors import Conflict
-from chalicelib.lexicon import Lexicon
-from chalicelib.models.content import ArticleStatus
-from chalicelib.models.editing import AuditEntry, Draft, EditorialState, Version
-from chalicelib.store import KnowledgeStore
-from chalicelib.store.articles import ArticleChange, LiveChange
-from chalicelib.store.snapshots import Snapshot
+from chalicelib.knowledge.lexicon import Lexicon
+from chalicelib.knowledge.models.content import ArticleStatus
+from chalicelib.knowledge.models.editing import AuditEntry, Draft, EditorialState, Version
+from chalicelib.knowledge.store.articles import ArticleChange, LiveChange
+from chalicelib.knowledge.store.snapshots import Snapshot
+from chalicelib.wiring import Stores
 
 NOW = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
 
 
-def save(store: KnowledgeStore, article_id: str, text: str = "正文", status=ArticleStatus.PUBLISHED, search=None):
+def save(store: Stores, article_id: str, text: str = "正文", status=ArticleStatus.PUBLISHED, search=None):
     return store.articles.save_live(article_id, LiveChange(status, None, text, f"hash-{text}", search), "tester", NOW)
 
 
@@ -46,25 +46,25 @@ def first_version(article_id: str, revision: int = 1) -> ArticleChange:
     return ArticleChange(head, None if revision == 1 else revision - 1, audit, version=version)
 
 
-def test_an_empty_table_is_at_generation_zero(store: KnowledgeStore):
+def test_an_empty_table_is_at_generation_zero(store: Stores):
     assert store.generation() == 0
     assert store.articles.live("nothing") is None
     assert list(store.articles.live_articles()) == []
 
 
-def test_every_write_advances_the_generation(store: KnowledgeStore):
+def test_every_write_advances_the_generation(store: Stores):
     first = save(store, "a")
     second = save(store, "b")
     assert (first.generation, second.generation, store.generation()) == (1, 2, 2)
 
 
-def test_a_saved_article_reads_back_unchanged(store: KnowledgeStore):
+def test_a_saved_article_reads_back_unchanged(store: Stores):
     saved = save(store, "a", "暖气不热")
     assert store.articles.live("a") == saved
     assert saved.updated_at == NOW and saved.updated_by == "tester"
 
 
-def test_articles_since_a_generation_lists_only_later_changes(store: KnowledgeStore):
+def test_articles_since_a_generation_lists_only_later_changes(store: Stores):
     save(store, "a")
     save(store, "b")
     save(store, "a", "新正文")
@@ -73,7 +73,7 @@ def test_articles_since_a_generation_lists_only_later_changes(store: KnowledgeSt
     assert store.articles.count_live_since(1) == 2
 
 
-def test_the_lexicon_round_trips_with_its_generation(store: KnowledgeStore):
+def test_the_lexicon_round_trips_with_its_generation(store: Stores):
     assert store.lexicon.current() == (Lexicon(), 0)
     lexicon = Lexicon(
         terms=["截门"], synonyms=[["暖气", "供暖"]], banned_phrases=["不知道"], categories={"heating": "供暖"}
@@ -82,30 +82,30 @@ def test_the_lexicon_round_trips_with_its_generation(store: KnowledgeStore):
     assert store.lexicon.current() == (lexicon, generation)
 
 
-def test_listing_pages_through_many_articles(store: KnowledgeStore):
+def test_listing_pages_through_many_articles(store: Stores):
     for number in range(120):
         save(store, f"a{number}", "长" * 9000)
     assert len(list(store.articles.live_articles())) == 120
 
 
-def test_a_snapshot_round_trips_across_many_parts(store: KnowledgeStore):
+def test_a_snapshot_round_trips_across_many_parts(store: Stores):
     assert store.snapshots.latest() is None
     data = bytes(range(256)) * 3000  # 768 kB: three parts
     store.snapshots.save(Snapshot(7, 3, data))
     assert store.snapshots.latest() == Snapshot(7, 3, data)
 
 
-def snapshot_partitions(store: KnowledgeStore) -> set[str]:
+def snapshot_partitions(store: Stores) -> set[str]:
     return {item["pk"] for item in store.table.scan()["Items"] if item["pk"].startswith("SNAPSHOT#")}
 
 
-def test_each_part_of_a_snapshot_is_its_own_partition(store: KnowledgeStore):
+def test_each_part_of_a_snapshot_is_its_own_partition(store: Stores):
     store.snapshots.save(Snapshot(7, 3, bytes(768_000)))
     assert snapshot_partitions(store) == {f"SNAPSHOT#000000000007#0000{n}" for n in range(3)}
 
 
 def test_a_new_snapshot_keeps_the_one_before_for_readers_of_the_old_pointer_and_drops_older_ones(
-    store: KnowledgeStore,
+    store: Stores,
 ):
     store.snapshots.save(Snapshot(1, 1, b"old" * 200_000))
     store.snapshots.save(Snapshot(2, 1, b"mid"))
@@ -120,7 +120,7 @@ def test_a_new_snapshot_keeps_the_one_before_for_readers_of_the_old_pointer_and_
 
 
 def test_a_snapshot_an_older_release_saved_under_one_partition_is_still_read_and_later_dropped(
-    store: KnowledgeStore,
+    store: Stores,
 ):
     for number, chunk in enumerate([b"ab", b"cd"]):
         store.table.put_item(Item={"pk": "SNAPSHOT#000000000004", "sk": f"PART#{number:05d}", "data": chunk})
@@ -133,12 +133,12 @@ def test_a_snapshot_an_older_release_saved_under_one_partition_is_still_read_and
     assert snapshot_partitions(store) == {"SNAPSHOT#000000000005#00000", "SNAPSHOT#000000000006#00000"}
 
 
-def test_an_article_keeps_its_search_document_bytes(store: KnowledgeStore):
+def test_an_article_keeps_its_search_document_bytes(store: Stores):
     saved = save(store, "a", search=b"\x00\x01binary")
     assert store.articles.live("a").search == b"\x00\x01binary" == saved.search
 
 
-def test_a_change_writes_its_working_copy_audit_entry_and_version_under_one_generation(store: KnowledgeStore):
+def test_a_change_writes_its_working_copy_audit_entry_and_version_under_one_generation(store: Stores):
     change = first_version("a")
     assert store.articles.write(change) == change.head
     assert store.generation() == 1
@@ -147,7 +147,7 @@ def test_a_change_writes_its_working_copy_audit_entry_and_version_under_one_gene
     assert store.articles.audit("a") == [change.audit]
 
 
-def test_a_change_on_a_stale_revision_writes_nothing_and_names_the_current_one(store: KnowledgeStore):
+def test_a_change_on_a_stale_revision_writes_nothing_and_names_the_current_one(store: Stores):
     store.articles.write(first_version("a"))
     with pytest.raises(Conflict) as refused:
         store.articles.write(first_version("a"))  # a second "new article" with the same id

@@ -4,14 +4,14 @@ from dataclasses import replace
 
 import pytest
 
-from chalicelib.access import Principal, Role
-from chalicelib.articles import content_hash
-from chalicelib.directory import Directory
-from chalicelib.documents import decode_document, document_fields, is_current
-from chalicelib.models.content import Article, ArticleStatus
-from chalicelib.models.editing import EditorialState, MarkdownRequest, PublishRequest, RollbackRequest
-from chalicelib.store import KnowledgeStore
-from chalicelib.store.articles import LiveChange
+from chalicelib.knowledge.models.content import Article, ArticleStatus
+from chalicelib.knowledge.models.editing import EditorialState, MarkdownRequest, PublishRequest, RollbackRequest
+from chalicelib.knowledge.parsing import content_hash
+from chalicelib.knowledge.store.articles import LiveChange
+from chalicelib.people.access import Principal, Role
+from chalicelib.people.directory import Directory
+from chalicelib.search.documents import decode_document, document_fields, is_current
+from chalicelib.wiring import Stores
 from tests.conftest import NOW, editorial_service
 from tools.kb.knowledge import LoadedKnowledge
 from tools.kb.sync import sync_knowledge
@@ -21,13 +21,13 @@ REVIEWER = Principal(Role.REVIEWER, "李审核", frozenset({"*"}), principal_id=
 
 
 @pytest.mark.slow
-def test_first_sync_adds_everything(store: KnowledgeStore, knowledge: LoadedKnowledge):
+def test_first_sync_adds_everything(store: Stores, knowledge: LoadedKnowledge):
     report = sync_knowledge(store, knowledge, NOW, publish=True)
     assert (report.added, report.updated, report.unchanged, report.archived) == (len(knowledge.articles), 0, 0, 0)
     assert report.lexicon_changed
 
 
-def test_a_second_sync_writes_nothing(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
+def test_a_second_sync_writes_nothing(synced_store: Stores, knowledge: LoadedKnowledge):
     generation = synced_store.generation()
     report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
     assert (report.added, report.updated, report.unchanged) == (0, 0, len(knowledge.articles))
@@ -35,7 +35,7 @@ def test_a_second_sync_writes_nothing(synced_store: KnowledgeStore, knowledge: L
     assert synced_store.generation() == generation
 
 
-def test_a_changed_file_is_updated_and_a_removed_one_archived(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
+def test_a_changed_file_is_updated_and_a_removed_one_archived(synced_store: Stores, knowledge: LoadedKnowledge):
     first, second, *rest = knowledge.articles
     changed = first.model_copy(update={"markdown": first.markdown + "\n", "content_hash": "changed"})
     report = sync_knowledge(synced_store, LoadedKnowledge([changed, *rest], knowledge.lexicon), NOW, publish=True)
@@ -46,18 +46,18 @@ def test_a_changed_file_is_updated_and_a_removed_one_archived(synced_store: Know
 
 
 @pytest.mark.slow
-def test_progress_is_reported_to_the_end(store: KnowledgeStore, knowledge: LoadedKnowledge):
+def test_progress_is_reported_to_the_end(store: Stores, knowledge: LoadedKnowledge):
     seen: list[tuple[int, int]] = []
     sync_knowledge(store, knowledge, NOW, publish=True, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1][0] == seen[-1][1]
 
 
-def test_every_article_is_stored_with_its_search_document(synced_store: KnowledgeStore):
+def test_every_article_is_stored_with_its_search_document(synced_store: Stores):
     assert all(a.search for a in synced_store.articles.live_articles())
 
 
 @pytest.mark.slow
-def test_a_lexicon_change_reindexes_every_article(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
+def test_a_lexicon_change_reindexes_every_article(synced_store: Stores, knowledge: LoadedKnowledge):
     lexicon = knowledge.lexicon.model_copy(update={"synonyms": [*knowledge.lexicon.synonyms, ["燃气表", "气表"]]})
     report = sync_knowledge(synced_store, LoadedKnowledge(knowledge.articles, lexicon), NOW, publish=True)
     assert report.lexicon_changed and report.reindexed == len(knowledge.articles) and report.updated == 0
@@ -75,7 +75,7 @@ def _folder(knowledge: LoadedKnowledge, articles: list[Article]) -> LoadedKnowle
 
 
 def test_without_publish_a_changed_file_waits_for_a_reviewer_and_a_later_publish_sync_leaves_it_there(
-    synced_store: KnowledgeStore, knowledge: LoadedKnowledge
+    synced_store: Stores, knowledge: LoadedKnowledge
 ):
     first, *rest = knowledge.articles
     folder = _folder(knowledge, [_changed(first), *rest])
@@ -90,7 +90,7 @@ def test_without_publish_a_changed_file_waits_for_a_reviewer_and_a_later_publish
 
 
 def test_with_publish_a_changed_file_goes_live_as_the_folders_own_change(
-    synced_store: KnowledgeStore, knowledge: LoadedKnowledge
+    synced_store: Stores, knowledge: LoadedKnowledge
 ):
     first, *rest = knowledge.articles
     changed = _changed(first)
@@ -100,7 +100,7 @@ def test_with_publish_a_changed_file_goes_live_as_the_folders_own_change(
     assert head.state is EditorialState.PUBLISHED and head.contributors == []
 
 
-def test_an_article_archived_in_the_app_stays_archived(synced_store: KnowledgeStore, knowledge: LoadedKnowledge):
+def test_an_article_archived_in_the_app_stays_archived(synced_store: Stores, knowledge: LoadedKnowledge):
     first, *rest = knowledge.articles
     service = editorial_service(synced_store, now=lambda: NOW)
     service.archive(first.id, "已停办", None, ADMIN)
@@ -114,9 +114,7 @@ def test_an_article_archived_in_the_app_stays_archived(synced_store: KnowledgeSt
     assert synced_store.articles.live(first.id).status is ArticleStatus.ARCHIVED
 
 
-def test_an_unreviewed_rollback_draft_is_never_published_by_a_sync(
-    synced_store: KnowledgeStore, knowledge: LoadedKnowledge
-):
+def test_an_unreviewed_rollback_draft_is_never_published_by_a_sync(synced_store: Stores, knowledge: LoadedKnowledge):
     """v2 is an edit published in the app; an editor rolls back to v1 (the file's text): that draft stays a draft."""
     first = knowledge.articles[0]
     service = editorial_service(synced_store, now=lambda: NOW)
@@ -135,7 +133,7 @@ def test_an_unreviewed_rollback_draft_is_never_published_by_a_sync(
 
 
 def test_an_edit_made_in_the_app_survives_a_sync_of_an_unchanged_folder(
-    synced_store: KnowledgeStore, knowledge: LoadedKnowledge
+    synced_store: Stores, knowledge: LoadedKnowledge
 ):
     article = knowledge.articles[0]
     editor = Principal(Role.ADMIN, "管理员", frozenset({"*"}))
@@ -150,7 +148,7 @@ def test_an_edit_made_in_the_app_survives_a_sync_of_an_unchanged_folder(
 
 
 def test_the_directory_is_seeded_from_the_folder_and_app_edits_survive(
-    synced_store: KnowledgeStore, knowledge: LoadedKnowledge
+    synced_store: Stores, knowledge: LoadedKnowledge
 ):
     stored = synced_store.directory.current()
     assert len(stored.directory) == len(knowledge.directory) and stored.file_text == knowledge.directory_text
@@ -170,7 +168,7 @@ def test_the_directory_is_seeded_from_the_folder_and_app_edits_survive(
 
 
 def test_an_article_indexed_by_an_older_release_gets_its_meaning_vectors(
-    synced_store: KnowledgeStore, knowledge: LoadedKnowledge
+    synced_store: Stores, knowledge: LoadedKnowledge
 ):
     live = synced_store.articles.live(knowledge.articles[0].id)
     assert live is not None and is_current(live.search, with_vectors=True)

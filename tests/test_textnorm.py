@@ -1,6 +1,6 @@
 import pytest
 
-from chalicelib.textnorm import mask_pii, normalize, strip_fillers
+from chalicelib.search.textnorm import mask_pii, normalize, strip_fillers
 
 
 def test_full_width_and_case_fold():

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, quote, urlparse
 
 from playwright.sync_api import FloatRect, Locator, Page, Request, Route, expect
 
-from chalicelib.models.reading import Referral, SearchHit, SearchResult, SearchState
+from chalicelib.knowledge.models.reading import Referral, SearchHit, SearchResult, SearchState
 from tests.browser.conftest import call_api, screenshot
 from tests.browser.test_agent import sign_in
 

@@ -14,9 +14,9 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Request, Route, expect
 
-from chalicelib import faq, pages
-from chalicelib.models.reading import Referral, SearchHit, SearchResult
-from chalicelib.pages import PAGE_CSP
+from chalicelib.knowledge.models.reading import Referral, SearchHit, SearchResult
+from chalicelib.web import faq, pages
+from chalicelib.web.pages import PAGE_CSP
 from tests.browser.conftest import PHONE, screenshot
 
 HEATING = "暖气不热"
@@ -719,7 +719,7 @@ def test_the_page_and_the_server_rendered_page_decide_alike(open_page: Callable[
         assert live == rendered, reply
 
 
-# ---- the live server's referrals (chalicelib/service.py): with and without JavaScript
+# ---- the live server's referrals (chalicelib/knowledge/reading.py): with and without JavaScript
 
 
 def test_a_fire_shows_the_119_block_and_no_article(open_page: Callable[..., Page], live_server: str):

@@ -1,6 +1,7 @@
 """The editor console's 报表 view and surge banner, against a stubbed GET /api/reports (docs/reports.md)."""
 
 import json
+import re
 import urllib.parse
 from collections.abc import Callable
 from datetime import datetime
@@ -11,8 +12,9 @@ from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import DESKTOP, screenshot
 from tests.browser.test_editor import sign_in
-from tests.report_fixture import heating_surge, week_report
+from tests.report_fixture import as_served, heating_surge, week_report
 
+REPORTS = re.compile(r"/api/reports(/drawn)?\?")  # the surge banner's request, and the console's drawn one
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 
@@ -28,16 +30,18 @@ def day_report(surges: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def stub_reports(page: Page, surges: list[dict[str, Any]] | None = None) -> list[dict[str, str]]:
-    """Answers GET /api/reports with the fixture (the day's report with `surges`); returns the queries asked."""
+    """Answers GET /api/reports and /drawn with the fixture (the day's, with `surges`); returns the queries asked."""
     asked: list[dict[str, str]] = []
 
     def answer(route: Route) -> None:
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(route.request.url).query))
         asked.append(query)
         report = day_report(surges or []) if query.get("period") == "day" else week_report(period=query.get("period"))
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(report, ensure_ascii=False))
+        served = as_served(report) if "/drawn" in route.request.url else report
+        body = json.dumps(served, ensure_ascii=False)
+        route.fulfill(status=200, content_type="application/json", body=body)
 
-    page.route("**/api/reports*", answer)
+    page.route(REPORTS, answer)
     return asked
 
 
@@ -119,9 +123,9 @@ def test_a_failed_report_request_says_so_instead_of_showing_the_last_report(
     page.get_by_role("button", name="报表").click()
     expect(page.get_by_role("img", name="每日搜索量")).to_be_visible()
 
-    page.unroute("**/api/reports*")
+    page.unroute(REPORTS)
     page.route(
-        "**/api/reports*",
+        REPORTS,
         lambda route: route.fulfill(
             status=503, content_type="application/json", body='{"error": {"code": "unavailable"}}'
         ),
@@ -130,8 +134,8 @@ def test_a_failed_report_request_says_so_instead_of_showing_the_last_report(
     expect(page.locator("#report-status")).to_have_text("报表加载失败：知识库暂时无法访问，请稍后重试。")
     expect(page.locator("#report")).to_be_empty()
 
-    page.unroute("**/api/reports*")
-    page.route("**/api/reports*", lambda route: route.abort())
+    page.unroute(REPORTS)
+    page.route(REPORTS, lambda route: route.abort())
     page.get_by_label("周期").select_option("week")
     expect(page.locator("#report-status")).to_have_text("报表加载失败：网络连接异常，请检查网络后重试。")
     expect(page.locator("#report svg")).to_have_count(0)

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.documents import SearchDocument
-from chalicelib.embeddings import Embedder, NoEmbedder, shared_embedder
-from chalicelib.engine import SearchEngine, search_document
-from chalicelib.lexicon import Lexicon
-from chalicelib.models.content import Article
-from chalicelib.ranking import RankSettings, is_answered
-from chalicelib.terms import TermRules
+from chalicelib.knowledge.indexing import SearchEngine, search_document
+from chalicelib.knowledge.lexicon import Lexicon
+from chalicelib.knowledge.models.content import Article
+from chalicelib.search.documents import SearchDocument
+from chalicelib.search.embeddings import Embedder, NoEmbedder, shared_embedder
+from chalicelib.search.ranking import RankSettings, is_answered
+from chalicelib.search.terms import TermRules
 from tools.kb.evaluate import Outcome, Query, corpus_lexicon, evaluate, faq_documents, read_queries
 
 

@@ -18,20 +18,20 @@ from typing import Any
 
 import boto3
 
-from chalicelib.access import ALL_DEPARTMENTS, Principal, Role
-from chalicelib.articles import ANSWER
-from chalicelib.documents import SearchDocument, meaning_vectors
-from chalicelib.editorial import EditorialService
-from chalicelib.embeddings import E5Embedder, NoEmbedder
-from chalicelib.engine import SearchEngine, search_document
-from chalicelib.lint import ANSWER_MAX_CHARS
-from chalicelib.models.content import Reader
-from chalicelib.models.editing import MarkdownRequest, PublishRequest
-from chalicelib.models.reading import SearchParams
-from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore, ensure_table
-from chalicelib.store.snapshots import Snapshot
-from chalicelib.terms import TermRules
+from chalicelib.knowledge.editorial import EditorialService
+from chalicelib.knowledge.indexing import SearchEngine, search_document
+from chalicelib.knowledge.lint import ANSWER_MAX_CHARS
+from chalicelib.knowledge.models.editing import MarkdownRequest, PublishRequest
+from chalicelib.knowledge.models.reading import SearchParams
+from chalicelib.knowledge.parsing import ANSWER
+from chalicelib.knowledge.reading import KnowledgeService
+from chalicelib.knowledge.store.snapshots import Snapshot
+from chalicelib.people.access import ALL_DEPARTMENTS, Principal, Reader, Role
+from chalicelib.search.documents import SearchDocument, meaning_vectors
+from chalicelib.search.embeddings import E5Embedder, NoEmbedder
+from chalicelib.search.terms import TermRules
+from chalicelib.store.table import ensure_table
+from chalicelib.wiring import Stores
 from tools.kb.evaluate import Outcome, Query, corpus_lexicon, evaluate, faq_documents, percentile
 from tools.kb.knowledge import LoadedKnowledge
 from tools.kb.local import embedded_dynamodb
@@ -46,8 +46,8 @@ _COLD_START = """
 import json, sys
 from app import app
 from chalicelib import wiring
-from chalicelib.models.content import Reader
-from chalicelib.models.reading import SearchParams
+from chalicelib.people.access import Reader
+from chalicelib.knowledge.models.reading import SearchParams
 wiring.knowledge().search(SearchParams(q="暖气不热"), Reader.CITIZEN)
 print("answered", flush=True)
 for text in json.loads(sys.stdin.read()):
@@ -143,7 +143,7 @@ def _cold_start(knowledge: LoadedKnowledge, snapshot: bytes, texts: list[str], r
     with embedded_dynamodb("dev"):
         region = os.environ["AWS_DEFAULT_REGION"]
         dynamodb = boto3.resource("dynamodb", region_name=region, endpoint_url=os.environ["DYNAMODB_ENDPOINT"])
-        store = KnowledgeStore(ensure_table(dynamodb, os.environ["TABLE_NAME"]))
+        store = Stores(ensure_table(dynamodb, os.environ["TABLE_NAME"]))
         lexicon_generation = store.lexicon.save(knowledge.lexicon)
         store.snapshots.save(Snapshot(store.generation(), lexicon_generation, snapshot))
         for _ in range(runs):
@@ -181,10 +181,10 @@ def bench_publish(knowledge: LoadedKnowledge, rounds: int) -> dict[str, Any]:
         table = ensure_table(
             boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint), os.environ["TABLE_NAME"]
         )
-        store = KnowledgeStore(table)
+        store = Stores(table)
         sync_knowledge(store, knowledge, dt.datetime.now(dt.UTC), publish=True)
         editorial = EditorialService(store.articles, store.lexicon, store.directory.departments)
-        other = KnowledgeStore(boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint).Table(table.name))
+        other = Stores(boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint).Table(table.name))
         reader = KnowledgeService(other.articles, other.snapshots, other.lexicon, other.directory, refresh_seconds=1.0)
         reader.search(SearchParams(q=article.title), Reader.AGENT)  # a warm container
         for number in range(rounds):

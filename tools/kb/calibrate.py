@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chalicelib.embeddings import NoEmbedder
-from chalicelib.ranking import ANSWERED_AT
-from chalicelib.search import SearchIndex
+from chalicelib.search.embeddings import NoEmbedder
+from chalicelib.search.index import SearchIndex
+from chalicelib.search.ranking import ANSWERED_AT
 from tools.kb.evaluate import Query
 
 L2 = 0.01

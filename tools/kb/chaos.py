@@ -32,7 +32,7 @@ from typing import Any
 from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedError, ReadTimeoutError
 
-from chalicelib.store import ensure_table
+from chalicelib.store.table import ensure_table
 from tools.kb.knowledge import article_files, load_knowledge
 
 log = logging.getLogger(__name__)

@@ -10,15 +10,14 @@ import datetime as dt
 import random
 from collections import Counter
 
-from chalicelib.access import Principal, Role
 from chalicelib.clock import CHINA_TIME, china_date
+from chalicelib.desk.feedback import FeedbackDesk, client_id
+from chalicelib.desk.models.feedback import ClickRequest, FeedbackRequest, FlagRequest
+from chalicelib.desk.reports import ReportDesk
 from chalicelib.errors import NotFound
-from chalicelib.feedback import FeedbackDesk, client_id
-from chalicelib.models.content import Reader
-from chalicelib.models.desk import ClickRequest, FeedbackRequest, FlagRequest
-from chalicelib.models.reading import SearchParams, SearchResult
-from chalicelib.reports import ReportDesk
-from chalicelib.service import KnowledgeService
+from chalicelib.knowledge.models.reading import SearchParams, SearchResult
+from chalicelib.knowledge.reading import KnowledgeService
+from chalicelib.people.access import Principal, Reader, Role
 from chalicelib.store.records import RecordStore
 from tools.kb.local import is_local
 

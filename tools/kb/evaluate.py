@@ -14,14 +14,15 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from chalicelib.documents import SearchDocument
-from chalicelib.engine import SearchEngine
-from chalicelib.lexicon import Lexicon
-from chalicelib.models.content import Reader
-from chalicelib.models.reading import SearchParams
-from chalicelib.ranking import is_answered
-from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore, ensure_table
+from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.knowledge.lexicon import Lexicon
+from chalicelib.knowledge.models.reading import SearchParams
+from chalicelib.knowledge.reading import KnowledgeService
+from chalicelib.people.access import Reader
+from chalicelib.search.documents import SearchDocument
+from chalicelib.search.ranking import is_answered
+from chalicelib.store.table import ensure_table
+from chalicelib.wiring import Stores
 from tools.kb.knowledge import load_knowledge, load_lexicon
 from tools.kb.sync import sync_knowledge
 
@@ -88,7 +89,7 @@ def knowledge_search(
     stack.enter_context(mock_aws())
     os.environ.setdefault("AWS_DEFAULT_REGION", "cn-north-1")
     table = ensure_table(boto3.resource("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"]), "zhida-eval")
-    store = KnowledgeStore(table)
+    store = Stores(table)
     sync_knowledge(store, loaded, dt.datetime.now(dt.UTC), publish=True)
     service = KnowledgeService(
         store.articles,

@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from chalicelib.articles import ANSWER, parse_article
-from chalicelib.directory import DIRECTORY_FILE, Directory, DirectoryInvalid, directory_yaml, parse_directory
-from chalicelib.models.content import Article, ArticleStatus
-from chalicelib.store import KnowledgeStore
+from chalicelib.knowledge.models.content import Article, ArticleStatus
+from chalicelib.knowledge.parsing import ANSWER, parse_article
+from chalicelib.people.directory import DIRECTORY_FILE, Directory, DirectoryInvalid, directory_yaml, parse_directory
+from chalicelib.wiring import Stores
 from tools.kb.knowledge import LEXICON_DIR
 
 
-def published_articles(store: KnowledgeStore) -> list[Article]:
+def published_articles(store: Stores) -> list[Article]:
     return sorted(
         (
             parse_article(live.markdown)
@@ -20,7 +20,7 @@ def published_articles(store: KnowledgeStore) -> list[Article]:
     )
 
 
-def export_folder(store: KnowledgeStore, folder: Path) -> int:
+def export_folder(store: Stores, folder: Path) -> int:
     """Write <category>/<id>.md for every published article and the lexicon's files; returns the article count."""
     articles = published_articles(store)
     for article in articles:
@@ -60,7 +60,7 @@ def faq_rows(articles: list[Article]) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def export_xlsx(store: KnowledgeStore, path: Path) -> int:
+def export_xlsx(store: Stores, path: Path) -> int:
     from openpyxl import Workbook
 
     header, rows = faq_rows(published_articles(store))

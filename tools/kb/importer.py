@@ -9,16 +9,16 @@ from typing import Any
 
 import yaml
 
-from chalicelib.access import ALL_DEPARTMENTS, Principal, Role
-from chalicelib.articles import parse_article
 from chalicelib.clock import china_today
-from chalicelib.directory import Directory
-from chalicelib.editorial import EditorialService
-from chalicelib.lexicon import Lexicon
-from chalicelib.lint import lint_article
-from chalicelib.models.content import SLUG_PATTERN, Article
-from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore
+from chalicelib.knowledge.editorial import EditorialService
+from chalicelib.knowledge.lexicon import Lexicon
+from chalicelib.knowledge.lint import lint_article
+from chalicelib.knowledge.models.content import SLUG_PATTERN, Article
+from chalicelib.knowledge.parsing import parse_article
+from chalicelib.knowledge.reading import KnowledgeService
+from chalicelib.people.access import ALL_DEPARTMENTS, Principal, Role
+from chalicelib.people.directory import Directory
+from chalicelib.wiring import Stores
 
 MAX_ROWS = 1_000
 IMPORT_PRINCIPAL = Principal(Role.ADMIN, "kb-import", frozenset({ALL_DEPARTMENTS}))
@@ -157,9 +157,7 @@ def _column(message: str) -> str:
     return next((f"{column} 列：" for label, column in _COLUMNS.items() if label in message), "")
 
 
-def import_rows(
-    store: KnowledgeStore, rows: list[FaqRow], publish: bool, now: dt.datetime, source: str
-) -> ImportReport:
+def import_rows(store: Stores, rows: list[FaqRow], publish: bool, now: dt.datetime, source: str) -> ImportReport:
     """Check every row; write nothing unless all are good; then one version per new or changed article."""
     # The directory too: a new article's department must be in it, and a refusal halfway would leave half a batch.
     articles, problems = check_rows(rows, store.lexicon.current()[0], china_today(), store.directory.departments())

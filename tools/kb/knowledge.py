@@ -3,11 +3,25 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chalicelib.directory import DIRECTORY_FILE, NO_PHONE, Directory, DirectoryInvalid, parse_directory, phone_gaps
-from chalicelib.lexicon import CATEGORIES_FILE, LEXICON_FILES, Lexicon, LexiconInvalid, parse_lexicon, referral_lines
-from chalicelib.lint import lint_article
-from chalicelib.models.content import Article
-from chalicelib.referrals import REFERRALS_FILE
+from chalicelib.knowledge.lexicon import (
+    CATEGORIES_FILE,
+    LEXICON_FILES,
+    Lexicon,
+    LexiconInvalid,
+    parse_lexicon,
+    referral_lines,
+)
+from chalicelib.knowledge.lint import lint_article
+from chalicelib.knowledge.models.content import Article
+from chalicelib.people.directory import (
+    DIRECTORY_FILE,
+    NO_PHONE,
+    Directory,
+    DirectoryInvalid,
+    parse_directory,
+    phone_gaps,
+)
+from chalicelib.search.referrals import REFERRALS_FILE
 
 LEXICON_DIR = "_lexicon"
 

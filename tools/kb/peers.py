@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.documents import SearchDocument
-from chalicelib.textnorm import normalize
+from chalicelib.search.documents import SearchDocument
+from chalicelib.search.textnorm import normalize
 
 _PUNCTUATION = re.compile(r"[^\w]+")
 
@@ -145,7 +145,7 @@ def rapidfuzz_wratio(documents: list[SearchDocument]) -> Callable[[str], list[st
 def _e5_passages(documents: list[SearchDocument]):
     """One e5 passage vector per document, the way the model is usually used: its whole text, truncated by e5;
     and an embedder of its own for the queries, with no cache, so that every query pays for its embedding."""
-    from chalicelib.embeddings import E5Embedder, shared_embedder
+    from chalicelib.search.embeddings import E5Embedder, shared_embedder
 
     texts = [normalize(" ".join([d.title, *d.questions, d.answer])) for d in documents]
     return E5Embedder(memo_size=0), shared_embedder().passages(texts)

@@ -4,9 +4,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from chalicelib.access import Principal, Role
-from chalicelib.models.reports import Period, ReportParams
-from chalicelib.reports import ReportDesk
+from chalicelib.desk.models.reports import Period, ReportParams
+from chalicelib.desk.reports import ReportDesk
+from chalicelib.people.access import Principal, Role
 
 TOOL = Principal(Role.ADMIN, "kb-report")  # every department: the report a head office prints
 # Each list of the report as a sheet: its title and its columns (keys of the report's rows).
@@ -55,7 +55,7 @@ def write_xlsx(report: dict[str, Any], path: Path) -> None:
 
 
 def write_html(report: dict[str, Any], path: Path) -> None:
-    from chalicelib.charts import report_page
+    from chalicelib.desk.charts import report_page
 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report_page(report), encoding="utf-8")

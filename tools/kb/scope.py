@@ -7,10 +7,10 @@ phrasings are compared by the same model that search uses (vectors cached on dis
 
 import numpy as np
 
-from chalicelib.documents import meaning_text
-from chalicelib.embeddings import Embedder
-from chalicelib.engine import SearchEngine
-from chalicelib.referrals import REFERRALS_FILE
+from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.search.documents import meaning_text
+from chalicelib.search.embeddings import Embedder
+from chalicelib.search.referrals import REFERRALS_FILE
 from tools.kb.knowledge import LEXICON_DIR, LoadedKnowledge, article_files
 
 # Cosine from which two questions ask the same thing. Measured on e5's compressed scale: rewordings such

@@ -21,7 +21,7 @@ from chalice.local import ChaliceRequestHandler, create_local_server
 from moto.dynamodb.models.dynamo_type import Item
 
 from chalicelib import wiring
-from chalicelib.store import ensure_table
+from chalicelib.store.table import ensure_table
 from tools.kb import local
 from tools.kb.backup import backup_line, restore, write_backup
 from tools.kb.knowledge import load_knowledge

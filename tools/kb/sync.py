@@ -5,18 +5,18 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.access import ALL_DEPARTMENTS, Principal, Role
-from chalicelib.articles import content_hash, parse_article
-from chalicelib.directory import Directory
-from chalicelib.documents import encode_document, is_current
-from chalicelib.editorial import EditorialService
-from chalicelib.engine import SearchEngine
-from chalicelib.models.content import Article, ArticleStatus
-from chalicelib.models.editing import Draft, EditorialState
-from chalicelib.service import KnowledgeService
-from chalicelib.store import KnowledgeStore
-from chalicelib.store.articles import ArticleStore, LiveChange
-from chalicelib.store.directory import DirectoryStore, StoredDirectory
+from chalicelib.knowledge.editorial import EditorialService
+from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.knowledge.models.content import Article, ArticleStatus
+from chalicelib.knowledge.models.editing import Draft, EditorialState
+from chalicelib.knowledge.parsing import content_hash, parse_article
+from chalicelib.knowledge.reading import KnowledgeService
+from chalicelib.knowledge.store.articles import ArticleStore, LiveChange
+from chalicelib.people.access import ALL_DEPARTMENTS, Principal, Role
+from chalicelib.people.directory import Directory
+from chalicelib.people.store.directory import DirectoryStore, StoredDirectory
+from chalicelib.search.documents import encode_document, is_current
+from chalicelib.wiring import Stores
 from tools.kb.knowledge import LoadedKnowledge
 
 SYNC_AUTHOR = "kb-sync"
@@ -48,7 +48,7 @@ class SyncReport:
 
 
 def sync_knowledge(
-    store: KnowledgeStore,
+    store: Stores,
     knowledge: LoadedKnowledge,
     now: dt.datetime,
     publish: bool,

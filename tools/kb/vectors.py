@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from chalicelib.embeddings import shared_embedder
+from chalicelib.search.embeddings import shared_embedder
 from tools.kb.stage import PROJECT_DIR
 
 CACHE_DIR = PROJECT_DIR / ".zhida" / "vectors"

@@ -1,0 +1,1 @@
+"""The desk: feedback, flags and tasks, the query log and reports."""

@@ -1,0 +1,1 @@
+"""The desk's pydantic models: feedback (votes, flags, tasks) and reports."""

@@ -1,0 +1,101 @@
+"""What readers and agents say about answers: 好差评, flags and tasks, unanswered questions (FeedbackDesk)."""
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.knowledge.models.content import SLUG_PATTERN
+
+
+class FeedbackRequest(BaseModel):
+    """POST /api/feedback: 好差评 on one article."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    article_id: str = Field(pattern=SLUG_PATTERN, max_length=80)
+    helpful: bool
+    comment: str | None = Field(default=None, max_length=500)
+    query: str | None = Field(default=None, max_length=200)
+
+
+# A rating's id names its article, so the comment that follows finds it with one short query.
+FEEDBACK_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*\.[0-9a-f]{32}$"
+
+
+class CommentRequest(BaseModel):
+    """POST /api/feedback/{id}/comment: the optional words after a one-tap 好差评."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    comment: str = Field(min_length=1, max_length=500)
+
+
+class ClickRequest(BaseModel):
+    """POST /api/clicks: which hit of a search a reader opened."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    query: str = Field(min_length=1, max_length=200)
+    article_id: str = Field(pattern=SLUG_PATTERN, max_length=80)
+    position: int = Field(ge=1, le=50, description="1 for the first hit shown")
+    settles: bool = Field(
+        default=False,
+        description="true when the page has not yet sent this query with settled=true: the click settles it, "
+        "and the query is logged now; false (default) when it was already logged",
+    )
+
+
+class FlagRequest(BaseModel):
+    """POST /api/articles/{id}/flags: an agent says the answer is outdated or wrong."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    comment: str = Field(min_length=2, max_length=1000)
+
+
+class Task(BaseModel):
+    """Work for a department's editors, raised by an agent's flag."""
+
+    id: str
+    article_id: str
+    article_title: str
+    department: str = Field(description="the code of the article's department when it was flagged")
+    department_name: str | None = None
+    comment: str
+    flagged_by: str
+    created_at: dt.datetime
+    status: str = Field(default="open", description="open, or done once an editor has dealt with it")
+    closed_by: str | None = None
+    closed_at: dt.datetime | None = None
+
+
+class FeedbackComment(BaseModel):
+    at: dt.datetime | None = None
+    helpful: bool
+    comment: str
+    query: str | None = None
+
+
+class FeedbackSummary(BaseModel):
+    """What readers said about one article: the 好差评 counts and the latest comments."""
+
+    article_id: str
+    helpful: int
+    unhelpful: int
+    comments: list[FeedbackComment] = Field(description="newest first, at most 20")
+
+
+class UnansweredParams(BaseModel):
+    """The query string of GET /api/unanswered."""
+
+    model_config = ConfigDict(extra="ignore")
+    days: int = Field(default=7, ge=1, le=30)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class UnansweredQuery(BaseModel):
+    query: str = Field(description="as asked (normalised, phone and ID numbers masked)")
+    count: int = Field(description="searches plus 没帮助 votes")
+    searches: int = Field(description="settled searches that found no good answer")
+    unhelpful: int = Field(description="没帮助 votes sent with this question")
+
+
+class Accepted(BaseModel):
+    id: str
+    status: str = "accepted"

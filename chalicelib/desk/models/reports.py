@@ -1,0 +1,147 @@
+"""Reports on a day, week or month of settled searches, clicks, votes and flags (ReportDesk)."""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from chalicelib.clock import EARLIEST, LATEST
+
+
+class Period(StrEnum):
+    DAY = "day"
+    WEEK = "week"  # Monday to Sunday
+    MONTH = "month"  # the calendar month
+
+
+class ReportParams(BaseModel):
+    """The query string of GET /api/reports."""
+
+    model_config = ConfigDict(extra="ignore")
+    period: Period = Period.WEEK
+    date: dt.date = Field(description="a Beijing-time date inside the period (YYYY-MM-DD)")
+
+    @field_validator("date")
+    @classmethod
+    def _within_range(cls, value: dt.date) -> dt.date:
+        if not EARLIEST.date() <= value <= LATEST.date():
+            raise ValueError("the date must lie between 1970-01-01 and 2100-12-31")
+        return value
+
+
+class TopQuestion(BaseModel):
+    question: str = Field(description="the most frequent variant (normalised, phone and ID numbers masked)")
+    count: int = Field(description="settled searches of every variant")
+    variants: int = Field(description="how many differently worded variants were counted together")
+    article_id: str | None = Field(description="the article that topped them")
+    title: str | None
+
+
+class Gap(BaseModel):
+    question: str
+    count: int = Field(description="searches nothing answered plus 没帮助 votes")
+    searches: int
+    unhelpful: int
+    example: str = Field(description="one question as it was asked (masked)")
+
+
+class ArticleActivity(BaseModel):
+    id: str
+    title: str
+    department: str = Field(description="the department's code")
+    views: int = Field(description="times it was opened from search results (clicks)")
+    helpful: int
+    unhelpful: int
+    flags: int
+    overdue: bool = Field(description="its review_by date has passed")
+
+
+class CategoryCount(BaseModel):
+    category: str
+    name: str
+    searches: int
+    answered: int
+
+
+class DayCount(BaseModel):
+    date: dt.date
+    searches: int
+    answered: int
+
+
+class HourCount(BaseModel):
+    hour: int = Field(ge=0, le=23, description="Beijing time")
+    searches: int
+
+
+class Surge(BaseModel):
+    date: dt.date
+    category: str
+    name: str
+    searches: int
+    baseline: float = Field(description="the same weekday's average over the four weeks before")
+    ratio: float = Field(description="searches / baseline (a baseline under 1 counts as 1)")
+    top_questions: list[str]
+
+
+class Change(BaseModel):
+    searches: float | None = Field(description="relative: 0.25 is +25 %; null when the previous was 0")
+    answered_rate: float | None = Field(description="the difference of the two rates (0.05 = 5 points)")
+    abstained: float | None
+    clicks: float | None
+
+
+class PreviousPeriod(BaseModel):
+    start: dt.date
+    end: dt.date
+    searches: int
+    answered_rate: float | None
+    abstained: int
+    clicks: int
+    change: Change
+
+
+class ReportFigure(BaseModel):
+    """One figure of the summary as shown: now, before, the change and whether it is good news."""
+
+    name: str
+    value: str
+    previous: str
+    change: str = Field(description="↑ 25%, ↓ 7%, for a rate ↑ 4.0 个百分点; 持平; —（上期无数据）")
+    tone: Literal["good", "bad", ""] = Field(description="the change's colour: fewer unanswered searches is good")
+
+
+class ReportChart(BaseModel):
+    """One chart as SVG, drawn on the server (desk/charts.py) for the console and `kb report` alike."""
+
+    caption: str
+    svg: str
+
+
+class Report(BaseModel):
+    """One period's figures, as the caller's departments see them."""
+
+    period: Period
+    start: dt.date = Field(description="the first Beijing-time day, inclusive")
+    end: dt.date = Field(description="the last Beijing-time day, inclusive")
+    searches: int
+    answered: int
+    answered_rate: float | None
+    abstained: int
+    clicks: int
+    top_questions: list[TopQuestion]
+    gaps: list[Gap]
+    articles: list[ArticleActivity]
+    by_category: list[CategoryCount]
+    by_day: list[DayCount]
+    by_hour: list[HourCount]
+    surges: list[Surge]
+    previous: PreviousPeriod
+
+
+class DrawnReport(Report):
+    """A report with its summary and charts as the console shows them, drawn on the server (desk/charts.py)."""
+
+    figures: list[ReportFigure] = Field(description="the summary as shown")
+    charts: list[ReportChart] = Field(description="the charts as shown, in reading order")

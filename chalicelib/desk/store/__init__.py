@@ -1,0 +1,1 @@
+"""The desk's item families on the table: the precomputed report summaries."""

@@ -1,0 +1,1 @@
+"""Articles and the lexicon: parsing, lint, the live index, reading, the editorial workflow; its models and stores."""

@@ -1,0 +1,1 @@
+"""The knowledge domain's pydantic models: content (articles), editing (the workflow), reading (search and views)."""

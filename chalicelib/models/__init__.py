@@ -1,1 +1,0 @@
-"""The pydantic models at the boundaries, one module per noun: content, reading, editing, desk, people."""

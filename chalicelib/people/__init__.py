@@ -1,0 +1,1 @@
+"""People: roles and access rules, API keys, sign-in limits, the department directory."""

@@ -1,0 +1,1 @@
+"""The people domain's item families on the table: keys, the directory."""

@@ -1,0 +1,291 @@
+"""The operations: serve, lint, sync, export, import, backup, restore, package, report, demo-traffic, keys."""
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from tools.kb.cli import DEFAULT_KNOWLEDGE, clean_knowledge, table, table_options, use_stage
+from tools.kb.stage import PROJECT_DIR
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from tools.kb.serve import serve
+
+    data = None if args.fresh else Path(args.data or PROJECT_DIR / ".zhida" / f"local-{args.stage}.jsonl")
+    return serve(Path(args.knowledge), args.host, args.port, args.stage, data)
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from chalicelib.search.embeddings import shared_embedder
+    from tools.kb.knowledge import load_knowledge
+    from tools.kb.scope import scope_problems
+
+    status = 0
+    for folder in args.paths:
+        loaded = load_knowledge(Path(folder))
+        if not loaded.problems:
+            loaded.problems.extend(scope_problems(Path(folder), loaded, shared_embedder()))
+        for line in [*loaded.problems, *loaded.notices]:
+            print(line)
+        if loaded.problems:
+            status = 1
+        counts = f"{len(loaded.problems)} problem(s), {len(loaded.notices)} note(s)"
+        print(f"{folder}: {len(loaded.articles)} article(s), {counts}", file=sys.stderr)
+    return status
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from chalicelib import wiring
+    from tools.kb.sync import progress_bar, sync_knowledge
+
+    loaded = clean_knowledge(args.path, "nothing synced")
+    use_stage(args.stage, args.endpoint)
+    report = sync_knowledge(
+        wiring.store(), loaded, dt.datetime.now(dt.UTC), publish=args.publish, progress=progress_bar
+    )
+    print(f"{wiring.settings().table_name}: {report.summary()}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from chalicelib import wiring
+    from tools.kb.export import export_folder, export_xlsx
+
+    use_stage(args.stage, args.endpoint)
+    target = Path(args.target)
+    if args.format == "xlsx":
+        count = export_xlsx(wiring.store(), target)
+    else:
+        count = export_folder(wiring.store(), target)
+    print(f"{count} published article(s) exported to {target}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from chalicelib import wiring
+    from tools.kb.importer import import_rows, read_rows
+
+    rows, problems = read_rows(Path(args.file))
+    if not problems:
+        use_stage(args.stage, args.endpoint)
+        report = import_rows(wiring.store(), rows, args.publish, dt.datetime.now(dt.UTC), Path(args.file).name)
+        problems = report.problems
+    if problems:
+        print("\n".join(problems))
+        print(f"nothing imported: {len(problems)} problem(s) to fix first", file=sys.stderr)
+        return 1
+    state = "published" if args.publish else "submitted for review"
+    print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}; changes {state}")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from tools.kb.backup import backup
+
+    use_stage(args.stage, args.endpoint)
+    count = backup(table(), Path(args.out))
+    print(f"{count} item(s) written to {args.out}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from tools.kb.backup import RestoreRefused, restore
+
+    use_stage(args.stage, args.endpoint)
+    try:
+        count = restore(table(), Path(args.file))
+    except RestoreRefused as refused:
+        print(f"kb restore: {refused}; nothing was written", file=sys.stderr)
+        return 1
+    print(f"{count} item(s) restored from {args.file}")
+    return 0
+
+
+def _package(args: argparse.Namespace) -> int:
+    from tools.kb.package import build_package, unzipped_size
+
+    deployment = build_package(args.stage, Path(args.out))
+    print(f"{deployment}: {unzipped_size(deployment) / 2**20:.0f} MB unzipped (Lambda allows 250 MB)")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from chalicelib import wiring
+    from chalicelib.clock import china_today
+    from tools.kb.report import make_report, write_html, write_xlsx
+
+    use_stage(args.stage, args.endpoint)
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else china_today()
+    except ValueError:
+        print(f"kb report: --date {args.date}: not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    report = make_report(wiring.reports(), args.period, day)
+    out = Path(args.out or f"report-{args.period}-{report['start']}.{args.format}")
+    (write_xlsx if args.format == "xlsx" else write_html)(report, out)
+    print(f"{report['period']} {report['start']} – {report['end']}: {report['searches']} search(es); written to {out}")
+    return 0
+
+
+def _demo_traffic(args: argparse.Namespace) -> int:
+    """Into the table of a running `make run` (--endpoint), or else into the local data file, never elsewhere."""
+    import os
+
+    from tools.kb.demo_traffic import NotLocal, require_local
+
+    endpoint = args.endpoint or os.environ.get("DYNAMODB_ENDPOINT")
+    if endpoint:
+        try:
+            require_local(endpoint)
+        except NotLocal as refused:
+            print(f"kb demo-traffic: {refused}; nothing was written", file=sys.stderr)
+            return 1
+        use_stage(args.stage, endpoint)
+        return _write_demo_traffic(args.days)
+    from chalicelib import wiring
+    from chalicelib.store.table import ensure_table
+    from tools.kb import local
+    from tools.kb.backup import backup, restore
+
+    loaded = clean_knowledge(args.knowledge)
+    data = Path(args.data or PROJECT_DIR / ".zhida" / f"local-{args.stage}.jsonl")
+    with local.embedded_dynamodb(args.stage):
+        wiring.reset()
+        table = ensure_table(wiring.dynamodb(), wiring.settings().table_name)
+        if data.exists():
+            print(f"restored {restore(table, data)} item(s) from {data}")
+        from tools.kb.sync import sync_knowledge
+
+        sync_knowledge(wiring.store(), loaded, dt.datetime.now(dt.UTC), publish=True)
+        status = _write_demo_traffic(args.days)
+        print(f"{backup(table, data)} item(s) saved to {data}; `make run` shows them")
+        wiring.reset()
+    return status
+
+
+def _write_demo_traffic(days: int) -> int:
+    from chalicelib import wiring
+    from tools.kb.demo_traffic import fill, summarise
+
+    now = dt.datetime.now(dt.UTC)
+    written = fill(wiring.store().records, wiring.knowledge(), days, now)
+    summarised = summarise(wiring.reports(), days, now)
+    print(", ".join(f"{count} {what}" for what, count in written.items()) + f"; {summarised} day(s) summarised")
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from chalicelib import wiring
+    from chalicelib.errors import InvalidInput, NotFound
+    from chalicelib.people.keys import KeyRing
+
+    use_stage(args.stage, args.endpoint)
+    store = wiring.store()
+    ring = KeyRing(store.keys, store.directory.departments)  # the directory straight from the table: no index to load
+    if args.action in ("create", "rotate"):
+        now = dt.datetime.now(dt.UTC)
+        try:
+            if args.action == "create":
+                record, key = ring.create(args.role, args.name, args.department or [], now)
+            else:
+                record, key = ring.rotate(args.name, now, args.department)
+        except (InvalidInput, NotFound) as error:
+            print(f"kb keys: {error.message}", file=sys.stderr)
+            return 2
+        print(f"key id {record.key_id} for {record.name} ({record.role}); shown once, keep it safe:")
+        print(key)
+    elif args.action == "list":
+        for record in ring.list():
+            state = "revoked" if record.revoked else "active"
+            departments = ",".join(record.departments) or "-"
+            created = f"{record.created_at:%Y-%m-%d}"
+            print(f"{record.key_id}  {record.role:<9} {state:<8} {created}  {record.name}  [{departments}]")
+    elif not ring.revoke(args.key_id):
+        print(f"kb keys: no key with id {args.key_id}", file=sys.stderr)
+        return 1
+    else:
+        print(f"revoked {args.key_id}")
+    return 0
+
+
+def add_operations(commands: argparse._SubParsersAction) -> None:
+    """Each operation, with its arguments, as a subcommand."""
+    serve = commands.add_parser("serve", help="run the service locally on an embedded DynamoDB")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--stage", default="dev")
+    serve.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
+    serve.add_argument("--data", help="where local data is kept between runs (default .zhida/local-STAGE.jsonl)")
+    serve.add_argument("--fresh", action="store_true", help="start from knowledge/ only; keep no data")
+    serve.set_defaults(run=_serve)
+
+    lint = commands.add_parser("lint", help="check articles and lexicon; prints file:line: message")
+    lint.add_argument("paths", nargs="+")
+    lint.set_defaults(run=_lint)
+
+    sync = commands.add_parser("sync", help="upsert a knowledge folder into a stage's table")
+    sync.add_argument("path")
+    table_options(sync)
+    sync.add_argument("--publish", action="store_true", help="publish changes at once (admins); else submit them")
+    sync.set_defaults(run=_sync)
+
+    export = commands.add_parser("export", help="the published knowledge base as a folder, or as an .xlsx sheet")
+    export.add_argument("target", help="a folder (markdown) or a file (xlsx)")
+    export.add_argument("--format", choices=["markdown", "xlsx"], default="markdown")
+    table_options(export)
+    export.set_defaults(run=_export)
+
+    importing = commands.add_parser("import", help="FAQ pairs (.jsonl or .xlsx) as articles; every row checked first")
+    importing.add_argument("file")
+    importing.add_argument("--publish", action="store_true", help="publish at once (admins); else submit for review")
+    table_options(importing)
+    importing.set_defaults(run=_import)
+
+    backing_up = commands.add_parser("backup", help="every item of the table to a JSON-lines file")
+    backing_up.add_argument("--out", required=True)
+    table_options(backing_up)
+    backing_up.set_defaults(run=_backup)
+
+    restoring = commands.add_parser("restore", help="a backup file into an empty table")
+    restoring.add_argument("file")
+    table_options(restoring)
+    restoring.set_defaults(run=_restore)
+
+    packaging = commands.add_parser("package", help="the Lambda package and template (chalice package, slimmed)")
+    packaging.add_argument("out", nargs="?", default="out")
+    packaging.add_argument("--stage", default="dev")
+    packaging.set_defaults(run=_package)
+
+    reporting = commands.add_parser("report", help="a day's, week's or month's report as .xlsx or a printable page")
+    reporting.add_argument("--period", choices=["day", "week", "month"], default="week")
+    reporting.add_argument("--date", help="a Beijing-time date in the period, YYYY-MM-DD (default today)")
+    reporting.add_argument("--format", choices=["xlsx", "html"], default="xlsx")
+    reporting.add_argument("--out", help="the file to write (default report-PERIOD-START.FORMAT)")
+    table_options(reporting)
+    reporting.set_defaults(run=_report)
+
+    demo = commands.add_parser("demo-traffic", help="weeks of made-up searches, votes and flags in the LOCAL table")
+    demo.add_argument("--days", type=int, default=35)
+    demo.add_argument("--stage", default="dev")
+    demo.add_argument("--endpoint", help="a running `make run`'s embedded DynamoDB (127.0.0.1 only)")
+    demo.add_argument("--data", help="without --endpoint: the local data file (default .zhida/local-STAGE.jsonl)")
+    demo.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
+    demo.set_defaults(run=_demo_traffic)
+
+    keys = commands.add_parser("keys", help="API keys: create, rotate, list, revoke")
+    table_options(keys)
+    key_actions = keys.add_subparsers(dest="action", required=True)
+    create = key_actions.add_parser("create", help="make a key; it is printed once and stored only hashed")
+    create.add_argument("--role", required=True, help="agent, editor, reviewer or admin")
+    create.add_argument("--name", required=True, help="who holds it (unique), for the audit trail")
+    create.add_argument(
+        "--department", action="append", help="department code the holder acts for (repeatable; * for an admin of all)"
+    )
+    rotate = key_actions.add_parser("rotate", help="a new key for an existing holder; their old keys are revoked")
+    rotate.add_argument("--name", required=True, help="the holder, as named when their key was created")
+    rotate.add_argument("--department", action="append", help="new department codes (default: keep them)")
+    key_actions.add_parser("list", help="every key: id, role, state, holder, departments")
+    revoke = key_actions.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    keys.set_defaults(run=_keys)
