@@ -13,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.desk.days import ArticleFacts
 from chalicelib.desk.feedback import FeedbackDesk
 from chalicelib.desk.reports import ReportDesk
+from chalicelib.desk.store.log import DeskLog
 from chalicelib.desk.store.reports import ReportStore
 from chalicelib.errors import ConfigurationError, aws_error_code
 from chalicelib.knowledge.editorial import EditorialService
@@ -48,6 +49,7 @@ class Stores:
         self.directory = DirectoryStore(table)
         self.keys = KeyStore(table)
         self.records = RecordStore(table)
+        self.desk_log = DeskLog(self.records)  # the desk's named records over the generic ones
         self.reports = ReportStore(table)
 
     def generation(self) -> int:
@@ -124,7 +126,7 @@ def directory() -> DirectoryDesk:
 
 @cache
 def desk() -> FeedbackDesk:
-    return FeedbackDesk(store().records, knowledge(), query_log_days=settings().query_log_days)
+    return FeedbackDesk(store().desk_log, knowledge(), query_log_days=settings().query_log_days)
 
 
 @cache
@@ -134,7 +136,7 @@ def editorial() -> EditorialService:
 
 @cache
 def reports() -> ReportDesk:
-    return ReportDesk(store().reports, store().records, knowledge(), article_facts)
+    return ReportDesk(store().reports, store().desk_log, knowledge(), article_facts)
 
 
 def article_facts() -> list[ArticleFacts]:

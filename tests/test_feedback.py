@@ -205,7 +205,7 @@ def test_the_hotlines_day_starts_at_midnight_beijing_time_not_utc(synced_store: 
     """17:30 UTC on 10 January is 01:30 on 11 January in Beijing: the search belongs to the 11th's log."""
     clock = Clock(dt.datetime(2026, 1, 10, 17, 30, tzinfo=dt.UTC))
     knowledge = knowledge_service(synced_store)
-    desk = FeedbackDesk(synced_store.records, knowledge, now=clock)
+    desk = FeedbackDesk(synced_store.desk_log, knowledge, now=clock)
     for words in ("暖气不热", "火星签证怎么办"):
         desk.log_search(words, knowledge.search(SearchParams(q=words), Reader.AGENT), AGENT, "c1")
 

@@ -78,7 +78,7 @@ def desk(synced_store: Stores, clock: Clock) -> ReportDesk:
         heads = synced_store.articles.heads()
         return [ArticleFacts(h.id, h.title, h.category, h.department, h.review_by) for h in heads]
 
-    return ReportDesk(synced_store.reports, synced_store.records, knowledge, facts, now=clock)
+    return ReportDesk(synced_store.reports, synced_store.desk_log, knowledge, facts, now=clock)
 
 
 def report(desk: ReportDesk, period: str, day: str, principal: Principal = ADMIN) -> dict[str, Any]:
@@ -96,7 +96,7 @@ def test_weeks_run_monday_to_sunday_and_months_are_calendar_months():
 
 def test_a_search_at_1730_utc_belongs_to_the_next_beijing_day(synced_store: Stores, desk: ReportDesk):
     clock = Clock(dt.datetime(2026, 11, 23, 17, 30, tzinfo=dt.UTC))
-    feedback = FeedbackDesk(synced_store.records, knowledge_service(synced_store), now=clock)
+    feedback = FeedbackDesk(synced_store.desk_log, knowledge_service(synced_store), now=clock)
     hit = SearchHit.model_validate(
         {"id": RADIATOR, "title": "暖气不热怎么办", "category": "heating", "department": "heating-company-stations"}
         | {"department_name": "供热站", "score": 1.0, "snippet": ""}

@@ -9,8 +9,15 @@ from dataclasses import dataclass
 from chalicelib.clock import CHINA_TIME, china_date
 from chalicelib.desk.models.reports import Surge
 from chalicelib.desk.questions import asked, group_questions
-from chalicelib.desk.store.reports import DepartmentDay, ReportStore, StoredDay
-from chalicelib.store.records import RecordStore, TimedRecord
+from chalicelib.desk.store.log import DeskLog, Vote
+from chalicelib.desk.store.reports import (
+    ArticleCounts,
+    CategoryCounts,
+    DepartmentDay,
+    QuestionCount,
+    ReportStore,
+    StoredDay,
+)
 
 NO_ARTICLE = "-"  # the department of searches that found no article at all
 SURGE_FACTOR = 3.0  # a category's searches on a day above 3x its same-weekday average is a surge ...
@@ -43,19 +50,19 @@ class DayReader:
 
     def __init__(
         self,
-        records: RecordStore,
+        log: DeskLog,
         reports: ReportStore,
         facts: dict[str, ArticleFacts],
         today: dt.date,
         category_names: Callable[[], dict[str, str]],
     ) -> None:
-        self._records = records
+        self._log = log
         self._reports = reports
         self._category_names = category_names
         self.facts = facts
         self._days: dict[dt.date, StoredDay] = {}
         self._departments: dict[dt.date, dict[str, DepartmentDay]] = {}
-        self._votes: dict[dt.date, list[tuple[str, TimedRecord]]] = {}
+        self._votes: dict[dt.date, list[Vote]] = {}
         self._names: dict[str, str] | None = None
         self._today = today
         self._cursor = reports.cursor()
@@ -77,12 +84,12 @@ class DayReader:
             if stored is not None:
                 self._departments[day] = stored.departments
             elif self._raw_allowed(day):
-                self._departments[day] = _from_records(self._records, day, self.facts, self.votes(day))
+                self._departments[day] = _from_records(self._log, day, self.facts, self.votes(day))
             else:
                 self._departments[day] = {}
         return self._departments[day]
 
-    def votes(self, day: dt.date) -> list[tuple[str, TimedRecord]]:
+    def votes(self, day: dt.date) -> list[Vote]:
         """A day's 好差评, by article. 好差评 are kept per article, so the votes of every day from this one to today
         are read at once (one query per article): the days worked out from raw records run up to today."""
         if day not in self._votes:
@@ -94,8 +101,9 @@ class DayReader:
                 self._votes[each] = []
             start, end = day_bounds(day)[0], day_bounds(last)[1]
             for article_id in self.facts:
-                for vote in self._records.between(f"FEEDBACK#{article_id}", start, end):
-                    self._votes.setdefault(china_date(vote.at), []).append((article_id, vote))
+                for vote in self._log.votes_between(article_id, start, end):
+                    assert vote.at is not None  # read by time, so it has one
+                    self._votes.setdefault(china_date(vote.at), []).append(vote)
         return self._votes[day]
 
     def _stored(self, day: dt.date) -> StoredDay | None:
@@ -110,7 +118,7 @@ class DayReader:
 
     def raw(self, day: dt.date) -> StoredDay:
         """A day worked out from the raw records, its surges against the four same weekdays before it."""
-        departments = self._departments[day] = _from_records(self._records, day, self.facts, self.votes(day))
+        departments = self._departments[day] = _from_records(self._log, day, self.facts, self.votes(day))
         return StoredDay(departments, self._surges(day, departments))
 
     def _surges(self, day: dt.date, departments: dict[str, DepartmentDay]) -> list[Surge]:
@@ -137,7 +145,7 @@ class DayReader:
                 q
                 for s in departments.values()
                 for q in s.questions
-                if q[1] in self.facts and self.facts[q[1]].category == category
+                if q.top in self.facts and self.facts[q.top].category == category
             ]
             surges.append(
                 Surge(
@@ -156,18 +164,18 @@ class DayReader:
 def _category_searches(summaries: Iterable[DepartmentDay]) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for summary in summaries:
-        for category, (searches, _) in summary.categories.items():
-            counts[category] += searches
+        for category, counted in summary.categories.items():
+            counts[category] += counted.searches
     return dict(counts)
 
 
 def _from_records(
-    store: RecordStore, day: dt.date, facts: dict[str, ArticleFacts], votes: list[tuple[str, TimedRecord]]
+    log: DeskLog, day: dt.date, facts: dict[str, ArticleFacts], votes: list[Vote]
 ) -> dict[str, DepartmentDay]:
     """One day's figures per department, from the query log, clicks, 好差评 and flags."""
     start, end = day_bounds(day)
     departments: dict[str, DepartmentDay] = {}
-    questions: dict[str, dict[tuple[str, str | None], list]] = {}
+    questions: dict[str, dict[tuple[str, str | None], QuestionCount]] = {}
 
     def department(article_id: str | None) -> str:
         known = facts.get(article_id or "")
@@ -176,39 +184,44 @@ def _from_records(
     def of(article_id: str | None) -> DepartmentDay:
         return departments.setdefault(department(article_id), DepartmentDay())
 
-    def question(article_id: str | None, text: str) -> list:
-        code = department(article_id)
+    def question(article_id: str | None, text: str) -> QuestionCount:
         key = (asked(text), article_id)
-        return questions.setdefault(code, {}).setdefault(key, [key[0], article_id, 0, 0, 0, text])
+        return questions.setdefault(department(article_id), {}).setdefault(
+            key, QuestionCount(key[0], article_id, example=text)
+        )
 
-    for logged in store.between(f"QUERYLOG#{day.isoformat()}", start, end):
-        top, answered = logged.record.get("top"), bool(logged.record.get("answered"))
-        summary = of(top)
+    def article(summary: DepartmentDay, article_id: str) -> ArticleCounts:
+        return summary.articles.setdefault(article_id, ArticleCounts())
+
+    for logged in log.searches_between(day, start, end):
+        assert logged.at is not None  # read by time, so it has one
+        summary = of(logged.top)
         summary.searches += 1
-        summary.answered += answered
+        summary.answered += logged.answered
         summary.hours[logged.at.astimezone(CHINA_TIME).hour] += 1
-        if (known := facts.get(top or "")) is not None:
-            counts = summary.categories.setdefault(known.category, [0, 0])
-            counts[0] += 1
-            counts[1] += answered
-        entry = question(top, logged.record.get("query") or "")
-        entry[2] += 1
-        entry[3] += not answered
-    for click in store.between(f"CLICKS#{day.isoformat()}", start, end):
-        article_id = click.record.get("article_id")
-        summary = of(article_id)
+        if (known := facts.get(logged.top or "")) is not None:
+            category = summary.categories.setdefault(known.category, CategoryCounts())
+            category.searches += 1
+            category.answered += logged.answered
+        entry = question(logged.top, logged.query)
+        entry.searches += 1
+        entry.unanswered += not logged.answered
+    for click in log.clicks_between(day, start, end):
+        summary = of(click.article_id)
         summary.clicks += 1
-        summary.articles.setdefault(article_id or "", [0, 0, 0, 0])[0] += 1
-    for article_id, vote in votes:
-        counts = of(article_id).articles.setdefault(article_id, [0, 0, 0, 0])
-        counts[1 if vote.record.get("helpful") else 2] += 1
-        if not vote.record.get("helpful") and vote.record.get("query"):
-            question(article_id, vote.record["query"])[4] += 1
-    for task in store.between("TASKS", start, end):
-        article_id = task.record.get("article_id")
-        code = task.record.get("department") or NO_ARTICLE
-        departments.setdefault(code, DepartmentDay()).articles.setdefault(article_id or "", [0, 0, 0, 0])[3] += 1
+        article(summary, click.article_id).views += 1
+    for vote in votes:
+        counts = article(of(vote.article_id), vote.article_id)
+        if vote.helpful:
+            counts.helpful += 1
+        else:
+            counts.unhelpful += 1
+            if vote.query:
+                question(vote.article_id, vote.query).unhelpful += 1
+    for task in log.tasks_between(start, end):
+        code = task.department or NO_ARTICLE
+        article(departments.setdefault(code, DepartmentDay()), task.article_id).flags += 1
     for code, entries in questions.items():
-        ranked = sorted(entries.values(), key=lambda e: -(e[2] + e[4]))
-        departments[code].questions = [[*e[:2], int(e[2]), int(e[3]), int(e[4]), e[5]] for e in ranked[:QUESTIONS_KEPT]]
+        ranked = sorted(entries.values(), key=lambda e: -(e.searches + e.unhelpful))
+        departments[code].questions = ranked[:QUESTIONS_KEPT]
     return departments

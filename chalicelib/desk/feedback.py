@@ -6,6 +6,7 @@ import hmac
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -22,12 +23,12 @@ from chalicelib.desk.models.feedback import (
     UnansweredQuery,
 )
 from chalicelib.desk.questions import asked
+from chalicelib.desk.store.log import Click, DeskLog, FlagTask, LoggedSearch, Tally, Vote
 from chalicelib.errors import Conflict, Forbidden, NotFound, RateLimited, aws_error_code
 from chalicelib.knowledge.models.reading import ArticleListParams, PopularArticle, SearchParams, SearchResult
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.people.access import Action, Principal, Reader
 from chalicelib.search.textnorm import mask_pii
-from chalicelib.store.records import RecordStore
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +51,12 @@ class FeedbackDesk:
 
     def __init__(
         self,
-        records: RecordStore,
+        log: DeskLog,
         knowledge: KnowledgeService,
         now: Callable[[], dt.datetime] = utc_now,
         query_log_days: int = QUERY_LOG_DAYS,
     ) -> None:
-        self._records = records
+        self._log = log
         self._knowledge = knowledge
         self._now = now
         self._query_log_days = query_log_days
@@ -64,55 +65,47 @@ class FeedbackDesk:
     def feedback(self, request: FeedbackRequest, principal: Principal, client: str) -> Accepted:
         principal.require(Action.FEEDBACK)
         now = self._now()
-        self._limit(f"feedback#{client}", FEEDBACK_PER_MINUTE, now, "ratings")
+        self._limit("feedback", client, FEEDBACK_PER_MINUTE, now, "ratings")
         self._knowledge.article(request.article_id, principal.reader)  # 404 unless the caller may see it
-        record = {
-            "article_id": request.article_id,
-            "helpful": request.helpful,
-            "comment": mask_pii(request.comment) if request.comment else None,
-            "query": mask_pii(request.query) if request.query else None,
-            "role": principal.role.value,
-            "client": client,
-            "at": now.isoformat(),
-        }
-        record_id = self._records.add(_feedback_partition(request.article_id), record, now)
-        if not request.helpful and request.query:
+        vote = Vote(
+            article_id=request.article_id,
+            helpful=request.helpful,
+            query=mask_pii(request.query) if request.query else None,
+            comment=mask_pii(request.comment) if request.comment else None,
+            role=principal.role.value,
+            client=client,
+            at=now,
+        )
+        vote_id = self._log.add_vote(vote)
+        if not request.helpful and vote.query:
             # A question whose answer did not help is a gap as much as one nothing answered.
-            self._count_best_effort(_unhelpful_partition(china_date(now)), asked(mask_pii(request.query)), now)
-        return Accepted(id=f"{request.article_id}.{record_id}")
+            self._count_best_effort(Tally.UNHELPFUL, asked(vote.query), now)
+        return Accepted(id=f"{request.article_id}.{vote_id}")
 
     def comment(self, feedback_id: str, request: CommentRequest, principal: Principal, client: str) -> Accepted:
         """The optional comment after a one-tap 好差评: onto that same record, by the same client, within 30 minutes."""
         principal.require(Action.FEEDBACK)
-        article_id, record_id = feedback_id.split(".")
+        article_id, vote_id = feedback_id.split(".")
         since = self._now() - COMMENT_WINDOW
-        partition = _feedback_partition(article_id)
-        record = self._records.find(partition, record_id, since)
-        if record is None:
+        vote = self._log.recent_vote(article_id, vote_id, since)
+        if vote is None:
             raise NotFound("没有这条评价，或评价已超过 30 分钟，不能再补充留言", field="feedback_id")
-        if record.get("client") != client:
+        if vote.client != client:
             raise Forbidden("只有评价的人才能补充留言")
         refused = "这条评价已经有留言了"
-        if record.get("comment"):
+        if vote.comment:
             raise Conflict(refused, field="comment")
-        self._records.fill(partition, record_id, since, "comment", mask_pii(request.comment), refused)
+        self._log.add_comment(article_id, vote_id, since, mask_pii(request.comment), refused)
         return Accepted(id=feedback_id)
 
     def click(self, request: ClickRequest, principal: Principal, client: str) -> Accepted:
         """Which hit of a search a reader opened; a click that `settles` its search also logs that search."""
         principal.require(Action.FEEDBACK)
         now = self._now()
-        self._limit(f"clicks#{client}", CLICKS_PER_MINUTE, now, "clicks")
+        self._limit("clicks", client, CLICKS_PER_MINUTE, now, "clicks")
         self._knowledge.article(request.article_id, principal.reader)  # 404 unless the caller may see it
-        record = {
-            "query": mask_pii(request.query),
-            "article_id": request.article_id,
-            "position": request.position,
-            "role": principal.role.value,
-            "client": client,
-        }
-        day = china_date(now).isoformat()
-        click_id = self._records.add(f"CLICKS#{day}", record, now, ttl_days=self._query_log_days)
+        click = Click(mask_pii(request.query), request.article_id, request.position, principal.role.value, client)
+        click_id = self._log.add_click(china_date(now), click, now, ttl_days=self._query_log_days)
         if request.settles:
             # Logged as the settled search would have been: the same search, run again here, not by the page.
             result = self._knowledge.search(SearchParams(q=request.query), principal.reader)
@@ -123,11 +116,15 @@ class FeedbackDesk:
         """好差评 on one article, for the editors of its department."""
         principal.require(Action.VIEW_TASKS)
         principal.require_covers(self._knowledge.article(article_id, Reader.AGENT).department)
-        records = self._records.all(_feedback_partition(article_id))
-        comments = [FeedbackComment.model_validate(r) for r in reversed(records) if r.get("comment")]
-        helpful = sum(1 for r in records if r.get("helpful"))
+        votes = self._log.votes(article_id)
+        comments = [
+            FeedbackComment(at=v.at, helpful=v.helpful, comment=v.comment, query=v.query)
+            for v in reversed(votes)
+            if v.comment
+        ]
+        helpful = sum(1 for v in votes if v.helpful)
         return FeedbackSummary(
-            article_id=article_id, helpful=helpful, unhelpful=len(records) - helpful, comments=comments[:20]
+            article_id=article_id, helpful=helpful, unhelpful=len(votes) - helpful, comments=comments[:20]
         )
 
     def unanswered(self, principal: Principal, days: int, limit: int) -> list[UnansweredQuery]:
@@ -136,8 +133,8 @@ class FeedbackDesk:
         Settled searches that found no good answer, and questions whose answer was rated 没帮助.
         """
         principal.require(Action.VIEW_TASKS)
-        searches = self._recent_tallies(_unanswered_partition, days)
-        unhelpful = self._recent_tallies(_unhelpful_partition, days)
+        searches = self._recent_tallies(Tally.UNANSWERED, days)
+        unhelpful = self._recent_tallies(Tally.UNHELPFUL, days)
         gaps = []
         for query in searches.keys() | unhelpful.keys():
             found, rated = searches.get(query, 0), unhelpful.get(query, 0)
@@ -148,25 +145,17 @@ class FeedbackDesk:
         principal.require(Action.FLAG)
         article = self._knowledge.article(article_id, Reader.AGENT)
         now = self._now()
-        record = {
-            "article_id": article.id,
-            "article_title": article.title,
-            "department": article.department,
-            "comment": mask_pii(request.comment),
-            "flagged_by": principal.name,
-            "created_at": now.isoformat(),
-            "status": "open",
-        }
-        return Accepted(id=self._records.add(_TASKS, record, now))
+        task = FlagTask(article.id, article.title, article.department, mask_pii(request.comment), principal.name, now)
+        return Accepted(id=self._log.add_task(task, now))
 
     def tasks(self, principal: Principal) -> list[Task]:
         """Tasks on articles of the caller's departments, newest first, whatever has become of the article."""
         principal.require(Action.VIEW_TASKS)
         directory = self._knowledge.directory()
         tasks = [
-            Task.model_validate({**r, "department_name": directory.name_of(r["department"])})
-            for r in self._records.all(_TASKS)
-            if principal.covers(r["department"])
+            Task.model_validate({**asdict(t), "department_name": directory.name_of(t.department)})
+            for t in self._log.tasks()
+            if principal.covers(t.department)
         ]
         return sorted(tasks, key=lambda t: t.created_at, reverse=True)
 
@@ -176,9 +165,9 @@ class FeedbackDesk:
         task = next((t for t in self.tasks(principal) if t.id == task_id), None)
         if task is None:
             raise NotFound(f"no task with id '{task_id}' for your departments", field="task_id")
-        changes = {"status": "done", "closed_by": principal.name, "closed_at": self._now().isoformat()}
-        self._records.update(_TASKS, task_id, changes)
-        return Task.model_validate({**task.model_dump(), **changes})
+        closed_at = self._now()
+        self._log.close_task(task_id, principal.name, closed_at)
+        return task.model_copy(update={"status": "done", "closed_by": principal.name, "closed_at": closed_at})
 
     def log_search(self, query: str, result: SearchResult, principal: Principal, client: str) -> None:
         """One query-log record per settled search, phone and ID numbers masked, kept QUERY_LOG_DAYS days.
@@ -187,31 +176,27 @@ class FeedbackDesk:
         Best effort: a caller must get the answer even when the log cannot be written.
         """
         now = self._now()
-        record = {
-            "query": (masked := mask_pii(query)),
-            "answered": result.answered,
-            "top": result.hits[0].id if result.hits else None,
-            "hits": len(result.hits),
-            "role": principal.role.value,
-            "client": client,
-        }
+        day = china_date(now)
+        top = result.hits[0].id if result.hits else None
+        masked = mask_pii(query)
+        search = LoggedSearch(masked, result.answered, top, len(result.hits), principal.role.value, client)
         try:
-            self._records.add(f"QUERYLOG#{china_date(now).isoformat()}", record, now, ttl_days=self._query_log_days)
-            if result.answered and result.hits:
-                self._records.tally(_popular_partition(china_date(now)), result.hits[0].id, now, POPULAR_DAYS + 1)
+            self._log.log_search(day, search, now, ttl_days=self._query_log_days)
+            if result.answered and top:
+                self._log.tally(Tally.POPULAR, day, top, now, POPULAR_DAYS + 1)
             elif not result.answered:
-                self._records.tally(_unanswered_partition(china_date(now)), asked(masked), now, UNANSWERED_DAYS + 1)
+                self._log.tally(Tally.UNANSWERED, day, asked(masked), now, UNANSWERED_DAYS + 1)
         except (BotoCoreError, ClientError) as error:  # a timeout's HTTPClientError has no response at all
             log.error("query log not written: %s", aws_error_code(error))
 
-    def _limit(self, what: str, per_minute: int, now: dt.datetime, things: str) -> None:
-        if self._records.count(what, now.strftime("%Y%m%d%H%M"), 120, now) > per_minute:
+    def _limit(self, what: str, client: str, per_minute: int, now: dt.datetime, things: str) -> None:
+        if self._log.count(what, client, now) > per_minute:
             raise RateLimited(f"at most {per_minute} {things} a minute; please try again shortly")
 
-    def _count_best_effort(self, partition: str, key: str, now: dt.datetime) -> None:
+    def _count_best_effort(self, tally: Tally, key: str, now: dt.datetime) -> None:
         """A tally that must not fail the request it counts (a retried vote would be a second vote)."""
         try:
-            self._records.tally(partition, key, now, UNANSWERED_DAYS + 1)
+            self._log.tally(tally, china_date(now), key, now, UNANSWERED_DAYS + 1)
         except (BotoCoreError, ClientError) as error:
             log.error("gap tally not written: %s", aws_error_code(error))
 
@@ -222,7 +207,7 @@ class FeedbackDesk:
         """
         checked_at, ranked = self._popular.get(reader, (float("-inf"), []))
         if time.monotonic() - checked_at > _POPULAR_CACHE_SECONDS:
-            hits = self._recent_tallies(_popular_partition, POPULAR_DAYS)
+            hits = self._recent_tallies(Tally.POPULAR, POPULAR_DAYS)
             visible = {a.id: a for a in self._knowledge.articles(ArticleListParams(), reader)}
             ranked = sorted(
                 (PopularArticle(**visible[i].model_dump(), hits=n) for i, n in hits.items() if i in visible),
@@ -232,31 +217,11 @@ class FeedbackDesk:
                 self._popular[reader] = (time.monotonic(), ranked)
         return ranked[:limit]
 
-    def _recent_tallies(self, partition: Callable[[dt.date], str], days: int) -> dict[str, int]:
+    def _recent_tallies(self, tally: Tally, days: int) -> dict[str, int]:
         """Daily counts summed over the last `days` days, today included: one query per day."""
         today = china_date(self._now())
         totals: dict[str, int] = {}
         for days_ago in range(days):
-            for key, count in self._records.tallies(partition(today - dt.timedelta(days_ago))).items():
+            for key, count in self._log.tallies(tally, today - dt.timedelta(days_ago)).items():
                 totals[key] = totals.get(key, 0) + count
         return totals
-
-
-# Flags are few (a handful a day), so one partition holds them all and a listing is one query.
-_TASKS = "TASKS"
-
-
-def _feedback_partition(article_id: str) -> str:
-    return f"FEEDBACK#{article_id}"
-
-
-def _popular_partition(day: dt.date) -> str:
-    return f"POPULAR#{day.isoformat()}"
-
-
-def _unanswered_partition(day: dt.date) -> str:
-    return f"UNANSWERED#{day.isoformat()}"
-
-
-def _unhelpful_partition(day: dt.date) -> str:
-    return f"UNHELPFUL#{day.isoformat()}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from chalicelib.desk.store.reports import QuestionCount
 from chalicelib.search.textnorm import normalize
 
 GROUPED = 1000  # the most asked questions of a period that are grouped; the rest are one-offs
@@ -32,8 +33,8 @@ class QuestionGroup:
     examples: Counter[str] = field(default_factory=Counter)
 
 
-def group_questions(entries: Iterable[list], gaps: bool) -> list[QuestionGroup]:
-    """Question entries ([text, top, searches, unanswered, 没帮助, example]) grouped into questions.
+def group_questions(entries: Iterable[QuestionCount], gaps: bool) -> list[QuestionGroup]:
+    """The wordings asked (each with its top article) grouped into questions.
 
     The same normalised text is one question; wordings close by rapidfuzz are one question too when they
     share their top article (for gaps, which have no good article, closeness alone). The most frequent
@@ -41,7 +42,10 @@ def group_questions(entries: Iterable[list], gaps: bool) -> list[QuestionGroup]:
     """
     by_text: dict[str, QuestionGroup] = {}
     tops: dict[str, Counter[str | None]] = {}
-    for text, top, searches, unanswered, unhelpful, example in entries:
+    for entry in entries:
+        text, top, searches, unanswered, unhelpful = (
+            entry.question, entry.top, entry.searches, entry.unanswered, entry.unhelpful
+        )  # fmt: skip
         weight = unanswered + unhelpful if gaps else searches
         if not weight:
             continue
@@ -50,7 +54,7 @@ def group_questions(entries: Iterable[list], gaps: bool) -> list[QuestionGroup]:
         group.searches += searches
         group.unanswered += unanswered
         group.unhelpful += unhelpful
-        group.examples[example] += weight
+        group.examples[entry.example] += weight
         tops.setdefault(text, Counter())[top] += weight
     for text, group in by_text.items():
         group.top = None if gaps else tops[text].most_common(1)[0][0]

@@ -27,11 +27,11 @@ from chalicelib.desk.models.reports import (
     TopQuestion,
 )
 from chalicelib.desk.questions import group_questions
-from chalicelib.desk.store.reports import DepartmentDay, ReportStore
+from chalicelib.desk.store.log import DeskLog
+from chalicelib.desk.store.reports import ArticleCounts, CategoryCounts, DepartmentDay, QuestionCount, ReportStore
 from chalicelib.knowledge.models.reading import ArticleListParams
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.people.access import Action, Principal, Reader
-from chalicelib.store.records import RecordStore
 
 DAYS_PER_RUN = 3  # closed days the maintenance job summarises per run, oldest first
 CLOSING_DELAY = dt.timedelta(minutes=5)  # a day is summarised once searches in flight at midnight have landed
@@ -64,13 +64,13 @@ class ReportDesk:
     def __init__(
         self,
         reports: ReportStore,
-        records: RecordStore,
+        log: DeskLog,
         knowledge: KnowledgeService,
         facts: Callable[[], Iterable[ArticleFacts]],
         now: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self._reports = reports
-        self._records = records
+        self._log = log
         self._knowledge = knowledge
         self._facts = facts
         self._now = now
@@ -183,7 +183,7 @@ class ReportDesk:
             "clicks": clicks,
         }
 
-    def _top_questions(self, entries: list[list], facts: dict[str, ArticleFacts]) -> list[TopQuestion]:
+    def _top_questions(self, entries: list[QuestionCount], facts: dict[str, ArticleFacts]) -> list[TopQuestion]:
         return [
             TopQuestion(
                 question=g.question,
@@ -198,12 +198,14 @@ class ReportDesk:
     def _articles(
         self, summaries: list[DepartmentDay], facts: dict[str, ArticleFacts], principal: Principal
     ) -> list[ArticleActivity]:
-        totals: dict[str, list[int]] = {}
+        totals: dict[str, ArticleCounts] = {}
         for summary in summaries:
             for article_id, counts in summary.articles.items():
-                kept = totals.setdefault(article_id, [0, 0, 0, 0])
-                for n, count in enumerate(counts):
-                    kept[n] += count
+                kept = totals.setdefault(article_id, ArticleCounts())
+                kept.views += counts.views
+                kept.helpful += counts.helpful
+                kept.unhelpful += counts.unhelpful
+                kept.flags += counts.flags
         live = {a.id for a in self._knowledge.articles(ArticleListParams(), Reader.AGENT)}
         today = china_date(self._now())
         listed = [
@@ -211,10 +213,10 @@ class ReportDesk:
                 id=f.id,
                 title=f.title,
                 department=f.department,
-                views=(counts := totals.get(f.id, [0, 0, 0, 0]))[0],
-                helpful=counts[1],
-                unhelpful=counts[2],
-                flags=counts[3],
+                views=(counts := totals.get(f.id, ArticleCounts())).views,
+                helpful=counts.helpful,
+                unhelpful=counts.unhelpful,
+                flags=counts.flags,
                 overdue=f.review_by < today,
             )
             for f in facts.values()
@@ -223,21 +225,24 @@ class ReportDesk:
         return sorted(listed, key=lambda a: (-a.views, -a.unhelpful, -a.flags, a.id))
 
     def _by_category(self, summaries: list[DepartmentDay]) -> list[CategoryCount]:
-        totals: dict[str, list[int]] = {}
+        totals: dict[str, CategoryCounts] = {}
         for summary in summaries:
-            for category, (searches, answered) in summary.categories.items():
-                kept = totals.setdefault(category, [0, 0])
-                kept[0] += searches
-                kept[1] += answered
+            for category, counts in summary.categories.items():
+                kept = totals.setdefault(category, CategoryCounts())
+                kept.searches += counts.searches
+                kept.answered += counts.answered
         names = self.category_names()
         return sorted(
-            (CategoryCount(category=c, name=names.get(c, c), searches=s, answered=a) for c, (s, a) in totals.items()),
+            (
+                CategoryCount(category=c, name=names.get(c, c), searches=n.searches, answered=n.answered)
+                for c, n in totals.items()
+            ),
             key=lambda c: (-c.searches, c.category),
         )
 
     def _day_reader(self) -> DayReader:
         facts = {f.id: f for f in self._facts()}
-        return DayReader(self._records, self._reports, facts, china_date(self._now()), self.category_names)
+        return DayReader(self._log, self._reports, facts, china_date(self._now()), self.category_names)
 
     def category_names(self) -> dict[str, str]:
         return {c.id: c.name for c in self._knowledge.categories(Reader.AGENT)}

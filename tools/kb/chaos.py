@@ -303,7 +303,7 @@ def _check(wiring: Any, client: Any, articles: list[str], tally: Tally) -> dict[
 def _landed(stores: Any, kind: str, article_id: str, marker: str) -> int:
     """How many times a write's change is in the table."""
     if kind == "feedback":
-        return sum(r.get("comment") == marker for r in stores.records.all(f"FEEDBACK#{article_id}"))
+        return sum(vote.comment == marker for vote in stores.desk_log.votes(article_id))
     if kind == "save":
         versions = (stores.articles.version(article_id, info.version) for info in stores.articles.versions(article_id))
         return sum(version is not None and marker in version.markdown for version in versions)

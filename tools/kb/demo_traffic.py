@@ -14,11 +14,11 @@ from chalicelib.clock import CHINA_TIME, china_date
 from chalicelib.desk.feedback import FeedbackDesk, client_id
 from chalicelib.desk.models.feedback import ClickRequest, FeedbackRequest, FlagRequest
 from chalicelib.desk.reports import ReportDesk
+from chalicelib.desk.store.log import DeskLog
 from chalicelib.errors import NotFound
 from chalicelib.knowledge.models.reading import SearchParams, SearchResult
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.people.access import Principal, Reader, Role
-from chalicelib.store.records import RecordStore
 from tools.kb.local import is_local
 
 PER_DAY = 80  # settled searches on an ordinary weekday
@@ -84,7 +84,7 @@ class _Clock:
 
 
 def fill(
-    records: RecordStore,
+    log: DeskLog,
     knowledge: KnowledgeService,
     days: int,
     now: dt.datetime,
@@ -94,7 +94,7 @@ def fill(
     """Searches, clicks, votes and flags for the `days` Beijing-time days up to `now`; what was written."""
     rng = random.Random(seed)
     clock = _Clock()
-    desk = FeedbackDesk(records, knowledge, now=clock)
+    desk = FeedbackDesk(log, knowledge, now=clock)
     results: dict[str, SearchResult] = {}
     written: Counter[str] = Counter()
     today = china_date(now)

@@ -169,7 +169,7 @@ def _write_demo_traffic(days: int) -> int:
     from tools.kb.demo_traffic import fill, summarise
 
     now = dt.datetime.now(dt.UTC)
-    written = fill(wiring.store().records, wiring.knowledge(), days, now)
+    written = fill(wiring.store().desk_log, wiring.knowledge(), days, now)
     summarised = summarise(wiring.reports(), days, now)
     print(", ".join(f"{count} {what}" for what, count in written.items()) + f"; {summarised} day(s) summarised")
     return 0

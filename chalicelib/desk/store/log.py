@@ -1,0 +1,248 @@
+"""The desk's records on the table: 好差评 per article, the tasks flags raise, the query log and clicks per day,
+the daily tallies behind hot questions and the gaps list, and per-client rate counters.
+
+The key layouts live here alone (`FEEDBACK#<article>`, `TASKS`, `QUERYLOG#<date>`, `CLICKS#<date>`,
+`POPULAR#`, `UNANSWERED#`, `UNHELPFUL#<date>`); the desk reads and writes the named records below, never
+items or partition strings. Records go through the generic `RecordStore` (time-sorted, some with a TTL).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.store.records import RecordStore
+
+_TASKS = "TASKS"  # flags are few (a handful a day): one partition holds them all and a listing is one query
+
+
+class Tally(StrEnum):
+    """Daily counts: searches answered, by top article (hot questions); questions nothing answered; questions
+    whose answer was rated 没帮助 (both the gaps list)."""
+
+    POPULAR = "POPULAR"
+    UNANSWERED = "UNANSWERED"
+    UNHELPFUL = "UNHELPFUL"
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One 好差评 on an article; `at` is when it was given."""
+
+    article_id: str
+    helpful: bool
+    query: str | None
+    comment: str | None
+    role: str
+    client: str
+    at: dt.datetime | None  # None only for votes kept before their time was recorded
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class LoggedSearch:
+    """A settled search as the query log keeps it: the query masked, whether it was answered, its top hit."""
+
+    query: str
+    answered: bool
+    top: str | None
+    hits: int
+    role: str
+    client: str
+    at: dt.datetime | None = None  # known once read back
+
+
+@dataclass(frozen=True)
+class Click:
+    """A hit a reader opened, at its position in the results."""
+
+    query: str
+    article_id: str
+    position: int
+    role: str
+    client: str
+    at: dt.datetime | None = None  # known once read back
+
+
+@dataclass(frozen=True)
+class FlagTask:
+    """Work an agent's flag raised for the editors of the article's department."""
+
+    article_id: str
+    article_title: str
+    department: str
+    comment: str
+    flagged_by: str
+    created_at: dt.datetime
+    status: str = "open"
+    closed_by: str | None = None
+    closed_at: dt.datetime | None = None
+    id: str = ""
+
+
+class DeskLog:
+    """What readers say and do, on the table. One instance per table, handed to the desks that use it."""
+
+    def __init__(self, records: RecordStore) -> None:
+        self._records = records
+
+    # 好差评
+
+    def add_vote(self, vote: Vote) -> str:
+        if vote.at is None:
+            raise ValueError("a new vote carries the time it was given")
+        record = {
+            "article_id": vote.article_id,
+            "helpful": vote.helpful,
+            "comment": vote.comment,
+            "query": vote.query,
+            "role": vote.role,
+            "client": vote.client,
+            "at": vote.at.isoformat(),
+        }
+        return self._records.add(_votes(vote.article_id), record, vote.at)
+
+    def recent_vote(self, article_id: str, vote_id: str, since: dt.datetime) -> Vote | None:
+        """One vote given at or after `since`, by its id."""
+        record = self._records.find(_votes(article_id), vote_id, since)
+        return _vote(article_id, record, None) if record else None
+
+    def add_comment(self, article_id: str, vote_id: str, since: dt.datetime, comment: str, refused: str) -> None:
+        """The comment after a vote, onto that vote if it has none yet (Conflict(refused) otherwise)."""
+        self._records.fill(_votes(article_id), vote_id, since, "comment", comment, refused)
+
+    def votes(self, article_id: str) -> list[Vote]:
+        """Every vote on an article, oldest first."""
+        return [_vote(article_id, record, None) for record in self._records.all(_votes(article_id))]
+
+    def votes_between(self, article_id: str, start: dt.datetime, end: dt.datetime) -> list[Vote]:
+        return [_vote(article_id, r.record, r.at) for r in self._records.between(_votes(article_id), start, end)]
+
+    # The query log and clicks, one partition per Beijing-time day
+
+    def log_search(self, day: dt.date, search: LoggedSearch, now: dt.datetime, ttl_days: int) -> None:
+        record = {
+            "query": search.query,
+            "answered": search.answered,
+            "top": search.top,
+            "hits": search.hits,
+            "role": search.role,
+            "client": search.client,
+        }
+        self._records.add(_dated("QUERYLOG", day), record, now, ttl_days=ttl_days)
+
+    def searches(self, day: dt.date) -> list[LoggedSearch]:
+        """A day's logged searches, oldest first."""
+        return [_search(record, None) for record in self._records.all(_dated("QUERYLOG", day))]
+
+    def searches_between(self, day: dt.date, start: dt.datetime, end: dt.datetime) -> list[LoggedSearch]:
+        return [_search(r.record, r.at) for r in self._records.between(_dated("QUERYLOG", day), start, end)]
+
+    def add_click(self, day: dt.date, click: Click, now: dt.datetime, ttl_days: int) -> str:
+        record = {
+            "query": click.query,
+            "article_id": click.article_id,
+            "position": click.position,
+            "role": click.role,
+            "client": click.client,
+        }
+        return self._records.add(_dated("CLICKS", day), record, now, ttl_days=ttl_days)
+
+    def clicks_between(self, day: dt.date, start: dt.datetime, end: dt.datetime) -> list[Click]:
+        return [_click(r.record, r.at) for r in self._records.between(_dated("CLICKS", day), start, end)]
+
+    # Tasks raised by flags
+
+    def add_task(self, task: FlagTask, now: dt.datetime) -> str:
+        record = {
+            "article_id": task.article_id,
+            "article_title": task.article_title,
+            "department": task.department,
+            "comment": task.comment,
+            "flagged_by": task.flagged_by,
+            "created_at": task.created_at.isoformat(),
+            "status": task.status,
+        }
+        return self._records.add(_TASKS, record, now)
+
+    def tasks(self) -> list[FlagTask]:
+        return [_task(record) for record in self._records.all(_TASKS)]
+
+    def tasks_between(self, start: dt.datetime, end: dt.datetime) -> list[FlagTask]:
+        return [_task(r.record) for r in self._records.between(_TASKS, start, end)]
+
+    def close_task(self, task_id: str, closed_by: str, at: dt.datetime) -> None:
+        self._records.update(_TASKS, task_id, {"status": "done", "closed_by": closed_by, "closed_at": at.isoformat()})
+
+    # Counts
+
+    def tally(self, tally: Tally, day: dt.date, key: str, now: dt.datetime, ttl_days: int) -> None:
+        self._records.tally(_dated(tally.value, day), key, now, ttl_days)
+
+    def tallies(self, tally: Tally, day: dt.date) -> dict[str, int]:
+        return self._records.tallies(_dated(tally.value, day))
+
+    def count(self, what: str, client: str, now: dt.datetime) -> int:
+        """One more `what` (ratings, clicks) by a client this minute; how many it has made in it."""
+        return self._records.count(f"{what}#{client}", now.strftime("%Y%m%d%H%M"), 120, now)
+
+
+def _votes(article_id: str) -> str:
+    return f"FEEDBACK#{article_id}"
+
+
+def _dated(kind: str, day: dt.date) -> str:
+    return f"{kind}#{day.isoformat()}"
+
+
+def _vote(article_id: str, record: dict[str, Any], at: dt.datetime | None) -> Vote:
+    given = at or (dt.datetime.fromisoformat(record["at"]) if record.get("at") else None)
+    return Vote(
+        article_id=article_id,
+        helpful=bool(record.get("helpful")),
+        query=record.get("query"),
+        comment=record.get("comment"),
+        role=record.get("role") or "",
+        client=record.get("client") or "",
+        at=given,
+        id=record.get("id") or "",
+    )
+
+
+def _search(record: dict[str, Any], at: dt.datetime | None) -> LoggedSearch:
+    return LoggedSearch(
+        query=record.get("query") or "",
+        answered=bool(record.get("answered")),
+        top=record.get("top"),
+        hits=int(record.get("hits") or 0),
+        role=record.get("role") or "",
+        client=record.get("client") or "",
+        at=at,
+    )
+
+
+def _click(record: dict[str, Any], at: dt.datetime | None) -> Click:
+    return Click(
+        query=record.get("query") or "",
+        article_id=record.get("article_id") or "",
+        position=int(record.get("position") or 0),
+        role=record.get("role") or "",
+        client=record.get("client") or "",
+        at=at,
+    )
+
+
+def _task(record: dict[str, Any]) -> FlagTask:
+    closed_at = record.get("closed_at")
+    return FlagTask(
+        article_id=record.get("article_id") or "",
+        article_title=record.get("article_title") or "",
+        department=record.get("department") or "",
+        comment=record.get("comment") or "",
+        flagged_by=record.get("flagged_by") or "",
+        created_at=dt.datetime.fromisoformat(record["created_at"]),  # every task has had it from the start
+        status=record.get("status") or "open",
+        closed_by=record.get("closed_by"),
+        closed_at=dt.datetime.fromisoformat(closed_at) if closed_at else None,
+        id=record.get("id") or "",
+    )
