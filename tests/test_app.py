@@ -343,6 +343,7 @@ def test_feedback_that_is_not_json_is_refused_with_the_same_error_shape(client: 
 
 
 def test_feedback_is_rate_limited_per_client(client: Client, monkeypatch: pytest.MonkeyPatch):
+    get(client, "/api/health")  # the stage's settings are read in a request
     minute = dt.datetime.now(dt.UTC).replace(second=30)  # all twelve in one minute, however slow the machine
     monkeypatch.setattr(wiring.desk(), "_now", lambda: minute)
     statuses = [
