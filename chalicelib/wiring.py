@@ -17,6 +17,7 @@ from chalicelib.desk.store.log import DeskLog
 from chalicelib.desk.store.reports import ReportStore
 from chalicelib.errors import ConfigurationError, aws_error_code
 from chalicelib.knowledge.editorial import EditorialService
+from chalicelib.knowledge.editorial_reads import EditorialReads
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.knowledge.store.articles import ArticleStore
 from chalicelib.knowledge.store.lexicon import LexiconStore
@@ -132,6 +133,11 @@ def desk() -> FeedbackDesk:
 @cache
 def editorial() -> EditorialService:
     return EditorialService(store().articles, store().lexicon, knowledge().directory)
+
+
+def editorial_reads() -> EditorialReads:
+    """What editors read of the workflow: the editorial service's read side."""
+    return editorial().reads
 
 
 @cache

@@ -45,13 +45,13 @@ def reader(store: Stores, today: dt.date | None = None) -> KnowledgeService:
 
 def revised(editorial: EditorialService, answer_tail: str, who: Principal = EDITOR) -> str:
     """The working copy's Markdown with one more sentence in the standard answer."""
-    markdown = editorial.draft(ARTICLE, who).markdown
+    markdown = editorial.reads.draft(ARTICLE, who).markdown
     assert markdown is not None
     return markdown.replace("## 标准答复\n\n", f"## 标准答复\n\n{answer_tail}", 1)
 
 
 def publish_change(editorial: EditorialService, markdown: str) -> None:
-    head = editorial.draft(ARTICLE, EDITOR)
+    head = editorial.reads.draft(ARTICLE, EDITOR)
     editorial.save(ARTICLE, MarkdownRequest(markdown=markdown, message="新口径"), head.revision, EDITOR)
     editorial.submit(ARTICLE, None, None, EDITOR)
     editorial.approve(ARTICLE, None, None, REVIEWER)
@@ -61,7 +61,7 @@ def publish_change(editorial: EditorialService, markdown: str) -> None:
 def test_a_change_goes_live_only_after_review_and_publish(synced_store: Stores, editorial: EditorialService):
     knowledge = reader(synced_store)
     before = knowledge.article(ARTICLE, Reader.CITIZEN).sections["标准答复"]
-    head = editorial.draft(ARTICLE, EDITOR)
+    head = editorial.reads.draft(ARTICLE, EDITOR)
     saved = editorial.save(
         ARTICLE, MarkdownRequest(markdown=revised(editorial, "今冬起报修改为24小时受理。")), head.revision, EDITOR
     )
@@ -73,40 +73,42 @@ def test_a_change_goes_live_only_after_review_and_publish(synced_store: Stores, 
     published = editorial.publish(ARTICLE, PublishRequest(), None, REVIEWER)
     assert published.state is EditorialState.PUBLISHED and published.published_version == saved.version
     assert knowledge.article(ARTICLE, Reader.CITIZEN).sections["标准答复"].startswith("今冬起报修改为24小时受理")
-    actions = [(e.action, e.actor) for e in editorial.audit(EDITOR, ARTICLE)][:4]
+    actions = [(e.action, e.actor) for e in editorial.reads.audit(EDITOR, ARTICLE)][:4]
     assert actions == [("publish", "李审核"), ("approve", "李审核"), ("submit", "王编辑"), ("save", "王编辑")]
 
 
 def test_nobody_approves_their_own_change(editorial: EditorialService):
-    head = editorial.draft(ARTICLE, REVIEWER)
+    head = editorial.reads.draft(ARTICLE, REVIEWER)
     editorial.save(
         ARTICLE, MarkdownRequest(markdown=revised(editorial, "补充一句。", REVIEWER)), head.revision, REVIEWER
     )
     editorial.submit(ARTICLE, None, None, REVIEWER)
     with pytest.raises(Forbidden, match="需由另一位审核员审核"):
         editorial.approve(ARTICLE, None, None, REVIEWER)
-    assert editorial.draft(ARTICLE, REVIEWER).state is EditorialState.IN_REVIEW
+    assert editorial.reads.draft(ARTICLE, REVIEWER).state is EditorialState.IN_REVIEW
 
 
 def test_editors_may_not_review_and_nobody_acts_for_another_department(editorial: EditorialService):
     with pytest.raises(Forbidden, match="editor may not review"):
         editorial.approve(ARTICLE, None, None, OTHER_EDITOR)
     with pytest.raises(Forbidden, match="heating-company-stations"):
-        editorial.draft(ARTICLE, GAS_REVIEWER)
+        editorial.reads.draft(ARTICLE, GAS_REVIEWER)
     with pytest.raises(Forbidden, match="heating-company"):
         editorial.create(MarkdownRequest(markdown=article_text("gas-new-rule")), GAS_REVIEWER)
     moved = revised(editorial, "").replace("department: heating-company-stations", "department: gas-company")
     with pytest.raises(Forbidden):
-        editorial.save(ARTICLE, MarkdownRequest(markdown=moved), editorial.draft(ARTICLE, EDITOR).revision, EDITOR)
+        editorial.save(
+            ARTICLE, MarkdownRequest(markdown=moved), editorial.reads.draft(ARTICLE, EDITOR).revision, EDITOR
+        )
 
 
 def test_a_stale_edit_is_refused_with_the_current_revision(editorial: EditorialService):
-    head = editorial.draft(ARTICLE, EDITOR)
+    head = editorial.reads.draft(ARTICLE, EDITOR)
     editorial.save(ARTICLE, MarkdownRequest(markdown=revised(editorial, "甲。")), head.revision, EDITOR)
     with pytest.raises(Conflict) as refused:
         editorial.save(ARTICLE, MarkdownRequest(markdown=revised(editorial, "乙。")), head.revision, OTHER_EDITOR)
     assert refused.value.details["revision"] == head.revision + 1
-    assert "甲。" in (editorial.draft(ARTICLE, EDITOR).markdown or "")
+    assert "甲。" in (editorial.reads.draft(ARTICLE, EDITOR).markdown or "")
     with pytest.raises(PreconditionRequired):
         editorial.save(ARTICLE, MarkdownRequest(markdown=revised(editorial, "丙。")), None, EDITOR)
 
@@ -116,12 +118,12 @@ def test_two_editors_racing_never_lose_an_update(synced_store: Stores, clock: Cl
     """Each trial: two editors load the same revision and save at the same moment. One wins; the other is told."""
     for trial in range(12):
         editors = [editorial_service(_own_store(), now=clock) for _ in range(2)]
-        base = editors[0].draft(ARTICLE, EDITOR)
+        base = editors[0].reads.draft(ARTICLE, EDITOR)
         tails = [f"第{trial}轮甲。", f"第{trial}轮乙。"]
         outcomes = _race(base, [(editors[0], EDITOR, tails[0]), (editors[1], OTHER_EDITOR, tails[1])])
         winners = [o for o in outcomes if o != "409"]
         assert len(winners) == 1 and outcomes.count("409") == 1, outcomes
-        head = editors[0].draft(ARTICLE, EDITOR)
+        head = editors[0].reads.draft(ARTICLE, EDITOR)
         assert head.version == base.version + 1 and winners[0] in (head.markdown or "")
         assert [v.version for v in synced_store.articles.versions(ARTICLE)][0] == head.version
 
@@ -144,13 +146,13 @@ def _own_store() -> Stores:
 
 
 def test_rollback_is_a_new_version_with_the_old_text(editorial: EditorialService):
-    first = editorial.draft(ARTICLE, EDITOR)
+    first = editorial.reads.draft(ARTICLE, EDITOR)
     editorial.save(ARTICLE, MarkdownRequest(markdown=revised(editorial, "错误的口径。")), first.revision, EDITOR)
-    head = editorial.draft(ARTICLE, EDITOR)
+    head = editorial.reads.draft(ARTICLE, EDITOR)
     rolled = editorial.rollback(ARTICLE, RollbackRequest(version=first.version), head.revision, EDITOR)
     assert rolled.version == first.version + 2 and rolled.state is EditorialState.DRAFT
-    assert rolled.markdown == editorial.version(ARTICLE, first.version, EDITOR).markdown
-    versions = editorial.versions(ARTICLE, EDITOR)
+    assert rolled.markdown == editorial.reads.version(ARTICLE, first.version, EDITOR).markdown
+    versions = editorial.reads.versions(ARTICLE, EDITOR)
     assert [v.version for v in versions] == [first.version + 2, first.version + 1, first.version]
     assert versions[0].message == f"rollback to version {first.version}"
     with pytest.raises(NotFound):
@@ -158,10 +160,10 @@ def test_rollback_is_a_new_version_with_the_old_text(editorial: EditorialService
 
 
 def test_diff_marks_added_and_removed_lines(editorial: EditorialService):
-    first = editorial.draft(ARTICLE, EDITOR)
+    first = editorial.reads.draft(ARTICLE, EDITOR)
     markdown = (first.markdown or "").replace("title: 暖气不热怎么办", "title: 家里暖气不热怎么办")
     editorial.save(ARTICLE, MarkdownRequest(markdown=markdown), first.revision, EDITOR)
-    diff = editorial.diff(ARTICLE, first.version, first.version + 1, EDITOR)
+    diff = editorial.reads.diff(ARTICLE, first.version, first.version + 1, EDITOR)
     changed = [(line.op, line.text) for line in diff.lines if line.op != " "]
     assert changed == [("-", "title: 暖气不热怎么办"), ("+", "title: 家里暖气不热怎么办")]
     assert "-title: 暖气不热怎么办" in diff.unified and "+title: 家里暖气不热怎么办" in diff.unified
@@ -197,18 +199,18 @@ def test_an_article_leaves_citizen_search_when_it_expires(synced_store: Stores, 
 
 def test_stale_articles_show_in_their_departments_worklist(editorial: EditorialService, clock: Clock):
     clock.now = dt.datetime(2026, 10, 2, tzinfo=dt.UTC)  # after the review_by of several heating articles
-    stale = editorial.worklist(WorklistParams(stale=True), EDITOR)
+    stale = editorial.reads.worklist(WorklistParams(stale=True), EDITOR)
     assert stale and all(
         d.stale and d.review_by < clock.now.date() and d.department.startswith("heating-company") for d in stale
     )
     assert all(d.markdown is None for d in stale)
-    assert all(d.department.startswith("gas-company") for d in editorial.worklist(WorklistParams(), GAS_REVIEWER))
+    assert all(d.department.startswith("gas-company") for d in editorial.reads.worklist(WorklistParams(), GAS_REVIEWER))
 
 
 def test_a_scheduled_publish_goes_live_when_its_time_comes(
     synced_store: Stores, editorial: EditorialService, clock: Clock
 ):
-    head = editorial.draft(ARTICLE, EDITOR)
+    head = editorial.reads.draft(ARTICLE, EDITOR)
     editorial.save(ARTICLE, MarkdownRequest(markdown=revised(editorial, "明日起执行新口径。")), head.revision, EDITOR)
     editorial.submit(ARTICLE, None, None, EDITOR)
     editorial.approve(ARTICLE, None, None, REVIEWER)
@@ -220,21 +222,21 @@ def test_a_scheduled_publish_goes_live_when_its_time_comes(
     clock.now = at + dt.timedelta(seconds=30)
     assert editorial.promote_due(REVIEWER) == 1
     assert reader(synced_store).article(ARTICLE, Reader.CITIZEN).sections["标准答复"].startswith("明日起")
-    assert editorial.draft(ARTICLE, EDITOR).state is EditorialState.PUBLISHED
+    assert editorial.reads.draft(ARTICLE, EDITOR).state is EditorialState.PUBLISHED
     assert editorial.promote_due(REVIEWER) == 0
 
 
 @pytest.mark.parametrize("ago", [dt.timedelta(days=2200), dt.timedelta(seconds=1), dt.timedelta(0)])
 def test_a_schedule_not_in_the_future_is_refused_and_nothing_changes(editorial: EditorialService, ago: dt.timedelta):
-    head = editorial.draft(ARTICLE, EDITOR)
+    head = editorial.reads.draft(ARTICLE, EDITOR)
     editorial.save(ARTICLE, MarkdownRequest(markdown=revised(editorial, "过期的定时。")), head.revision, EDITOR)
     editorial.submit(ARTICLE, None, None, EDITOR)
     approved = editorial.approve(ARTICLE, None, None, REVIEWER)
     with pytest.raises(InvalidInput) as refused:
         editorial.publish(ARTICLE, PublishRequest(at=NOW - ago), None, REVIEWER)
     assert refused.value.field == "at" and "已经过去" in refused.value.message and "立即发布" in refused.value.message
-    assert editorial.draft(ARTICLE, EDITOR).model_dump() == approved.model_dump()
-    assert editorial.audit(EDITOR, ARTICLE)[0].action == "approve"
+    assert editorial.reads.draft(ARTICLE, EDITOR).model_dump() == approved.model_dump()
+    assert editorial.reads.audit(EDITOR, ARTICLE)[0].action == "approve"
     assert editorial.publish(ARTICLE, PublishRequest(), None, REVIEWER).state is EditorialState.PUBLISHED
 
 
@@ -243,7 +245,7 @@ def test_a_publish_that_fails_half_way_leaves_the_previous_version_live(
 ):
     knowledge = reader(synced_store)
     before = knowledge.article(ARTICLE, Reader.CITIZEN)
-    head = editorial.draft(ARTICLE, EDITOR)
+    head = editorial.reads.draft(ARTICLE, EDITOR)
     editorial.save(ARTICLE, MarkdownRequest(markdown=revised(editorial, "半途失败的口径。")), head.revision, EDITOR)
     editorial.submit(ARTICLE, None, None, EDITOR)
     approved = editorial.approve(ARTICLE, None, None, REVIEWER)
@@ -255,8 +257,8 @@ def test_a_publish_that_fails_half_way_leaves_the_previous_version_live(
     with pytest.raises(Exception):  # noqa: B017 - whatever DynamoDB raises, nothing may have been written
         editorial.publish(ARTICLE, PublishRequest(), None, REVIEWER)
     assert knowledge.article(ARTICLE, Reader.CITIZEN) == before
-    assert editorial.draft(ARTICLE, EDITOR).model_dump() == approved.model_dump()
-    assert editorial.audit(EDITOR, ARTICLE)[0].action == "approve"
+    assert editorial.reads.draft(ARTICLE, EDITOR).model_dump() == approved.model_dump()
+    assert editorial.reads.audit(EDITOR, ARTICLE)[0].action == "approve"
     monkeypatch.setattr(module, "encode_document", real)
     editorial.publish(ARTICLE, PublishRequest(), None, REVIEWER)
     assert knowledge.article(ARTICLE, Reader.CITIZEN).sections["标准答复"].startswith("半途失败的口径")
@@ -285,7 +287,9 @@ def test_a_draft_with_problems_is_saved_and_listed_but_cannot_be_submitted(
     assert any("标准答复" in p.message for p in saved.problems)
     with pytest.raises(NotReady) as refused:
         editorial.submit("too-short", None, None, EDITOR)
-    assert refused.value.details["problems"] and editorial.draft("too-short", EDITOR).state is EditorialState.DRAFT
+    assert (
+        refused.value.details["problems"] and editorial.reads.draft("too-short", EDITOR).state is EditorialState.DRAFT
+    )
     fixed = article_text("too-short")
     head = editorial.save("too-short", MarkdownRequest(markdown=fixed), saved.revision, EDITOR)
     assert head.problems == [] and editorial.submit("too-short", None, None, EDITOR).state is EditorialState.IN_REVIEW
@@ -293,7 +297,7 @@ def test_a_draft_with_problems_is_saved_and_listed_but_cannot_be_submitted(
 
 def test_an_impossible_date_is_a_problem_at_its_line_never_an_error(editorial: EditorialService):
     text = article_text("bad-date", effective_from="2025-13-01")
-    preview = editorial.preview(text, EDITOR)
+    preview = editorial.reads.preview(text, EDITOR)
     line = text.split("\n").index("effective_from: 2025-13-01") + 1
     assert not preview.ok and [p.line for p in preview.problems] == [line]
     saved = editorial.create(MarkdownRequest(markdown=text), EDITOR)
@@ -313,7 +317,7 @@ def test_a_new_article_needs_an_id_and_a_department_from_the_directory(editorial
 
 def _in_review_written_by(editorial: EditorialService, writers: list[Principal], submitter: Principal) -> Draft:
     for number, writer in enumerate(writers):
-        head = editorial.draft(ARTICLE, writer)
+        head = editorial.reads.draft(ARTICLE, writer)
         markdown = revised(editorial, f"第{number}处修改。", writer)
         if number == len(writers) - 1:
             markdown = markdown.replace("title: 暖气不热怎么办", "title: 暖气不热了怎么办")

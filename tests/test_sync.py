@@ -118,13 +118,13 @@ def test_an_unreviewed_rollback_draft_is_never_published_by_a_sync(synced_store:
     """v2 is an edit published in the app; an editor rolls back to v1 (the file's text): that draft stays a draft."""
     first = knowledge.articles[0]
     service = editorial_service(synced_store, now=lambda: NOW)
-    head = service.draft(first.id, ADMIN)
+    head = service.reads.draft(first.id, ADMIN)
     edited = _changed(first, "（系统内修改）").markdown
     service.save(first.id, MarkdownRequest(markdown=edited), head.revision, ADMIN)
     service.submit(first.id, None, None, ADMIN)
     service.approve(first.id, None, None, REVIEWER)
     service.publish(first.id, PublishRequest(), None, REVIEWER)
-    head = service.draft(first.id, ADMIN)
+    head = service.reads.draft(first.id, ADMIN)
     service.rollback(first.id, RollbackRequest(version=1), head.revision, ADMIN)
     report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
     assert report.updated == 0
@@ -138,12 +138,12 @@ def test_an_edit_made_in_the_app_survives_a_sync_of_an_unchanged_folder(
     article = knowledge.articles[0]
     editor = Principal(Role.ADMIN, "管理员", frozenset({"*"}))
     service = editorial_service(synced_store, now=lambda: NOW)
-    head = service.draft(article.id, editor)
+    head = service.reads.draft(article.id, editor)
     edited = article.markdown.replace("## 标准答复\n\n", "## 标准答复\n\n（系统内修改）", 1)
     service.save(article.id, MarkdownRequest(markdown=edited), head.revision, editor)
     report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
     assert report.unchanged == len(knowledge.articles)
-    after = service.draft(article.id, editor)
+    after = service.reads.draft(article.id, editor)
     assert after.markdown == edited and after.state is EditorialState.DRAFT
 
 

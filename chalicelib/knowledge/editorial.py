@@ -1,11 +1,12 @@
-"""The editorial workflow's commands: drafts, versions, review, publishing; the reading side is history.py."""
+"""The editorial workflow's commands: drafts, versions, review, publishing; the reading side is editorial_reads.py."""
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
-from chalicelib.clock import CHINA_TIME
+from chalicelib.clock import CHINA_TIME, china_today, utc_now
 from chalicelib.errors import Conflict, InvalidInput, NotReady, PreconditionRequired
-from chalicelib.knowledge.editorial_reads import EditorialHistory, VersionText, problems_of
+from chalicelib.knowledge.editorial_reads import EditorialReads, VersionText, problems_of
 from chalicelib.knowledge.indexing import SearchEngine
 from chalicelib.knowledge.models.content import SLUG_PATTERN, Article, ArticleStatus
 from chalicelib.knowledge.models.editing import (
@@ -18,18 +19,32 @@ from chalicelib.knowledge.models.editing import (
     Version,
 )
 from chalicelib.knowledge.parsing import content_hash, draft_fields
-from chalicelib.knowledge.store.articles import ArticleChange, LiveChange
+from chalicelib.knowledge.store.articles import ArticleChange, ArticleStore, LiveChange
+from chalicelib.knowledge.store.lexicon import LexiconStore
 from chalicelib.knowledge.workflow import Step, check_four_eyes, next_state, with_contributor
 from chalicelib.people.access import Action, Principal
+from chalicelib.people.directory import Directory
 from chalicelib.search.documents import encode_document
 
 
-class EditorialService(EditorialHistory):
+class EditorialService:
     """Every change is one ArticleChange: the working copy, its audit entry and (if any) a new version or a
     new live article, written in one transaction; based on a stated revision, so concurrent edits never
-    overwrite each other."""
+    overwrite each other. What editors read is `reads` (EditorialReads), which the commands read through too."""
 
-    _engine: tuple[int, SearchEngine] | None = None  # loads jieba: kept for the container's life
+    def __init__(
+        self,
+        articles: ArticleStore,
+        lexicon: LexiconStore,
+        directory: Callable[[], Directory],
+        now: Callable[[], dt.datetime] = utc_now,
+        today: Callable[[], dt.date] = china_today,
+    ) -> None:
+        self.reads = EditorialReads(articles, lexicon, directory, now, today)
+        self._articles = articles
+        self._lexicon_store = lexicon
+        self._now = now
+        self._engine: tuple[int, SearchEngine] | None = None  # loads jieba: kept for the container's life
 
     # Writing a version
 
@@ -42,29 +57,29 @@ class EditorialService(EditorialHistory):
             raise InvalidInput(
                 "文件头里要有编号（id），只用小写字母、数字和连字符，例如 id: heating-fee-payment", field="markdown"
             )
-        text = self._text(request.markdown, None)
+        text = self.reads.text(request.markdown, None)
         principal.require_covers(text.department)
         return self._write(None, article_id, text, principal, Step.CREATE, None, request.message)
 
     def save(self, article_id: str, request: MarkdownRequest, based_on: int | None, principal: Principal) -> Draft:
         """A new version of the working copy; problems are listed with it and must be fixed before submitting."""
-        head = self._head(article_id, principal, Action.EDIT)
+        head = self.reads.checked_head(article_id, principal, Action.EDIT)
         based_on = _required(based_on)
         written_id = draft_fields(request.markdown).get("id")
         if written_id is not None and written_id != article_id:
             raise InvalidInput(
                 f"文件头里的编号“{written_id}”必须保持为“{article_id}”；要写新文章请新建", field="markdown"
             )
-        text = self._text(request.markdown, head)
+        text = self.reads.text(request.markdown, head)
         principal.require_covers(text.department)
         return self._write(head, article_id, text, principal, Step.SAVE, based_on, request.message)
 
     def rollback(self, article_id: str, request: RollbackRequest, based_on: int | None, principal: Principal) -> Draft:
         """A new version with the text of an old one; it goes through review like any other change."""
-        head = self._head(article_id, principal, Action.EDIT)
+        head = self.reads.checked_head(article_id, principal, Action.EDIT)
         based_on = _required(based_on)
-        old = self._version(article_id, request.version, "version")
-        text = self._text(old.markdown, head)
+        old = self.reads.version_of(article_id, request.version, "version")
+        text = self.reads.text(old.markdown, head)
         principal.require_covers(text.department)
         message = request.message or f"rollback to version {request.version}"
         return self._write(head, article_id, text, principal, Step.ROLLBACK, based_on, message)
@@ -75,14 +90,14 @@ class EditorialService(EditorialHistory):
         """A version from a file (kb sync, kb import): published at once if asked, else submitted for review."""
         head = self._articles.head(article.id)
         state = EditorialState.PUBLISHED if publish else EditorialState.IN_REVIEW
-        text = self._text(article.markdown, head)
+        text = self.reads.text(article.markdown, head)
         return self._write(
             head, article.id, text, principal, Step.SYNC, head.revision if head else None, message, state, source_hash
         )
 
     def note_source(self, article_id: str, source_hash: str, principal: Principal) -> Draft:
         """Remember that a file's text is already the latest version (kb sync found nothing to write)."""
-        head = self._existing(article_id)
+        head = self.reads.existing(article_id)
         return self._transition(
             head, Step.SYNC, principal, None, head.state, "file already saved", source_hash=source_hash
         )
@@ -90,9 +105,9 @@ class EditorialService(EditorialHistory):
     # Moving through review
 
     def submit(self, article_id: str, comment: str | None, based_on: int | None, principal: Principal) -> Draft:
-        head = self._head(article_id, principal, Action.EDIT)
+        head = self.reads.checked_head(article_id, principal, Action.EDIT)
         state = next_state(head.state, Step.SUBMIT)
-        self._require_ready(head)
+        self.reads.require_ready(head)
         return self._transition(
             head,
             Step.SUBMIT,
@@ -105,26 +120,26 @@ class EditorialService(EditorialHistory):
         )
 
     def approve(self, article_id: str, comment: str | None, based_on: int | None, principal: Principal) -> Draft:
-        head = self._head(article_id, principal, Action.REVIEW)
+        head = self.reads.checked_head(article_id, principal, Action.REVIEW)
         state = next_state(head.state, Step.APPROVE)
         check_four_eyes(principal.identity, head.contributors)
-        self._require_ready(head)
+        self.reads.require_ready(head)
         return self._transition(head, Step.APPROVE, principal, based_on, state, comment, comment=comment)
 
     def reject(self, article_id: str, comment: str, based_on: int | None, principal: Principal) -> Draft:
-        head = self._head(article_id, principal, Action.REVIEW)
+        head = self.reads.checked_head(article_id, principal, Action.REVIEW)
         state = next_state(head.state, Step.REJECT)
         check_four_eyes(principal.identity, head.contributors)
         return self._transition(head, Step.REJECT, principal, based_on, state, comment, comment=comment)
 
     def publish(self, article_id: str, request: PublishRequest, based_on: int | None, principal: Principal) -> Draft:
         """Publish the approved version now, or schedule it; the live version changes in the same transaction."""
-        head = self._head(article_id, principal, Action.REVIEW)
+        head = self.reads.checked_head(article_id, principal, Action.REVIEW)
         check_four_eyes(principal.identity, head.contributors)
         if request.at is not None:
             _require_future(request.at, self._now())
             state = next_state(head.state, Step.SCHEDULE)
-            self._require_ready(head)
+            self.reads.require_ready(head)
             return self._transition(
                 head,
                 Step.SCHEDULE,
@@ -139,7 +154,7 @@ class EditorialService(EditorialHistory):
 
     def archive(self, article_id: str, comment: str | None, based_on: int | None, principal: Principal) -> Draft:
         """Take the article out of search at once (and out of review); its versions stay."""
-        head = self._head(article_id, principal, Action.REVIEW)
+        head = self.reads.checked_head(article_id, principal, Action.REVIEW)
         check_four_eyes(principal.identity, head.contributors)
         return self._archive(head, comment, based_on, principal)
 
@@ -148,7 +163,7 @@ class EditorialService(EditorialHistory):
         state = next_state(head.state, Step.ARCHIVE)
         live = None
         if head.published_version is not None:
-            shown = self._version(article_id, head.published_version, "version")
+            shown = self.reads.version_of(article_id, head.published_version, "version")
             live = LiveChange(ArticleStatus.ARCHIVED, shown.version, shown.markdown, shown.content_hash, None)
         return self._transition(
             head, Step.ARCHIVE, principal, based_on, state, comment, live=live, published_version=None
@@ -157,7 +172,7 @@ class EditorialService(EditorialHistory):
     def archive_source(self, article_id: str, principal: Principal) -> Draft:
         """kb sync: the article's file is gone, so the article leaves search (admin path, no review)."""
         return self._archive(
-            self._existing(article_id), "its file was removed from the knowledge folder", None, principal
+            self.reads.existing(article_id), "its file was removed from the knowledge folder", None, principal
         )
 
     def promote_due(self, principal: Principal) -> int:
@@ -234,14 +249,14 @@ class EditorialService(EditorialHistory):
             source_hash=source_hash if source_hash is not None else (head.source_hash if head else None),
         )
         entry = self._entry(updated, step, principal, head.state if head else None, message, now)
-        reply = self._with_staleness(updated)  # made before writing: nothing read after the write can fail it
+        reply = self.reads.with_staleness(updated)  # made before writing: nothing read after the write can fail it
         self._articles.write(ArticleChange(updated, based_on if head else None, entry, version=version, live=live))
         return reply
 
     def _go_live(self, head: Draft, principal: Principal, based_on: int | None, **changes: object) -> Draft:
         """The latest version goes live; the next change starts a new round of contributors."""
-        version = self._version(head.id, head.version, "version")
-        article = _valid(self._text(version.markdown, head))
+        version = self.reads.version_of(head.id, head.version, "version")
+        article = _valid(self.reads.text(version.markdown, head))
         search = encode_document(self._search_engine().index_article(article))
         live = LiveChange(ArticleStatus.PUBLISHED, version.version, version.markdown, version.content_hash, search)
         return self._transition(
@@ -284,7 +299,7 @@ class EditorialService(EditorialHistory):
         entry = self._entry(updated, step, principal, head.state, note, now)
         expected = head.revision if based_on is None else based_on
         schedule_at = updated.scheduled_at if step is Step.SCHEDULE else None
-        reply = self._complete(updated)  # made before writing: a landed change is never reported as failed
+        reply = self.reads.complete(updated)  # made before writing: a landed change is never reported as failed
         self._articles.write(ArticleChange(updated, expected, entry, live=live, schedule_at=schedule_at))
         return reply
 

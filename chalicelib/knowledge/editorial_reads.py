@@ -42,8 +42,8 @@ class VersionText:
         return problems_of(self.linted.problems)
 
 
-class EditorialHistory:
-    """The read-only side of the workflow; EditorialService adds the commands that change an article."""
+class EditorialReads:
+    """The read-only side of the workflow; EditorialService holds one and adds the commands that change an article."""
 
     def __init__(
         self,
@@ -60,13 +60,13 @@ class EditorialHistory:
         self._today = today
 
     def draft(self, article_id: str, principal: Principal) -> Draft:
-        return self._complete(self._head(article_id, principal, Action.EDIT))
+        return self.complete(self.checked_head(article_id, principal, Action.EDIT))
 
     def worklist(self, params: WorklistParams, principal: Principal) -> list[Draft]:
         principal.require(Action.EDIT)
         directory = self._directory()
         drafts = [
-            self._with_staleness(head, directory)
+            self.with_staleness(head, directory)
             for head in self._articles.heads()
             if principal.covers(head.department)
             and (params.state is None or head.state is params.state)
@@ -76,16 +76,16 @@ class EditorialHistory:
         return sorted(drafts, key=lambda d: d.updated_at, reverse=True)
 
     def versions(self, article_id: str, principal: Principal) -> list[VersionInfo]:
-        self._head(article_id, principal, Action.EDIT)
+        self.checked_head(article_id, principal, Action.EDIT)
         return self._articles.versions(article_id)
 
     def version(self, article_id: str, number: int, principal: Principal) -> Version:
-        self._head(article_id, principal, Action.EDIT)
-        return self._version(article_id, number, "version")
+        self.checked_head(article_id, principal, Action.EDIT)
+        return self.version_of(article_id, number, "version")
 
     def diff(self, article_id: str, old: int, new: int, principal: Principal) -> Diff:
-        self._head(article_id, principal, Action.EDIT)
-        before, after = self._version(article_id, old, "from"), self._version(article_id, new, "to")
+        self.checked_head(article_id, principal, Action.EDIT)
+        before, after = self.version_of(article_id, old, "from"), self.version_of(article_id, new, "to")
         lines, unified = line_diff(before.markdown, after.markdown, f"version {old}", f"version {new}")
         changes = changed_lines(before.markdown, after.markdown)
         return Diff(from_version=old, to_version=new, lines=lines, changes=changes, unified=unified)
@@ -93,7 +93,7 @@ class EditorialHistory:
     def audit(self, principal: Principal, article_id: str | None = None) -> list[AuditEntry]:
         principal.require(Action.EDIT)
         if article_id is not None:
-            self._head(article_id, principal, Action.EDIT)
+            self.checked_head(article_id, principal, Action.EDIT)
         return [e for e in self._articles.audit(article_id) if principal.covers(e.department)]
 
     def preview(self, markdown: str, principal: Principal) -> Preview:
@@ -109,9 +109,9 @@ class EditorialHistory:
             html=render_sections(article.sections) if article else "",
         )
 
-    # Shared with the commands
+    # What the commands read too
 
-    def _head(self, article_id: str, principal: Principal, action: Action) -> Draft:
+    def checked_head(self, article_id: str, principal: Principal, action: Action) -> Draft:
         principal.require(action)
         head = self._articles.head(article_id)
         if head is None:
@@ -119,14 +119,14 @@ class EditorialHistory:
         principal.require_covers(head.department)
         return head
 
-    def _existing(self, article_id: str) -> Draft:
+    def existing(self, article_id: str) -> Draft:
         """The working copy of an article the caller (a tool, not a request) knows to exist."""
         head = self._articles.head(article_id)
         if head is None:
             raise NotFound(f"no article with id '{article_id}'", field="id")
         return head
 
-    def _version(self, article_id: str, number: int, field: str) -> Version:
+    def version_of(self, article_id: str, number: int, field: str) -> Version:
         version = self._articles.version(article_id, number)
         if version is None:
             raise NotFound(f"article '{article_id}' has no version {number}", field=field)
@@ -135,20 +135,20 @@ class EditorialHistory:
     def _lint(self, markdown: str) -> Linted:
         return lint_article(markdown, self._lexicon(), directory=self._directory())
 
-    def _complete(self, head: Draft) -> Draft:
+    def complete(self, head: Draft) -> Draft:
         """A working copy as callers see it: with its Markdown (kept in its latest version) and staleness."""
-        markdown = self._version(head.id, head.version, "version").markdown
+        markdown = self.version_of(head.id, head.version, "version").markdown
         linted = self._lint(markdown)  # afresh: the lexicon or the directory may have changed since
         problems, notices = problems_of(linted.problems), problems_of(linted.notices)
-        return self._with_staleness(
+        return self.with_staleness(
             head.model_copy(update={"markdown": markdown, "problems": problems, "notices": notices})
         )
 
-    def _with_staleness(self, head: Draft, directory: Directory | None = None) -> Draft:
+    def with_staleness(self, head: Draft, directory: Directory | None = None) -> Draft:
         name = (directory or self._directory()).name_of(head.department)
         return head.model_copy(update={"stale": head.review_by < self._today(), "department_name": name})
 
-    def _text(self, markdown: str, head: Draft | None) -> VersionText:
+    def text(self, markdown: str, head: Draft | None) -> VersionText:
         """What a version records, from its text; where the text cannot say (it has problems), the working
         copy's values stay. A new article needs at least a department from the directory, to know whose it is."""
         linted = self._lint(markdown)
@@ -176,9 +176,9 @@ class EditorialHistory:
             linted,
         )
 
-    def _require_ready(self, head: Draft) -> None:
+    def require_ready(self, head: Draft) -> None:
         """Submit, approve and publish need a latest version without lint problems (checked afresh)."""
-        linted = self._lint(self._version(head.id, head.version, "version").markdown)
+        linted = self._lint(self.version_of(head.id, head.version, "version").markdown)
         if linted.problems:
             first = linted.problems[0]
             raise NotReady(

@@ -188,7 +188,7 @@ def bench_publish(knowledge: LoadedKnowledge, rounds: int) -> dict[str, Any]:
         reader = KnowledgeService(other.articles, other.snapshots, other.lexicon, other.directory, refresh_seconds=1.0)
         reader.search(SearchParams(q=article.title), Reader.AGENT)  # a warm container
         for number in range(rounds):
-            head = editorial.draft(article.id, editor)
+            head = editorial.reads.draft(article.id, editor)
             text = article.markdown.replace("## 标准答复\n\n", f"## 标准答复\n\n（第{number}次修订）", 1)
             editorial.save(article.id, MarkdownRequest(markdown=text), head.revision, editor)
             editorial.submit(article.id, None, None, editor)

@@ -71,7 +71,7 @@ def create_article(caller: Principal, body: MarkdownRequest):
     )
 )
 def draft(article_id: str, caller: Principal):
-    return wiring.editorial().draft(article_id, caller)
+    return wiring.editorial_reads().draft(article_id, caller)
 
 
 @api.route(
@@ -142,7 +142,7 @@ def rollback(article_id: str, caller: Principal, body: RollbackRequest, if_match
     )
 )
 def versions(article_id: str, caller: Principal):
-    return wiring.editorial().versions(article_id, caller)
+    return wiring.editorial_reads().versions(article_id, caller)
 
 
 @api.route(
@@ -157,7 +157,7 @@ def versions(article_id: str, caller: Principal):
     )
 )
 def version(article_id: str, number: str, caller: Principal):
-    return wiring.editorial().version(article_id, int(number), caller)
+    return wiring.editorial_reads().version(article_id, int(number), caller)
 
 
 @api.route(
@@ -171,7 +171,7 @@ def version(article_id: str, number: str, caller: Principal):
     )
 )
 def diff(article_id: str, caller: Principal, query: DiffParams):
-    return wiring.editorial().diff(article_id, query.from_version, query.to_version, caller)
+    return wiring.editorial_reads().diff(article_id, query.from_version, query.to_version, caller)
 
 
 @api.route(
@@ -185,7 +185,7 @@ def diff(article_id: str, caller: Principal, query: DiffParams):
     )
 )
 def audit(caller: Principal, query: AuditParams):
-    return wiring.editorial().audit(caller, query.article)
+    return wiring.editorial_reads().audit(caller, query.article)
 
 
 @api.route(
@@ -198,7 +198,7 @@ def audit(caller: Principal, query: AuditParams):
     )
 )
 def worklist(caller: Principal, query: WorklistParams):
-    return wiring.editorial().worklist(query, caller)
+    return wiring.editorial_reads().worklist(query, caller)
 
 
 @api.route(
@@ -211,4 +211,4 @@ def worklist(caller: Principal, query: WorklistParams):
     )
 )
 def preview(caller: Principal, body: MarkdownRequest):
-    return wiring.editorial().preview(body.markdown, caller)
+    return wiring.editorial_reads().preview(body.markdown, caller)
