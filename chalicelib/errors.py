@@ -90,6 +90,13 @@ class PreconditionRequired(ZhidaError):
     status = 428
     code = "precondition_required"
 
+    @classmethod
+    def if_match(cls) -> "PreconditionRequired":
+        """The one wording, whether the route's guard or the editorial service notices it first."""
+        return cls(
+            "send If-Match with the revision your edit is based on (the ETag of the draft you loaded)", field="If-Match"
+        )
+
 
 class NotReady(ZhidaError):
     """The latest version still has lint problems, so it cannot go to review or live yet."""

@@ -18,6 +18,7 @@ from chalicelib.desk.store.reports import ReportStore
 from chalicelib.errors import ConfigurationError, aws_error_code
 from chalicelib.knowledge.editorial import EditorialService
 from chalicelib.knowledge.editorial_reads import EditorialReads
+from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.knowledge.store.articles import ArticleStore
 from chalicelib.knowledge.store.lexicon import LexiconStore
@@ -101,9 +102,10 @@ def store() -> Stores:
 
 
 @cache
-def knowledge() -> KnowledgeService:
+def live_index() -> LiveIndex:
+    """The container's one live search index (with the directory it was built with)."""
     stores = store()
-    return KnowledgeService(
+    return LiveIndex(
         stores.articles,
         stores.snapshots,
         stores.lexicon,
@@ -113,16 +115,21 @@ def knowledge() -> KnowledgeService:
 
 
 @cache
+def knowledge() -> KnowledgeService:
+    return KnowledgeService(live_index(), store().articles)
+
+
+@cache
 def keys() -> KeyRing:
     """The key ring with this container's memory of locked-out clients."""
     config = settings()
     limit = SignInLimit(store().records, config.sign_in_failures, config.sign_in_window_seconds)
-    return KeyRing(store().keys, knowledge().directory, limit)
+    return KeyRing(store().keys, live_index().directory, limit)
 
 
 @cache
 def directory() -> DirectoryDesk:
-    return DirectoryDesk(store().directory, knowledge().directory)
+    return DirectoryDesk(store().directory, live_index().directory)
 
 
 @cache
@@ -132,7 +139,7 @@ def desk() -> FeedbackDesk:
 
 @cache
 def editorial() -> EditorialService:
-    return EditorialService(store().articles, store().lexicon, knowledge().directory)
+    return EditorialService(store().articles, store().lexicon, live_index().directory)
 
 
 def editorial_reads() -> EditorialReads:
@@ -157,7 +164,7 @@ def maintenance() -> None:
     """The periodic job: publish what is due, re-snapshot the index once enough has changed since, and
     summarise the closed days (with their surges) that have no report summary yet, a few per run."""
     editorial().promote_due(SCHEDULER)
-    knowledge().refresh_snapshot()
+    live_index().refresh_snapshot()
     reports().summarise_closed_days()
 
 
@@ -172,5 +179,5 @@ def warm() -> None:
 
 def reset() -> None:
     """Forget every cached client and service (tests switch moto on and off between cases)."""
-    for made in (settings, dynamodb, store, knowledge, keys, directory, desk, editorial, reports):
+    for made in (settings, dynamodb, store, live_index, knowledge, keys, directory, desk, editorial, reports):
         made.cache_clear()

@@ -31,6 +31,7 @@ from moto.server import ThreadedMotoServer
 from chalicelib import wiring
 from chalicelib.knowledge.editorial import EditorialService
 from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.store.table import ensure_table
 from chalicelib.wiring import Stores
@@ -180,9 +181,10 @@ def synced_store(aws: None, synced_table: bytes) -> Stores:
     return store_copy(synced_table)
 
 
-def knowledge_service(store: Stores, **options) -> KnowledgeService:
-    """A reader's service on the families of a test's table, as wiring builds it."""
-    return KnowledgeService(store.articles, store.snapshots, store.lexicon, store.directory, **options)
+def knowledge_service(store: Stores, today: Callable[[], dt.date] | None = None, **options) -> KnowledgeService:
+    """A reader's service on the families of a test's table, as wiring builds it (options: the live index's)."""
+    live = LiveIndex(store.articles, store.snapshots, store.lexicon, store.directory, **options)
+    return KnowledgeService(live, store.articles, **({"today": today} if today else {}))
 
 
 def editorial_service(store: Stores, **options) -> EditorialService:

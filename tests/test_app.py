@@ -444,7 +444,7 @@ def test_a_container_with_an_index_keeps_answering_when_the_freshness_check_fail
     from chalicelib.knowledge.store.articles import ArticleStore
 
     assert get(client, "/api/search?q=" + quote("暖气不热")).status_code == 200  # the index is loaded
-    monkeypatch.setattr(wiring.knowledge(), "_refresh_seconds", 0.0)
+    monkeypatch.setattr(wiring.live_index(), "_refresh_seconds", 0.0)
 
     def unreachable(*args, **kwargs):
         raise ReadTimeoutError(endpoint_url="http://dynamodb")

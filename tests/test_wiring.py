@@ -66,10 +66,10 @@ def test_warming_loads_the_index_before_any_request(synced_store, monkeypatch: p
     monkeypatch.setenv("TABLE_NAME", synced_store.table.name)
     wiring.reset()
     loads = []
-    service = wiring.knowledge()
-    monkeypatch.setattr(service, "_load", lambda *args, __load=service._load: loads.append(1) or __load(*args))
+    live = wiring.live_index()
+    monkeypatch.setattr(live, "_load", lambda *args, __load=live._load: loads.append(1) or __load(*args))
     wiring.warm()
-    service.health()
+    wiring.knowledge().health()
     assert loads == [1]  # loaded while warming; the request after it found the index in hand
     wiring.reset()
 

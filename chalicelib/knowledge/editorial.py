@@ -4,8 +4,8 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-from chalicelib.clock import CHINA_TIME, china_today, utc_now
-from chalicelib.errors import Conflict, InvalidInput, NotReady, PreconditionRequired
+from chalicelib.clock import china_today, utc_now
+from chalicelib.errors import Conflict, InvalidInput, NotReady
 from chalicelib.knowledge.editorial_reads import EditorialReads, VersionText, problems_of
 from chalicelib.knowledge.indexing import SearchEngine
 from chalicelib.knowledge.models.content import SLUG_PATTERN, Article, ArticleStatus
@@ -21,7 +21,14 @@ from chalicelib.knowledge.models.editing import (
 from chalicelib.knowledge.parsing import content_hash, draft_fields
 from chalicelib.knowledge.store.articles import ArticleChange, ArticleStore, LiveChange
 from chalicelib.knowledge.store.lexicon import LexiconStore
-from chalicelib.knowledge.workflow import Step, check_four_eyes, next_state, with_contributor
+from chalicelib.knowledge.workflow import (
+    Step,
+    check_four_eyes,
+    next_state,
+    require_future,
+    required_revision,
+    with_contributor,
+)
 from chalicelib.people.access import Action, Principal
 from chalicelib.people.directory import Directory
 from chalicelib.search.documents import encode_document
@@ -64,7 +71,7 @@ class EditorialService:
     def save(self, article_id: str, request: MarkdownRequest, based_on: int | None, principal: Principal) -> Draft:
         """A new version of the working copy; problems are listed with it and must be fixed before submitting."""
         head = self.reads.checked_head(article_id, principal, Action.EDIT)
-        based_on = _required(based_on)
+        based_on = required_revision(based_on)
         written_id = draft_fields(request.markdown).get("id")
         if written_id is not None and written_id != article_id:
             raise InvalidInput(
@@ -77,7 +84,7 @@ class EditorialService:
     def rollback(self, article_id: str, request: RollbackRequest, based_on: int | None, principal: Principal) -> Draft:
         """A new version with the text of an old one; it goes through review like any other change."""
         head = self.reads.checked_head(article_id, principal, Action.EDIT)
-        based_on = _required(based_on)
+        based_on = required_revision(based_on)
         old = self.reads.version_of(article_id, request.version, "version")
         text = self.reads.text(old.markdown, head)
         principal.require_covers(text.department)
@@ -137,7 +144,7 @@ class EditorialService:
         head = self.reads.checked_head(article_id, principal, Action.REVIEW)
         check_four_eyes(principal.identity, head.contributors)
         if request.at is not None:
-            _require_future(request.at, self._now())
+            require_future(request.at, self._now())
             state = next_state(head.state, Step.SCHEDULE)
             self.reads.require_ready(head)
             return self._transition(
@@ -339,21 +346,3 @@ def _valid(text: VersionText) -> Article:
     if text.linted.article is None or text.linted.problems:
         raise NotReady("这个版本还有问题，不能发布", field="markdown", problems=[p.model_dump() for p in text.problems])
     return text.linted.article
-
-
-def _require_future(at: dt.datetime, now: dt.datetime) -> None:
-    """A schedule names a time still to come: a past one would publish at once, which the reviewer did not ask for."""
-    if at <= now:
-        shown = at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
-        raise InvalidInput(
-            f"定时发布的时间 {shown}（北京时间）已经过去，请选一个以后的时间，或者改为立即发布", field="at"
-        )
-
-
-def _required(based_on: int | None) -> int:
-    if based_on is None:
-        raise PreconditionRequired(
-            "send If-Match with the revision your edit is based on (the ETag of the draft you loaded)",
-            field="If-Match",
-        )
-    return based_on

@@ -1,19 +1,13 @@
-"""Use cases: search, read an article, list categories, keep the search index fresh. Audience rules live here."""
+"""Use cases: search, suggest, read an article, list articles and categories. Audience rules live here."""
 
 import datetime as dt
 import logging
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-
-from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import observability
 from chalicelib.clock import china_date, china_today
 from chalicelib.errors import NotFound, Unauthorized
-from chalicelib.knowledge.indexing import SearchEngine
-from chalicelib.knowledge.lexicon import Lexicon
+from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.models.content import ArticleStatus, Audience
 from chalicelib.knowledge.models.reading import (
     ArticleListParams,
@@ -32,68 +26,31 @@ from chalicelib.knowledge.models.reading import (
 )
 from chalicelib.knowledge.parsing import INTERNAL_NOTES, parse_article, render_sections
 from chalicelib.knowledge.store.articles import ArticleStore
-from chalicelib.knowledge.store.lexicon import LexiconStore
-from chalicelib.knowledge.store.snapshots import Snapshot, SnapshotStore
 from chalicelib.people.access import Reader
 from chalicelib.people.directory import Directory
-from chalicelib.people.store.directory import DirectoryStore
-from chalicelib.search.documents import IndexedDocument, SearchDocument, decode_document
-from chalicelib.search.index import RankedHit, SearchIndex
+from chalicelib.search.documents import SearchDocument
+from chalicelib.search.index import RankedHit
 from chalicelib.search.ranking import decide
 from chalicelib.search.referrals import ReferralGroup
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class _Live:
-    """The search index as of one store generation, and the lexicon it was built with."""
-
-    generation: int
-    lexicon_generation: int
-    lexicon: Lexicon
-    engine: SearchEngine
-    index: SearchIndex
-    directory: Directory
-    directory_generation: int
-
-
 class KnowledgeService:
-    """Answers readers from the published knowledge base, kept in step with the store.
+    """Answers readers from the published knowledge base: the live index (kept in step with the table by
+    LiveIndex) for searches and listings, the table for an article's page. Who may see what is decided here."""
 
-    Cold start: the latest index snapshot plus the articles written since it. Warm: one consistent read
-    of the generation counter per refresh interval, and only the articles written since then.
-    """
-
-    def __init__(
-        self,
-        articles: ArticleStore,
-        snapshots: SnapshotStore,
-        lexicon: LexiconStore,
-        directory: DirectoryStore,
-        refresh_seconds: float = 1.0,
-        today: Callable[[], dt.date] = china_today,
-        monotonic: Callable[[], float] = time.monotonic,
-        engine_for: Callable[[Lexicon], SearchEngine] = SearchEngine,
-    ) -> None:
+    def __init__(self, live: LiveIndex, articles: ArticleStore, today: Callable[[], dt.date] = china_today) -> None:
+        self._live = live
         self._articles = articles
-        self._snapshots = snapshots
-        self._lexicon = lexicon
-        self._directory = directory
-        self._refresh_seconds = refresh_seconds
         self._today = today
-        self._monotonic = monotonic
-        self._engine_for = engine_for
-        self._live: _Live | None = None
-        self._checked_at = float("-inf")
-        self._refresh_lock = threading.Lock()  # the local dev server is threaded; Lambda is not
-        self._past: dict[frozenset[tuple[str, int]], SearchIndex] = {}  # as_of indexes, by what was live
 
     def search(self, params: SearchParams, reader: Reader) -> SearchResult:
-        live = self._current()
+        live = self._live.current()
         index, today = live.index, self._today().isoformat()
         if params.as_of is not None:
-            index, today = self._index_as_of(params.as_of, reader, live), china_date(params.as_of).isoformat()
+            _require_staff(reader)
+            index, today = self._live.as_of(params.as_of), china_date(params.as_of).isoformat()
 
         def visible(doc: SearchDocument) -> bool:
             return (params.category is None or doc.category == params.category) and _may_read(doc, reader, today)
@@ -117,7 +74,7 @@ class KnowledgeService:
         )
 
     def suggest(self, params: SuggestParams, reader: Reader) -> SuggestResult:
-        live = self._current()
+        live = self._live.current()
         today = self._today().isoformat()
         found = live.index.suggest(params.q, limit=params.limit, allow=lambda doc: _may_read(doc, reader, today))
         return SuggestResult(query=params.q, suggestions=[Suggestion(text=t, id=d.id) for t, d in found])
@@ -141,7 +98,7 @@ class KnowledgeService:
         if article is None or not article.in_force(today) or not _audience_allows(article.audience, reader):
             raise NotFound(f"no article with id '{article_id}'", field="id")
         sections = {k: v for k, v in article.sections.items() if reader is Reader.AGENT or k != INTERNAL_NOTES}
-        directory = self._current().directory
+        directory = self._live.current().directory
         return ArticleView(
             **article.model_dump(exclude={"sections", "markdown", "content_hash"}),
             department_name=directory.name_of(article.department),
@@ -154,7 +111,7 @@ class KnowledgeService:
     def articles(self, params: ArticleListParams, reader: Reader) -> list[ArticleSummary]:
         """Every article the reader may see (in one category), by title: for browsing without a query."""
         today = self._today().isoformat()
-        live = self._current()
+        live = self._live.current()
         return sorted(
             (
                 ArticleSummary(
@@ -171,7 +128,7 @@ class KnowledgeService:
         )
 
     def categories(self, reader: Reader) -> list[Category]:
-        live = self._current()
+        live = self._live.current()
         today = self._today().isoformat()
         counts: dict[str, int] = {}
         for doc in live.index.documents():
@@ -183,14 +140,11 @@ class KnowledgeService:
 
     def directory(self) -> Directory:
         """The department directory, as fresh as the index."""
-        return self._current().directory
-
-    def generation(self) -> int:
-        return self._current().generation
+        return self._live.directory()
 
     def health(self) -> Health:
         """The index generation, and whether queries are matched by meaning (the model loads) or by words only."""
-        live = self._current()
+        live = self._live.current()
         with_vectors = live.index.with_vectors
         ready = live.engine.embedder.available()
         problem = None if ready and with_vectors else (live.engine.embedder.problem or "no article has meaning vectors")
@@ -200,99 +154,6 @@ class KnowledgeService:
             documents=live.index.size,
             meaning=MeaningHealth(available=problem is None, documents_with_vectors=with_vectors, problem=problem),
         )
-
-    def save_snapshot(self) -> Snapshot:
-        """Snapshot the index as of now, so cold starts load it instead of every article."""
-        generation = self._articles.generation()
-        live = self._load(generation, None)
-        snapshot = Snapshot(generation, live.lexicon_generation, live.index.snapshot())
-        self._snapshots.save(snapshot)
-        return snapshot
-
-    def refresh_snapshot(self, after_changes: int = 50) -> Snapshot | None:
-        """Save a new snapshot once that many articles changed since the last: cold starts stay short."""
-        saved = self._snapshots.latest_generation()  # the pointer only: the snapshot itself may be megabytes
-        if saved is not None and self._articles.count_live_since(saved) < after_changes:
-            return None
-        return self.save_snapshot()
-
-    def _index_as_of(self, as_of: dt.datetime, reader: Reader, live: _Live) -> SearchIndex:
-        """An index of exactly the versions that were live at that moment, built from the publication records.
-
-        Reads every publication record: fine for an occasional look back, cached for repeated ones.
-        """
-        _require_staff(reader)
-        shown: dict[str, tuple[int, bytes] | None] = {}
-        for publication in self._articles.publications():
-            if publication.at <= as_of:
-                version, search = publication.version, publication.search
-                shown[publication.article_id] = (
-                    (version, search) if version is not None and search is not None else None
-                )
-        key = frozenset((article_id, entry[0]) for article_id, entry in shown.items() if entry)
-        if key not in self._past:
-            if len(self._past) >= 4:
-                self._past.pop(next(iter(self._past)))
-            self._past[key] = live.engine.build(decode_document(entry[1]) for entry in shown.values() if entry)
-        return self._past[key]
-
-    def _current(self) -> _Live:
-        """The live index, refreshed from the store at most once per refresh interval."""
-        with self._refresh_lock:
-            now = self._monotonic()
-            if self._live is not None and now - self._checked_at < self._refresh_seconds:
-                return self._live
-            self._checked_at = now
-            try:
-                generation = self._articles.generation()
-                if self._live is None or generation != self._live.generation:
-                    self._live = self._load(generation, self._live)
-            except (BotoCoreError, ClientError) as error:
-                if self._live is None:
-                    raise  # nothing to answer from yet: the caller gets a 503
-                log.warning(
-                    "index freshness check failed, answering from generation %d: %s", self._live.generation, error
-                )
-            return self._live
-
-    def _load(self, generation: int, previous: _Live | None) -> _Live:
-        """Apply what changed since the previous index, or since the latest snapshot on a cold start."""
-        lexicon, lexicon_generation = self._lexicon.current()
-        index: SearchIndex | None = None
-        since = 0
-        if previous is not None and previous.lexicon_generation == lexicon_generation:
-            engine, index, since = previous.engine, previous.index, previous.generation
-        else:
-            engine = self._engine_for(lexicon)
-            snapshot = self._snapshots.latest()
-            if snapshot is not None and snapshot.lexicon_generation == lexicon_generation:
-                try:
-                    index = engine.restore(snapshot.data)
-                    since = snapshot.generation
-                except ValueError as unusable:  # saved by an older release: build from the articles instead
-                    log.warning("index snapshot ignored: %s", unusable)
-        changed: dict[str, IndexedDocument] = {}
-        removed: list[str] = []
-        for stored in self._articles.live_articles(since_generation=since):
-            removed.append(stored.id)
-            changed.pop(stored.id, None)
-            if stored.status is ArticleStatus.PUBLISHED:
-                # Articles carry their search document; one without (written before it existed) is analysed here.
-                changed[stored.id] = (
-                    decode_document(stored.search)
-                    if stored.search
-                    else engine.index_article(parse_article(stored.markdown))
-                )
-        if index is None:
-            index = engine.build(changed.values())
-        elif removed:
-            index.apply(list(changed.values()), removed)
-        if previous is not None and previous.directory_generation == self._directory.written_at():
-            directory, directory_generation = previous.directory, previous.directory_generation
-        else:
-            written = self._directory.current()
-            directory, directory_generation = written.directory, written.generation
-        return _Live(generation, lexicon_generation, lexicon, engine, index, directory, directory_generation)
 
 
 def _hit(hit: RankedHit, directory: Directory) -> SearchHit:

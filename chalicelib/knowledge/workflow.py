@@ -1,10 +1,13 @@
-"""Editorial states, the steps between them, the four-eyes rule and line diffs. Pure."""
+"""Editorial states, the steps between them, the four-eyes rule, the revision and schedule a step needs, and
+line diffs. Pure."""
 
+import datetime as dt
 import difflib
 import re
 from enum import StrEnum
 
-from chalicelib.errors import Conflict, Forbidden
+from chalicelib.clock import CHINA_TIME
+from chalicelib.errors import Conflict, Forbidden, InvalidInput, PreconditionRequired
 from chalicelib.knowledge.models.editing import ChangedLine, Contributor, DiffLine, DiffSegment, EditorialState
 
 State = EditorialState
@@ -132,3 +135,19 @@ def _word_diff(old: str, new: str) -> list[DiffSegment]:
             add("-", old_words[i1:i2])
             add("+", new_words[j1:j2])
     return segments
+
+
+def required_revision(based_on: int | None) -> int:
+    """The revision a save or rollback is based on: without one, it could overwrite a change it never saw."""
+    if based_on is None:
+        raise PreconditionRequired.if_match()
+    return based_on
+
+
+def require_future(at: dt.datetime, now: dt.datetime) -> None:
+    """A schedule names a time still to come: a past one would publish at once, which the reviewer did not ask for."""
+    if at <= now:
+        shown = at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+        raise InvalidInput(
+            f"定时发布的时间 {shown}（北京时间）已经过去，请选一个以后的时间，或者改为立即发布", field="at"
+        )

@@ -97,10 +97,7 @@ class JsonApi:
                     if operation.needs is not None:
                         caller.require(operation.needs)
                     if operation.if_match is IfMatch.REQUIRED and if_match(request) is None:
-                        raise PreconditionRequired(
-                            "send If-Match with the revision your edit is based on (the ETag of the draft you loaded)",
-                            field="If-Match",
-                        )
+                        raise PreconditionRequired.if_match()
                     check_path(operation, path)
                     inputs: dict[str, Any] = {"caller": caller}
                     if operation.query is not None:

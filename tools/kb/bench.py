@@ -21,6 +21,7 @@ import boto3
 from chalicelib.knowledge.editorial import EditorialService
 from chalicelib.knowledge.indexing import SearchEngine, search_document
 from chalicelib.knowledge.lint import ANSWER_MAX_CHARS
+from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.models.editing import MarkdownRequest, PublishRequest
 from chalicelib.knowledge.models.reading import SearchParams
 from chalicelib.knowledge.parsing import ANSWER
@@ -185,8 +186,8 @@ def bench_publish(knowledge: LoadedKnowledge, rounds: int) -> dict[str, Any]:
         sync_knowledge(store, knowledge, dt.datetime.now(dt.UTC), publish=True)
         editorial = EditorialService(store.articles, store.lexicon, store.directory.departments)
         other = Stores(boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint).Table(table.name))
-        reader = KnowledgeService(other.articles, other.snapshots, other.lexicon, other.directory, refresh_seconds=1.0)
-        reader.search(SearchParams(q=article.title), Reader.AGENT)  # a warm container
+        live = LiveIndex(other.articles, other.snapshots, other.lexicon, other.directory, refresh_seconds=1.0)
+        KnowledgeService(live, other.articles).search(SearchParams(q=article.title), Reader.AGENT)  # warm container
         for number in range(rounds):
             head = editorial.reads.draft(article.id, editor)
             text = article.markdown.replace("## 标准答复\n\n", f"## 标准答复\n\n（第{number}次修订）", 1)
@@ -197,7 +198,7 @@ def bench_publish(knowledge: LoadedKnowledge, rounds: int) -> dict[str, Any]:
             editorial.publish(article.id, PublishRequest(), None, reviewer)
             published = time.perf_counter()
             generation = store.generation()
-            while reader.generation() < generation:
+            while live.generation() < generation:
                 time.sleep(0.01)
             publish_ms.append((published - started) * 1000)
             visible_ms.append((time.perf_counter() - started) * 1000)

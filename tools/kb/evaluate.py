@@ -16,6 +16,7 @@ from moto import mock_aws
 
 from chalicelib.knowledge.indexing import SearchEngine
 from chalicelib.knowledge.lexicon import Lexicon
+from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.models.reading import SearchParams
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.people.access import Reader
@@ -91,7 +92,7 @@ def knowledge_search(
     table = ensure_table(boto3.resource("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"]), "zhida-eval")
     store = Stores(table)
     sync_knowledge(store, loaded, dt.datetime.now(dt.UTC), publish=True)
-    service = KnowledgeService(
+    live = LiveIndex(
         store.articles,
         store.snapshots,
         store.lexicon,
@@ -99,6 +100,7 @@ def knowledge_search(
         refresh_seconds=float("inf"),
         engine_for=engine_for,
     )
+    service = KnowledgeService(live, store.articles)
 
     def search(text: str) -> Outcome:
         result = service.search(SearchParams(q=text[:200], limit=RANK_DEPTH), reader)

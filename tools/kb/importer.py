@@ -13,9 +13,9 @@ from chalicelib.clock import china_today
 from chalicelib.knowledge.editorial import EditorialService
 from chalicelib.knowledge.lexicon import Lexicon
 from chalicelib.knowledge.lint import lint_article
+from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.models.content import SLUG_PATTERN, Article
 from chalicelib.knowledge.parsing import parse_article
-from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.people.access import ALL_DEPARTMENTS, Principal, Role
 from chalicelib.people.directory import Directory
 from chalicelib.wiring import Stores
@@ -177,7 +177,7 @@ def import_rows(store: Stores, rows: list[FaqRow], publish: bool, now: dt.dateti
         else:
             report.updated += 1
     if publish and (report.added or report.updated):
-        KnowledgeService(store.articles, store.snapshots, store.lexicon, store.directory).save_snapshot()
+        LiveIndex(store.articles, store.snapshots, store.lexicon, store.directory).save_snapshot()
     return report
 
 

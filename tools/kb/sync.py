@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from chalicelib.knowledge.editorial import EditorialService
 from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.models.content import Article, ArticleStatus
 from chalicelib.knowledge.models.editing import Draft, EditorialState
 from chalicelib.knowledge.parsing import content_hash, parse_article
-from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.knowledge.store.articles import ArticleStore, LiveChange
 from chalicelib.people.access import ALL_DEPARTMENTS, Principal, Role
 from chalicelib.people.directory import Directory
@@ -97,8 +97,8 @@ def sync_knowledge(
     )
     changed = report.added or report.updated or report.archived or report.reindexed or report.lexicon_changed
     if changed or store.snapshots.latest_generation() is None:
-        reader = KnowledgeService(store.articles, store.snapshots, store.lexicon, store.directory)
-        report.snapshot_bytes = len(reader.save_snapshot().data)
+        live = LiveIndex(store.articles, store.snapshots, store.lexicon, store.directory)
+        report.snapshot_bytes = len(live.save_snapshot().data)
     progress(total, total)
     return report
 
