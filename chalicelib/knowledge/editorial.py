@@ -17,6 +17,7 @@ from chalicelib.knowledge.models.editing import (
     PublishRequest,
     RollbackRequest,
     Version,
+    WorkingCopy,
 )
 from chalicelib.knowledge.parsing import content_hash, draft_fields
 from chalicelib.knowledge.store.articles import ArticleChange, ArticleStore, LiveChange
@@ -165,7 +166,7 @@ class EditorialService:
         check_four_eyes(principal.identity, head.contributors)
         return self._archive(head, comment, based_on, principal)
 
-    def _archive(self, head: Draft, comment: str | None, based_on: int | None, principal: Principal) -> Draft:
+    def _archive(self, head: WorkingCopy, comment: str | None, based_on: int | None, principal: Principal) -> Draft:
         article_id = head.id
         state = next_state(head.state, Step.ARCHIVE)
         live = None
@@ -200,7 +201,7 @@ class EditorialService:
 
     def _write(
         self,
-        head: Draft | None,
+        head: WorkingCopy | None,
         article_id: str,
         text: VersionText,
         principal: Principal,
@@ -233,7 +234,7 @@ class EditorialService:
         contributors = (
             [] if publish else with_contributor(head.contributors if head else [], principal.identity, principal.name)
         )
-        updated = Draft(
+        updated = WorkingCopy(
             id=article_id,
             state=state,
             revision=(head.revision + 1) if head else 1,
@@ -244,7 +245,6 @@ class EditorialService:
             category=text.category,
             department=text.department,
             review_by=text.review_by,
-            markdown=text.markdown,
             problems=text.problems,
             notices=problems_of(text.linted.notices),
             contributors=contributors,
@@ -256,11 +256,11 @@ class EditorialService:
             source_hash=source_hash if source_hash is not None else (head.source_hash if head else None),
         )
         entry = self._entry(updated, step, principal, head.state if head else None, message, now)
-        reply = self.reads.with_staleness(updated)  # made before writing: nothing read after the write can fail it
+        reply = self.reads.as_draft(updated, text.markdown)  # made before writing: nothing read after it can fail it
         self._articles.write(ArticleChange(updated, based_on if head else None, entry, version=version, live=live))
         return reply
 
-    def _go_live(self, head: Draft, principal: Principal, based_on: int | None, **changes: object) -> Draft:
+    def _go_live(self, head: WorkingCopy, principal: Principal, based_on: int | None, **changes: object) -> Draft:
         """The latest version goes live; the next change starts a new round of contributors."""
         version = self.reads.version_of(head.id, head.version, "version")
         article = _valid(self.reads.text(version.markdown, head))
@@ -281,7 +281,7 @@ class EditorialService:
 
     def _transition(
         self,
-        head: Draft,
+        head: WorkingCopy,
         step: Step,
         principal: Principal,
         based_on: int | None,
@@ -290,7 +290,7 @@ class EditorialService:
         live: LiveChange | None = None,
         **changes: object,
     ) -> Draft:
-        """The working copy moves to a new state (and Draft fields change); no new version."""
+        """The working copy moves to a new state (and some of its fields change); no new version."""
         now = self._now()
         updated = head.model_copy(
             update={
@@ -312,7 +312,7 @@ class EditorialService:
 
     def _entry(
         self,
-        head: Draft,
+        head: WorkingCopy,
         step: Step,
         principal: Principal,
         before: EditorialState | None,

@@ -16,6 +16,7 @@ from chalicelib.knowledge.models.editing import (
     Preview,
     Version,
     VersionInfo,
+    WorkingCopy,
     WorklistParams,
 )
 from chalicelib.knowledge.parsing import Problem, draft_fields, render_sections
@@ -66,7 +67,7 @@ class EditorialReads:
         principal.require(Action.EDIT)
         directory = self._directory()
         drafts = [
-            self.with_staleness(head, directory)
+            self.as_draft(head, directory=directory)
             for head in self._articles.heads()
             if principal.covers(head.department)
             and (params.state is None or head.state is params.state)
@@ -111,7 +112,7 @@ class EditorialReads:
 
     # What the commands read too
 
-    def checked_head(self, article_id: str, principal: Principal, action: Action) -> Draft:
+    def checked_head(self, article_id: str, principal: Principal, action: Action) -> WorkingCopy:
         principal.require(action)
         head = self._articles.head(article_id)
         if head is None:
@@ -119,7 +120,7 @@ class EditorialReads:
         principal.require_covers(head.department)
         return head
 
-    def existing(self, article_id: str) -> Draft:
+    def existing(self, article_id: str) -> WorkingCopy:
         """The working copy of an article the caller (a tool, not a request) knows to exist."""
         head = self._articles.head(article_id)
         if head is None:
@@ -135,20 +136,22 @@ class EditorialReads:
     def _lint(self, markdown: str) -> Linted:
         return lint_article(markdown, self._lexicon(), directory=self._directory())
 
-    def complete(self, head: Draft) -> Draft:
-        """A working copy as callers see it: with its Markdown (kept in its latest version) and staleness."""
+    def complete(self, head: WorkingCopy) -> Draft:
+        """A working copy as editors read it: with its Markdown (kept in its latest version), lint afresh (the
+        lexicon or the directory may have changed since), its department's name and staleness."""
         markdown = self.version_of(head.id, head.version, "version").markdown
-        linted = self._lint(markdown)  # afresh: the lexicon or the directory may have changed since
+        linted = self._lint(markdown)
         problems, notices = problems_of(linted.problems), problems_of(linted.notices)
-        return self.with_staleness(
-            head.model_copy(update={"markdown": markdown, "problems": problems, "notices": notices})
-        )
+        return self.as_draft(head.model_copy(update={"problems": problems, "notices": notices}), markdown)
 
-    def with_staleness(self, head: Draft, directory: Directory | None = None) -> Draft:
+    def as_draft(self, head: WorkingCopy, markdown: str | None = None, directory: Directory | None = None) -> Draft:
+        """The reply for a working copy: its department's name and whether its review is due."""
         name = (directory or self._directory()).name_of(head.department)
-        return head.model_copy(update={"stale": head.review_by < self._today(), "department_name": name})
+        stale = head.review_by < self._today()
+        kept = {field: getattr(head, field) for field in WorkingCopy.model_fields}
+        return Draft(**kept, department_name=name, stale=stale, markdown=markdown)
 
-    def text(self, markdown: str, head: Draft | None) -> VersionText:
+    def text(self, markdown: str, head: WorkingCopy | None) -> VersionText:
         """What a version records, from its text; where the text cannot say (it has problems), the working
         copy's values stay. A new article needs at least a department from the directory, to know whose it is."""
         linted = self._lint(markdown)
@@ -176,7 +179,7 @@ class EditorialReads:
             linted,
         )
 
-    def require_ready(self, head: Draft) -> None:
+    def require_ready(self, head: WorkingCopy) -> None:
         """Submit, approve and publish need a latest version without lint problems (checked afresh)."""
         linted = self._lint(self.version_of(head.id, head.version, "version").markdown)
         if linted.problems:

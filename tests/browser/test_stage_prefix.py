@@ -79,6 +79,7 @@ def test_the_faq_and_the_agent_console_work_under_a_stage_prefix(
     assert (first.get_attribute("href") or "").startswith(stage_url + "/faq/heating-radiator-not-warm")
     first.click()
     expect(page.locator(".answer-body h2").first).to_have_text("标准答复")
+    page.wait_for_load_state("load")  # the text is there before the stylesheet is: a busy machine showed it
     assert page.evaluate("getComputedStyle(document.body).margin") == "0px"  # the stylesheet loaded
     with page.expect_response(lambda r: r.url == stage_url + "/api/feedback") as sent:
         page.get_by_role("button", name="没帮助").click()  # one tap is the rating

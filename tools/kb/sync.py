@@ -9,7 +9,7 @@ from chalicelib.knowledge.editorial import EditorialService
 from chalicelib.knowledge.indexing import SearchEngine
 from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.models.content import Article, ArticleStatus
-from chalicelib.knowledge.models.editing import Draft, EditorialState
+from chalicelib.knowledge.models.editing import EditorialState, WorkingCopy
 from chalicelib.knowledge.parsing import content_hash, parse_article
 from chalicelib.knowledge.store.articles import ArticleStore, LiveChange
 from chalicelib.people.access import ALL_DEPARTMENTS, Principal, Role
@@ -104,7 +104,7 @@ def sync_knowledge(
 
 
 def _sync_article(
-    articles: ArticleStore, editorial: EditorialService, head: Draft | None, article: Article, publish: bool
+    articles: ArticleStore, editorial: EditorialService, head: WorkingCopy | None, article: Article, publish: bool
 ) -> str:
     """Bring one file in: "added", "updated" or "unchanged" (the report's counters)."""
     file_hash = article.content_hash

@@ -31,8 +31,9 @@ class LintProblem(BaseModel):
     message: str = Field(description="plain Chinese, without the line; shown as 第 {line} 行：{message}")
 
 
-class Draft(BaseModel):
-    """An article's working copy: its latest version, where it stands, and what is live."""
+class WorkingCopy(BaseModel):
+    """An article's working copy as the workflow keeps it (its HEAD item): where it stands, what is live, and
+    what lint said of its latest version. Its Markdown is kept in that version."""
 
     id: str
     state: EditorialState
@@ -43,10 +44,7 @@ class Draft(BaseModel):
     title: str
     category: str
     department: str = Field(description="the owning department's code")
-    department_name: str | None = Field(default=None, description="its name in the directory")
     review_by: dt.date
-    stale: bool = Field(default=False, description="review_by has passed")
-    markdown: str | None = None
     problems: list[LintProblem] = Field(
         default_factory=list, description="what must be fixed before the latest version can be submitted"
     )
@@ -60,6 +58,15 @@ class Draft(BaseModel):
     submitted_by: str | None = None
     comment: str | None = Field(default=None, description="the last reviewer's comment")
     source_hash: str | None = Field(default=None, description="content hash of the file kb sync last read")
+
+
+class Draft(WorkingCopy):
+    """The working copy as an editor reads it: with its latest Markdown, its department's name, and whether its
+    review is due."""
+
+    department_name: str | None = Field(default=None, description="its name in the directory")
+    stale: bool = Field(default=False, description="review_by has passed")
+    markdown: str | None = None
 
 
 class VersionInfo(BaseModel):

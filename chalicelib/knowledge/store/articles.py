@@ -7,17 +7,17 @@ table-wide. A scheduled publish is a marker in the partition SCHEDULE, sorted by
 """
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import Binary
+from pydantic import BaseModel
 
 from chalicelib.errors import Conflict
 from chalicelib.knowledge.models.content import ArticleStatus, StoredArticle
-from chalicelib.knowledge.models.editing import AuditEntry, Draft, Version, VersionInfo
+from chalicelib.knowledge.models.editing import AuditEntry, Version, VersionInfo, WorkingCopy
 from chalicelib.store.table import GENERATION_INDEX, TableStore, Writes
 
 _ARTICLE_KIND = "ARTICLE"
@@ -43,7 +43,7 @@ class LiveChange:
 class ArticleChange:
     """One editorial change, written as one transaction: all of it, or (on any failure) none of it."""
 
-    head: Draft  # the new working copy; its Markdown is kept in its version only
+    head: WorkingCopy  # the new working copy; its Markdown is kept in its version only
     based_on: int | None  # the revision the change was based on; None: the article must be new
     audit: AuditEntry  # who did what; its time and actor also stamp a live change
     version: Version | None = None  # a new immutable version, never overwritten
@@ -101,15 +101,15 @@ class ArticleStore(TableStore):
 
     # The editorial side.
 
-    def head(self, article_id: str) -> Draft | None:
+    def head(self, article_id: str) -> WorkingCopy | None:
         item = self._get(_head_key(article_id), consistent=True)
-        return Draft.model_validate(_fields(item)) if item else None
+        return _working_copy(item) if item else None
 
-    def heads(self) -> Iterator[Draft]:
+    def heads(self) -> Iterator[WorkingCopy]:
         """Every working copy (without its Markdown, which is in its latest version)."""
         condition = Key("kind").eq(_HEAD_KIND) & Key("generation").gt(0)
         for item in self._query(condition, IndexName=GENERATION_INDEX):
-            yield Draft.model_validate(_fields(item))
+            yield _working_copy(item)
 
     def version(self, article_id: str, number: int) -> Version | None:
         item = self._get({"pk": _partition(article_id), "sk": _version_sort(number)})
@@ -133,7 +133,7 @@ class ArticleStore(TableStore):
     def drop_schedule(self, article_id: str, at: dt.datetime) -> None:
         self._table.delete_item(Key=_schedule_key(article_id, at))
 
-    def write(self, change: ArticleChange) -> Draft:
+    def write(self, change: ArticleChange) -> WorkingCopy:
         """Write one editorial change as one transaction, under the next generation.
 
         If the stored working copy is not at `change.based_on` (or exists when the article must be new),
@@ -177,9 +177,7 @@ def _writes(change: ArticleChange, generation: int) -> Writes:
             "ExpressionAttributeValues": {":expected": change.based_on},
         }
     )
-    # The Markdown lives in the version only: working copies stay small for listing them all.
-    fields = {k: v for k, v in _attributes(head).items() if k != "markdown"}
-    head_item = {**_head_key(head.id), "kind": _HEAD_KIND, "generation": generation, **fields}
+    head_item = {**_head_key(head.id), "kind": _HEAD_KIND, "generation": generation, **_attributes(head)}
     entry = {"pk": partition, "sk": f"AUDIT#{generation:012d}", "kind": _AUDIT_KIND, "generation": generation}
     writes: Writes = [{"Put": {"Item": head_item, **guard}}, {"Put": {"Item": {**entry, **_attributes(audit)}}}]
     if change.version is not None:
@@ -231,9 +229,16 @@ def _schedule_key(article_id: str, at: dt.datetime) -> dict[str, str]:
     return {"pk": _SCHEDULE, "sk": f"{_utc(at).isoformat()}#{article_id}"}
 
 
-def _attributes(model: Any) -> dict[str, Any]:
-    """A model as DynamoDB attributes: JSON types, no nulls (absent means None)."""
-    return {k: v for k, v in json.loads(model.model_dump_json(exclude={"stale"})).items() if v is not None}
+def _attributes(model: BaseModel) -> dict[str, Any]:
+    """A model as DynamoDB attributes: JSON types, no nulls (absent means None). A working copy is written as
+    one (a Draft handed in keeps its reply-only fields out), so it stays small for listing them all."""
+    stored = WorkingCopy.model_fields if isinstance(model, WorkingCopy) else None
+    return model.model_dump(mode="json", include=set(stored) if stored else None, exclude_none=True)
+
+
+def _working_copy(item: dict[str, Any]) -> WorkingCopy:
+    """A HEAD item; items written before the roles were split may carry reply fields, which are not read."""
+    return WorkingCopy.model_validate({k: v for k, v in _fields(item).items() if k in WorkingCopy.model_fields})
 
 
 def _fields(item: dict[str, Any]) -> dict[str, Any]:
@@ -255,7 +260,7 @@ def _current_item(article_id: str, live: LiveChange, generation: int, author: st
     item = {
         **_current_key(article_id),
         "kind": _ARTICLE_KIND,
-        **json.loads(article.model_dump_json(exclude={"search"})),
+        **article.model_dump(mode="json", exclude={"search"}),
     }
     if article.search is not None:
         item["search"] = article.search
