@@ -63,13 +63,15 @@ def faq_rows(articles: list[Article]) -> tuple[list[str], list[list[str]]]:
 def export_xlsx(store: Stores, path: Path) -> int:
     from openpyxl import Workbook
 
+    from tools.kb.sheets import append_row
+
     header, rows = faq_rows(published_articles(store))
     book = Workbook()
     sheet = book.active
     sheet.title = "faq"
-    sheet.append(header)
+    append_row(sheet, header)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return len(rows)

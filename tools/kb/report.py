@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.desk.models.reports import Period, ReportParams
 from chalicelib.desk.reports import ReportDesk
 from chalicelib.people.access import Principal, Role
+from tools.kb.sheets import append_row
 
 TOOL = Principal(Role.ADMIN, "kb-report")  # every department: the report a head office prints
 # Each list of the report as a sheet: its title and its columns (keys of the report's rows).
@@ -33,23 +34,24 @@ def write_xlsx(report: dict[str, Any], path: Path) -> None:
     book = Workbook()
     summary = book.active
     summary.title = "概览"
-    summary.append(["", "本期", "上期", "变化"])
-    summary.append(["period", report["period"]])
-    summary.append(
+    append_row(summary, ["", "本期", "上期", "变化"])
+    append_row(summary, ["period", report["period"]])
+    append_row(
+        summary,
         [
             "dates",
             f"{report['start']} – {report['end']}",
             f"{report['previous']['start']} – {report['previous']['end']}",
-        ]
+        ],
     )
     previous, change = report["previous"], report["previous"]["change"]
     for name in _SUMMARY:
-        summary.append([name, report[name], previous.get(name), change.get(name)])
+        append_row(summary, [name, report[name], previous.get(name), change.get(name)])
     for key, (title, columns) in SHEETS.items():
         sheet = book.create_sheet(title)
-        sheet.append(columns)
+        append_row(sheet, columns)
         for row in report[key]:
-            sheet.append([_cell(row.get(column)) for column in columns])
+            append_row(sheet, [_cell(row.get(column)) for column in columns])
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
 
