@@ -12,7 +12,9 @@ from chalicelib.desk import charts
 from chalicelib.desk.days import ArticleFacts
 from chalicelib.desk.feedback import FeedbackDesk
 from chalicelib.desk.models.reports import Period, ReportParams
+from chalicelib.desk.questions import group_questions
 from chalicelib.desk.reports import ReportDesk, period_bounds
+from chalicelib.desk.store.reports import QuestionCount
 from chalicelib.knowledge.models.reading import SearchHit, SearchResult
 from chalicelib.people.access import Principal, Role
 from chalicelib.people.keys import KeyRing
@@ -355,3 +357,21 @@ def test_kb_report_html_is_the_printable_page(desk: ReportDesk, tmp_path: Path):
     write_html(make_report(desk, "month", dt.date(2026, 11, 24)), tmp_path / "month.html")
     page = (tmp_path / "month.html").read_text(encoding="utf-8")
     assert page.lstrip().lower().startswith("<!doctype html") and "<svg" in page
+
+
+def test_a_question_never_answered_never_shows_an_answer():
+    never = QuestionCount(
+        "楼上装修噪音太大找谁", "heating-illegal-modification", searches=12, unanswered=12, example="楼上装修"
+    )
+    answered = QuestionCount("暖气不热", "heating-radiator-not-warm", searches=9, unanswered=2, example="暖气不热")
+    groups = {g.question: g for g in group_questions([never, answered], gaps=False)}
+    assert groups["楼上装修噪音太大找谁"].top is None and groups["楼上装修噪音太大找谁"].weight == 12
+    assert groups["暖气不热"].top == "heating-radiator-not-warm"
+
+
+def test_the_articles_table_names_each_department(synced_store: Stores, desk: ReportDesk):
+    searched(synced_store, at("2026-11-24"), "社保卡丢了怎么办", CARD_LOSS)
+    names = {d.code: d.name for d in synced_store.directory.departments()}
+    articles = report(desk, "week", "2026-11-24")["articles"]
+    assert articles and all(a["department_name"] == names[a["department"]] for a in articles)
+    assert all(a["department_name"] != a["department"] for a in articles)  # a name, not the code again

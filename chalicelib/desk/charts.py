@@ -208,7 +208,7 @@ def _tables(report: dict[str, Any]) -> list[Table]:
     articles = [
         (
             a["title"],
-            a["department"],
+            a.get("department_name") or a["department"],
             a["views"],
             a["helpful"],
             a["unhelpful"],

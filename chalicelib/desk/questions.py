@@ -38,7 +38,8 @@ def group_questions(entries: Iterable[QuestionCount], gaps: bool) -> list[Questi
 
     The same normalised text is one question; wordings close by rapidfuzz are one question too when they
     share their top article (for gaps, which have no good article, closeness alone). The most frequent
-    wording names the group. Heaviest first.
+    wording names the group. Heaviest first. A question's answer is the top article of its answered
+    searches: one that was never answered has none, whatever its searches' top hit was.
     """
     by_text: dict[str, QuestionGroup] = {}
     tops: dict[str, Counter[str | None]] = {}
@@ -55,9 +56,10 @@ def group_questions(entries: Iterable[QuestionCount], gaps: bool) -> list[Questi
         group.unanswered += unanswered
         group.unhelpful += unhelpful
         group.examples[entry.example] += weight
-        tops.setdefault(text, Counter())[top] += weight
+        tops.setdefault(text, Counter())[top] += searches - unanswered  # only an answered search names an answer
     for text, group in by_text.items():
-        group.top = None if gaps else tops[text].most_common(1)[0][0]
+        answers = [top for top, answered in tops[text].most_common() if answered > 0 and top is not None]
+        group.top = answers[0] if answers and not gaps else None
     ranked = sorted(by_text.values(), key=lambda g: (-g.weight, g.question))[:GROUPED]
     groups: list[QuestionGroup] = []
     names: dict[str | None, list[str]] = {}  # the groups' names, by top article

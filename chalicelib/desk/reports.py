@@ -207,12 +207,14 @@ class ReportDesk:
                 kept.unhelpful += counts.unhelpful
                 kept.flags += counts.flags
         live = {a.id for a in self._knowledge.articles(ArticleListParams(), Reader.AGENT)}
+        directory = self._knowledge.directory()
         today = china_date(self._now())
         listed = [
             ArticleActivity(
                 id=f.id,
                 title=f.title,
                 department=f.department,
+                department_name=directory.name_of(f.department),
                 views=(counts := totals.get(f.id, ArticleCounts())).views,
                 helpful=counts.helpful,
                 unhelpful=counts.unhelpful,

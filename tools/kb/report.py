@@ -14,7 +14,10 @@ TOOL = Principal(Role.ADMIN, "kb-report")  # every department: the report a head
 SHEETS = {
     "top_questions": ("热门问题", ["question", "count", "variants", "article_id", "title"]),
     "gaps": ("未解答", ["question", "count", "searches", "unhelpful", "example"]),
-    "articles": ("文章", ["id", "title", "department", "views", "helpful", "unhelpful", "flags", "overdue"]),
+    "articles": (
+        "文章",
+        ["id", "title", "department", "department_name", "views", "helpful", "unhelpful", "flags", "overdue"],
+    ),
     "by_category": ("分类", ["category", "name", "searches", "answered"]),
     "by_day": ("每日", ["date", "searches", "answered"]),
     "by_hour": ("每小时", ["hour", "searches"]),

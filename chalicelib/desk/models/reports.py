@@ -50,6 +50,7 @@ class ArticleActivity(BaseModel):
     id: str
     title: str
     department: str = Field(description="the department's code")
+    department_name: str | None = Field(default=None, description="its name in the directory")
     views: int = Field(description="times it was opened from search results (clicks)")
     helpful: int
     unhelpful: int

@@ -58,7 +58,7 @@ function tables(report, write) {
       report.gaps.map((g) => [g.question, g.count, g.searches, g.unhelpful, g.example, start(g.question)]), [1, 2, 3],
       "本期所有问题都找到了答案。"),
     table("文章", ["标题", "承办单位", "浏览", "有帮助", "没帮助", "标记过时", "待复审"],
-      report.articles.map((a) => [a.title, a.department, a.views, a.helpful, a.unhelpful, a.flags, a.overdue ? "是" : ""]),
+      report.articles.map((a) => [a.title, a.department_name || a.department, a.views, a.helpful, a.unhelpful, a.flags, a.overdue ? "是" : ""]),
       [2, 3, 4, 5], "本期没有文章被浏览。"),
     table("搜索量突增", ["日期", "分类", "搜索", "近四周同日平均", "倍数", "主要问题"],
       report.surges.map((s) => [
