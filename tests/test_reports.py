@@ -151,7 +151,8 @@ def test_gaps_hold_unanswered_searches_and_unhelpful_votes_with_an_example(synce
     }
 
 
-def test_the_previous_period_and_the_change_against_it(synced_store: Stores, desk: ReportDesk):
+def test_the_previous_period_and_the_change_against_it(synced_store: Stores, desk: ReportDesk, clock: Clock):
+    clock.now = dt.datetime(2026, 11, 30, 4, 0, tzinfo=dt.UTC)  # the Monday after: the week is closed
     for day, answered in [("2026-11-23", True)] * 4 + [("2026-11-24", False)]:
         searched(synced_store, at(day), "暖气不热", RADIATOR, answered)
     for day, answered in [("2026-11-16", True), ("2026-11-22", True), ("2026-11-20", False), ("2026-11-20", False)]:
@@ -165,6 +166,7 @@ def test_the_previous_period_and_the_change_against_it(synced_store: Stores, des
     assert week["previous"] == {
         "start": "2026-11-16",
         "end": "2026-11-22",
+        "like_for_like": False,
         "searches": 4,
         "answered_rate": 0.5,
         "abstained": 2,
@@ -172,6 +174,26 @@ def test_the_previous_period_and_the_change_against_it(synced_store: Stores, des
         "change": {"searches": 0.25, "answered_rate": 0.3, "abstained": -0.5, "clicks": None},
     }
     assert [d["searches"] for d in week["by_day"]] == [4, 1, 0, 0, 0, 0, 0]
+
+
+def test_a_period_still_running_is_compared_with_as_many_days_of_the_previous_one(
+    synced_store: Stores, desk: ReportDesk
+):
+    for day in ["2026-11-16", "2026-11-18", "2026-11-20", "2026-11-20", "2026-11-22", "2026-11-23", "2026-11-25"]:
+        searched(synced_store, at(day), "暖气不热", RADIATOR)
+
+    week = report(desk, "week", "2026-11-25")  # on Wednesday: Monday to Wednesday against Monday to Wednesday
+    previous = week["previous"]
+    assert (previous["start"], previous["end"], previous["like_for_like"]) == ("2026-11-16", "2026-11-18", True)
+    assert (week["searches"], previous["searches"], previous["change"]["searches"]) == (2, 2, 0.0)
+    assert desk.drawn(ReportParams(period=Period.WEEK, date=dt.date(2026, 11, 25)), ADMIN).compared == (
+        "本期尚未结束，与上期同期（2026-11-16 至 2026-11-18）相比"
+    )
+
+    month = report(desk, "month", "2026-11-25")["previous"]  # the 1st to the 25th of October
+    assert (month["start"], month["end"], month["like_for_like"]) == ("2026-10-01", "2026-10-25", True)
+    closed = report(desk, "week", "2026-11-18")["previous"]
+    assert (closed["start"], closed["end"], closed["like_for_like"]) == ("2026-11-09", "2026-11-15", False)
 
 
 def test_an_empty_period_has_no_rates(desk: ReportDesk):

@@ -289,7 +289,18 @@ def presented(report: Report) -> DrawnReport:
     data = report.model_dump(mode="json")
     figures = [ReportFigure(name=n, value=v, previous=p, change=c, tone=w) for n, v, p, c, w in summary_rows(data)]
     drawn = [ReportChart(caption=caption, svg=svg) for caption, svg in charts(data)]
-    return DrawnReport(**dict(report), figures=figures, charts=drawn)
+    said = {"title": title(data), "compared": compared_with(data["previous"])}
+    return DrawnReport(**dict(report), **said, figures=figures, charts=drawn)
+
+
+def compared_with(previous: dict[str, Any]) -> str:
+    """What the changes are measured against, said plainly: a period still running is compared like for like."""
+    if not previous.get("start"):
+        return "没有上期数据"
+    if previous["end"] < previous["start"]:
+        return "本期尚未开始，没有可比的上期"
+    span = f"{previous['start']} 至 {previous['end']}"
+    return f"本期尚未结束，与上期同期（{span}）相比" if previous.get("like_for_like") else f"上期 {span}"
 
 
 def title(report: dict[str, Any]) -> str:
@@ -309,7 +320,7 @@ def report_page(report: dict[str, Any]) -> str:
     sections = "".join(
         _section(heading, headers, rows, numeric, empty) for heading, headers, rows, numeric, empty in _tables(report)
     )
-    span = f"上期 {previous['start']} 至 {previous['end']}" if previous.get("start") else "没有上期数据"
+    span = compared_with(previous)
     return (
         '<!doctype html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

@@ -89,7 +89,8 @@ class ReportDesk:
         searches = sum(s.searches for _, s in mine)
         answered = sum(s.answered for _, s in mine)
         clicks = sum(s.clicks for _, s in mine)
-        previous = self._previous(params.period, start, reading, visible)
+        so_far = min(end, china_date(self._now()))  # a period still running is compared over its days so far
+        previous = self._previous(params.period, start, so_far if so_far < end else None, reading, visible)
         rate = _rate(answered, searches)
         return Report(
             period=params.period,
@@ -163,8 +164,13 @@ class ReportDesk:
         """Say every day up to `day` is summarised (after summarising them some other way: demo traffic)."""
         self._reports.move_cursor(day)
 
-    def _previous(self, period: Period, start: dt.date, reading: DayReader, visible: Callable[[str], bool]) -> dict:
+    def _previous(
+        self, period: Period, start: dt.date, so_far: dt.date | None, reading: DayReader, visible: Callable[[str], bool]
+    ) -> dict:
+        """The period before; for one still running (`so_far`: its last day yet), the same span of it."""
         first, last = period_bounds(period, start - dt.timedelta(days=1))
+        if so_far is not None:  # a month's 31st has no match in a 30-day month: its last day stands in
+            last = min(last, first + (so_far - start)) if so_far >= start else first - dt.timedelta(days=1)
         summaries = [
             s
             for n in range((last - first).days + 1)
@@ -177,6 +183,7 @@ class ReportDesk:
         return {
             "start": first,
             "end": last,
+            "like_for_like": so_far is not None,
             "searches": searches,
             "answered_rate": _rate(answered, searches),
             "abstained": searches - answered,

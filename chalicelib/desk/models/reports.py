@@ -94,8 +94,14 @@ class Change(BaseModel):
 
 
 class PreviousPeriod(BaseModel):
+    """The period before, over the same span: a period still running is compared with as many days of the
+    previous one (Monday with last Monday, the 1st-7th with the 1st-7th), never with all of it."""
+
     start: dt.date
     end: dt.date
+    like_for_like: bool = Field(
+        default=False, description="true when the period is still running: only as many of its days count"
+    )
     searches: int
     answered_rate: float | None
     abstained: int
@@ -144,5 +150,7 @@ class Report(BaseModel):
 class DrawnReport(Report):
     """A report with its summary and charts as the console shows them, drawn on the server (desk/charts.py)."""
 
+    title: str = Field(description="知答 周报 2026-11-23 至 2026-11-29")
+    compared: str = Field(description="what the changes are measured against, in words")
     figures: list[ReportFigure] = Field(description="the summary as shown")
     charts: list[ReportChart] = Field(description="the charts as shown, in reading order")

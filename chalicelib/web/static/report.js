@@ -1,16 +1,14 @@
-// The editor console's 报表 view (GET /api/reports/drawn) and the banner for today's surges. The summary and the charts
-// come drawn in the report (chalicelib/desk/charts.py); the tables are built here, with a button for each gap.
+// The editor console's 报表 view (GET /api/reports/drawn) and the banner for today's surges. The heading, the summary
+// and the charts come drawn in the report (chalicelib/desk/charts.py); the tables are built here, a button per gap.
 import { dropped, el, say } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
-const PERIODS = { day: "日报", week: "周报", month: "月报" };
 
 export function beijingToday(now = new Date()) {
   return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" })
     .format(now);
 }
 
-// svg("rect", {x: 1}, child…): an SVG element; every string child becomes a text node.
 // The summary and the charts as the server drew them (chalicelib/desk/charts.py, which also draws `kb report`):
 // this page only places them, so the console and the printed report can never disagree.
 function figures(report) {
@@ -78,11 +76,9 @@ export function reportView(call, write) {
   const out = $("report");
 
   function show(report) {
-    const span = report.start === report.end ? report.start : `${report.start} 至 ${report.end}`;
-    const previous = report.previous?.start ? `上期 ${report.previous.start} 至 ${report.previous.end}` : "没有上期数据";
     out.replaceChildren(
-      el("h2", {}, `知答 ${PERIODS[report.period] || "报表"} ${span}`),
-      el("p", { class: "meta" }, `北京时间；${previous}`),
+      el("h2", {}, report.title),
+      el("p", { class: "meta" }, `北京时间；${report.compared}`),
       figures(report),
       el("div", { class: "report-charts" }, charts(report)),
       ...tables(report, write),
