@@ -134,6 +134,8 @@ def test_a_day_of_demo_traffic_and_its_reports(tmp_path: Path, local_dynamodb: s
 
     # without --endpoint: into a local data file that `make run` then serves
     data = tmp_path / "local-dev.jsonl"
-    local = kb("demo-traffic", "--days", "1", "--data", str(data), "--knowledge", str(folder))
+    local = kb("demo-traffic", "--days", "2", "--per-day", "300", "--data", str(data), "--knowledge", str(folder))
     assert local.returncode == 0, local.stderr
+    # yesterday whole (at least 300 x 0.85 x 0.5 on a Sunday), whatever the hour is today
+    assert int(re.search(r"(\d+) searches", local.stdout).group(1)) > 120  # type: ignore[union-attr]
     assert f"saved to {data}" in local.stdout and data.stat().st_size > 0

@@ -27,12 +27,15 @@ class RecordStore(TableStore):
 
     def add(self, partition: str, record: dict[str, Any], now: dt.datetime, ttl_days: int | None = None) -> str:
         """Store one record under a partition, sorted by time; returns its id."""
-        record_id = uuid.uuid4().hex
-        item = {"pk": partition, "sk": f"{now.isoformat()}#{record_id}", "id": record_id, **record}
-        if ttl_days is not None:
-            item["ttl"] = int(now.timestamp()) + ttl_days * 86_400  # DynamoDB deletes it after this
+        item = _item(partition, record, now, ttl_days)
         self._put(item)
-        return record_id
+        return str(item["id"])
+
+    def add_many(self, partition: str, records: list[tuple[dt.datetime, dict[str, Any]]], ttl_days: int | None) -> None:
+        """Many records under one partition, 25 to a BatchWriteItem: for seeding a table, not for a request."""
+        with self._table.batch_writer() as batch:
+            for at, record in records:
+                batch.put_item(Item=_item(partition, record, at, ttl_days))
 
     def all(self, partition: str) -> list[dict[str, Any]]:
         """Every record of a partition, oldest first."""
@@ -91,23 +94,32 @@ class RecordStore(TableStore):
         """Add one to a counter for a time window and return the new value (rate limiting)."""
         return self._add_one({"pk": f"RATE#{counter}", "sk": window}, int(now.timestamp()) + ttl_seconds)
 
-    def tally(self, partition: str, key: str, now: dt.datetime, ttl_days: int) -> None:
-        """Add one to a named count within a partition (say, one day's searches per article)."""
-        self._add_one({"pk": partition, "sk": key}, int(now.timestamp()) + ttl_days * 86_400)
+    def tally(self, partition: str, key: str, now: dt.datetime, ttl_days: int, by: int = 1) -> None:
+        """Add to a named count within a partition (say, one day's searches per article)."""
+        self._add_one({"pk": partition, "sk": key}, int(now.timestamp()) + ttl_days * 86_400, by)
 
     def tallies(self, partition: str) -> dict[str, int]:
         return {item["sk"]: int(item["hits"]) for item in self._query(Key("pk").eq(partition))}
 
-    def _add_one(self, key: dict[str, str], expires: int) -> int:
-        """Atomically add one to an item's `hits` (DynamoDB deletes the item after `expires`); the new value."""
+    def _add_one(self, key: dict[str, str], expires: int, by: int = 1) -> int:
+        """Atomically add to an item's `hits` (one, unless `by` says more; DynamoDB deletes the item after
+        `expires`); the new value."""
         result = self._table.update_item(
             Key=key,
             UpdateExpression="ADD hits :one SET #ttl = if_not_exists(#ttl, :ttl)",
             ExpressionAttributeNames={"#ttl": "ttl"},
-            ExpressionAttributeValues={":one": 1, ":ttl": expires},
+            ExpressionAttributeValues={":one": by, ":ttl": expires},
             ReturnValues="UPDATED_NEW",
         )
         return int(result["Attributes"]["hits"])
+
+
+def _item(partition: str, record: dict[str, Any], at: dt.datetime, ttl_days: int | None) -> dict[str, Any]:
+    record_id = uuid.uuid4().hex
+    item = {"pk": partition, "sk": f"{at.isoformat()}#{record_id}", "id": record_id, **record}
+    if ttl_days is not None:
+        item["ttl"] = int(at.timestamp()) + ttl_days * 86_400  # DynamoDB deletes it after this
+    return item
 
 
 def _record(item: dict[str, Any]) -> dict[str, Any]:

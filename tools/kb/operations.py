@@ -142,7 +142,7 @@ def _demo_traffic(args: argparse.Namespace) -> int:
             print(f"kb demo-traffic: {refused}; nothing was written", file=sys.stderr)
             return 1
         use_stage(args.stage, endpoint)
-        return _write_demo_traffic(args.days)
+        return _write_demo_traffic(args.days, args.per_day)
     from chalicelib import wiring
     from chalicelib.store.table import ensure_table
     from tools.kb import local
@@ -158,18 +158,19 @@ def _demo_traffic(args: argparse.Namespace) -> int:
         from tools.kb.sync import sync_knowledge
 
         sync_knowledge(wiring.store(), loaded, dt.datetime.now(dt.UTC), publish=True)
-        status = _write_demo_traffic(args.days)
+        status = _write_demo_traffic(args.days, args.per_day)
         print(f"{backup(table, data)} item(s) saved to {data}; `make run` shows them")
         wiring.reset()
     return status
 
 
-def _write_demo_traffic(days: int) -> int:
+def _write_demo_traffic(days: int, per_day: int | None) -> int:
     from chalicelib import wiring
     from tools.kb.demo_traffic import fill, summarise
 
     now = dt.datetime.now(dt.UTC)
-    written = fill(wiring.store().desk_log, wiring.knowledge(), days, now)
+    scale = {"per_day": per_day} if per_day else {}
+    written = fill(wiring.store().desk_log, wiring.knowledge(), days, now, **scale)
     summarised = summarise(wiring.reports(), days, now)
     print(", ".join(f"{count} {what}" for what, count in written.items()) + f"; {summarised} day(s) summarised")
     return 0
@@ -267,6 +268,9 @@ def add_operations(commands: argparse._SubParsersAction) -> None:
 
     demo = commands.add_parser("demo-traffic", help="weeks of made-up searches, votes and flags in the LOCAL table")
     demo.add_argument("--days", type=int, default=35)
+    demo.add_argument(
+        "--per-day", type=_positive, help="settled searches on a weekday (default 80; a city centre: 20000)"
+    )
     demo.add_argument("--stage", default="dev")
     demo.add_argument("--endpoint", help="a running `make run`'s embedded DynamoDB (127.0.0.1 only)")
     demo.add_argument("--data", help="without --endpoint: the local data file (default .zhida/local-STAGE.jsonl)")
@@ -289,3 +293,10 @@ def add_operations(commands: argparse._SubParsersAction) -> None:
     revoke = key_actions.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id")
     keys.set_defaults(run=_keys)
+
+
+def _positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return number

@@ -89,18 +89,15 @@ class DeskLog:
     # 好差评
 
     def add_vote(self, vote: Vote) -> str:
-        if vote.at is None:
-            raise ValueError("a new vote carries the time it was given")
-        record = {
-            "article_id": vote.article_id,
-            "helpful": vote.helpful,
-            "comment": vote.comment,
-            "query": vote.query,
-            "role": vote.role,
-            "client": vote.client,
-            "at": vote.at.isoformat(),
-        }
-        return self._records.add(_votes(vote.article_id), record, vote.at)
+        return self._records.add(_votes(vote.article_id), _vote_record(vote), _given(vote))
+
+    def add_votes(self, votes: list[Vote]) -> None:
+        """Many votes at once, in batches (seeding a table: kb demo-traffic)."""
+        by_article: dict[str, list[Vote]] = {}
+        for vote in votes:
+            by_article.setdefault(vote.article_id, []).append(vote)
+        for article_id, given in by_article.items():
+            self._records.add_many(_votes(article_id), [(_given(v), _vote_record(v)) for v in given], None)
 
     def recent_vote(self, article_id: str, vote_id: str, since: dt.datetime) -> Vote | None:
         """One vote given at or after `since`, by its id."""
@@ -121,15 +118,12 @@ class DeskLog:
     # The query log and clicks, one partition per Beijing-time day
 
     def log_search(self, day: dt.date, search: LoggedSearch, now: dt.datetime, ttl_days: int) -> None:
-        record = {
-            "query": search.query,
-            "answered": search.answered,
-            "top": search.top,
-            "hits": search.hits,
-            "role": search.role,
-            "client": search.client,
-        }
-        self._records.add(_dated("QUERYLOG", day), record, now, ttl_days=ttl_days)
+        self._records.add(_dated("QUERYLOG", day), _search_record(search), now, ttl_days=ttl_days)
+
+    def log_searches(self, day: dt.date, searches: list[LoggedSearch], ttl_days: int) -> None:
+        """A day's searches at once (each with its time), in batches: seeding a table (kb demo-traffic)."""
+        records = [(_timed(s.at), _search_record(s)) for s in searches]
+        self._records.add_many(_dated("QUERYLOG", day), records, ttl_days)
 
     def searches(self, day: dt.date) -> list[LoggedSearch]:
         """A day's logged searches, oldest first."""
@@ -139,14 +133,11 @@ class DeskLog:
         return [_search(r.record, r.at) for r in self._records.between(_dated("QUERYLOG", day), start, end)]
 
     def add_click(self, day: dt.date, click: Click, now: dt.datetime, ttl_days: int) -> str:
-        record = {
-            "query": click.query,
-            "article_id": click.article_id,
-            "position": click.position,
-            "role": click.role,
-            "client": click.client,
-        }
-        return self._records.add(_dated("CLICKS", day), record, now, ttl_days=ttl_days)
+        return self._records.add(_dated("CLICKS", day), _click_record(click), now, ttl_days=ttl_days)
+
+    def add_clicks(self, day: dt.date, clicks: list[Click], ttl_days: int) -> None:
+        """A day's clicks at once (each with its time), in batches: seeding a table (kb demo-traffic)."""
+        self._records.add_many(_dated("CLICKS", day), [(_timed(c.at), _click_record(c)) for c in clicks], ttl_days)
 
     def clicks_between(self, day: dt.date, start: dt.datetime, end: dt.datetime) -> list[Click]:
         return [_click(r.record, r.at) for r in self._records.between(_dated("CLICKS", day), start, end)]
@@ -154,16 +145,11 @@ class DeskLog:
     # Tasks raised by flags
 
     def add_task(self, task: FlagTask, now: dt.datetime) -> str:
-        record = {
-            "article_id": task.article_id,
-            "article_title": task.article_title,
-            "department": task.department,
-            "comment": task.comment,
-            "flagged_by": task.flagged_by,
-            "created_at": task.created_at.isoformat(),
-            "status": task.status,
-        }
-        return self._records.add(_TASKS, record, now)
+        return self._records.add(_TASKS, _task_record(task), now)
+
+    def add_tasks(self, tasks: list[FlagTask]) -> None:
+        """Many tasks at once, in batches: seeding a table (kb demo-traffic)."""
+        self._records.add_many(_TASKS, [(t.created_at, _task_record(t)) for t in tasks], None)
 
     def tasks(self) -> list[FlagTask]:
         return [_task(record) for record in self._records.all(_TASKS)]
@@ -176,8 +162,8 @@ class DeskLog:
 
     # Counts
 
-    def tally(self, tally: Tally, day: dt.date, key: str, now: dt.datetime, ttl_days: int) -> None:
-        self._records.tally(_dated(tally.value, day), key, now, ttl_days)
+    def tally(self, tally: Tally, day: dt.date, key: str, now: dt.datetime, ttl_days: int, by: int = 1) -> None:
+        self._records.tally(_dated(tally.value, day), key, now, ttl_days, by)
 
     def tallies(self, tally: Tally, day: dt.date) -> dict[str, int]:
         return self._records.tallies(_dated(tally.value, day))
@@ -185,6 +171,63 @@ class DeskLog:
     def count(self, what: str, client: str, now: dt.datetime) -> int:
         """One more `what` (ratings, clicks) by a client this minute; how many it has made in it."""
         return self._records.count(f"{what}#{client}", now.strftime("%Y%m%d%H%M"), 120, now)
+
+
+def _timed(at: dt.datetime | None) -> dt.datetime:
+    if at is None:
+        raise ValueError("a record written in a batch carries its own time")
+    return at
+
+
+def _given(vote: Vote) -> dt.datetime:
+    if vote.at is None:
+        raise ValueError("a new vote carries the time it was given")
+    return vote.at
+
+
+def _vote_record(vote: Vote) -> dict[str, Any]:
+    return {
+        "article_id": vote.article_id,
+        "helpful": vote.helpful,
+        "comment": vote.comment,
+        "query": vote.query,
+        "role": vote.role,
+        "client": vote.client,
+        "at": _given(vote).isoformat(),
+    }
+
+
+def _search_record(search: LoggedSearch) -> dict[str, Any]:
+    return {
+        "query": search.query,
+        "answered": search.answered,
+        "top": search.top,
+        "hits": search.hits,
+        "role": search.role,
+        "client": search.client,
+    }
+
+
+def _click_record(click: Click) -> dict[str, Any]:
+    return {
+        "query": click.query,
+        "article_id": click.article_id,
+        "position": click.position,
+        "role": click.role,
+        "client": click.client,
+    }
+
+
+def _task_record(task: FlagTask) -> dict[str, Any]:
+    return {
+        "article_id": task.article_id,
+        "article_title": task.article_title,
+        "department": task.department,
+        "comment": task.comment,
+        "flagged_by": task.flagged_by,
+        "created_at": task.created_at.isoformat(),
+        "status": task.status,
+    }
 
 
 def _votes(article_id: str) -> str:
