@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 # default 60 s, and retries must stay within the budget.
 DYNAMODB_CONFIG = Config(connect_timeout=2, read_timeout=4, retries={"max_attempts": 3, "mode": "standard"})
 MIN_SALT_LENGTH = 16
+REPORT_KEEP_SECONDS = 30.0  # a report asked again within this time is this container's copy
 
 
 class Stores:
@@ -149,7 +150,7 @@ def editorial_reads() -> EditorialReads:
 
 @cache
 def reports() -> ReportDesk:
-    return ReportDesk(store().reports, store().desk_log, knowledge(), article_facts)
+    return ReportDesk(store().reports, store().desk_log, knowledge(), article_facts, keep_seconds=REPORT_KEEP_SECONDS)
 
 
 def article_facts() -> list[ArticleFacts]:

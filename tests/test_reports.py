@@ -74,13 +74,17 @@ def synced_store(aws: None, few_articles_table: bytes) -> Stores:
 @pytest.fixture
 def desk(synced_store: Stores, clock: Clock) -> ReportDesk:
     clock.now = WEDNESDAY
+    return report_desk(synced_store, clock)
+
+
+def report_desk(synced_store: Stores, clock: Clock, **options: Any) -> ReportDesk:
     knowledge = knowledge_service(synced_store)
 
     def facts() -> list[ArticleFacts]:
         heads = synced_store.articles.heads()
         return [ArticleFacts(h.id, h.title, h.category, h.department, h.review_by) for h in heads]
 
-    return ReportDesk(synced_store.reports, synced_store.desk_log, knowledge, facts, now=clock)
+    return ReportDesk(synced_store.reports, synced_store.desk_log, knowledge, facts, now=clock, **options)
 
 
 def report(desk: ReportDesk, period: str, day: str, principal: Principal = ADMIN) -> dict[str, Any]:
@@ -397,3 +401,19 @@ def test_the_articles_table_names_each_department(synced_store: Stores, desk: Re
     articles = report(desk, "week", "2026-11-24")["articles"]
     assert articles and all(a["department_name"] == names[a["department"]] for a in articles)
     assert all(a["department_name"] != a["department"] for a in articles)  # a name, not the code again
+
+
+def test_a_report_asked_again_soon_is_the_containers_copy_for_callers_who_see_the_same(
+    synced_store: Stores, clock: Clock
+):
+    clock.now = WEDNESDAY
+    seconds = Clock(0.0)
+    desk = report_desk(synced_store, clock, keep_seconds=30.0, monotonic=seconds)
+    searched(synced_store, at("2026-11-24"), "社保卡丢了怎么办", CARD_LOSS)
+    assert report(desk, "week", "2026-11-24")["searches"] == 1
+    searched(synced_store, at("2026-11-24"), "社保卡丢了怎么办", CARD_LOSS)
+    seconds.now = 29.0
+    assert report(desk, "week", "2026-11-25")["searches"] == 1  # the same week, read 29 s ago
+    assert report(desk, "week", "2026-11-25", HRSS_EDITOR)["searches"] == 2  # another scope: worked out
+    seconds.now = 31.0
+    assert report(desk, "week", "2026-11-24")["searches"] == 2

@@ -7,6 +7,7 @@ editor, since nobody owns them yet.
 """
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable
 
 from chalicelib.clock import china_date, utc_now
@@ -68,15 +69,37 @@ class ReportDesk:
         knowledge: KnowledgeService,
         facts: Callable[[], Iterable[ArticleFacts]],
         now: Callable[[], dt.datetime] = utc_now,
+        keep_seconds: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._reports = reports
         self._log = log
         self._knowledge = knowledge
         self._facts = facts
         self._now = now
+        self._keep_seconds = keep_seconds
+        self._monotonic = monotonic
+        self._kept: dict[tuple[object, ...], tuple[float, Report]] = {}
 
     def report(self, params: ReportParams, principal: Principal) -> Report:
+        """A period's report as the caller's departments see it. With `keep_seconds`, the same report asked
+        again within that time (by anyone who sees the same departments) is answered from this container's
+        copy: a centre's editors opening this month's report one after another cost one reading of it."""
         principal.require(Action.VIEW_TASKS)
+        start, _ = period_bounds(params.period, params.date)
+        scope = "*" if principal.covers("*") else tuple(sorted(principal.departments))
+        key = (params.period, start, scope, china_date(self._now()))
+        kept = self._kept.get(key)
+        if kept is not None and self._monotonic() - kept[0] < self._keep_seconds:
+            return kept[1]
+        report = self._worked_out(params, principal)
+        if self._keep_seconds > 0:
+            if len(self._kept) >= 64:  # the oldest goes: a few periods and scopes are what people ask for
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[key] = (self._monotonic(), report)
+        return report
+
+    def _worked_out(self, params: ReportParams, principal: Principal) -> Report:
         start, end = period_bounds(params.period, params.date)
         reading = self._day_reader()
         days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
