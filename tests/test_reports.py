@@ -14,6 +14,7 @@ from chalicelib.desk.feedback import FeedbackDesk
 from chalicelib.desk.models.reports import Period, ReportParams
 from chalicelib.desk.questions import group_questions
 from chalicelib.desk.reports import ReportDesk, period_bounds
+from chalicelib.desk.store.log import Vote
 from chalicelib.desk.store.reports import QuestionCount
 from chalicelib.knowledge.models.reading import SearchHit, SearchResult
 from chalicelib.people.access import Principal, Role
@@ -417,3 +418,40 @@ def test_a_report_asked_again_soon_is_the_containers_copy_for_callers_who_see_th
     assert report(desk, "week", "2026-11-25", HRSS_EDITOR)["searches"] == 2  # another scope: worked out
     seconds.now = 31.0
     assert report(desk, "week", "2026-11-24")["searches"] == 2
+
+
+def partitions_queried(store: Stores) -> list[str]:
+    """The partition of every Query the store's client makes from now on."""
+    queried: list[str] = []
+
+    def note(params: dict[str, Any], **_: Any) -> None:
+        values = json.loads(params["body"]).get("ExpressionAttributeValues", {})
+        queried.extend(v["S"] for v in values.values() if "S" in v and "#" in v["S"])
+
+    store.table.meta.client.meta.events.register("before-call.dynamodb.Query", note)
+    return queried
+
+
+def test_votes_kept_by_day_are_read_with_one_query_whatever_the_number_of_articles(
+    synced_store: Stores, desk: ReportDesk
+):
+    synced_store.records.mark_once("votes-by-day", "2026-11-01")  # this table keeps every vote by day
+    for article_id, helpful in [(CARD_LOSS, False), (RADIATOR, True), (RADIATOR, False)]:
+        vote = Vote(article_id, helpful, "社保卡丢了去哪补", None, "agent", "c", at("2026-11-24"))
+        synced_store.desk_log.add_vote(vote, ttl_days=180)
+    queried = partitions_queried(synced_store)
+    day = report(desk, "day", "2026-11-24")
+    radiator = next(a for a in day["articles"] if a["id"] == RADIATOR)
+    assert (radiator["helpful"], radiator["unhelpful"]) == (1, 1)
+    assert "VOTES#2026-11-24" in queried and not [p for p in queried if p.startswith("FEEDBACK#")], queried
+
+
+def test_the_first_vote_a_table_keeps_by_day_counts_from_the_next_day_and_todays_report_misses_none(
+    synced_store: Stores, desk: ReportDesk
+):
+    voted(synced_store, at("2026-11-25", 8), RADIATOR, True, "暖气不热")  # before this release: under its article
+    vote = Vote(RADIATOR, False, "暖气不热", None, "agent", "c", at("2026-11-25", 9))
+    synced_store.desk_log.add_vote(vote, ttl_days=180)
+    assert synced_store.desk_log.votes_by_day_since() == dt.date(2026, 11, 26)
+    radiator = next(a for a in report(desk, "day", "2026-11-25")["articles"] if a["id"] == RADIATOR)
+    assert (radiator["helpful"], radiator["unhelpful"]) == (1, 1)

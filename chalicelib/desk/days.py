@@ -63,6 +63,7 @@ class DayReader:
         self._days: dict[dt.date, StoredDay] = {}
         self._departments: dict[dt.date, dict[str, DepartmentDay]] = {}
         self._votes: dict[dt.date, list[Vote]] = {}
+        self._by_day: tuple[dt.date | None] | None = None  # read once, when a day's votes are first needed
         self._names: dict[str, str] | None = None
         self._today = today
         self._cursor = reports.cursor()
@@ -90,12 +91,19 @@ class DayReader:
         return self._departments[day]
 
     def votes(self, day: dt.date) -> list[Vote]:
-        """A day's 好差评, by article. 好差评 are kept per article, so the votes of every day from this one to today
-        are read at once (one query per article): the days worked out from raw records run up to today."""
+        """A day's 好差评. From the day the table keeps votes by day too, one query for the day; before it, the
+        votes are under their articles only, so the votes of every such day from this one on are read at once
+        (one query per article): the days worked out from raw records run up to today."""
         if day not in self._votes:
-            # up to today, or up to the days already read (a surge's baseline is read after its day)
+            by_day = self._votes_by_day_since()
+            if by_day is not None and day >= by_day:
+                self._votes[day] = self._log.votes_on(day, *day_bounds(day))
+                return self._votes[day]
+            # up to today (or the day before votes are kept by day), or up to the days already read
             later = [known for known in self._votes if known > day]
             last = min(later) - dt.timedelta(days=1) if later else max(day, self._today)
+            if by_day is not None:
+                last = min(last, by_day - dt.timedelta(days=1))
             span = [day + dt.timedelta(days=n) for n in range((last - day).days + 1)]
             for each in span:
                 self._votes[each] = []
@@ -105,6 +113,11 @@ class DayReader:
                     assert vote.at is not None  # read by time, so it has one
                     self._votes.setdefault(china_date(vote.at), []).append(vote)
         return self._votes[day]
+
+    def _votes_by_day_since(self) -> dt.date | None:
+        if self._by_day is None:
+            self._by_day = (self._log.votes_by_day_since(),)
+        return self._by_day[0]
 
     def _stored(self, day: dt.date) -> StoredDay | None:
         return None if day >= self._today else self._reports.day(day)

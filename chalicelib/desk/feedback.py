@@ -76,7 +76,7 @@ class FeedbackDesk:
             client=client,
             at=now,
         )
-        vote_id = self._log.add_vote(vote)
+        vote_id = self._log.add_vote(vote, ttl_days=self._query_log_days)
         if not request.helpful and vote.query:
             # A question whose answer did not help is a gap as much as one nothing answered.
             self._count_best_effort(Tally.UNHELPFUL, asked(vote.query), now)

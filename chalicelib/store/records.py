@@ -22,6 +22,9 @@ class TimedRecord:
     record: dict[str, Any]
 
 
+_MARKS = "MARK"  # named values set once: the day from which a record kind is also kept by day, say
+
+
 class RecordStore(TableStore):
     """Records under a partition sorted by time (`<time>#<id>`), and counts of hits under a partition."""
 
@@ -89,6 +92,23 @@ class RecordStore(TableStore):
         # Sort keys start with the ISO time, so "since" is a range on the sort key, not a read of the partition.
         recent = self._query(Key("pk").eq(partition) & Key("sk").gte(since.isoformat()))
         return next((item for item in recent if item.get("id") == record_id), None)
+
+    def mark(self, name: str) -> str | None:
+        """A named value set once for the table's life (see `mark_once`), or None if it was never set."""
+        item = self._get({"pk": _MARKS, "sk": name}, consistent=True)
+        return str(item["value"]) if item else None
+
+    def mark_once(self, name: str, value: str) -> str:
+        """Set a named value unless it is set already; the value it holds now (the first one ever set)."""
+        try:
+            self._table.put_item(
+                Item={"pk": _MARKS, "sk": name, "value": value}, ConditionExpression="attribute_not_exists(pk)"
+            )
+            return value
+        except (BotoCoreError, ClientError) as error:
+            if aws_error_code(error) != "ConditionalCheckFailedException" and self.mark(name) is None:
+                raise
+            return self.mark(name) or value
 
     def count(self, counter: str, window: str, ttl_seconds: int, now: dt.datetime) -> int:
         """Add one to a counter for a time window and return the new value (rate limiting)."""

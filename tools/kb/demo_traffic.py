@@ -150,7 +150,7 @@ class _Day:
     def write(self, log: DeskLog, day: dt.date) -> None:
         log.log_searches(day, self.searches, QUERY_LOG_DAYS)
         log.add_clicks(day, self.clicks, QUERY_LOG_DAYS)
-        log.add_votes(self.votes)
+        log.add_votes(self.votes, QUERY_LOG_DAYS)
         log.add_tasks(self.tasks)
         end = dt.datetime.combine(day, dt.time(23, 59), CHINA_TIME)
         for tally, counts in self.tallies.items():

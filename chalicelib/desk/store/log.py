@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.clock import china_date
 from chalicelib.store.records import RecordStore
 
+_VOTES_BY_DAY = "votes-by-day"
 _TASKS = "TASKS"  # flags are few (a handful a day): one partition holds them all and a listing is one query
 
 
@@ -85,19 +87,52 @@ class DeskLog:
 
     def __init__(self, records: RecordStore) -> None:
         self._records = records
+        self._by_day_marked = False  # this container has made sure the table says since when votes are by day
 
     # 好差评
 
-    def add_vote(self, vote: Vote) -> str:
-        return self._records.add(_votes(vote.article_id), _vote_record(vote), _given(vote))
+    def add_vote(self, vote: Vote, ttl_days: int) -> str:
+        """The vote under its article (for the article's 好差评), and a copy under its day (for reports, which
+        then read a day's votes with one query, however many articles there are)."""
+        at = _given(vote)
+        self._mark_votes_by_day(china_date(at) + dt.timedelta(days=1))
+        vote_id = self._records.add(_votes(vote.article_id), _vote_record(vote), at)
+        self._records.add(_dated("VOTES", china_date(at)), {**_vote_record(vote), "vote_id": vote_id}, at, ttl_days)
+        return vote_id
 
-    def add_votes(self, votes: list[Vote]) -> None:
-        """Many votes at once, in batches (seeding a table: kb demo-traffic)."""
+    def add_votes(self, votes: list[Vote], ttl_days: int) -> None:
+        """Many votes at once, in batches, with their copies by day (seeding a table: kb demo-traffic)."""
+        if not votes:
+            return
+        self._mark_votes_by_day(min(china_date(_given(v)) for v in votes))
         by_article: dict[str, list[Vote]] = {}
+        by_day: dict[dt.date, list[Vote]] = {}
         for vote in votes:
             by_article.setdefault(vote.article_id, []).append(vote)
+            by_day.setdefault(china_date(_given(vote)), []).append(vote)
         for article_id, given in by_article.items():
             self._records.add_many(_votes(article_id), [(_given(v), _vote_record(v)) for v in given], None)
+        for day, given in by_day.items():
+            self._records.add_many(_dated("VOTES", day), [(_given(v), _vote_record(v)) for v in given], ttl_days)
+
+    def votes_by_day_since(self) -> dt.date | None:
+        """The first day whose votes are all kept by day too; earlier days' are under their articles only."""
+        since = self._records.mark(_VOTES_BY_DAY)
+        return dt.date.fromisoformat(since) if since else None
+
+    def votes_on(self, day: dt.date, start: dt.datetime, end: dt.datetime) -> list[Vote]:
+        """A day's votes within [start, end), every article's, from the day's copies (one paged query)."""
+        return [
+            _vote(r.record["article_id"], r.record, r.at)
+            for r in self._records.between(_dated("VOTES", day), start, end)
+        ]
+
+    def _mark_votes_by_day(self, day: dt.date) -> None:
+        """The first vote a release writes says from which day on every vote is kept by day: the next day
+        (today's earlier votes, if any, are under their articles only); for a batch, its first day."""
+        if not self._by_day_marked:
+            self._records.mark_once(_VOTES_BY_DAY, day.isoformat())
+            self._by_day_marked = True
 
     def recent_vote(self, article_id: str, vote_id: str, since: dt.datetime) -> Vote | None:
         """One vote given at or after `since`, by its id."""
