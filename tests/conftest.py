@@ -36,7 +36,7 @@ from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.store.table import ensure_table
 from chalicelib.wiring import Stores
 from tools.kb.knowledge import LoadedKnowledge, load_knowledge
-from tools.kb.local import make_moto_writes_atomic
+from tools.kb.local import make_moto_queries_read_one_partition, make_moto_writes_atomic
 from tools.kb.sync import sync_knowledge
 from tools.kb.vectors import remembered_vectors
 
@@ -47,6 +47,7 @@ TABLE_NAME = "zhida-dev"  # the dev stage's table in .chalice/config.json, which
 NOW = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)
 T = TypeVar("T")
 make_moto_writes_atomic()  # DynamoDB's writes are atomic; moto's, across threads, are not
+make_moto_queries_read_one_partition()  # and a query reads one partition, not the whole table
 
 
 SERVER_FIXTURES = {"live_server", "demo_keys"}
