@@ -216,3 +216,26 @@ def test_the_hotlines_day_starts_at_midnight_beijing_time_not_utc(synced_store: 
     assert desk.unanswered(EDITOR, days=1, limit=10)[0].query == "火星签证怎么办"
     clock.now = dt.datetime(2026, 1, 11, 16, 30, tzinfo=dt.UTC)  # 00:30 on the 12th in Beijing: a day later
     assert [gap.query for gap in desk.unanswered(EDITOR, days=1, limit=10)] == []
+
+
+def test_a_vote_whose_copy_by_day_fails_is_kept_and_answered_once(
+    synced_store: Stores, monkeypatch: pytest.MonkeyPatch
+):
+    from botocore.exceptions import ClientError
+
+    from chalicelib.desk.models.feedback import FeedbackRequest
+    from chalicelib.store.records import RecordStore
+
+    add = RecordStore.add
+
+    def refuse_copies_by_day(self, partition, *args, **kwargs):
+        if partition.startswith("VOTES#"):
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "x"}}, "PutItem")
+        return add(self, partition, *args, **kwargs)
+
+    monkeypatch.setattr(RecordStore, "add", refuse_copies_by_day)
+    desk = FeedbackDesk(synced_store.desk_log, knowledge_service(synced_store))
+    request = FeedbackRequest(article_id="heating-radiator-not-warm", helpful=False, query="暖气不热")
+    accepted = desk.feedback(request, Principal(Role.AGENT, "坐席"), "c")
+    votes = synced_store.desk_log.votes("heating-radiator-not-warm")
+    assert [v.id for v in votes] == [accepted.id.split(".")[1]]  # kept, once: the caller has no reason to retry

@@ -7,12 +7,18 @@ items or partition strings. Records go through the generic `RecordStore` (time-s
 """
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib.clock import china_date
+from chalicelib.errors import aws_error_code
 from chalicelib.store.records import RecordStore
+
+log = logging.getLogger(__name__)
 
 _VOTES_BY_DAY = "votes-by-day"
 _TASKS = "TASKS"  # flags are few (a handful a day): one partition holds them all and a listing is one query
@@ -97,7 +103,11 @@ class DeskLog:
         at = _given(vote)
         self._mark_votes_by_day(china_date(at) + dt.timedelta(days=1))
         vote_id = self._records.add(_votes(vote.article_id), _vote_record(vote), at)
-        self._records.add(_dated("VOTES", china_date(at)), {**_vote_record(vote), "vote_id": vote_id}, at, ttl_days)
+        try:  # the vote is kept: a request failed now would be retried, and the retry would be a second vote
+            copy = {**_vote_record(vote), "vote_id": vote_id}
+            self._records.add(_dated("VOTES", china_date(at)), copy, at, ttl_days)
+        except (BotoCoreError, ClientError) as error:
+            log.error("a vote's copy by day was not written (reports will miss it): %s", aws_error_code(error))
         return vote_id
 
     def add_votes(self, votes: list[Vote], ttl_days: int) -> None:
