@@ -99,6 +99,7 @@ def test_chalice_packages_the_app_with_its_table(packaged: tuple[Path, dict[str,
     assert throttling["ThrottlingRateLimit"] > 0 and throttling["ThrottlingBurstLimit"] > 0
     names = zipfile.ZipFile(deployment).namelist()
     assert "app.py" in names and "chalicelib/search/index.py" in names
+    assert not [n for n in names if n.startswith("chalicelib/") and "__pycache__" in n]  # this machine's bytecode
     assert {"chalicelib/web/pages.py", "chalicelib/web/static/faq.html", "chalicelib/web/static/agent.js"} <= set(names)
     pinned = next(line for line in (PROJECT_DIR / "requirements.txt").read_text().splitlines() if "rapidfuzz==" in line)
     assert any(n.startswith(f"rapidfuzz-{pinned.split('==')[1]}.dist-info/") for n in names)

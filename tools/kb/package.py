@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -38,9 +39,12 @@ def build_package(stage: str, out: Path) -> Path:
     chalice = PACKAGE_VENV / "bin" / "chalice"
     if not chalice.exists():
         raise SystemExit(f"{chalice} is missing: run `make package-venv` (Lambda runs {RUNTIME})")
+    out = out.resolve()
     command = [str(chalice), "package", "--stage", stage, "--merge-template", ".chalice/table.json", str(out)]
     environment = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "cn-north-1")}
-    result = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, env=environment)
+    with tempfile.TemporaryDirectory(prefix="zhida-package-") as staging:
+        project = staged_project(Path(staging))
+        result = subprocess.run(command, cwd=project, capture_output=True, text=True, env=environment)
     if result.returncode != 0 or "Could not install dependencies" in result.stdout:
         raise SystemExit(f"chalice package failed:\n{result.stderr}{result.stdout}")
     deployment = out / "deployment.zip"
@@ -57,6 +61,21 @@ def build_package(stage: str, out: Path) -> Path:
     template["Parameters"]["TableName"]["Default"] = stage_environment(stage)["TABLE_NAME"]
     template_file.write_text(json.dumps(template, indent=2), encoding="utf-8")
     return deployment
+
+
+def staged_project(root: Path) -> Path:
+    """The app as it is packaged: app.py, chalicelib without bytecode caches, the stage configuration, the
+    requirements. chalice zips the whole project folder, so from the folder itself the package carried this
+    machine's cpython-311 bytecode, and a cache file another process was writing meanwhile could break the zip."""
+    project = root / "project"
+    shutil.copytree(PROJECT_DIR / "chalicelib", project / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("app.py", "requirements.txt"):
+        shutil.copy2(PROJECT_DIR / name, project / name)
+    shutil.copytree(PROJECT_DIR / ".chalice", project / ".chalice", ignore=shutil.ignore_patterns("deployments"))
+    cache = PROJECT_DIR / ".chalice" / "deployments"  # chalice's zip of the dependencies, kept between builds
+    cache.mkdir(exist_ok=True)
+    (project / ".chalice" / "deployments").symlink_to(cache, target_is_directory=True)
+    return project
 
 
 def foreign_binaries(deployment: Path) -> list[str]:
