@@ -5,6 +5,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from chalicelib.clock import CHINA_TIME, china_date
 from chalicelib.desk.models.reports import Surge
@@ -63,7 +64,6 @@ class DayReader:
         self._days: dict[dt.date, StoredDay] = {}
         self._departments: dict[dt.date, dict[str, DepartmentDay]] = {}
         self._votes: dict[dt.date, list[Vote]] = {}
-        self._by_day: tuple[dt.date | None] | None = None  # read once, when a day's votes are first needed
         self._names: dict[str, str] | None = None
         self._today = today
         self._cursor = reports.cursor()
@@ -95,7 +95,7 @@ class DayReader:
         votes are under their articles only, so the votes of every such day from this one on are read at once
         (one query per article): the days worked out from raw records run up to today."""
         if day not in self._votes:
-            by_day = self._votes_by_day_since()
+            by_day = self._votes_by_day_since
             if by_day is not None and day >= by_day:
                 self._votes[day] = self._log.votes_on(day, *day_bounds(day))
                 return self._votes[day]
@@ -114,10 +114,10 @@ class DayReader:
                     self._votes.setdefault(china_date(vote.at), []).append(vote)
         return self._votes[day]
 
+    @cached_property
     def _votes_by_day_since(self) -> dt.date | None:
-        if self._by_day is None:
-            self._by_day = (self._log.votes_by_day_since(),)
-        return self._by_day[0]
+        """Read once, when a day's votes are first needed."""
+        return self._log.votes_by_day_since()
 
     def _stored(self, day: dt.date) -> StoredDay | None:
         return None if day >= self._today else self._reports.day(day)

@@ -230,49 +230,27 @@ def _given(vote: Vote) -> dt.datetime:
     return vote.at
 
 
+def _fields(record: Vote | LoggedSearch | Click | FlagTask, *left_out: str) -> dict[str, Any]:
+    """A named record's fields as item attributes (times as ISO text), less those the item does not keep."""
+    values = {name: getattr(record, name) for name in record.__dataclass_fields__ if name not in left_out}
+    return {name: v.isoformat() if isinstance(v, dt.datetime) else v for name, v in values.items()}
+
+
 def _vote_record(vote: Vote) -> dict[str, Any]:
-    return {
-        "article_id": vote.article_id,
-        "helpful": vote.helpful,
-        "comment": vote.comment,
-        "query": vote.query,
-        "role": vote.role,
-        "client": vote.client,
-        "at": _given(vote).isoformat(),
-    }
+    _given(vote)
+    return _fields(vote, "id")
 
 
 def _search_record(search: LoggedSearch) -> dict[str, Any]:
-    return {
-        "query": search.query,
-        "answered": search.answered,
-        "top": search.top,
-        "hits": search.hits,
-        "role": search.role,
-        "client": search.client,
-    }
+    return _fields(search, "at")  # the sort key holds the time
 
 
 def _click_record(click: Click) -> dict[str, Any]:
-    return {
-        "query": click.query,
-        "article_id": click.article_id,
-        "position": click.position,
-        "role": click.role,
-        "client": click.client,
-    }
+    return _fields(click, "at")
 
 
 def _task_record(task: FlagTask) -> dict[str, Any]:
-    return {
-        "article_id": task.article_id,
-        "article_title": task.article_title,
-        "department": task.department,
-        "comment": task.comment,
-        "flagged_by": task.flagged_by,
-        "created_at": task.created_at.isoformat(),
-        "status": task.status,
-    }
+    return _fields(task, "closed_by", "closed_at", "id")  # a new task is open
 
 
 def _votes(article_id: str) -> str:
