@@ -59,7 +59,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     can leave them out.
 
     The tests on the session's one live server run in one xdist worker, so there is one such server; so do
-    the tests on the package, which is built once (two chalice builds at once would share its cache).
+    the tests on the package, which is built once.
     """
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))

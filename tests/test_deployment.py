@@ -22,9 +22,8 @@ REGIONS = ("cn-north-1", "cn-northwest-1", "us-east-1")
 
 @pytest.fixture(scope="session")
 def packaged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """The prod package, built once with the documented `kb package` (about a minute). Session-scoped: under
-    xdist this module's tests can be interleaved with others', and a module fixture is then built again; a
-    second build inside a full run has twice given an unreadable zip (cause not found yet, see the note)."""
+    """The prod package, built once per run with the documented `kb package` (about 25 s). Session-scoped: under
+    xdist this module's tests can be interleaved with others', and a module fixture would be built again."""
     subprocess.run(["make", "-s", "package-venv"], cwd=PROJECT_DIR, check=True)
     out = tmp_path_factory.mktemp("package")
     built = subprocess.run(

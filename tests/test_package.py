@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tools.kb import package
-from tools.kb.package import build_package, foreign_binaries, loadable
+from tools.kb.package import build_package, foreign_binaries, loadable, staged_project
 
 
 def _zip(path: Path, files: dict[str, str]) -> Path:
@@ -68,3 +68,12 @@ def test_packaging_without_the_python313_venv_says_how_to_make_it(tmp_path: Path
     monkeypatch.setattr(package, "PACKAGE_VENV", tmp_path / "missing")
     with pytest.raises(SystemExit, match="make package-venv"):
         build_package("prod", tmp_path / "out")
+
+
+def test_each_build_starts_without_chalices_cache_and_without_bytecode(tmp_path: Path):
+    """chalice reuses .chalice/deployments/<hash of the app>.zip as it finds it: one half-written zip there broke
+    every later build of the same code in CI. Each build stages its own, empty."""
+    project = staged_project(tmp_path)
+    assert (project / "app.py").is_file() and (project / ".chalice" / "config.json").is_file()
+    assert not (project / ".chalice" / "deployments").exists()
+    assert not list(project.rglob("__pycache__"))

@@ -71,10 +71,9 @@ def staged_project(root: Path) -> Path:
     shutil.copytree(PROJECT_DIR / "chalicelib", project / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("app.py", "requirements.txt"):
         shutil.copy2(PROJECT_DIR / name, project / name)
+    # chalice's cache (.chalice/deployments) stays in the staging folder: its key hashes the app's files, so it
+    # never served a changed app, yet one half-written cache zip broke every later build of the same code.
     shutil.copytree(PROJECT_DIR / ".chalice", project / ".chalice", ignore=shutil.ignore_patterns("deployments"))
-    cache = PROJECT_DIR / ".chalice" / "deployments"  # chalice's zip of the dependencies, kept between builds
-    cache.mkdir(exist_ok=True)
-    (project / ".chalice" / "deployments").symlink_to(cache, target_is_directory=True)
     return project
 
 
