@@ -3,18 +3,19 @@
 import dataclasses
 import logging
 import os
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.desk.days import ArticleFacts
 from chalicelib.desk.feedback import FeedbackDesk
+from chalicelib.desk.figures import ArticleFacts
 from chalicelib.desk.reports import ReportDesk
 from chalicelib.desk.store.log import DeskLog
 from chalicelib.desk.store.reports import ReportStore
+from chalicelib.desk.summaries import Summariser
 from chalicelib.errors import ConfigurationError, aws_error_code
 from chalicelib.knowledge.editorial import EditorialService
 from chalicelib.knowledge.editorial_reads import EditorialReads
@@ -153,8 +154,19 @@ def reports() -> ReportDesk:
     return ReportDesk(store().reports, store().desk_log, knowledge(), article_facts, keep_seconds=REPORT_KEEP_SECONDS)
 
 
+@cache
+def summariser() -> Summariser:
+    return Summariser(store().reports, reports().reader)
+
+
 def article_facts() -> list[ArticleFacts]:
-    """Every article's title, category, department and review date, archived ones too (one index query)."""
+    """Every article's title, category, department and review date, archived ones too: read again (a paged index
+    query, megabytes at ten thousand articles) only once the table's generation has moved."""
+    return _facts_at(live_index().generation())
+
+
+@lru_cache(maxsize=1)
+def _facts_at(generation: int) -> list[ArticleFacts]:
     return [ArticleFacts(h.id, h.title, h.category, h.department, h.review_by) for h in store().articles.heads()]
 
 
@@ -162,11 +174,15 @@ SCHEDULER = Principal(Role.ADMIN, "scheduler")
 
 
 def maintenance() -> None:
-    """The periodic job: publish what is due, re-snapshot the index once enough has changed since, and
-    summarise the closed days (with their surges) that have no report summary yet, a few per run."""
+    """The periodic job: publish what is due, re-snapshot the index once enough has changed since, and summarise
+    for reports, a few per run: the closed days (with their surges, into their week and month), the days an older
+    release summarised (once), and today's closed hours."""
     editorial().promote_due(SCHEDULER)
     live_index().refresh_snapshot()
-    reports().summarise_closed_days()
+    summaries = summariser()
+    summaries.summarise_closed_days()
+    summaries.roll_up_earlier_days()
+    summaries.summarise_closed_hours()
 
 
 def warm() -> None:
@@ -180,5 +196,18 @@ def warm() -> None:
 
 def reset() -> None:
     """Forget every cached client and service (tests switch moto on and off between cases)."""
-    for made in (settings, dynamodb, store, live_index, knowledge, keys, directory, desk, editorial, reports):
+    for made in (
+        settings,
+        dynamodb,
+        store,
+        live_index,
+        knowledge,
+        keys,
+        directory,
+        desk,
+        editorial,
+        reports,
+        summariser,
+        _facts_at,
+    ):
         made.cache_clear()

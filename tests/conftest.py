@@ -36,7 +36,7 @@ from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.store.table import ensure_table
 from chalicelib.wiring import Stores
 from tools.kb.knowledge import LoadedKnowledge, load_knowledge
-from tools.kb.local import make_moto_queries_read_one_partition, make_moto_writes_atomic
+from tools.kb.moto_fixes import make_moto_queries_read_one_partition, make_moto_writes_atomic
 from tools.kb.sync import sync_knowledge
 from tools.kb.vectors import remembered_vectors
 
@@ -131,9 +131,12 @@ def local_dynamodb() -> Iterator[str]:
     """moto's server on a free loopback port, as `make run` embeds it: its endpoint, for the kb commands."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    endpoint = "http://{}:{}".format(*server.get_host_and_port())
     try:
-        yield "http://{}:{}".format(*server.get_host_and_port())
+        yield endpoint
     finally:
+        # moto's state lives in this process, not in the server: the next test's server would find these tables
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
         server.stop()
 
 

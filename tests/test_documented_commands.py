@@ -139,3 +139,14 @@ def test_a_day_of_demo_traffic_and_its_reports(tmp_path: Path, local_dynamodb: s
     # yesterday whole (at least 300 x 0.85 x 0.5 on a Sunday), whatever the hour is today
     assert int(re.search(r"(\d+) searches", local.stdout).group(1)) > 120  # type: ignore[union-attr]
     assert f"saved to {data}" in local.stdout and data.stat().st_size > 0
+
+    # and each report timed on that file, with its DynamoDB calls
+    timed = kb("bench", "--reports", "--data", str(data), "--format", "json")
+    assert timed.returncode == 0, timed.stderr
+    figures = json.loads(timed.stdout)
+    assert figures["items"] > 0 and set(figures["reports"]) >= {
+        "day, today",
+        "month, the last",
+        "/api/unanswered (7 days)",
+    }
+    assert all(0 < row["calls"] <= 25 for row in figures["reports"].values()), figures

@@ -9,13 +9,15 @@ import pytest
 
 from chalicelib.clock import CHINA_TIME, china_date
 from chalicelib.desk import charts
-from chalicelib.desk.days import ArticleFacts
 from chalicelib.desk.feedback import FeedbackDesk
+from chalicelib.desk.figures import ArticleFacts
 from chalicelib.desk.models.reports import Period, ReportParams
+from chalicelib.desk.periods import period_bounds
 from chalicelib.desk.questions import group_questions
-from chalicelib.desk.reports import ReportDesk, period_bounds
+from chalicelib.desk.reports import ReportDesk
 from chalicelib.desk.store.log import Vote
 from chalicelib.desk.store.reports import QuestionCount
+from chalicelib.desk.summaries import Summariser
 from chalicelib.knowledge.models.reading import SearchHit, SearchResult
 from chalicelib.people.access import Principal, Role
 from chalicelib.people.keys import KeyRing
@@ -86,6 +88,11 @@ def report_desk(synced_store: Stores, clock: Clock, **options: Any) -> ReportDes
         return [ArticleFacts(h.id, h.title, h.category, h.department, h.review_by) for h in heads]
 
     return ReportDesk(synced_store.reports, synced_store.desk_log, knowledge, facts, now=clock, **options)
+
+
+def summariser(desk: ReportDesk, store: Stores, clock: Clock) -> Summariser:
+    """The maintenance job's summaries, reading what the desk reads, at the desk's time."""
+    return Summariser(store.reports, desk.reader, now=clock)
 
 
 def report(desk: ReportDesk, period: str, day: str, principal: Principal = ADMIN) -> dict[str, Any]:
@@ -252,9 +259,9 @@ def test_todays_surge_is_worked_out_live(synced_store: Stores, desk: ReportDesk)
     assert [s["date"] for s in report(desk, "day", "2026-11-25")["surges"]] == ["2026-11-25"]
 
 
-def test_the_maintenance_job_records_a_surge_once_with_its_day(synced_store: Stores, desk: ReportDesk):
+def test_the_maintenance_job_records_a_surge_once_with_its_day(synced_store: Stores, desk: ReportDesk, clock: Clock):
     surge_traffic(synced_store, 25)
-    desk.summarise_closed_days(limit=40)
+    summariser(desk, synced_store, clock).summarise_closed_days(limit=40)
     stored = synced_store.reports.day(dt.date(2026, 11, 24))
     assert stored is not None and [s.category for s in stored.surges] == ["heating"]
     assert all(not synced_store.reports.day(dt.date(2026, 11, 24) - dt.timedelta(weeks=k)).surges for k in (1, 2))
@@ -283,7 +290,7 @@ def test_editors_see_their_departments_and_every_gap(synced_store: Stores, desk:
     assert radiator["overdue"] is True  # review_by 2026-09-30
 
 
-def test_precomputed_days_give_the_report_the_raw_log_gives(synced_store: Stores, desk: ReportDesk):
+def test_precomputed_days_give_the_report_the_raw_log_gives(synced_store: Stores, desk: ReportDesk, clock: Clock):
     for n, day in enumerate(["2026-11-16", "2026-11-18", "2026-11-23", "2026-11-24", "2026-11-25"]):
         for hour in (0, 8, 13, 23):
             searched(synced_store, at(day, hour), "社保卡丢了怎么办", CARD_LOSS, answered=hour != 23)
@@ -296,21 +303,23 @@ def test_precomputed_days_give_the_report_the_raw_log_gives(synced_store: Stores
     raw_editor = report(desk, "week", "2026-11-25", HRSS_EDITOR)
 
     summarised: list[dt.date] = []
-    while ran := desk.summarise_closed_days():
+    while ran := summariser(desk, synced_store, clock).summarise_closed_days():
         assert len(ran) <= 3  # a few days per run
         summarised += ran
     assert summarised[-1] == dt.date(2026, 11, 24)  # every closed day, never today
-    assert synced_store.reports.cursor() == dt.date(2026, 11, 24)
+    assert synced_store.reports.cursor().day == dt.date(2026, 11, 24)
     assert {p: report(desk, p, "2026-11-25") for p in ("day", "week", "month")} == raw
     assert report(desk, "week", "2026-11-25", HRSS_EDITOR) == raw_editor
     assert raw["week"]["searches"] == 3 * 8 + 22 and raw["week"]["surges"][0]["category"] == "heating"
     assert json.dumps(raw["month"], ensure_ascii=False)  # plain JSON all through
 
 
-def test_the_job_starts_a_few_weeks_back_and_catches_up_a_few_days_a_run(synced_store: Stores, desk: ReportDesk):
-    first = desk.summarise_closed_days()
+def test_the_job_starts_a_few_weeks_back_and_catches_up_a_few_days_a_run(
+    synced_store: Stores, desk: ReportDesk, clock: Clock
+):
+    first = summariser(desk, synced_store, clock).summarise_closed_days()
     assert first == [dt.date(2026, 10, 21), dt.date(2026, 10, 22), dt.date(2026, 10, 23)]  # 35 days back
-    assert desk.summarise_closed_days()[0] == dt.date(2026, 10, 24)
+    assert summariser(desk, synced_store, clock).summarise_closed_days()[0] == dt.date(2026, 10, 24)
 
 
 @pytest.fixture

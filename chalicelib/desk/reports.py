@@ -1,9 +1,9 @@
 """Reports for editors: searches, answers, gaps, articles and surges over a Beijing-time day, week or month.
 
-Closed days are read from the summaries the maintenance job writes (one item per day and department);
-today, and any closed day not summarised yet, are worked out from the raw records. A search belongs to the
-department of its top article; searches that found no article at all (`-`) and the gaps are shown to every
-editor, since nobody owns them yet.
+A report reads summaries the maintenance job keeps (desk/periods.py): a week or month rolled up, a closed
+day, today's closed hours; only the records since the last summarised hour are read raw. A search belongs to
+the department of its top article; searches that found no article at all (`-`) and the gaps are shown to
+every editor, since nobody owns them yet.
 """
 
 import datetime as dt
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from chalicelib.clock import china_date, utc_now
 from chalicelib.desk.charts import presented
-from chalicelib.desk.days import FIRST_DAYS, NO_ARTICLE, ArticleFacts, DayReader
+from chalicelib.desk.figures import NO_ARTICLE, ArticleFacts
 from chalicelib.desk.models.reports import (
     ArticleActivity,
     CategoryCount,
@@ -27,28 +27,21 @@ from chalicelib.desk.models.reports import (
     ReportParams,
     TopQuestion,
 )
+from chalicelib.desk.periods import PeriodReader, period_bounds, span_of
 from chalicelib.desk.questions import group_questions
 from chalicelib.desk.store.log import DeskLog
-from chalicelib.desk.store.reports import ArticleCounts, CategoryCounts, DepartmentDay, QuestionCount, ReportStore
+from chalicelib.desk.store.reports import (
+    ArticleCounts,
+    CategoryCounts,
+    DepartmentFigures,
+    QuestionCount,
+    ReportStore,
+)
 from chalicelib.knowledge.models.reading import ArticleListParams
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.people.access import Action, Principal, Reader
 
-DAYS_PER_RUN = 3  # closed days the maintenance job summarises per run, oldest first
-CLOSING_DELAY = dt.timedelta(minutes=5)  # a day is summarised once searches in flight at midnight have landed
 LISTED = 20
-
-
-def period_bounds(period: Period, day: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last day (inclusive) of the period holding `day`: Monday-Sunday weeks, calendar months."""
-    if period is Period.DAY:
-        return day, day
-    if period is Period.WEEK:
-        start = day - dt.timedelta(days=day.weekday())
-        return start, start + dt.timedelta(days=6)
-    start = day.replace(day=1)
-    following = (start + dt.timedelta(days=32)).replace(day=1)
-    return start, following - dt.timedelta(days=1)
 
 
 def _change(now: float, before: float) -> float | None:
@@ -101,20 +94,20 @@ class ReportDesk:
 
     def _worked_out(self, params: ReportParams, principal: Principal) -> Report:
         start, end = period_bounds(params.period, params.date)
-        reading = self._day_reader()
-        days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-        stored = {day: reading.day(day) for day in days}
+        reading = self.reader()
+        stored = reading.period(params.period, start, end)
 
         def visible(code: str) -> bool:
             return code == NO_ARTICLE or principal.covers(code)
 
-        mine = [(day, s) for day in days for code, s in stored[day].departments.items() if visible(code)]
-        searches = sum(s.searches for _, s in mine)
-        answered = sum(s.answered for _, s in mine)
-        clicks = sum(s.clicks for _, s in mine)
+        mine = [figures for code, figures in stored.departments.items() if visible(code)]
+        searches = sum(f.searches for f in mine)
+        answered = sum(f.answered for f in mine)
+        clicks = sum(f.clicks for f in mine)
         so_far = min(end, china_date(self._now()))  # a period still running is compared over its days so far
         previous = self._previous(params.period, start, so_far if so_far < end else None, reading, visible)
         rate = _rate(answered, searches)
+        days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
         return Report(
             period=params.period,
             start=start,
@@ -124,7 +117,7 @@ class ReportDesk:
             answered_rate=rate,
             abstained=searches - answered,
             clicks=clicks,
-            top_questions=self._top_questions([q for _, s in mine for q in s.questions], reading.facts),
+            top_questions=self._top_questions([q for f in mine for q in f.questions], reading.facts),
             gaps=[
                 Gap(
                     question=g.question,
@@ -133,22 +126,22 @@ class ReportDesk:
                     unhelpful=g.unhelpful,
                     example=g.examples.most_common(1)[0][0],
                 )
-                for g in group_questions(
-                    (q for day in days for s in stored[day].departments.values() for q in s.questions), gaps=True
-                )[:LISTED]
+                for g in group_questions((q for f in stored.departments.values() for q in f.questions), gaps=True)[
+                    :LISTED
+                ]
             ],
-            articles=self._articles([s for _, s in mine], reading.facts, principal),
-            by_category=self._by_category([s for _, s in mine]),
+            articles=self._articles(mine, reading.facts, principal),
+            by_category=self._by_category(mine),
             by_day=[
                 DayCount(
                     date=day,
-                    searches=sum(s.searches for d, s in mine if d == day),
-                    answered=sum(s.answered for d, s in mine if d == day),
+                    searches=sum(f.daily[day].searches for f in mine if day in f.daily),
+                    answered=sum(f.daily[day].answered for f in mine if day in f.daily),
                 )
                 for day in days
             ],
-            by_hour=[HourCount(hour=h, searches=sum(s.hours[h] for _, s in mine)) for h in range(24)],
-            surges=[surge for day in days for surge in stored[day].surges],
+            by_hour=[HourCount(hour=h, searches=sum(f.hours[h] for f in mine)) for h in range(24)],
+            surges=sorted(stored.surges, key=lambda s: (s.date, s.category)),
             previous=PreviousPeriod(
                 **previous,
                 change=Change(
@@ -166,38 +159,25 @@ class ReportDesk:
         """The report with its summary and charts drawn, as the console shows it (one renderer: desk/charts.py)."""
         return presented(self.report(params, principal))
 
-    def summarise_closed_days(self, limit: int = DAYS_PER_RUN) -> list[dt.date]:
-        """The maintenance job's part: summarise the oldest closed days not summarised yet, at most `limit`."""
-        today = china_date(self._now() - CLOSING_DELAY)
-        last = self._reports.cursor() or today - dt.timedelta(days=FIRST_DAYS + 1)
-        days = [last + dt.timedelta(days=n) for n in range(1, (today - last).days)][:limit]
-        if days:
-            self.summarise(days, after_each=self._reports.move_cursor)
-        return days
-
-    def summarise(self, days: list[dt.date], after_each: Callable[[dt.date], None] = lambda day: None) -> None:
-        """Work out closed days from the raw records, with their surges, and store them (again), oldest first."""
-        reading = self._day_reader()
-        for day in sorted(days):
-            worked_out = reading.raw(day)
-            self._reports.save_day(day, worked_out.departments, worked_out.surges)
-            after_each(day)
-
-    def move_cursor(self, day: dt.date) -> None:
-        """Say every day up to `day` is summarised (after summarising them some other way: demo traffic)."""
-        self._reports.move_cursor(day)
-
     def _previous(
-        self, period: Period, start: dt.date, so_far: dt.date | None, reading: DayReader, visible: Callable[[str], bool]
+        self,
+        period: Period,
+        start: dt.date,
+        so_far: dt.date | None,
+        reading: PeriodReader,
+        visible: Callable[[str], bool],
     ) -> dict:
-        """The period before; for one still running (`so_far`: its last day yet), the same span of it."""
+        """The period before; for one still running (`so_far`: its last day yet), the same span of it. From the
+        days' headline figures, which its roll-up holds."""
         first, last = period_bounds(period, start - dt.timedelta(days=1))
         if so_far is not None:  # a month's 31st has no match in a 30-day month: its last day stands in
             last = min(last, first + (so_far - start)) if so_far >= start else first - dt.timedelta(days=1)
+        if period is not Period.DAY:
+            reading.span(*span_of(period, first))  # read first, so that its days come from it
         summaries = [
-            s
+            figures
             for n in range((last - first).days + 1)
-            for code, s in reading.departments(first + dt.timedelta(days=n)).items()
+            for code, figures in reading.daily(first + dt.timedelta(days=n)).items()
             if visible(code)
         ]
         searches = sum(s.searches for s in summaries)
@@ -226,7 +206,7 @@ class ReportDesk:
         ]
 
     def _articles(
-        self, summaries: list[DepartmentDay], facts: dict[str, ArticleFacts], principal: Principal
+        self, summaries: list[DepartmentFigures], facts: dict[str, ArticleFacts], principal: Principal
     ) -> list[ArticleActivity]:
         totals: dict[str, ArticleCounts] = {}
         for summary in summaries:
@@ -256,7 +236,7 @@ class ReportDesk:
         ]
         return sorted(listed, key=lambda a: (-a.views, -a.unhelpful, -a.flags, a.id))
 
-    def _by_category(self, summaries: list[DepartmentDay]) -> list[CategoryCount]:
+    def _by_category(self, summaries: list[DepartmentFigures]) -> list[CategoryCount]:
         totals: dict[str, CategoryCounts] = {}
         for summary in summaries:
             for category, counts in summary.categories.items():
@@ -272,9 +252,10 @@ class ReportDesk:
             key=lambda c: (-c.searches, c.category),
         )
 
-    def _day_reader(self) -> DayReader:
+    def reader(self) -> PeriodReader:
+        """What reports and the summariser read periods with: today's, with every article's facts."""
         facts = {f.id: f for f in self._facts()}
-        return DayReader(self._log, self._reports, facts, china_date(self._now()), self.category_names)
+        return PeriodReader(self._log, self._reports, facts, china_date(self._now()), self.category_names)
 
     def category_names(self) -> dict[str, str]:
         return {c.id: c.name for c in self._knowledge.categories(Reader.AGENT)}

@@ -4,7 +4,7 @@ import base64
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ def write_items(table: Any, items: Iterable[dict[str, Any]]) -> int:
 
 def backup(table: Any, path: Path) -> int:
     """Write every item to a JSON-lines file; the file is replaced only once it is complete."""
-    return write_backup((backup_line(_to_json(item)) for item in table_items(table)), path)
+    return write_backup((backup_line(item_to_json(item)) for item in table_items(table)), path)
 
 
 def backup_line(item: dict[str, Any]) -> str:
@@ -93,8 +93,9 @@ def read_backup(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-def restore(table: Any, path: Path) -> int:
-    """Load a backup into an empty table; a table that holds anything is left alone.
+def restore(table: Any, path: Path, write: Callable[[Any, Iterable[dict[str, Any]]], int] | None = None) -> int:
+    """Load a backup into an empty table; a table that holds anything is left alone. `write` puts the items
+    (BatchWriteItem by default; the embedded DynamoDB has a faster way, tools/kb/local.put_items).
 
     Items whose TTL has passed are left out: DynamoDB would delete them anyway, and moto (kb serve) never would.
     """
@@ -106,7 +107,7 @@ def restore(table: Any, path: Path) -> int:
     if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
         now = time.time()
         items = [item for item in items if not _expired(item.get(ttl["AttributeName"]), now)]
-    return write_items(table, items)
+    return (write or write_items)(table, items)
 
 
 def _expired(ttl: Any, now: float) -> bool:
@@ -117,7 +118,7 @@ def _expired(ttl: Any, now: float) -> bool:
         return False
 
 
-def _to_json(item: dict[str, Any]) -> dict[str, Any]:
+def item_to_json(item: dict[str, Any]) -> dict[str, Any]:
     """A typed item as JSON: binary values (B, BS) become base64 text; a map's attribute may be named "B" too."""
     return {name: _value_to_json(value) for name, value in item.items()}
 
@@ -129,7 +130,7 @@ def _value_to_json(value: dict[str, Any]) -> dict[str, Any]:
     if kind == "BS":
         return {kind: [base64.b64encode(v).decode("ascii") for v in inner]}
     if kind == "M":
-        return {kind: _to_json(inner)}
+        return {kind: item_to_json(inner)}
     if kind == "L":
         return {kind: [_value_to_json(v) for v in inner]}
     return {kind: inner}

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 from chalicelib.clock import CHINA_TIME, china_date
 from chalicelib.desk.feedback import QUERY_LOG_DAYS, UNANSWERED_DAYS, client_id
+from chalicelib.desk.figures import ArticleFacts, from_records
 from chalicelib.desk.questions import asked
-from chalicelib.desk.reports import ReportDesk
 from chalicelib.desk.store.log import Click, DeskLog, FlagTask, LoggedSearch, Tally, Vote
+from chalicelib.desk.store.reports import DepartmentFigures
+from chalicelib.desk.summaries import Summariser
 from chalicelib.knowledge.models.reading import SearchParams, SearchResult
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.people.access import Principal, Reader, Role
@@ -75,22 +77,33 @@ def require_local(endpoint: str | None) -> str:
     return endpoint
 
 
+@dataclass
+class Made:
+    """What fill wrote, and each day's figures as reports count them (worked out from the records in memory)."""
+
+    written: Counter[str] = field(default_factory=Counter)
+    figures: dict[dt.date, dict[str, DepartmentFigures]] = field(default_factory=dict)
+
+
 def fill(
     log: DeskLog,
     knowledge: KnowledgeService,
+    facts: list[ArticleFacts],
     days: int,
     now: dt.datetime,
     seed: int = 12345,
     per_day: int = PER_DAY,
-) -> Counter[str]:
-    """Searches, clicks, votes and flags for the `days` Beijing-time days up to `now`; what was written.
+) -> Made:
+    """Searches, clicks, votes and flags for the `days` Beijing-time days up to `now`.
 
     Each day is made in memory and written in batches (BatchWriteItem, tallies added once per key), as
-    FeedbackDesk would have logged it one request at a time: a centre's 20,000 searches a day in minutes.
+    FeedbackDesk would have logged it one request at a time; its figures are worked out from the same records
+    (desk/figures.from_records), so that summarising does not read a centre's million records back.
     """
     rng = random.Random(seed)
     results: dict[str, SearchResult] = {}
-    written: Counter[str] = Counter()
+    made = Made()
+    by_id = {f.id: f for f in facts}
     today = china_date(now)
     clients = [client_id(f"10.0.{n // 250}.{n % 250}", "demo-traffic") for n in range(60)]
     for days_ago in range(days - 1, -1, -1):
@@ -108,8 +121,9 @@ def fill(
                 results[query] = knowledge.search(SearchParams(q=query), Reader.AGENT)
             traffic.add(rng, moment, query, results[query], rng.choice(clients))
         traffic.write(log, day)
-        written.update(traffic.counts())
-    return written
+        made.written.update(traffic.counts())
+        made.figures[day] = from_records(day, *traffic.records(), by_id)
+    return made
 
 
 @dataclass
@@ -157,6 +171,10 @@ class _Day:
             for key, count in counts.items():
                 log.tally(tally, day, key, end, UNANSWERED_DAYS + 1, by=count)
 
+    def records(self) -> tuple[list[LoggedSearch], list[Click], list[Vote], list[FlagTask]]:
+        """As the log reads them back: a search's query masked (the demo's have nothing to mask)."""
+        return self.searches, self.clicks, self.votes, self.tasks
+
     def counts(self) -> Counter[str]:
         made = {"searches": len(self.searches), "clicks": len(self.clicks), "votes": len(self.votes)}
         return Counter({**made, "flags": len(self.tasks)})
@@ -172,11 +190,16 @@ def _chance(rng: random.Random, p: float) -> bool:
     return rng.random() < p
 
 
-def summarise(reports: ReportDesk, days: int, now: dt.datetime) -> int:
-    """Summarise every closed day of the traffic, oldest first (each surge against the days before it)."""
+def summarise(summaries: Summariser, made: Made, now: dt.datetime) -> int:
+    """Summarise every closed day of the traffic from its figures, oldest first (each surge against the days
+    before it, each day into its week and month), and today's closed hours, as the maintenance job would
+    have; the closed days."""
     today = china_date(now)
-    closed = [today - dt.timedelta(days=n) for n in range(days - 1, 0, -1)]
-    reports.summarise(closed)
+    closed = sorted(day for day in made.figures if day < today)
+    summaries.summarise(closed, known=made.figures)
     if closed:
-        reports.move_cursor(closed[-1])
+        summaries.move_cursor(closed[-1])
+    summaries.roll_up_earlier_days()
+    while summaries.summarise_closed_hours():
+        pass
     return len(closed)

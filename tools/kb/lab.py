@@ -47,6 +47,16 @@ def _bench(args: argparse.Namespace) -> int:
     from tools.kb.bench import bench_publish, bench_quality, bench_speed, documents_for, format_table
     from tools.kb.evaluate import read_queries
 
+    if args.reports:
+        from tools.kb.bench_reports import bench_reports, format_reports
+
+        data = Path(args.data or PROJECT_DIR / ".zhida" / f"local-{args.stage}.jsonl")
+        if not data.exists():
+            print(f"kb bench --reports: no {data}; fill one with `kb demo-traffic` first", file=sys.stderr)
+            return 1
+        figures = bench_reports(data, args.stage)
+        print(json.dumps(figures, ensure_ascii=False) if args.format == "json" else format_reports(figures))
+        return 0
     knowledge = clean_knowledge(args.knowledge)
     own_queries = read_queries(Path(args.queries))
     report = bench_speed(knowledge, args.articles, own_queries) if args.articles else {}
@@ -104,6 +114,11 @@ def add_lab_tools(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--corpus", help="quality on an external FAQ JSONL instead of knowledge/")
     bench.add_argument("--corpus-queries", help="the queries for --corpus (default: --queries)")
     bench.add_argument("--queries", default=str(PROJECT_DIR / "tools" / "eval" / "queries-own.jsonl"))
+    bench.add_argument(
+        "--reports", action="store_true", help="instead: time each report on a local data file (kb demo-traffic)"
+    )
+    bench.add_argument("--data", help="for --reports: the data file (default .zhida/local-STAGE.jsonl)")
+    bench.add_argument("--stage", default="dev", help="for --reports: the stage whose table is restored")
     bench.add_argument("--format", choices=["json", "table"], default="table")
     bench.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
     bench.set_defaults(run=_bench)

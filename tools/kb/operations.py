@@ -146,7 +146,8 @@ def _demo_traffic(args: argparse.Namespace) -> int:
     from chalicelib import wiring
     from chalicelib.store.table import ensure_table
     from tools.kb import local
-    from tools.kb.backup import backup, restore
+    from tools.kb.backup import restore
+    from tools.kb.serve import DataFile
 
     loaded = clean_knowledge(args.knowledge)
     data = Path(args.data or PROJECT_DIR / ".zhida" / f"local-{args.stage}.jsonl")
@@ -154,25 +155,35 @@ def _demo_traffic(args: argparse.Namespace) -> int:
         wiring.reset()
         table = ensure_table(wiring.dynamodb(), wiring.settings().table_name)
         if data.exists():
-            print(f"restored {restore(table, data)} item(s) from {data}")
+            print(f"restored {restore(table, data, write=local.put_items)} item(s) from {data}")
         from tools.kb.sync import sync_knowledge
 
         sync_knowledge(wiring.store(), loaded, dt.datetime.now(dt.UTC), publish=True)
-        status = _write_demo_traffic(args.days, args.per_day)
-        print(f"{backup(table, data)} item(s) saved to {data}; `make run` shows them")
+        with local.writing_directly(wiring.store().table):  # the embedded table in this process: no HTTP
+            status = _write_demo_traffic(args.days, args.per_day)
+        saved = DataFile(table, data)
+        saved.save()
+        print(f"{len(saved)} item(s) saved to {data}; `make run` shows them")
         wiring.reset()
     return status
 
 
 def _write_demo_traffic(days: int, per_day: int | None) -> int:
+    import time
+
     from chalicelib import wiring
     from tools.kb.demo_traffic import fill, summarise
 
     now = dt.datetime.now(dt.UTC)
     scale = {"per_day": per_day} if per_day else {}
-    written = fill(wiring.store().desk_log, wiring.knowledge(), days, now, **scale)
-    summarised = summarise(wiring.reports(), days, now)
-    print(", ".join(f"{count} {what}" for what, count in written.items()) + f"; {summarised} day(s) summarised")
+    started = time.perf_counter()
+    made = fill(wiring.store().desk_log, wiring.knowledge(), wiring.article_facts(), days, now, **scale)
+    written = time.perf_counter()
+    summarised = summarise(wiring.summariser(), made, now)
+    print(
+        ", ".join(f"{count} {what}" for what, count in made.written.items())
+        + f" in {written - started:.1f} s; {summarised} day(s) summarised in {time.perf_counter() - written:.1f} s"
+    )
     return 0
 
 

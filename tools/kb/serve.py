@@ -46,7 +46,7 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: P
         wiring.reset()
         table = ensure_table(wiring.dynamodb(), wiring.settings().table_name)
         if data is not None and data.exists():
-            print(f"restored {restore(table, data)} item(s) from {data}")
+            print(f"restored {restore(table, data, write=local.put_items)} item(s) from {data}")
         report = sync_knowledge(wiring.store(), loaded, dt.datetime.now(dt.UTC), publish=True, progress=progress_bar)
         print(f"embedded DynamoDB at {endpoint}: {report.summary()}")
         _renew_demo_keys()
@@ -129,6 +129,10 @@ class DataFile:
         self.path = path
         self.saved_writes: int | None = None  # local.writes() when last saved; None: not saved yet
         self._lines: dict[int, tuple[Item, str]] = {}  # by id(item): the item, kept so its id stays its own
+
+    def __len__(self) -> int:
+        """The items in the file as last saved."""
+        return len(self._lines)
 
     def save_if_written(self) -> bool:
         """Save unless nothing was written since the last save; whether it saved."""

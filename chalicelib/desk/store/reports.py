@@ -1,12 +1,20 @@
-"""Report summaries: one item per closed Beijing-time day and department, the day's surges, a cursor.
+"""Report summaries, so that a report reads a bounded number of items whatever the traffic:
+
+- a closed Beijing-time day under `REPORT#<date>`: `DEPT#<code>` per department, `SURGE#<category>`, `DONE`;
+- a week and a month rolled up from their closed days, under `REPORT#W#<monday>` and `REPORT#M#<yyyy-mm>`:
+  `DEPT#<code>` (with each day's headline figures), `SURGE#<date>#<category>`, and `DAYS` (the days inside);
+- the hours of a day not summarised yet (today) under `REPORT#H#<date>`: `DEPT#<hh>#<code>` and `DONE#<hh>` for a
+  closed hour, `RUNNING` for the hour running so far (one item);
+- the maintenance job's cursor (`REPORT` / `CURSOR`).
+
 The raw records a summary is made from (query log, clicks, 好差评, tasks) are read through `desk/store/log.DeskLog`.
-Summaries carry no `ttl`: a month's report reads about 30 of them per department long after the raw
-query log (180 days) is gone, and one day's items are a few kilobytes.
+Summaries carry no `ttl`: a month's report reads them long after the raw query log (180 days) is gone.
 """
 
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -14,10 +22,17 @@ from boto3.dynamodb.conditions import Key
 from chalicelib.desk.models.reports import Surge
 from chalicelib.store.table import TableStore
 
-_DONE = "DONE"  # written last: a day with it is summarised, even a day without a single search
+_DONE = "DONE"  # written last: a day (or hour) with it is summarised, even one without a single search
+_DAYS = "DAYS"
+_RUNNING = "RUNNING"
 _CURSOR_KEY = {"pk": "REPORT", "sk": "CURSOR"}
 _DEPARTMENT = "DEPT#"
 _SURGE = "SURGE#"
+
+
+class SpanKind(StrEnum):
+    WEEK = "W"
+    MONTH = "M"
 
 
 @dataclass
@@ -47,82 +62,231 @@ class CategoryCounts:
 
 
 @dataclass
-class DepartmentDay:
-    """One Beijing-time day's figures for one department (`-`: searches that found no article at all)."""
+class DayFigures:
+    """A day's headline figures inside a longer span: what by-day charts, like-for-like comparisons and surge
+    baselines need without the day's own summary."""
+
+    searches: int = 0
+    answered: int = 0
+    clicks: int = 0
+    categories: dict[str, int] = field(default_factory=dict)  # searches per category
+
+
+@dataclass
+class DepartmentFigures:
+    """One department's figures over a span of time (`-`: searches that found no article at all)."""
 
     searches: int = 0
     answered: int = 0
     clicks: int = 0
     hours: list[int] = field(default_factory=lambda: [0] * 24)
     categories: dict[str, CategoryCounts] = field(default_factory=dict)
-    questions: list[QuestionCount] = field(default_factory=list)  # the most asked QUESTIONS_KEPT, heaviest first
+    questions: list[QuestionCount] = field(default_factory=list)  # the most asked, heaviest first
     articles: dict[str, ArticleCounts] = field(default_factory=dict)
+    daily: dict[dt.date, DayFigures] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class StoredDay:
-    departments: dict[str, DepartmentDay]
+class StoredSpan:
+    """Figures per department over some days, with the surges found on them."""
+
+    departments: dict[str, DepartmentFigures]
     surges: list[Surge]
+    days: frozenset[dt.date] = frozenset()
 
 
 class ReportStore(TableStore):
-    """Summaries under `REPORT#<date>`: `DEPT#<code>` per department, `SURGE#<category>`, and `DONE`."""
+    """Day summaries, week and month roll-ups, today's hours, and the maintenance job's cursor."""
 
-    def day(self, day: dt.date) -> StoredDay | None:
+    def day(self, day: dt.date) -> StoredSpan | None:
         """A summarised day (one query), or None if it has not been summarised yet."""
-        items = list(self._query(Key("pk").eq(_partition(day))))
+        items = list(self._query(Key("pk").eq(_day_partition(day))))
         if not any(item["sk"] == _DONE for item in items):
             return None
         departments = {
-            item["sk"].removeprefix(_DEPARTMENT): _department_day(json.loads(item["data"]))
+            item["sk"].removeprefix(_DEPARTMENT): _figures(json.loads(item["data"]), day)
             for item in items
             if item["sk"].startswith(_DEPARTMENT)
         }
         surges = [Surge.model_validate_json(item["data"]) for item in items if item["sk"].startswith(_SURGE)]
-        return StoredDay(departments, surges)
+        return StoredSpan(departments, surges, frozenset({day}))
 
-    def save_day(self, day: dt.date, departments: dict[str, DepartmentDay], surges: list[Surge]) -> None:
+    def save_day(self, day: dt.date, summary: StoredSpan) -> None:
         """Write a day's summary; written again, it replaces the same items (the marker comes last)."""
-        pk = _partition(day)
+        pk = _day_partition(day)
         with self._table.batch_writer() as batch:
-            for code, summary in departments.items():
-                data = json.dumps(_summary_data(summary), ensure_ascii=False, separators=(",", ":"))
-                batch.put_item(Item={"pk": pk, "sk": f"{_DEPARTMENT}{code}", "data": data})
-            for surge in surges:
+            for code, figures in summary.departments.items():
+                batch.put_item(Item={"pk": pk, "sk": f"{_DEPARTMENT}{code}", "data": _data(figures, daily=False)})
+            for surge in summary.surges:
                 batch.put_item(Item={"pk": pk, "sk": f"{_SURGE}{surge.category}", "data": surge.model_dump_json()})
         self._put({"pk": pk, "sk": _DONE, "at": dt.datetime.now(dt.UTC).isoformat()})
 
-    def cursor(self) -> dt.date | None:
-        """The last day the maintenance job summarised."""
-        item = self._get(_CURSOR_KEY, consistent=True)
-        return dt.date.fromisoformat(item["day"]) if item else None
+    def span(self, kind: SpanKind, start: dt.date) -> StoredSpan:
+        """A week or month rolled up (one query, a page per megabyte): empty when no day of it is yet."""
+        items = list(self._query(Key("pk").eq(_span_partition(kind, start))))
+        days: list[str] = next((item["days"] for item in items if item["sk"] == _DAYS), [])
+        departments = {
+            item["sk"].removeprefix(_DEPARTMENT): _figures(json.loads(item["data"]))
+            for item in items
+            if item["sk"].startswith(_DEPARTMENT)
+        }
+        surges = [Surge.model_validate_json(item["data"]) for item in items if item["sk"].startswith(_SURGE)]
+        return StoredSpan(departments, surges, frozenset(dt.date.fromisoformat(day) for day in days))
+
+    def save_span(self, kind: SpanKind, start: dt.date, summary: StoredSpan, before: StoredSpan) -> None:
+        """Replace a roll-up (`before`: what it held): its figures and surges, then the list of its days, then
+        whatever of `before` it no longer has. Rebuilt from day summaries, a roll-up written twice is the same."""
+        pk = _span_partition(kind, start)
+        surges = {f"{_SURGE}{s.date.isoformat()}#{s.category}": s for s in summary.surges}
+        with self._table.batch_writer() as batch:
+            for code, figures in summary.departments.items():
+                batch.put_item(Item={"pk": pk, "sk": f"{_DEPARTMENT}{code}", "data": _data(figures, daily=True)})
+            for sk, surge in surges.items():
+                batch.put_item(Item={"pk": pk, "sk": sk, "data": surge.model_dump_json()})
+        self._put({"pk": pk, "sk": _DAYS, "days": sorted(day.isoformat() for day in summary.days)})
+        gone = [f"{_DEPARTMENT}{code}" for code in before.departments.keys() - summary.departments.keys()]
+        gone += [f"{_SURGE}{s.date.isoformat()}#{s.category}" for s in before.surges]
+        with self._table.batch_writer() as batch:
+            for sk in set(gone) - surges.keys():
+                batch.delete_item(Key={"pk": pk, "sk": sk})
+
+    def hours(self, day: dt.date) -> "DayHours":
+        """A day's summarised hours (one query): figures per closed hour and department, and the hour running."""
+        closed: dict[int, dict[str, DepartmentFigures]] = {}
+        done: set[int] = set()
+        running: RunningHour | None = None
+        for item in self._query(Key("pk").eq(_hours_partition(day))):
+            kind, hour, code = (item["sk"].split("#", 2) + ["", ""])[:3]
+            if kind == _DONE:
+                done.add(int(hour))
+            elif kind == _RUNNING:
+                data = json.loads(item["data"])
+                figures = {code: _figures(entry, day) for code, entry in data["departments"].items()}
+                running = RunningHour(data["hour"], dt.datetime.fromisoformat(data["until"]), figures)
+            else:
+                closed.setdefault(int(hour), {})[code] = _figures(json.loads(item["data"]), day)
+        return DayHours({hour: closed.get(hour, {}) for hour in done}, running)
+
+    def save_running_hour(self, day: dt.date, running: "RunningHour", ttl: int) -> None:
+        """The hour running so far, all departments in one item (one write: a reader never sees half of it)."""
+        data = {
+            "hour": running.hour,
+            "until": running.until.isoformat(),
+            "departments": {code: json.loads(_data(f, daily=False)) for code, f in running.departments.items()},
+        }
+        item = {"pk": _hours_partition(day), "sk": _RUNNING, "ttl": ttl}
+        self._put({**item, "data": json.dumps(data, ensure_ascii=False, separators=(",", ":"))})
+
+    def hours_done(self, day: dt.date) -> set[int]:
+        """The hours of a day summarised so far (one query on their markers alone)."""
+        condition = Key("pk").eq(_hours_partition(day)) & Key("sk").begins_with(f"{_DONE}#")
+        return {int(item["sk"].removeprefix(f"{_DONE}#")) for item in self._query(condition)}
+
+    def save_hour(self, day: dt.date, hour: int, departments: dict[str, DepartmentFigures], ttl: int) -> None:
+        """Write one closed hour of a day; kept a few days (`ttl`): the day's own summary replaces them."""
+        pk = _hours_partition(day)
+        with self._table.batch_writer() as batch:
+            for code, figures in departments.items():
+                data = _data(figures, daily=False)
+                batch.put_item(Item={"pk": pk, "sk": f"{_DEPARTMENT}{hour:02d}#{code}", "data": data, "ttl": ttl})
+        self._put({"pk": pk, "sk": f"{_DONE}#{hour:02d}", "ttl": ttl})
+
+    def cursor(self) -> "Cursor":
+        """How far the maintenance job has summarised, and which days its roll-ups hold (one read)."""
+        item = self._get(_CURSOR_KEY, consistent=True) or {}
+        day, since = item.get("day"), item.get("rolled_up_since")
+        return Cursor(
+            dt.date.fromisoformat(day) if day else None,
+            dt.date.fromisoformat(since) if since else None,
+            bool(item.get("nothing_before")),
+        )
 
     def move_cursor(self, day: dt.date) -> None:
-        self._put({**_CURSOR_KEY, "day": day.isoformat()})
+        self._update("SET #day = :day", {":day": day.isoformat()}, {"#day": "day"})
+
+    def roll_ups_start(self, day: dt.date) -> None:
+        """Note the first day the job rolls up, unless an earlier one is noted."""
+        self._update("SET rolled_up_since = if_not_exists(rolled_up_since, :day)", {":day": day.isoformat()})
+
+    def rolled_up_earlier(self, day: dt.date) -> None:
+        """Note that an earlier day (summarised by a release without roll-ups) is rolled up now too."""
+        self._update("SET rolled_up_since = :day", {":day": day.isoformat()})
+
+    def nothing_before_roll_ups(self) -> None:
+        """Note that no day before the first one rolled up has a summary: reports read none of them."""
+        self._update("SET nothing_before = :yes", {":yes": True})
+
+    def _update(self, expression: str, values: dict[str, Any], names: dict[str, str] | None = None) -> None:
+        options = {"ExpressionAttributeNames": names} if names else {}
+        self._table.update_item(
+            Key=_CURSOR_KEY, UpdateExpression=expression, ExpressionAttributeValues=values, **options
+        )
 
 
-def _partition(day: dt.date) -> str:
+@dataclass(frozen=True)
+class RunningHour:
+    """The hour running, summarised up to `until` (its questions cut shorter, to fit one item)."""
+
+    hour: int
+    until: dt.datetime
+    departments: dict[str, DepartmentFigures]
+
+
+@dataclass(frozen=True)
+class DayHours:
+    closed: dict[int, dict[str, DepartmentFigures]]
+    running: RunningHour | None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    day: dt.date | None  # the last day the maintenance job summarised
+    rolled_up_since: dt.date | None  # every day from this one to `day` is in its week's and month's roll-up
+    nothing_before: bool  # and no day before it has a summary: the job's first day, or all rolled up since
+
+    def accounted_for(self, day: dt.date) -> bool:
+        """Whether whatever a closed day had is in its roll-ups: summarised into them, or before the job began."""
+        if self.day is None or self.rolled_up_since is None or day > self.day:
+            return False
+        return day >= self.rolled_up_since or self.nothing_before
+
+
+def _day_partition(day: dt.date) -> str:
     return f"REPORT#{day.isoformat()}"
 
 
+def _span_partition(kind: SpanKind, start: dt.date) -> str:
+    return f"REPORT#{kind.value}#{start.isoformat()[:7] if kind is SpanKind.MONTH else start.isoformat()}"
+
+
+def _hours_partition(day: dt.date) -> str:
+    return f"REPORT#H#{day.isoformat()}"
+
+
 # A summary is stored compactly, its counts as lists: categories [searches, answered], articles [views, helpful,
-# unhelpful, flags], questions [question, top, searches, unanswered, unhelpful, example].
+# unhelpful, flags], questions [question, top, searches, unanswered, unhelpful, example], days [searches,
+# answered, clicks, {category: searches}].
 
 
-def _summary_data(summary: DepartmentDay) -> dict[str, Any]:
-    return {
-        "searches": summary.searches,
-        "answered": summary.answered,
-        "clicks": summary.clicks,
-        "hours": summary.hours,
-        "categories": {c: [n.searches, n.answered] for c, n in summary.categories.items()},
-        "questions": [[q.question, q.top, q.searches, q.unanswered, q.unhelpful, q.example] for q in summary.questions],
-        "articles": {a: [n.views, n.helpful, n.unhelpful, n.flags] for a, n in summary.articles.items()},
+def _data(figures: DepartmentFigures, daily: bool) -> str:
+    data: dict[str, Any] = {
+        "searches": figures.searches,
+        "answered": figures.answered,
+        "clicks": figures.clicks,
+        "hours": figures.hours,
+        "categories": {c: [n.searches, n.answered] for c, n in figures.categories.items()},
+        "questions": [[q.question, q.top, q.searches, q.unanswered, q.unhelpful, q.example] for q in figures.questions],
+        "articles": {a: [n.views, n.helpful, n.unhelpful, n.flags] for a, n in figures.articles.items()},
     }
+    if daily:
+        days = sorted(figures.daily.items())
+        data["daily"] = {day.isoformat(): [d.searches, d.answered, d.clicks, d.categories] for day, d in days}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def _department_day(data: dict[str, Any]) -> DepartmentDay:
-    return DepartmentDay(
+def _figures(data: dict[str, Any], day: dt.date | None = None) -> DepartmentFigures:
+    """Figures as stored; a day's (or an hour's) own figures are its one entry of `daily`."""
+    figures = DepartmentFigures(
         searches=data["searches"],
         answered=data["answered"],
         clicks=data["clicks"],
@@ -131,3 +295,9 @@ def _department_day(data: dict[str, Any]) -> DepartmentDay:
         questions=[QuestionCount(*entry) for entry in data["questions"]],
         articles={a: ArticleCounts(*counts) for a, counts in data["articles"].items()},
     )
+    if day is not None:
+        categories = {c: n.searches for c, n in figures.categories.items()}
+        figures.daily = {day: DayFigures(figures.searches, figures.answered, figures.clicks, categories)}
+    else:
+        figures.daily = {dt.date.fromisoformat(d): DayFigures(*entry) for d, entry in data.get("daily", {}).items()}
+    return figures
