@@ -130,7 +130,9 @@ def test_a_day_of_demo_traffic_and_its_reports(tmp_path: Path, local_dynamodb: s
     assert "<svg" in page.read_text(encoding="utf-8")
     sheet = kb("report", "--period", "week", "--format", "xlsx", "--out", str(book), "--endpoint", local_dynamodb)
     assert sheet.returncode == 0, sheet.stderr
-    assert load_workbook(book)["概览"]["B4"].value >= searches
+    workbook = load_workbook(book)
+    by_hour = [[cell.value for cell in row] for row in workbook["每小时"].iter_rows()]  # for a failure's note
+    assert workbook["概览"]["B4"].value >= searches, (traffic.stdout, by_hour)
 
     # without --endpoint: into a local data file that `make run` then serves
     data = tmp_path / "local-dev.jsonl"

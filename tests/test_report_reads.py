@@ -16,6 +16,7 @@ from chalicelib.desk.summaries import Summariser
 from chalicelib.wiring import Stores
 from tests.conftest import Clock, a_few_articles, store_copy, synced_table_of
 from tests.test_reports import CARD_LOSS, FEW, HRSS_EDITOR, RADIATOR, report, report_desk, summariser
+from tools.kb import local
 from tools.kb.knowledge import LoadedKnowledge
 
 # Wednesday 2026-11-25, 15:30 in Beijing: six weeks of traffic behind it
@@ -42,8 +43,9 @@ def traffic(store: Stores, per_day: int, until: dt.datetime = NOW, seed: int = 7
             searches.append(LoggedSearch(query, answered, top, 1 if top else 0, "agent", "c", moment))
             if top and rng.random() < 0.3:
                 clicks.append(Click(query, top, 1, "agent", "c", moment))
-        store.desk_log.log_searches(day, searches, 180)
-        store.desk_log.add_clicks(day, clicks, 180)
+        with local.writing_directly(store.table):  # moto's own put_item: ten times as fast as its API
+            store.desk_log.log_searches(day, searches, 180)
+            store.desk_log.add_clicks(day, clicks, 180)
         written += len(searches)
         day += dt.timedelta(days=1)
     return written
