@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from chalicelib.knowledge.indexing import SearchEngine
 from chalicelib.knowledge.models.content import Article, ArticleStatus
 from chalicelib.knowledge.models.editing import EditorialState, MarkdownRequest, PublishRequest, RollbackRequest
 from chalicelib.knowledge.parsing import content_hash
@@ -11,10 +12,12 @@ from chalicelib.knowledge.store.articles import LiveChange
 from chalicelib.people.access import Principal, Role
 from chalicelib.people.directory import Directory
 from chalicelib.search.documents import decode_document, document_fields, is_current
+from chalicelib.search.embeddings import E5Embedder
 from chalicelib.wiring import Stores
 from tests.conftest import NOW, editorial_service
 from tools.kb.knowledge import LoadedKnowledge
 from tools.kb.sync import sync_knowledge
+from tools.kb.vectors import VectorFiles, embed_articles
 
 ADMIN = Principal(Role.ADMIN, "管理员", frozenset({"*"}), principal_id="p_admin")
 REVIEWER = Principal(Role.REVIEWER, "李审核", frozenset({"*"}), principal_id="p_li")
@@ -182,3 +185,28 @@ def test_an_article_indexed_by_an_older_release_gets_its_meaning_vectors(
     assert report.reindexed == 1 and report.updated == 0
     renewed = synced_store.articles.live(live.id)
     assert renewed is not None and is_current(renewed.search, with_vectors=True)
+
+
+def test_only_new_and_changed_files_are_handed_to_be_embedded_first(synced_store: Stores, knowledge: LoadedKnowledge):
+    first = knowledge.articles[0]
+    changed = first.model_copy(update={"markdown": first.markdown + "\n", "content_hash": "changed"})
+    handed: list[list[str]] = []
+    folder = replace(knowledge, articles=[changed, *knowledge.articles[1:]])
+    sync_knowledge(synced_store, folder, NOW, publish=True, prepare=lambda new: handed.append([a.id for a in new]))
+    assert handed == [[changed.id]]
+
+
+@pytest.mark.slow
+def test_every_core_embeds_the_articles_and_the_writer_then_embeds_nothing(tmp_path, knowledge: LoadedKnowledge):
+    """kb sync and kb import embed new and changed articles on every core into the disk cache first; a second
+    run (or the writer) finds every vector there: a stopped import resumes without embedding anything twice."""
+    articles = knowledge.articles[:5]
+    seen: list[tuple[int, int]] = []
+    assert embed_articles(knowledge.lexicon, articles, 2, lambda done, total: seen.append((done, total)), tmp_path) == 5
+    assert seen[0] == (0, 5) and seen[-1] == (5, 5)
+    writer = E5Embedder()
+    writer.keep_in(VectorFiles(tmp_path))
+    engine = SearchEngine(knowledge.lexicon, embedder=writer)
+    for article in articles:
+        assert engine.index_article(article).vectors
+    assert writer.computed == 0

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,25 +158,41 @@ def _column(message: str) -> str:
     return next((f"{column} 列：" for label, column in _COLUMNS.items() if label in message), "")
 
 
-def import_rows(store: Stores, rows: list[FaqRow], publish: bool, now: dt.datetime, source: str) -> ImportReport:
-    """Check every row; write nothing unless all are good; then one version per new or changed article."""
+def import_rows(
+    store: Stores,
+    rows: list[FaqRow],
+    publish: bool,
+    now: dt.datetime,
+    source: str,
+    prepare: Callable[[list[Article]], object] = lambda changed: None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> ImportReport:
+    """Check every row; write nothing unless all are good; then one version per new or changed article.
+
+    `prepare` gets the new and changed articles before any is written (the command line embeds them on every
+    core); a run stopped halfway and started again writes only what is still new or changed."""
     # The directory too: a new article's department must be in it, and a refusal halfway would leave half a batch.
     articles, problems = check_rows(rows, store.lexicon.current()[0], china_today(), store.directory.departments())
     report = ImportReport(problems=problems)
     if problems:
         return report
     editorial = EditorialService(store.articles, store.lexicon, store.directory.departments, now=lambda: now)
+    changed: list[tuple[Article, bool]] = []  # and whether it is new
     for article in articles:
         head = store.articles.head(article.id)
         latest = store.articles.version(article.id, head.version) if head else None
         if latest is not None and _same_content(latest.markdown, article):
             report.unchanged += 1
-            continue
+        else:
+            changed.append((article, head is None))
+    prepare([article for article, _ in changed])
+    for done, (article, new) in enumerate(changed, start=1):
         editorial.import_article(article, IMPORT_PRINCIPAL, publish, f"imported from {source}")
-        if head is None:
+        if new:
             report.added += 1
         else:
             report.updated += 1
+        progress(done, len(changed))
     if publish and (report.added or report.updated):
         LiveIndex(store.articles, store.snapshots, store.lexicon, store.directory).save_snapshot()
     return report

@@ -2,6 +2,7 @@
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -37,12 +38,18 @@ def _lint(args: argparse.Namespace) -> int:
 
 def _sync(args: argparse.Namespace) -> int:
     from chalicelib import wiring
-    from tools.kb.sync import progress_bar, sync_knowledge
+    from tools.kb.sync import bar, progress_bar, sync_knowledge
+    from tools.kb.vectors import embed_articles
 
     loaded = clean_knowledge(args.path, "nothing synced")
     use_stage(args.stage, args.endpoint)
     report = sync_knowledge(
-        wiring.store(), loaded, dt.datetime.now(dt.UTC), publish=args.publish, progress=progress_bar
+        wiring.store(),
+        loaded,
+        dt.datetime.now(dt.UTC),
+        publish=args.publish,
+        progress=progress_bar,
+        prepare=lambda changed: embed_articles(loaded.lexicon, changed, args.jobs, bar("embed")),
     )
     print(f"{wiring.settings().table_name}: {report.summary()}")
     return 0
@@ -65,11 +72,22 @@ def _export(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from chalicelib import wiring
     from tools.kb.importer import import_rows, read_rows
+    from tools.kb.sync import bar
+    from tools.kb.vectors import embed_articles
 
     rows, problems = read_rows(Path(args.file))
     if not problems:
         use_stage(args.stage, args.endpoint)
-        report = import_rows(wiring.store(), rows, args.publish, dt.datetime.now(dt.UTC), Path(args.file).name)
+        store = wiring.store()
+        report = import_rows(
+            store,
+            rows,
+            args.publish,
+            dt.datetime.now(dt.UTC),
+            Path(args.file).name,
+            prepare=lambda changed: embed_articles(store.lexicon.current()[0], changed, args.jobs, bar("embed")),
+            progress=bar("import"),
+        )
         problems = report.problems
     if problems:
         print("\n".join(problems))
@@ -240,6 +258,12 @@ def add_operations(commands: argparse._SubParsersAction) -> None:
     sync.add_argument("path")
     table_options(sync)
     sync.add_argument("--publish", action="store_true", help="publish changes at once (admins); else submit them")
+    sync.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes that embed new and changed articles (all cores)",
+    )
     sync.set_defaults(run=_sync)
 
     export = commands.add_parser("export", help="the published knowledge base as a folder, or as an .xlsx sheet")
@@ -251,6 +275,12 @@ def add_operations(commands: argparse._SubParsersAction) -> None:
     importing = commands.add_parser("import", help="FAQ pairs (.jsonl or .xlsx) as articles; every row checked first")
     importing.add_argument("file")
     importing.add_argument("--publish", action="store_true", help="publish at once (admins); else submit for review")
+    importing.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes that embed new and changed articles (all cores)",
+    )
     table_options(importing)
     importing.set_defaults(run=_import)
 

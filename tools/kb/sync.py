@@ -53,12 +53,14 @@ def sync_knowledge(
     now: dt.datetime,
     publish: bool,
     progress: Callable[[int, int], None] = lambda done, total: None,
+    prepare: Callable[[list[Article]], object] = lambda changed: None,
 ) -> SyncReport:
     """Save every file whose text changed since the last sync as a new version (author kb-sync) and publish
     it (`publish`, the folder's own change) or submit it for review; archive (never delete) articles whose
     file is gone.
 
-    A file is compared with the text it had at the last sync, so the consoles' work survives any sync of an
+    `prepare` gets the files new or changed since the last sync first (the command line embeds them on every
+    core). A file is compared with the text it had at the last sync, so the consoles' work survives any sync of an
     unchanged folder: drafts stay drafts, archived articles stay archived, and nothing made in the app is
     ever published by a sync. A lexicon change re-indexes every live article. The caller must have checked
     `knowledge.problems` is empty: a broken folder is never half-synced.
@@ -70,6 +72,7 @@ def sync_knowledge(
     gone = [
         h for h in heads.values() if h.id not in wanted and h.source_hash and h.state is not EditorialState.ARCHIVED
     ]
+    prepare([a for a in knowledge.articles if a.id not in heads or heads[a.id].source_hash != a.content_hash])
     total = len(knowledge.articles) + len(gone) + 2
     if knowledge.directory_text:  # a folder without a directory file leaves the table's directory alone
         report.departments = _sync_directory(store.directory, knowledge.directory, knowledge.directory_text)
@@ -156,10 +159,17 @@ def _reindex_live(articles: ArticleStore, engine: SearchEngine, now: dt.datetime
     return count
 
 
-def progress_bar(done: int, total: int, width: int = 30) -> None:
-    """A one-line bar on stderr, redrawn in place."""
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\rsync [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+def bar(label: str, width: int = 30) -> Callable[[int, int], None]:
+    """A one-line bar on stderr, redrawn in place: `label [####......] done/total`."""
+
+    def draw(done: int, total: int) -> None:
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return draw
+
+
+progress_bar = bar("sync")

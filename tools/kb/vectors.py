@@ -4,12 +4,17 @@ One small file per text, written under a temporary name and renamed, so that the
 server and a benchmark may share the folder at the same time.
 """
 
+import multiprocessing
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 
+from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.knowledge.lexicon import Lexicon
+from chalicelib.knowledge.models.content import Article
 from chalicelib.search.embeddings import shared_embedder
 from tools.kb.stage import PROJECT_DIR
 
@@ -48,3 +53,47 @@ def remembered_vectors(folder: Path = CACHE_DIR) -> Iterator[None]:
         yield
     finally:
         shared_embedder().keep_in(None)
+
+
+EMBED_BATCH = 8  # articles a worker embeds per task: progress moves every few seconds, tasks stay cheap to send
+
+
+def embed_articles(
+    lexicon: Lexicon,
+    articles: Sequence[Article],
+    jobs: int,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    folder: Path = CACHE_DIR,
+) -> int:
+    """The articles' vectors (title, phrasings, the answer's opening) into the disk cache on `jobs` processes, so
+    that the one writing them to the table finds them there; how many articles. An article embeds in about
+    0.4 s of one core, so a city's import spends nearly all its time here. Stopped and run again, it finds the
+    finished articles' vectors on disk and embeds only the rest. One job (or one article) leaves the work to the
+    writer, as before."""
+    if jobs < 2 or len(articles) < 2:
+        return 0
+    batches = [list(articles[start : start + EMBED_BATCH]) for start in range(0, len(articles), EMBED_BATCH)]
+    done = 0
+    progress(done, len(articles))
+    spawn = multiprocessing.get_context("spawn")  # each worker loads the model itself (about 200 MB)
+    with ProcessPoolExecutor(jobs, mp_context=spawn, initializer=_start_worker, initargs=(lexicon, folder)) as pool:
+        for finished in as_completed([pool.submit(_embed, batch) for batch in batches]):
+            done += finished.result()
+            progress(done, len(articles))
+    return done
+
+
+_worker_engine: SearchEngine | None = None
+
+
+def _start_worker(lexicon: Lexicon, folder: Path) -> None:
+    global _worker_engine
+    shared_embedder().keep_in(VectorFiles(folder))
+    _worker_engine = SearchEngine(lexicon)
+
+
+def _embed(articles: list[Article]) -> int:
+    assert _worker_engine is not None, "started by _start_worker"
+    for article in articles:
+        _worker_engine.index_article(article)
+    return len(articles)
