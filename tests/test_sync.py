@@ -202,7 +202,8 @@ def test_every_core_embeds_the_articles_and_the_writer_then_embeds_nothing(tmp_p
     run (or the writer) finds every vector there: a stopped import resumes without embedding anything twice."""
     articles = knowledge.articles[:5]
     seen: list[tuple[int, int]] = []
-    assert embed_articles(knowledge.lexicon, articles, 2, lambda done, total: seen.append((done, total)), tmp_path) == 5
+    note = lambda done, total: seen.append((done, total))  # noqa: E731
+    assert embed_articles(knowledge.lexicon, articles, 2, note, tmp_path, fewest=2) == 5
     assert seen[0] == (0, 5) and seen[-1] == (5, 5)
     writer = E5Embedder()
     writer.keep_in(VectorFiles(tmp_path))

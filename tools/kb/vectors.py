@@ -56,6 +56,7 @@ def remembered_vectors(folder: Path = CACHE_DIR) -> Iterator[None]:
 
 
 EMBED_BATCH = 8  # articles a worker embeds per task: progress moves every few seconds, tasks stay cheap to send
+FEWEST = 40  # below this, starting the processes (each loads the model) costs about what they would save
 
 
 def embed_articles(
@@ -64,13 +65,14 @@ def embed_articles(
     jobs: int,
     progress: Callable[[int, int], None] = lambda done, total: None,
     folder: Path = CACHE_DIR,
+    fewest: int = FEWEST,
 ) -> int:
     """The articles' vectors (title, phrasings, the answer's opening) into the disk cache on `jobs` processes, so
     that the one writing them to the table finds them there; how many articles. An article embeds in about
     0.4 s of one core, so a city's import spends nearly all its time here. Stopped and run again, it finds the
-    finished articles' vectors on disk and embeds only the rest. One job (or one article) leaves the work to the
-    writer, as before."""
-    if jobs < 2 or len(articles) < 2:
+    finished articles' vectors on disk and embeds only the rest. One job, or fewer than `fewest` articles,
+    leaves the work to the writer."""
+    if jobs < 2 or len(articles) < max(fewest, 2):
         return 0
     batches = [list(articles[start : start + EMBED_BATCH]) for start in range(0, len(articles), EMBED_BATCH)]
     done = 0
