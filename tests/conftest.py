@@ -132,11 +132,14 @@ def local_dynamodb() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     endpoint = "http://{}:{}".format(*server.get_host_and_port())
+    # moto's state lives in this process, not in the server: without a reset the server would serve the tables
+    # an earlier test left (mock_aws's `zhida-dev`, with today's report hours already summarised, empty).
+    reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=30)
     try:
         yield endpoint
     finally:
-        # moto's state lives in this process, not in the server: the next test's server would find these tables
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
+        urllib.request.urlopen(reset, timeout=30)
         server.stop()
 
 

@@ -1,7 +1,7 @@
 """Reports for editors: searches, answers, gaps, articles and surges over a Beijing-time day, week or month.
 
 A report reads summaries the maintenance job keeps (desk/periods.py): a week or month rolled up, a closed
-day, today's closed hours; only the records since the last summarised hour are read raw. A search belongs to
+day, today's hours; only the records since the job last ran are read raw. A search belongs to
 the department of its top article; searches that found no article at all (`-`) and the gaps are shown to
 every editor, since nobody owns them yet.
 """
