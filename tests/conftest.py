@@ -54,7 +54,6 @@ SERVER_FIXTURES = {"live_server", "demo_keys"}
 PACKAGE_FIXTURES = {"packaged", "template"}  # test_deployment's one `kb package` build
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups to send a group to one worker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the browser tests, the tests that start a server and those on the package, so that the inner loop
     can leave them out.
