@@ -1,5 +1,6 @@
 """The Lambda package builds for python3.13, and its template deploys safely to the China regions and us-east-1."""
 
+import fcntl
 import json
 import subprocess
 import sys
@@ -21,18 +22,23 @@ REGIONS = ("cn-north-1", "cn-northwest-1", "us-east-1")
 
 
 @pytest.fixture(scope="session")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """The prod package, built once per run with the documented `kb package` (about 25 s). Session-scoped: under
-    xdist this module's tests can be interleaved with others', and a module fixture would be built again."""
-    subprocess.run(["make", "-s", "package-venv"], cwd=PROJECT_DIR, check=True)
-    out = tmp_path_factory.mktemp("package")
-    built = subprocess.run(
-        [sys.executable, "-m", "tools.kb", "package", str(out), "--stage", "prod"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-    )
-    assert built.returncode == 0 and "MB unzipped" in built.stdout, built.stderr + built.stdout
+def packaged(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tuple[Path, dict[str, Any]]:
+    """The prod package, built once per run with the documented `kb package` (about 25 s). Under xdist the
+    workers share one build in the run's own temporary folder (the first builds it, the others wait for it):
+    the xdist group did not keep these tests on one worker, and two builds cost 25 s each."""
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    out = shared / "package"
+    with (shared / "package.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "sam.json").exists():
+            subprocess.run(["make", "-s", "package-venv"], cwd=PROJECT_DIR, check=True)
+            built = subprocess.run(
+                [sys.executable, "-m", "tools.kb", "package", str(out), "--stage", "prod"],
+                cwd=PROJECT_DIR,
+                capture_output=True,
+                text=True,
+            )
+            assert built.returncode == 0 and "MB unzipped" in built.stdout, built.stderr + built.stdout
     return out / "deployment.zip", json.loads((out / "sam.json").read_text(encoding="utf-8"))
 
 
