@@ -75,9 +75,8 @@ def make_moto_queries_read_one_partition() -> None:
             if index is None:  # moto's own error for an unknown index
                 return query(self, hash_key, *args, **kwargs)
             keys = {key["AttributeName"] for key in index.schema}
-            indexed = [
-                item for item in all_items(self) if keys <= item.attrs.keys()
-            ]  # a set test in C: 0.1 s a million
+            # a set test in C: about 0.1 s for a million items
+            indexed = [item for item in all_items(self) if keys <= item.attrs.keys()]
             return query(_OnePartition(self, indexed), hash_key, *args, **kwargs)
         if not self.range_key_attr or hash_key is None:
             return query(self, hash_key, *args, **kwargs)
