@@ -205,6 +205,7 @@ def test_every_core_embeds_the_articles_and_the_writer_then_embeds_nothing(tmp_p
     note = lambda done, total: seen.append((done, total))  # noqa: E731
     assert embed_articles(knowledge.lexicon, articles, 2, note, tmp_path, fewest=2) == 5
     assert seen[0] == (0, 5) and seen[-1] == (5, 5)
+    assert embed_articles(knowledge.lexicon, articles, 2, note, tmp_path, fewest=2) == 0  # all on disk: no process
     writer = E5Embedder()
     writer.keep_in(VectorFiles(tmp_path))
     engine = SearchEngine(knowledge.lexicon, embedder=writer)

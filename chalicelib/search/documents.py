@@ -69,13 +69,18 @@ def meaning_vectors(document: SearchDocument, rules: TermRules, embedder: Embedd
     Callers ask in the words of a phrasing far more often than in those of the answer, so each phrasing
     is its own unit and a question is matched to its nearest one (docs/search.md measures the choice).
     """
-    questions = [q for q in (meaning_text(t, rules) for t in (document.title, *document.questions)) if q]
-    answer = meaning_text(document.answer[:ANSWER_UNIT_CHARS], rules)
+    questions, answer = meaning_units(document, rules)
     asked = embedder.queries(questions) if questions else np.zeros((0, DIMENSIONS), dtype=np.float32)
     told = embedder.passages([answer]) if answer else np.zeros((0, DIMENSIONS), dtype=np.float32)
     if asked is None or told is None or not len(asked) + len(told):
         return b""
     return pack(np.vstack([asked, told]))
+
+
+def meaning_units(document: SearchDocument, rules: TermRules) -> tuple[list[str], str]:
+    """What meaning_vectors embeds: the title and phrasings (as questions), the answer's opening (a passage)."""
+    questions = [q for q in (meaning_text(t, rules) for t in (document.title, *document.questions)) if q]
+    return questions, meaning_text(document.answer[:ANSWER_UNIT_CHARS], rules)
 
 
 def meaning_text(text: str, rules: TermRules) -> str:

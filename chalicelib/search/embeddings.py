@@ -101,6 +101,17 @@ class E5Embedder:
         """Many questions written by editors at once (an article's phrasings, the referral list)."""
         return self._many(texts, "query")
 
+    def kept(self, kind: Kind, texts: Sequence[str]) -> bool:
+        """Whether the store keeps every text's vector already (the model is loaded for its name, not run)."""
+        with self._lock:
+            model = self._load()
+            if model is None or self._known is None:
+                return False
+            return all(self._known.get(self._store_key(model, kind, text)) is not None for text in texts)
+
+    def _store_key(self, model: Any, kind: Kind, text: str) -> str:
+        return hashlib.sha1(f"{model.variant}\0{kind}\0{text}".encode()).hexdigest()
+
     def _many(self, texts: Sequence[str], kind: Kind) -> np.ndarray | None:
         with self._lock:
             model = self._load()
@@ -114,7 +125,7 @@ class E5Embedder:
         if vector is not None:
             self._memo.move_to_end(memo_key)
             return vector
-        store_key = hashlib.sha1(f"{model.variant}\0{kind}\0{text}".encode()).hexdigest()
+        store_key = self._store_key(model, kind, text)
         known = self._known.get(store_key) if keep and self._known is not None else None
         if known is not None:
             vector = np.frombuffer(known, dtype=np.float32)

@@ -10,12 +10,15 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
-from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.knowledge.indexing import SearchEngine, search_document
 from chalicelib.knowledge.lexicon import Lexicon
 from chalicelib.knowledge.models.content import Article
-from chalicelib.search.embeddings import shared_embedder
+from chalicelib.search.documents import meaning_units
+from chalicelib.search.embeddings import E5Embedder, shared_embedder
+from chalicelib.search.terms import TermRules
 from tools.kb.stage import PROJECT_DIR
 
 CACHE_DIR = PROJECT_DIR / ".zhida" / "vectors"
@@ -72,6 +75,8 @@ def embed_articles(
     0.4 s of one core, so a city's import spends nearly all its time here. Stopped and run again, it finds the
     finished articles' vectors on disk and embeds only the rest. One job, or fewer than `fewest` articles,
     leaves the work to the writer."""
+    if jobs >= 2 and len(articles) >= max(fewest, 2):
+        articles = [a for a in articles if not _on_disk(a, folder)]  # a run again starts where it stopped
     if jobs < 2 or len(articles) < max(fewest, 2):
         return 0
     batches = [list(articles[start : start + EMBED_BATCH]) for start in range(0, len(articles), EMBED_BATCH)]
@@ -83,6 +88,20 @@ def embed_articles(
             done += finished.result()
             progress(done, len(articles))
     return done
+
+
+def _on_disk(article: Article, folder: Path) -> bool:
+    """Whether the disk cache holds every vector the article's search document needs."""
+    checker = _checker(folder)
+    questions, answer = meaning_units(search_document(article), TermRules())
+    return checker.kept("query", questions) and (not answer or checker.kept("passage", [answer]))
+
+
+@lru_cache(maxsize=1)
+def _checker(folder: Path) -> E5Embedder:
+    embedder = E5Embedder()
+    embedder.keep_in(VectorFiles(folder))
+    return embedder
 
 
 _worker_engine: SearchEngine | None = None
