@@ -285,6 +285,8 @@ async function show(index) {
       return false;
     }
     articles.set(hit.id, article);
+    // Another row was highlighted meanwhile and shown from memory: this late answer must not cover it.
+    if (selected !== index || hits[index] !== hit) return false;
   }
   shown = article;
   // Only the answered search's first hit is the system's answer; any other the agent opened is their choice.
