@@ -101,15 +101,9 @@ def added_up(parts: Iterable[dict[str, DepartmentFigures]], kept: int | None = N
             total.clicks += figures.clicks
             total.hours = [a + b for a, b in zip(total.hours, figures.hours, strict=True)]
             for category, counts in figures.categories.items():
-                kept_category = total.categories.setdefault(category, CategoryCounts())
-                kept_category.searches += counts.searches
-                kept_category.answered += counts.answered
+                total.categories.setdefault(category, CategoryCounts()).add(counts)
             for article_id, counted in figures.articles.items():
-                kept_article = total.articles.setdefault(article_id, ArticleCounts())
-                kept_article.views += counted.views
-                kept_article.helpful += counted.helpful
-                kept_article.unhelpful += counted.unhelpful
-                kept_article.flags += counted.flags
+                total.articles.setdefault(article_id, ArticleCounts()).add(counted)
             for day, figured in figures.daily.items():
                 known = total.daily.setdefault(day, DayFigures())
                 known.searches += figured.searches

@@ -211,11 +211,7 @@ class ReportDesk:
         totals: dict[str, ArticleCounts] = {}
         for summary in summaries:
             for article_id, counts in summary.articles.items():
-                kept = totals.setdefault(article_id, ArticleCounts())
-                kept.views += counts.views
-                kept.helpful += counts.helpful
-                kept.unhelpful += counts.unhelpful
-                kept.flags += counts.flags
+                totals.setdefault(article_id, ArticleCounts()).add(counts)
         live = {a.id for a in self._knowledge.articles(ArticleListParams(), Reader.AGENT)}
         directory = self._knowledge.directory()
         today = china_date(self._now())
@@ -240,9 +236,7 @@ class ReportDesk:
         totals: dict[str, CategoryCounts] = {}
         for summary in summaries:
             for category, counts in summary.categories.items():
-                kept = totals.setdefault(category, CategoryCounts())
-                kept.searches += counts.searches
-                kept.answered += counts.answered
+                totals.setdefault(category, CategoryCounts()).add(counts)
         names = self.category_names()
         return sorted(
             (

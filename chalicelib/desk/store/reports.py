@@ -13,7 +13,7 @@ Summaries carry no `ttl`: a month's report reads them long after the raw query l
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -47,8 +47,16 @@ class QuestionCount:
     example: str = ""  # as it was asked (masked)
 
 
+class _Counts:
+    """Counts that add up field by field."""
+
+    def add(self, other: "_Counts") -> None:
+        for name in (f.name for f in fields(self)):  # type: ignore[arg-type]
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
 @dataclass
-class ArticleCounts:
+class ArticleCounts(_Counts):
     views: int = 0
     helpful: int = 0
     unhelpful: int = 0
@@ -56,7 +64,7 @@ class ArticleCounts:
 
 
 @dataclass
-class CategoryCounts:
+class CategoryCounts(_Counts):
     searches: int = 0
     answered: int = 0
 
