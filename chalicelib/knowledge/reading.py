@@ -28,7 +28,7 @@ from chalicelib.knowledge.parsing import INTERNAL_NOTES, parse_article, render_s
 from chalicelib.knowledge.store.articles import ArticleStore
 from chalicelib.people.access import Reader
 from chalicelib.people.directory import Directory
-from chalicelib.search.documents import SearchDocument
+from chalicelib.search.documents import SearchDocument, Visibility
 from chalicelib.search.index import RankedHit
 from chalicelib.search.ranking import decide
 from chalicelib.search.referrals import ReferralGroup
@@ -52,7 +52,7 @@ class KnowledgeService:
             _require_staff(reader)
             index, today = self._live.as_of(params.as_of), china_date(params.as_of).isoformat()
 
-        def visible(doc: SearchDocument) -> bool:
+        def visible(doc: Visibility) -> bool:
             return (params.category is None or doc.category == params.category) and _may_read(doc, reader, today)
 
         found = index.find(params.q, limit=params.limit, allow=visible)
@@ -192,7 +192,7 @@ def _audience_allows(audience: Audience | str, reader: Reader) -> bool:
     return reader is Reader.AGENT or audience == Audience.PUBLIC
 
 
-def _may_read(doc: SearchDocument, reader: Reader, today: str) -> bool:
+def _may_read(doc: SearchDocument | Visibility, reader: Reader, today: str) -> bool:
     """Everyone reads only what is in force (ISO dates compare as text); citizens only public articles."""
     in_force = doc.effective_from <= today and (not doc.expires or today < doc.expires)
     return in_force and _audience_allows(doc.audience, reader)

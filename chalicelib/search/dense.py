@@ -11,19 +11,19 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from chalicelib.search.embeddings import DIMENSIONS, pack, unpack
+from chalicelib.search.embeddings import DIMENSIONS, Packed, pack, unpack
 
 
 class VectorIndex:
     """Unit vectors (packed bytes) and centroids per slot; appended, tombstoned and compacted with the lexical slots."""
 
     def __init__(self) -> None:
-        self._units: list[bytes] = []
+        self._units: list[Packed] = []  # a restored index's are views of the snapshot's bytes
         self._with_vectors = 0
         self._centroids = np.zeros((0, DIMENSIONS), dtype=np.float32)
         self._pending: list[np.ndarray] = []  # centroids appended since the matrix was last joined
 
-    def append(self, packed: Sequence[bytes], centroids: np.ndarray | None = None) -> None:
+    def append(self, packed: Sequence[Packed], centroids: np.ndarray | None = None) -> None:
         """Add slots; their centroids are worked out from the units unless given (a snapshot keeps them)."""
         self._units.extend(packed)
         self._with_vectors += sum(1 for p in packed if p)
@@ -71,15 +71,17 @@ class VectorIndex:
         """For each slot that has vectors, the cosine of its nearest unit to the query."""
         return {slot: float((unpack(self._units[slot]) @ query).max()) for slot in slots if self._units[slot]}
 
-    def snapshot(self) -> tuple[list[bytes], bytes]:
-        """The units per slot, and the centroids as one packed block (restoring them costs no arithmetic)."""
-        return list(self._units), pack(self._matrix()) if len(self._units) else b""
+    def snapshot(self) -> tuple[list[Packed], np.ndarray]:
+        """The packed units per slot, and the centroid matrix (restoring it costs no arithmetic)."""
+        return list(self._units), self._matrix()
 
     @classmethod
-    def restore(cls, state: tuple[list[bytes], bytes]) -> "VectorIndex":
-        units, centroids = state
+    def restore(cls, units: Sequence[Packed], centroids: np.ndarray) -> "VectorIndex":
+        """An index over the units and centroids as they are (views of a snapshot's bytes: nothing is copied)."""
         index = cls()
-        index.append(units, unpack(centroids) if centroids else None)
+        index._units = list(units)
+        index._with_vectors = sum(1 for u in units if u)
+        index._centroids = centroids if len(centroids) else index._centroids
         return index
 
 
@@ -90,7 +92,7 @@ def _spread(centroids: np.ndarray) -> tuple[float, float] | None:
     return float(known.mean()), max(float(known.std()), 1e-3)
 
 
-def _centroid(packed: bytes) -> np.ndarray:
+def _centroid(packed: Packed) -> np.ndarray:
     if not packed:
         return np.zeros(DIMENSIONS, dtype=np.float32)
     mean = unpack(packed).mean(axis=0)

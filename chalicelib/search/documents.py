@@ -6,7 +6,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -45,6 +45,20 @@ class SearchDocument:
     audience: str = "public"
     effective_from: str = ""  # ISO dates, compared as text; "" means no limit
     expires: str = ""
+
+
+class Visibility(NamedTuple):
+    """What decides who may see a document, and when: kept for every slot, so that a search filters its
+    candidates without opening their documents. A SearchDocument answers the same attributes."""
+
+    category: str
+    audience: str
+    effective_from: str
+    expires: str
+
+
+def visibility_of(document: SearchDocument) -> Visibility:
+    return Visibility(document.category, document.audience, document.effective_from, document.expires)
 
 
 @dataclass(frozen=True)

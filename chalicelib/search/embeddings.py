@@ -26,6 +26,7 @@ DIMENSIONS = 384
 MEMO_SIZE = 8192
 _SCALE = np.float32
 Kind = Literal["query", "passage"]
+Packed = bytes | memoryview  # pack()ed vectors; a restored index's are views of its snapshot
 
 
 class Embedder(Protocol):
@@ -179,7 +180,7 @@ def pack(vectors: np.ndarray) -> bytes:
     return bytes(scales.astype(_SCALE).tobytes() + codes.tobytes())
 
 
-def unpack(data: bytes) -> np.ndarray:
+def unpack(data: Packed) -> np.ndarray:
     """The vectors pack() stored, as float32 rows (close to, not exactly, the originals)."""
     if not data:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)

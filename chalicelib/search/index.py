@@ -19,12 +19,13 @@ import numpy as np
 
 from chalicelib.search import snapshots
 from chalicelib.search.dense import VectorIndex
-from chalicelib.search.documents import IndexedDocument, SearchDocument
+from chalicelib.search.documents import IndexedDocument, SearchDocument, Visibility
 from chalicelib.search.embeddings import DIMENSIONS, Embedder, NoEmbedder, pack, unpack
 from chalicelib.search.postings import Postings
 from chalicelib.search.ranking import DEFAULT_SETTINGS, Evidence, RankSettings, evidence_of, is_answered
 from chalicelib.search.referrals import Nearest, ReferralGroup, ReferralKind, Referrals
 from chalicelib.search.scoring import best_slots, fuse, term_weights
+from chalicelib.search.slots import Entry, Slots
 from chalicelib.search.snippets import Marks, completion, snippet
 from chalicelib.search.terms import AnalyzedQuery, QueryAnalyzer, TermRules, pinyin_of
 
@@ -35,12 +36,6 @@ POOL_DEPTH = 50  # candidates taken from each side, lexical and meaning, before 
 MEANING_ONLY_FLOOR = 0.05
 COMPACT_AFTER = 0.2  # compact once a fifth of the slots are tombstones
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    document: SearchDocument
-    phrasings: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -90,19 +85,19 @@ class SearchIndex:
         documents = list(documents)
         self._vectors = VectorIndex()
         self._postings = Postings.for_documents([d.field_terms for d in documents], settings.field_weights)
-        self._slots: list[_Entry | None] = []
+        self._slots = Slots()
         self._slot_of: dict[str, int] = {}
         self._phrasing_pinyin: dict[int, tuple[str, ...]] = {}  # worked out on first use, per slot
         self._add_all(documents)
         self._refresh_vocabulary()
 
-    def _entry(self, slot: int) -> _Entry:
+    def _entry(self, slot: int) -> Entry:
         """The document in a slot that ranking found live (removed slots never rank)."""
         entry = self._slots[slot]
         assert entry is not None, f"slot {slot} was removed"
         return entry
 
-    def _live_slots(self) -> list[_Entry]:
+    def _live_slots(self) -> list[Entry]:
         """Every slot, right after compaction, when none is empty."""
         assert all(e is not None for e in self._slots), "compact first"
         return [e for e in self._slots if e is not None]
@@ -114,12 +109,12 @@ class SearchIndex:
         entries = [(e.document, e.phrasings) for e in self._live_slots()]
         not_covered = pack(self.not_covered) if len(self.not_covered) else b""
         postings, average_length = self._postings.snapshot(), self._postings.average_length
-        return snapshots.encode(entries, postings, average_length, self._vectors.snapshot(), not_covered)
+        return snapshots.encode(entries, postings, average_length, *self._vectors.snapshot(), not_covered)
 
     @classmethod
     def restore(
         cls,
-        data: bytes,
+        data: bytes | bytearray | memoryview,
         rules: TermRules,
         synonyms: dict[str, str],
         settings: RankSettings = DEFAULT_SETTINGS,
@@ -130,9 +125,9 @@ class SearchIndex:
         """An index from snapshot bytes, as it was when the snapshot was taken (ValueError if it cannot be read)."""
         state = snapshots.decode(data)
         index = cls([], rules, synonyms, settings, embedder, unpack(state.not_covered), referrals, listed_groups)
-        index._vectors = VectorIndex.restore(state.vectors)
-        index._slots = [_Entry(document, phrasings) for document, phrasings in state.entries]
-        index._slot_of = {e.document.id: slot for slot, e in enumerate(index._live_slots())}
+        index._vectors = VectorIndex.restore(state.units, state.centroids)
+        index._slots = Slots(blocks=state.documents, visibility=state.visibility)
+        index._slot_of = {document_id: slot for slot, document_id in enumerate(state.ids)}
         index._postings = Postings.restore(state.postings, state.average_length, settings.field_weights)
         index._refresh_vocabulary()
         return index
@@ -159,14 +154,14 @@ class SearchIndex:
         for indexed in documents:
             self._slot_of[indexed.document.id] = len(self._slots)
             # The body is searchable through its postings; its text is not kept (snippets come from the answer).
-            self._slots.append(_Entry(replace(indexed.document, body=""), indexed.phrasings))
+            self._slots.append(Entry(replace(indexed.document, body=""), indexed.phrasings))
 
     def apply(self, changed: Sequence[IndexedDocument], removed: Iterable[str] = ()) -> None:
         """Replace or add the changed documents and drop the removed ids."""
         for document_id in [*removed, *(d.document.id for d in changed)]:
             slot = self._slot_of.pop(document_id, None)
             if slot is not None:
-                self._slots[slot] = None
+                self._slots.remove(slot)
         self._add_all(changed)
         if len(self._slots) - len(self._slot_of) > COMPACT_AFTER * max(1, len(self._slots)):
             self._compact()
@@ -176,20 +171,21 @@ class SearchIndex:
         """Drop tombstoned slots on both sides and renumber the rest, keeping the order."""
         if len(self._slots) == len(self._slot_of):
             return
-        alive = np.array([e is not None for e in self._slots])
+        alive = np.zeros(len(self._slots), dtype=bool)
+        alive[list(self._slot_of.values())] = True
         self._vectors.compact(alive)
         self._postings.compact(alive)
-        self._slots = [e for e in self._slots if e is not None]
+        self._slots = Slots(e for e in self._slots if e is not None)
         self._slot_of = {e.document.id: slot for slot, e in enumerate(self._live_slots())}
         self._phrasing_pinyin = {}
 
     def search(
-        self, query: str, limit: int = 10, allow: Callable[[SearchDocument], bool] = lambda doc: True
+        self, query: str, limit: int = 10, allow: Callable[[Visibility], bool] = lambda doc: True
     ) -> list[RankedHit]:
         """The best documents for the query, best first; score is the calibrated confidence in [0, 1]."""
         return self.find(query, limit, allow).hits
 
-    def find(self, query: str, limit: int = 10, allow: Callable[[SearchDocument], bool] = lambda doc: True) -> Found:
+    def find(self, query: str, limit: int = 10, allow: Callable[[Visibility], bool] = lambda doc: True) -> Found:
         """The best documents and the referral group of the query: an emergency keeps only the articles that
         answer it; any other group is chosen only when no article answers (referrals.Referrals.choose)."""
         analyzed = self.query_analyzer.analyze(query)
@@ -229,7 +225,7 @@ class SearchIndex:
         return Nearest(int(self.listed_groups[row]), float(cosines[row]) - best_meaning)
 
     def suggest(
-        self, typed: str, limit: int = 8, allow: Callable[[SearchDocument], bool] = lambda doc: True
+        self, typed: str, limit: int = 8, allow: Callable[[Visibility], bool] = lambda doc: True
     ) -> list[tuple[str, SearchDocument]]:
         """Completions for what has been typed so far: the closest title or phrasing of each best match.
 
@@ -256,7 +252,7 @@ class SearchIndex:
         analyzed: AnalyzedQuery,
         meaning: np.ndarray | None,
         limit: int,
-        allow: Callable[[SearchDocument], bool],
+        allow: Callable[[Visibility], bool],
         cues: Sequence[tuple[str, int]],
     ) -> tuple[list[tuple[float, int]], float | None]:
         """(confidence, slot) of the best documents: lexical and meaning recall fused, the head re-ranked; and the
@@ -266,8 +262,8 @@ class SearchIndex:
         centroids, spread, elsewhere = self._meaning_context(meaning)
 
         def keep(slot: int) -> bool:
-            entry = self._slots[slot]
-            return entry is not None and allow(entry.document)
+            seen = self._slots.visibility(slot)
+            return seen is not None and allow(seen)
 
         if meaning is None or centroids is None:
             candidates = best_slots(scores, max(limit, RERANK_DEPTH), keep)

@@ -94,17 +94,15 @@ class Postings:
         """The terms that are words (not bigrams, sounds or characters): the vocabulary queries are cut against."""
         return (t for t in self._lists if term_kind(t) == "word")
 
-    def snapshot(self) -> dict[str, tuple[bytes, bytes]]:
-        """Each term's slots and weights as bytes (the average field lengths are kept beside them)."""
-        return {t: (slots.tobytes(), weights.tobytes()) for t, (slots, weights) in self._lists.items()}
+    def snapshot(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each term's slots and weights (the average field lengths are kept beside them)."""
+        return dict(self._lists)
 
     @classmethod
     def restore(
-        cls, lists: dict[str, tuple[bytes, bytes]], average_length: dict[str, float], field_weights: bool
+        cls, lists: dict[str, tuple[np.ndarray, np.ndarray]], average_length: dict[str, float], field_weights: bool
     ) -> "Postings":
+        """Postings over the given arrays as they are (views of a snapshot's bytes: nothing is copied)."""
         postings = cls(average_length, field_weights)
-        postings._lists = {
-            term: (np.frombuffer(slots, dtype=_SLOT), np.frombuffer(weights, dtype=_WEIGHT))
-            for term, (slots, weights) in lists.items()
-        }
+        postings._lists = lists
         return postings

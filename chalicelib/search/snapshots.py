@@ -1,66 +1,192 @@
 """The bytes an index snapshots to, and back. Pure.
 
-A marshal frame (format, lexical part, vectors, not-covered vectors): the lexical part (documents with their
-phrasings, postings, average field lengths) is compressed; the vectors (int8, which hardly compress) are
-stored as they are.
+A cold start must answer within Lambda's init budget at a city's tens of thousands of articles, so restoring
+copies and parses as little as it can. The bytes are a short header and sections, each 64-byte aligned:
+postings (every term's slots and weights in two arrays, an offset per term), the meaning units and the
+centroids are numpy views of the bytes themselves, never copied or unpacked; the documents (titles, answers,
+phrasings) are compressed in blocks of BLOCK that are opened the first time a search needs one of them.
 """
 
 import marshal
+import struct
 import zlib
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from chalicelib.search.documents import SearchDocument, document_fields
+import numpy as np
 
-# 6: meaning vectors, 7: single characters, 8: phrasings embedded as questions, 9: vectors stored uncompressed
-FORMAT = 9
+from chalicelib.search.documents import SearchDocument, document_fields, visibility_of
+from chalicelib.search.embeddings import DIMENSIONS, Packed
+
+# 6: meaning vectors, 7: single characters, 8: phrasings embedded as questions, 9: vectors stored uncompressed,
+# 10: sections read in place, documents in blocks
+FORMAT = 10
+MAGIC = b"ZHIDA-IX"
+BLOCK = 32  # documents per compressed block: one opens in about half a millisecond
+_ALIGN = 64
+_HEAD = struct.Struct("<8sQ")  # magic, header length
 
 Entry = tuple[SearchDocument, tuple[str, ...]]  # a document and its cleaned phrasings, one per slot
+PostingLists = dict[str, tuple[np.ndarray, np.ndarray]]  # term -> (ascending slots, saturated weights)
+
+
+class DocumentBlocks:
+    """The snapshot's documents, block by block, each decoded the first time one of its slots is asked for."""
+
+    def __init__(self, data: memoryview, blocks: Sequence[tuple[int, int]], count: int) -> None:
+        self._data = data
+        self._blocks = blocks
+        self.count = count
+
+    def block(self, number: int) -> list[Entry]:
+        start, length = self._blocks[number]
+        try:
+            fields = marshal.loads(zlib.decompress(self._data[start : start + length]))
+            return [(SearchDocument(*document), phrasings) for document, phrasings in fields]
+        except (zlib.error, EOFError, ValueError, TypeError) as damaged:
+            raise ValueError(f"not a readable index snapshot ({damaged})") from None
 
 
 class Contents(NamedTuple):
-    """What a snapshot holds, as postings.Postings and dense.VectorIndex snapshot and restore it."""
+    """What a snapshot holds: the slots' ids and documents, postings.Postings' lists and field lengths, and
+    dense.VectorIndex's units per slot and centroid matrix; the not-covered questions' vectors (packed)."""
 
-    entries: list[Entry]
-    postings: dict[str, tuple[bytes, bytes]]
+    ids: list[str]
+    visibility: list[tuple[str, str, str, str]]  # documents.Visibility of each slot
+    documents: DocumentBlocks
+    postings: PostingLists
     average_length: dict[str, float]
-    vectors: tuple[list[bytes], bytes]
-    not_covered: bytes  # embeddings.pack of the not-covered questions' vectors; empty when none are listed
+    units: list[memoryview]
+    centroids: np.ndarray
+    not_covered: bytes
 
 
 def encode(
     entries: Sequence[Entry],
-    postings: dict[str, tuple[bytes, bytes]],
+    postings: PostingLists,
     average_length: dict[str, float],
-    vectors: tuple[list[bytes], bytes],
+    units: Sequence[Packed],
+    centroids: np.ndarray,
     not_covered: bytes,
 ) -> bytes:
-    fields = [(document_fields(document), phrasings) for document, phrasings in entries]
-    lexical = zlib.compress(marshal.dumps((fields, postings, average_length)))
-    return marshal.dumps((FORMAT, lexical, vectors, not_covered))
+    terms = list(postings)
+    lists = list(postings.values())
+    term_ends = np.cumsum([len(slots) for slots, _ in lists], dtype=np.uint64)
+    unit_ends = np.cumsum([len(u) for u in units], dtype=np.uint64)
+    blocks = [
+        zlib.compress(marshal.dumps([(document_fields(d), p) for d, p in entries[i : i + BLOCK]]))
+        for i in range(0, len(entries), BLOCK)
+    ]
+    sections: dict[str, bytes] = {
+        "ids": marshal.dumps([d.id for d, _ in entries]),
+        "visibility": marshal.dumps([tuple(visibility_of(d)) for d, _ in entries]),
+        "terms": marshal.dumps(terms),
+        "term_ends": term_ends.astype("<u8").tobytes(),
+        "slots": b"".join(np.asarray(s, dtype="<u4").tobytes() for s, _ in lists),
+        "weights": b"".join(np.asarray(w, dtype=np.uint8).tobytes() for _, w in lists),
+        "unit_ends": unit_ends.astype("<u8").tobytes(),
+        "units": b"".join(units),
+        "centroids": np.ascontiguousarray(centroids, dtype="<f4").tobytes(),
+        "not_covered": not_covered,
+        "documents": b"".join(blocks),
+    }
+    block_table, at = [], 0
+    for block in blocks:
+        block_table.append((at, len(block)))
+        at += len(block)
+    placed, at = {}, 0
+    for name, section in sections.items():
+        placed[name] = (at, len(section))
+        at += _padded(len(section))
+    header = marshal.dumps(
+        {
+            "format": FORMAT,
+            "count": len(entries),
+            "sections": placed,
+            "blocks": block_table,
+            "average_length": average_length,
+        }
+    )
+    start = _padded(_HEAD.size + len(header))
+    out = bytearray(start + at)
+    out[: _HEAD.size + len(header)] = _HEAD.pack(MAGIC, len(header)) + header
+    for name, section in sections.items():
+        offset = start + placed[name][0]
+        out[offset : offset + len(section)] = section
+    return bytes(out)
 
 
-def decode(data: bytes) -> Contents:
-    """What the bytes hold; ValueError for damaged snapshots and those of another format."""
-    _, lexical, vectors, not_covered = _frame(data)
+def decode(data: bytes | bytearray | memoryview) -> Contents:
+    """What the bytes hold, as views of them; ValueError for damaged snapshots and those of another format."""
+    view = memoryview(data)
     try:
-        fields, postings, average_length = marshal.loads(zlib.decompress(lexical))
-    except (zlib.error, EOFError, ValueError, TypeError) as damaged:
+        header, start = _header(view)
+        count: int = header["count"]
+
+        def section(name: str) -> memoryview:
+            offset, length = header["sections"][name]
+            if start + offset + length > len(view):
+                raise ValueError(f"not a readable index snapshot (section {name} runs past the end)")
+            return view[start + offset : start + offset + length]
+
+        ids = marshal.loads(section("ids"))
+        visibility = marshal.loads(section("visibility"))
+        terms = marshal.loads(section("terms"))
+        term_ends = np.frombuffer(section("term_ends"), dtype="<u8")
+        slots = np.frombuffer(section("slots"), dtype="<u4")
+        weights = np.frombuffer(section("weights"), dtype=np.uint8)
+        unit_ends = np.frombuffer(section("unit_ends"), dtype="<u8").tolist()
+        centroids = np.frombuffer(section("centroids"), dtype="<f4").reshape(-1, DIMENSIONS)
+        if not (len(ids) == count == len(visibility) == len(unit_ends) and len(terms) == len(term_ends)):
+            raise ValueError("not a readable index snapshot (its sections disagree on its documents and terms)")
+        if len(centroids) not in (0, count) or len(slots) != len(weights) or int(term_ends[-1:].sum()) != len(slots):
+            raise ValueError("not a readable index snapshot (its sections disagree on its vectors and postings)")
+        starts = [0, *term_ends[:-1].tolist()]
+        postings = {
+            term: (slots[begin:end], weights[begin:end])
+            for term, begin, end in zip(terms, starts, term_ends.tolist(), strict=True)
+        }
+        units_view = section("units")
+        units = [units_view[begin:end] for begin, end in zip([0, *unit_ends[:-1]], unit_ends, strict=True)]
+        documents = DocumentBlocks(section("documents"), header["blocks"], count)
+        return Contents(
+            ids,
+            visibility,
+            documents,
+            postings,
+            header["average_length"],
+            units,
+            centroids,
+            bytes(section("not_covered")),
+        )
+    except (EOFError, TypeError, KeyError, IndexError, struct.error) as damaged:
         raise ValueError(f"not a readable index snapshot ({damaged})") from None
-    entries = [(SearchDocument(*document), phrasings) for document, phrasings in fields]
-    return Contents(entries, postings, average_length, vectors, not_covered)
 
 
-def _frame(data: bytes) -> tuple[Any, ...]:
-    """(format, lexical bytes, vectors, not-covered vectors); ValueError for damaged or older snapshots."""
-    try:
-        frame = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
-        frame = None
-    if isinstance(frame, tuple) and len(frame) == 4 and frame[0] == FORMAT:
-        return frame
-    try:  # formats up to 8 were compressed as a whole
-        version = marshal.loads(zlib.decompress(data))[0] if frame is None else frame[0]
-    except (zlib.error, EOFError, ValueError, TypeError, IndexError, KeyError) as damaged:
-        raise ValueError(f"not a readable index snapshot ({damaged})") from None
-    raise ValueError(f"snapshot format {version} is not {FORMAT}")
+def _header(view: memoryview) -> tuple[dict[str, Any], int]:
+    """The header and where the sections start; ValueError for damaged snapshots and those of another format."""
+    if bytes(view[: len(MAGIC)]) != MAGIC:
+        raise ValueError(_older(view))
+    _, length = _HEAD.unpack_from(view)
+    header = marshal.loads(view[_HEAD.size : _HEAD.size + length])
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"snapshot format {header.get('format') if isinstance(header, dict) else '?'} is not {FORMAT}")
+    return header, _padded(_HEAD.size + length)
+
+
+def _older(view: memoryview) -> str:
+    """Why bytes without the magic cannot be read: a format before 10 (a marshal frame, or before 9 compressed
+    whole), or no snapshot at all."""
+    data = bytes(view)
+    for read in (marshal.loads, lambda d: marshal.loads(zlib.decompress(d))):
+        try:
+            frame = read(data)
+            if isinstance(frame, tuple) and frame and isinstance(frame[0], int):
+                return f"snapshot format {frame[0]} is not {FORMAT}"
+        except (zlib.error, EOFError, ValueError, TypeError):
+            continue
+    return "not a readable index snapshot (no header)"
+
+
+def _padded(length: int) -> int:
+    return -(-length // _ALIGN) * _ALIGN
