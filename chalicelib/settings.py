@@ -13,6 +13,8 @@ class Settings:
     table_name: str
     region: str
     dynamodb_endpoint: str | None = None
+    snapshot_bucket: str = ""  # the S3 bucket of the index snapshots; by default the table's name + "-snapshots"
+    s3_endpoint: str | None = None  # locally: the embedded moto server, which serves DynamoDB and S3 alike
     index_refresh_seconds: float = 1.0
     client_salt: str = "zhida-local"
     client_salt_parameter: str | None = None  # on AWS: the SSM SecureString that holds the salt (wiring reads it)
@@ -32,10 +34,13 @@ class Settings:
         window = int(environ.get("SIGN_IN_WINDOW_SECONDS", "60"))
         if window < 1:
             raise ConfigurationError("SIGN_IN_WINDOW_SECONDS must be at least 1")
+        dynamodb_endpoint = environ.get("DYNAMODB_ENDPOINT") or None
         return cls(
             table_name=table_name,
             region=region,
-            dynamodb_endpoint=environ.get("DYNAMODB_ENDPOINT") or None,
+            dynamodb_endpoint=dynamodb_endpoint,
+            snapshot_bucket=environ.get("SNAPSHOT_BUCKET", "").strip() or f"{table_name}-snapshots",
+            s3_endpoint=environ.get("S3_ENDPOINT") or dynamodb_endpoint,
             index_refresh_seconds=float(environ.get("INDEX_REFRESH_SECONDS", "1")),
             # Pseudonymises client IPs in logs and rate counters: a fixed salt locally, a secret one on AWS.
             client_salt=environ.get("CLIENT_SALT", "zhida-local"),

@@ -31,6 +31,7 @@ from chalicelib.people.sign_ins import SignInLimit
 from chalicelib.people.store.directory import DirectoryStore
 from chalicelib.people.store.keys import KeyStore
 from chalicelib.settings import Settings
+from chalicelib.store.objects import READERS, Bucket, ensure_bucket
 from chalicelib.store.records import RecordStore
 from chalicelib.store.table import ensure_table
 
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 # A Lambda has 10 s: a stalled connection must fail fast (and become a 503) rather than hang for botocore's
 # default 60 s, and retries must stay within the budget.
 DYNAMODB_CONFIG = Config(connect_timeout=2, read_timeout=4, retries={"max_attempts": 3, "mode": "standard"})
+# A snapshot range is tens of MB: reads may pause longer than an item's, and READERS connections run at once.
+S3_CONFIG = Config(
+    connect_timeout=2, read_timeout=8, retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=READERS
+)
 MIN_SALT_LENGTH = 16
 REPORT_KEEP_SECONDS = 30.0  # a report asked again within this time is this container's copy
 
@@ -45,10 +50,11 @@ REPORT_KEEP_SECONDS = 30.0  # a report asked again within this time is this cont
 class Stores:
     """Every family store, each built once on the same table. Services are handed only the ones they use."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, bucket: Bucket) -> None:
         self.table = table  # the boto3 Table, for tools that copy it whole (kb backup)
+        self.bucket = bucket  # the snapshots' bucket
         self.articles = ArticleStore(table)
-        self.snapshots = SnapshotStore(table)
+        self.snapshots = SnapshotStore(table, bucket)
         self.lexicon = LexiconStore(table)
         self.directory = DirectoryStore(table)
         self.keys = KeyStore(table)
@@ -59,6 +65,12 @@ class Stores:
     def generation(self) -> int:
         """The table's generation: every generation-stamped write, of any family, moves it."""
         return self.articles.generation()
+
+
+def stores_with_bucket(table: Any, s3_client: Any) -> Stores:
+    """Stores on a table and its snapshot bucket (by default the table's name + "-snapshots"), the bucket made
+    first if missing: for tests and tools that make their own table on moto."""
+    return Stores(table, ensure_bucket(s3_client, f"{table.name}-snapshots"))
 
 
 @cache
@@ -93,14 +105,26 @@ def dynamodb():
 
 
 @cache
+def s3():
+    config = settings()
+    # moto's server on 127.0.0.1 has no bucket subdomains: name the bucket in the path there
+    addressing = Config(s3={"addressing_style": "path"}) if config.s3_endpoint else Config()
+    return boto3.client(
+        "s3", region_name=config.region, endpoint_url=config.s3_endpoint, config=S3_CONFIG.merge(addressing)
+    )
+
+
+@cache
 def store() -> Stores:
     """Every family store, once per container; each service below is handed only the families it uses."""
     config = settings()
-    # Locally (moto) the table may not exist yet; on AWS the template creates it and we only describe it.
-    table = (
-        ensure_table(dynamodb(), config.table_name) if config.dynamodb_endpoint else dynamodb().Table(config.table_name)
-    )
-    return Stores(table)
+    # Locally (moto) the table and bucket may not exist yet; on AWS the template creates them.
+    if config.dynamodb_endpoint:
+        table = ensure_table(dynamodb(), config.table_name)
+    else:
+        table = dynamodb().Table(config.table_name)
+    bucket = ensure_bucket(s3(), config.snapshot_bucket) if config.s3_endpoint else Bucket(s3(), config.snapshot_bucket)
+    return Stores(table, bucket)
 
 
 @cache
@@ -199,6 +223,7 @@ def reset() -> None:
     for made in (
         settings,
         dynamodb,
+        s3,
         store,
         live_index,
         knowledge,

@@ -12,7 +12,7 @@ from chalicelib.knowledge.models.editing import EditorialState
 from chalicelib.knowledge.models.reading import SearchParams
 from chalicelib.people.access import Reader
 from chalicelib.store.table import ensure_table
-from chalicelib.wiring import Stores
+from chalicelib.wiring import Stores, stores_with_bucket
 from tests.conftest import KNOWLEDGE_DIR, NOW, knowledge_service
 from tools.kb.backup import RestoreRefused, backup, restore
 from tools.kb.export import export_folder, export_xlsx
@@ -25,7 +25,8 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def empty_store(name: str) -> Stores:
-    return Stores(ensure_table(boto3.resource("dynamodb", region_name="cn-north-1"), name))
+    table = ensure_table(boto3.resource("dynamodb", region_name="cn-north-1"), name)
+    return stores_with_bucket(table, boto3.client("s3", region_name="cn-north-1"))
 
 
 def test_backup_restore_into_an_empty_table_then_export_equals_the_source(synced_store: Stores, tmp_path: Path):

@@ -102,6 +102,7 @@ def test_chalice_packages_the_app_with_its_table(packaged: tuple[Path, dict[str,
     for function in FUNCTIONS:
         variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
         assert variables["TABLE_NAME"] == {"Ref": "KnowledgeTable"}
+        assert variables["SNAPSHOT_BUCKET"] == {"Ref": "SnapshotBucket"}
     throttling = template["Resources"]["RestAPI"]["Properties"]["MethodSettings"][0]
     assert throttling["ThrottlingRateLimit"] > 0 and throttling["ThrottlingBurstLimit"] > 0
     names = zipfile.ZipFile(deployment).namelist()
@@ -220,6 +221,26 @@ def test_the_table_cannot_be_deleted_is_encrypted_with_our_key_and_backed_up(tem
     assert template["Resources"]["BackupVault"]["DeletionPolicy"] == "Retain"
 
 
+def test_the_snapshot_bucket_is_private_encrypted_with_our_key_and_kept(template: dict[str, Any]):
+    bucket = template["Resources"]["SnapshotBucket"]
+    assert bucket["DeletionPolicy"] == "Retain"
+    (encryption,) = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    # our key by its alias: naming the key itself would close a loop (the key's policy names the functions' roles,
+    # whose policies name the bucket), which CloudFormation refuses
+    assert encryption["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": {
+            "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/${AWS::StackName}"
+        },
+    }
+    assert template["Resources"]["KnowledgeKeyAlias"]["Properties"]["AliasName"] == {
+        "Fn::Sub": "alias/${AWS::StackName}"
+    }
+    assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
+    (tls_only,) = template["Resources"]["SnapshotBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert tls_only["Effect"] == "Deny" and tls_only["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
 def test_the_functions_may_touch_only_this_stacks_table_index_and_salt(template: dict[str, Any]):
     arn = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
     salt = arn % ("ssm", "parameter/${AWS::StackName}/client-salt")
@@ -232,6 +253,20 @@ def test_the_functions_may_touch_only_this_stacks_table_index_and_salt(template:
         ]
         actions = statements["KnowledgeTable"]["Action"]
         assert not any(a.endswith("*") or a in ("dynamodb:Scan", "dynamodb:DeleteTable") for a in actions)
+        # the snapshots' objects, and listing (without it S3 answers a missing object with 403, not 404)
+        snapshots = statements["IndexSnapshots"]
+        assert snapshots["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${SnapshotBucket}/index/*"}
+        assert set(snapshots["Action"]) == {
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "s3:AbortMultipartUpload",
+        }
+        listed = statements["IndexSnapshotsListed"]
+        assert (listed["Action"], listed["Resource"]) == (
+            "s3:ListBucket",
+            {"Fn::Sub": "arn:${AWS::Partition}:s3:::${SnapshotBucket}"},
+        )
         assert statements["ClientSalt"] == {
             "Sid": "ClientSalt",
             "Effect": "Allow",

@@ -18,6 +18,7 @@ from chalicelib.knowledge.models.editing import (
 from chalicelib.knowledge.models.reading import SearchParams
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.people.access import Principal, Reader, Role
+from chalicelib.store.objects import Bucket
 from chalicelib.wiring import Stores
 from tests.conftest import NOW, TABLE_NAME, Clock, all_at_once, article_text, editorial_service, knowledge_service
 
@@ -142,7 +143,9 @@ def _race(base: Draft, savers: list[tuple[EditorialService, Principal, str]]) ->
 
 def _own_store() -> Stores:
     """A store with its own boto3 resource: boto3 resources are not shared between threads."""
-    return Stores(boto3.session.Session().resource("dynamodb", region_name="cn-north-1").Table(TABLE_NAME))
+    session = boto3.session.Session()
+    table = session.resource("dynamodb", region_name="cn-north-1").Table(TABLE_NAME)
+    return Stores(table, Bucket(session.client("s3", region_name="cn-north-1"), f"{TABLE_NAME}-snapshots"))
 
 
 def test_rollback_is_a_new_version_with_the_old_text(editorial: EditorialService):

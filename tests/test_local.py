@@ -12,7 +12,7 @@ from boto3.dynamodb.conditions import Key
 
 from chalicelib.people.keys import KeyRing
 from chalicelib.store.table import ensure_table
-from chalicelib.wiring import Stores
+from chalicelib.wiring import Stores, stores_with_bucket
 from tests.conftest import NOW, TABLE_NAME
 from tools.kb import local, serve
 from tools.kb.backup import backup, read_backup, restore
@@ -83,7 +83,8 @@ def test_feedback_and_a_new_key_are_saved_though_the_generation_stays(
     KeyRing(synced_store.keys, synced_store.directory.departments).create("agent", "坐席甲", ["hotline-12345"], NOW)
     assert synced_store.generation() == generation
     assert data.save_if_written()
-    next_run = Stores(ensure_table(boto3.resource("dynamodb", region_name="cn-north-1"), "zhida-next-run"))
+    next_table = ensure_table(boto3.resource("dynamodb", region_name="cn-north-1"), "zhida-next-run")
+    next_run = stores_with_bucket(next_table, boto3.client("s3", region_name="cn-north-1"))
     restore(next_run.table, data.path)
     assert [k.name for k in next_run.keys.all()] == ["坐席甲"]
     assert [record["helpful"] for record in next_run.records.all("FEEDBACK#heating-radiator-not-warm")] == [False]

@@ -8,6 +8,7 @@ from chalicelib.knowledge.models.content import ArticleStatus
 from chalicelib.knowledge.models.editing import AuditEntry, EditorialState, Version, WorkingCopy
 from chalicelib.knowledge.store.articles import ArticleChange, LiveChange
 from chalicelib.knowledge.store.snapshots import Snapshot
+from chalicelib.store import objects
 from chalicelib.wiring import Stores
 
 NOW = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
@@ -88,49 +89,75 @@ def test_listing_pages_through_many_articles(store: Stores):
     assert len(list(store.articles.live_articles())) == 120
 
 
-def test_a_snapshot_round_trips_across_many_parts(store: Stores):
-    assert store.snapshots.latest() is None
-    data = bytes(range(256)) * 3000  # 768 kB: three parts
+def test_a_snapshot_round_trips_through_the_bucket_in_parallel_ranges(store: Stores, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(objects, "RANGE_BYTES", 100_000)  # 768 kB: eight ranges, fetched at once
+    assert store.snapshots.latest() is None and store.snapshots.latest_generation() is None
+    data = bytes(range(256)) * 3000
     store.snapshots.save(Snapshot(7, 3, data))
     assert store.snapshots.latest() == Snapshot(7, 3, data)
+    assert store.snapshots.latest_generation() == 7
+
+
+def snapshot_objects(store: Stores) -> dict[str, bytes]:
+    client, name = store.bucket.client, store.bucket.name
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=name).get("Contents", [])]
+    return {key: client.get_object(Bucket=name, Key=key)["Body"].read() for key in keys}
+
+
+def test_a_new_snapshot_keeps_the_one_before_for_readers_of_the_old_pointer_and_drops_older_ones(store: Stores):
+    store.snapshots.save(Snapshot(1, 1, b"old"))
+    store.snapshots.save(Snapshot(2, 1, b"mid"))
+    assert sorted(snapshot_objects(store).values()) == [b"mid", b"old"]
+    store.snapshots.save(Snapshot(3, 1, b"new"))
+    assert store.snapshots.latest() == Snapshot(3, 1, b"new")
+    assert sorted(snapshot_objects(store).values()) == [b"mid", b"new"]
+    store.snapshots.save(Snapshot(3, 1, b"new again"))  # a tool's re-save at the same generation: a new object
+    assert sorted(snapshot_objects(store).values()) == [b"new", b"new again"]
+    assert store.snapshots.latest() == Snapshot(3, 1, b"new again")
+    assert all(key.startswith("index/000000000003-") for key in snapshot_objects(store))
+
+
+def test_a_snapshot_whose_object_is_gone_is_ignored_and_saved_again(store: Stores):
+    """A table restored from a backup (kb restore, point-in-time recovery) has the pointer, not the object."""
+    store.snapshots.save(Snapshot(4, 2, b"abcd"))
+    store.bucket.delete(list(snapshot_objects(store)))
+    assert store.snapshots.latest() is None
+    assert store.snapshots.latest_generation() is None  # so the job saves one again
+
+
+def test_two_saves_at_once_leave_one_pointer_and_no_stray_object(store: Stores, monkeypatch: pytest.MonkeyPatch):
+    store.snapshots.save(Snapshot(1, 1, b"first"))
+    put = store.bucket.put
+
+    def meanwhile_another_save(key: str, data: bytes) -> None:
+        monkeypatch.setattr(store.bucket, "put", put)
+        store.snapshots.save(Snapshot(2, 1, b"theirs"))  # lands between our upload's start and our switch
+        put(key, data)
+
+    monkeypatch.setattr(store.bucket, "put", meanwhile_another_save)
+    store.snapshots.save(Snapshot(2, 1, b"ours"))
+    assert store.snapshots.latest() == Snapshot(2, 1, b"theirs")
+    assert sorted(snapshot_objects(store).values()) == [b"first", b"theirs"]
 
 
 def snapshot_partitions(store: Stores) -> set[str]:
     return {item["pk"] for item in store.table.scan()["Items"] if item["pk"].startswith("SNAPSHOT#")}
 
 
-def test_each_part_of_a_snapshot_is_its_own_partition(store: Stores):
-    store.snapshots.save(Snapshot(7, 3, bytes(768_000)))
-    assert snapshot_partitions(store) == {f"SNAPSHOT#000000000007#0000{n}" for n in range(3)}
-
-
-def test_a_new_snapshot_keeps_the_one_before_for_readers_of_the_old_pointer_and_drops_older_ones(
-    store: Stores,
-):
-    store.snapshots.save(Snapshot(1, 1, b"old" * 200_000))
-    store.snapshots.save(Snapshot(2, 1, b"mid"))
-    assert snapshot_partitions(store) == {"SNAPSHOT#000000000001#00000", "SNAPSHOT#000000000001#00001"} | {
-        "SNAPSHOT#000000000002#00000"
-    }
-    store.snapshots.save(Snapshot(3, 1, b"new"))
-    assert store.snapshots.latest() == Snapshot(3, 1, b"new")
-    assert snapshot_partitions(store) == {"SNAPSHOT#000000000002#00000", "SNAPSHOT#000000000003#00000"}
-    store.snapshots.save(Snapshot(3, 1, b"new again"))  # a tool's re-save at the same generation
-    assert snapshot_partitions(store) == {"SNAPSHOT#000000000002#00000", "SNAPSHOT#000000000003#00000"}
-
-
-def test_a_snapshot_an_older_release_saved_under_one_partition_is_still_read_and_later_dropped(
-    store: Stores,
-):
+def test_the_parts_an_older_release_kept_in_the_table_are_deleted_at_the_first_save(store: Stores):
     for number, chunk in enumerate([b"ab", b"cd"]):
-        store.table.put_item(Item={"pk": "SNAPSHOT#000000000004", "sk": f"PART#{number:05d}", "data": chunk})
+        store.table.put_item(Item={"pk": f"SNAPSHOT#000000000004#{number:05d}", "sk": "PART", "data": chunk})
+    store.table.put_item(Item={"pk": "SNAPSHOT#000000000003", "sk": "PART#00000", "data": b"older"})
     store.table.put_item(
-        Item={"pk": "SNAPSHOT", "sk": "CURRENT", "generation": 4, "lexicon_generation": 2, "parts": 2, "size": 4}
+        Item={
+            **{"pk": "SNAPSHOT", "sk": "CURRENT", "generation": 4, "lexicon_generation": 2, "parts": 2},
+            **{"spread": True, "size": 4, "kept_generation": 3, "kept_parts": 1, "kept_spread": False},
+        }
     )
-    assert store.snapshots.latest() == Snapshot(4, 2, b"abcd")
+    assert store.snapshots.latest() is None and store.snapshots.latest_generation() is None  # rebuilt, re-saved
     store.snapshots.save(Snapshot(5, 2, b"e"))
-    store.snapshots.save(Snapshot(6, 2, b"f"))
-    assert snapshot_partitions(store) == {"SNAPSHOT#000000000005#00000", "SNAPSHOT#000000000006#00000"}
+    assert snapshot_partitions(store) == set()
+    assert store.snapshots.latest() == Snapshot(5, 2, b"e")
 
 
 def test_an_article_keeps_its_search_document_bytes(store: Stores):

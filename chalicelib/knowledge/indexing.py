@@ -86,7 +86,7 @@ class SearchEngine:
             self.listed_groups,
         )
 
-    def restore(self, snapshot: bytes) -> SearchIndex:
+    def restore(self, snapshot: bytes | bytearray | memoryview) -> SearchIndex:
         """The index a snapshot holds (ValueError if this release cannot read it).
 
         The snapshot's referral-question vectors become this engine's too: an index built later (a look-back,

@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import numpy as np
 
+from chalicelib import wiring
 from chalicelib.knowledge.editorial import EditorialService
 from chalicelib.knowledge.indexing import SearchEngine, search_document
 from chalicelib.knowledge.lint import ANSWER_MAX_CHARS
@@ -34,7 +35,6 @@ from chalicelib.search.documents import SearchDocument, meaning_units, meaning_v
 from chalicelib.search.embeddings import E5Embedder, NoEmbedder, pack, unpack
 from chalicelib.search.index import SearchIndex
 from chalicelib.search.terms import TermRules
-from chalicelib.store.table import ensure_table
 from chalicelib.wiring import Stores
 from tools.kb.evaluate import Outcome, Query, corpus_lexicon, evaluate, faq_documents, percentile
 from tools.kb.knowledge import LoadedKnowledge
@@ -172,9 +172,8 @@ def _cold_start(knowledge: LoadedKnowledge, snapshot: bytes, texts: list[str], r
     and the largest peak RSS of those interpreters."""
     timings, peaks = [], []
     with embedded_dynamodb("dev"):
-        region = os.environ["AWS_DEFAULT_REGION"]
-        dynamodb = boto3.resource("dynamodb", region_name=region, endpoint_url=os.environ["DYNAMODB_ENDPOINT"])
-        store = Stores(ensure_table(dynamodb, os.environ["TABLE_NAME"]))
+        wiring.reset()  # the embedded server's table and bucket
+        store = wiring.store()
         lexicon_generation = store.lexicon.save(knowledge.lexicon)
         store.snapshots.save(Snapshot(store.generation(), lexicon_generation, snapshot))
         for _ in range(runs):
@@ -209,13 +208,12 @@ def bench_publish(knowledge: LoadedKnowledge, rounds: int) -> dict[str, Any]:
     publish_ms, visible_ms = [], []
     with embedded_dynamodb("dev"):
         region, endpoint = os.environ["AWS_DEFAULT_REGION"], os.environ["DYNAMODB_ENDPOINT"]
-        table = ensure_table(
-            boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint), os.environ["TABLE_NAME"]
-        )
-        store = Stores(table)
+        wiring.reset()
+        store = wiring.store()
         sync_knowledge(store, knowledge, dt.datetime.now(dt.UTC), publish=True)
         editorial = EditorialService(store.articles, store.lexicon, store.directory.departments)
-        other = Stores(boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint).Table(table.name))
+        other_table = boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint).Table(store.table.name)
+        other = Stores(other_table, store.bucket)
         live = LiveIndex(other.articles, other.snapshots, other.lexicon, other.directory, refresh_seconds=1.0)
         KnowledgeService(live, other.articles).search(SearchParams(q=article.title), Reader.AGENT)  # warm container
         for number in range(rounds):

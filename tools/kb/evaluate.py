@@ -23,7 +23,7 @@ from chalicelib.people.access import Reader
 from chalicelib.search.documents import SearchDocument
 from chalicelib.search.ranking import is_answered
 from chalicelib.store.table import ensure_table
-from chalicelib.wiring import Stores
+from chalicelib.wiring import stores_with_bucket
 from tools.kb.knowledge import load_knowledge, load_lexicon
 from tools.kb.sync import sync_knowledge
 
@@ -90,7 +90,7 @@ def knowledge_search(
     stack.enter_context(mock_aws())
     os.environ.setdefault("AWS_DEFAULT_REGION", "cn-north-1")
     table = ensure_table(boto3.resource("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"]), "zhida-eval")
-    store = Stores(table)
+    store = stores_with_bucket(table, boto3.client("s3", region_name=os.environ["AWS_DEFAULT_REGION"]))
     sync_knowledge(store, loaded, dt.datetime.now(dt.UTC), publish=True)
     live = LiveIndex(
         store.articles,

@@ -1,25 +1,26 @@
-"""Snapshots of the search index: parts of at most 350 kB, and a pointer switched once they are all written.
+"""Snapshots of the search index: the bytes as one object in the snapshot bucket, and a pointer item in the table
+switched once the object is whole.
 
-Each part is its own partition (`SNAPSHOT#<generation>#<n>`), read with BatchGetItem: many containers
-starting at once spread their reads over as many partitions as there are parts, rather than queueing
-on one. The snapshot before the latest is kept, so a container that read the old pointer a moment
-before a switch still finds every part; the one before that is deleted.
+Every save writes a new key (`index/<generation>-<token>.snapshot`), so an object never changes under a reader.
+The snapshot before the latest is kept, so a container that read the old pointer a moment before a switch still
+finds it; the one before that is deleted. Two saves at once: the pointer moves for the first, and the second
+deletes its own object. An older release kept snapshots in the table as parts: the first save deletes them.
 """
 
-import itertools
 import logging
-import random
-import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from chalicelib.errors import aws_error_code
+from chalicelib.store.objects import Bucket
 from chalicelib.store.table import TableStore
 
 log = logging.getLogger(__name__)
 
 _POINTER_KEY = {"pk": "SNAPSHOT", "sk": "CURRENT"}
-_PART_BYTES = 350_000  # under DynamoDB's 400 KB item limit
-_BATCH_KEYS = 40  # parts per BatchGetItem: 40 x 350 kB stays under its 16 MB answer limit
 
 
 @dataclass(frozen=True)
@@ -28,106 +29,78 @@ class Snapshot:
 
     generation: int
     lexicon_generation: int
-    data: bytes
-
-
-@dataclass(frozen=True)
-class _Parts:
-    """Where a saved snapshot's parts are: one partition each (spread), or all under one (older releases)."""
-
-    generation: int
-    count: int
-    spread: bool
-
-    def keys(self) -> list[dict[str, str]]:
-        if self.spread:
-            return [{"pk": f"SNAPSHOT#{self.generation:012d}#{n:05d}", "sk": "PART"} for n in range(self.count)]
-        return [{"pk": f"SNAPSHOT#{self.generation:012d}", "sk": f"PART#{n:05d}"} for n in range(self.count)]
+    data: bytes | bytearray
 
 
 class SnapshotStore(TableStore):
     """The latest index snapshot. Not generation-stamped: a snapshot records the generation it reflects."""
 
+    def __init__(self, table: Any, bucket: Bucket) -> None:
+        super().__init__(table)
+        self._bucket = bucket
+
     def latest_generation(self) -> int | None:
-        """The store generation the latest snapshot reflects, without reading the snapshot."""
+        """The store generation the latest snapshot reflects, if its object is there (without reading it)."""
         pointer = self._get(_POINTER_KEY, consistent=True)
-        return int(pointer["generation"]) if pointer else None
+        if not pointer or "key" not in pointer or not self._bucket.exists(pointer["key"]):
+            return None  # none saved, one an older release kept in the table, or a table restored without it
+        return int(pointer["generation"])
 
     def latest(self) -> Snapshot | None:
-        """The latest search-index snapshot, or None if none was ever saved (or a part is missing)."""
+        """The latest search-index snapshot, or None if none was saved (or its object is missing)."""
         pointer = self._get(_POINTER_KEY, consistent=True)
-        if not pointer:
+        if not pointer or "key" not in pointer:
             return None
-        parts = _pointed(pointer)
-        found = self._read_parts(parts.keys())
-        if len(found) != parts.count:
-            log.error("snapshot %s has %d of %d parts; ignoring it", parts.generation, len(found), parts.count)
+        data = self._bucket.get(pointer["key"], int(pointer["size"]))
+        if data is None:
+            log.error("snapshot %s is missing from bucket %s; ignoring it", pointer["key"], self._bucket.name)
             return None
-        data = b"".join(found[key["pk"], key["sk"]] for key in parts.keys())
-        return Snapshot(parts.generation, int(pointer["lexicon_generation"]), data)
+        return Snapshot(int(pointer["generation"]), int(pointer["lexicon_generation"]), data)
 
     def save(self, snapshot: Snapshot) -> None:
-        """Store the parts first, then switch the pointer, then drop the snapshot before the previous one.
-
-        A reader therefore sees the old snapshot or the new one, never a mix, and finds the old one whole
-        even if the pointer switched while it read.
-        """
+        """Write the object, then switch the pointer (if no other save switched it meanwhile), then delete the
+        snapshot before the previous one: a reader sees the old snapshot or the new one, whole."""
         pointer = self._get(_POINTER_KEY, consistent=True)
-        previous = _pointed(pointer) if pointer else None
-        data = snapshot.data
-        chunks = [data[i : i + _PART_BYTES] for i in range(0, len(data), _PART_BYTES)] or [b""]
-        parts = _Parts(snapshot.generation, len(chunks), spread=True)
-        with self._table.batch_writer() as batch:
-            for key, chunk in zip(parts.keys(), chunks, strict=True):
-                batch.put_item(Item={**key, "data": chunk})
-        # Kept: the snapshot readers of the old pointer may still be reading. A save at the same generation
-        # (a re-save by a tool) keeps what the old pointer kept.
-        replaced = previous is not None and previous.generation != snapshot.generation
-        kept = previous if replaced else (_kept(pointer) if pointer else None)
+        key = f"index/{snapshot.generation:012d}-{uuid.uuid4().hex[:12]}.snapshot"
+        self._bucket.put(key, bytes(snapshot.data))
         switched: dict[str, Any] = {
             **_POINTER_KEY,
             "generation": snapshot.generation,
             "lexicon_generation": snapshot.lexicon_generation,
-            "parts": parts.count,
-            "spread": True,
-            "size": len(data),
+            "key": key,
+            "size": len(snapshot.data),
         }
-        if kept is not None:
-            switched |= {"kept_generation": kept.generation, "kept_parts": kept.count, "kept_spread": kept.spread}
-        self._table.put_item(Item=switched)
-        dropped = _kept(pointer) if pointer and replaced else None
-        if dropped is not None:
-            with self._table.batch_writer() as batch:
-                for key in dropped.keys():
-                    batch.delete_item(Key=key)
+        if pointer and "key" in pointer:
+            switched["kept_key"] = pointer["key"]
+        unchanged = (
+            {"ConditionExpression": "#key = :key", "ExpressionAttributeValues": {":key": pointer["key"]}}
+            if pointer and "key" in pointer
+            else {"ConditionExpression": "attribute_not_exists(#key)"}
+        )
+        try:
+            self._table.put_item(Item=switched, ExpressionAttributeNames={"#key": "key"}, **unchanged)
+        except ClientError as error:
+            if aws_error_code(error) != "ConditionalCheckFailedException":
+                raise
+            self._bucket.delete([key])  # another save switched the pointer first; its snapshot stands
+            return
+        if pointer and "kept_key" in pointer:
+            self._bucket.delete([pointer["kept_key"]])
+        if pointer and "parts" in pointer:
+            self._drop_table_parts(pointer)
 
-    def _read_parts(self, keys: list[dict[str, str]]) -> dict[tuple[str, str], bytes]:
-        """The parts found, by key, read in batches (DynamoDB may answer part of a batch: ask again).
-
-        The table's own client, as the resource made it: keys and values go in and come out as Python values.
-        """
-        client = self._table.meta.client
-        found: dict[tuple[str, str], bytes] = {}
-        for start in range(0, len(keys), _BATCH_KEYS):
-            wanted = keys[start : start + _BATCH_KEYS]
-            request: dict[str, Any] = {self._table.name: {"Keys": wanted, "ConsistentRead": True}}
-            for attempt in itertools.count():
-                answer = client.batch_get_item(RequestItems=request)
-                for item in answer["Responses"].get(self._table.name, []):
-                    found[item["pk"], item["sk"]] = item["data"].value
-                request = answer.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                time.sleep(random.uniform(0, min(0.05 * 2**attempt, 1.0)))  # throttled: back off, as AWS advises
-        return found
-
-
-def _pointed(pointer: dict[str, Any]) -> _Parts:
-    return _Parts(int(pointer["generation"]), int(pointer["parts"]), bool(pointer.get("spread", False)))
+    def _drop_table_parts(self, pointer: dict[str, Any]) -> None:
+        """Delete the parts of the snapshots an older release kept in the table (and the one it kept before)."""
+        keys = _part_keys(int(pointer["generation"]), int(pointer["parts"]), bool(pointer.get("spread")))
+        if "kept_generation" in pointer:
+            kept = int(pointer["kept_generation"]), int(pointer["kept_parts"]), bool(pointer.get("kept_spread"))
+            keys += _part_keys(*kept)
+        with self._table.batch_writer() as batch:
+            for part in keys:
+                batch.delete_item(Key=part)
 
 
-def _kept(pointer: dict[str, Any]) -> _Parts | None:
-    """The snapshot a pointer keeps for readers of its predecessor, if any."""
-    if "kept_generation" not in pointer:
-        return None
-    return _Parts(int(pointer["kept_generation"]), int(pointer["kept_parts"]), bool(pointer.get("kept_spread")))
+def _part_keys(generation: int, count: int, spread: bool) -> list[dict[str, str]]:
+    if spread:
+        return [{"pk": f"SNAPSHOT#{generation:012d}#{n:05d}", "sk": "PART"} for n in range(count)]
+    return [{"pk": f"SNAPSHOT#{generation:012d}", "sk": f"PART#{n:05d}"} for n in range(count)]
