@@ -31,7 +31,7 @@ from chalicelib.people.sign_ins import SignInLimit
 from chalicelib.people.store.directory import DirectoryStore
 from chalicelib.people.store.keys import KeyStore
 from chalicelib.settings import Settings
-from chalicelib.store.objects import READERS, Bucket, ensure_bucket
+from chalicelib.store.objects import READERS, WHOLE, Bucket, ensure_bucket
 from chalicelib.store.records import RecordStore
 from chalicelib.store.table import ensure_table
 
@@ -123,7 +123,10 @@ def store() -> Stores:
         table = ensure_table(dynamodb(), config.table_name)
     else:
         table = dynamodb().Table(config.table_name)
-    bucket = ensure_bucket(s3(), config.snapshot_bucket) if config.s3_endpoint else Bucket(s3(), config.snapshot_bucket)
+    if config.s3_endpoint:
+        bucket = ensure_bucket(s3(), config.snapshot_bucket, range_bytes=WHOLE)
+    else:
+        bucket = Bucket(s3(), config.snapshot_bucket)
     return Stores(table, bucket)
 
 

@@ -179,7 +179,7 @@ def _many(count: int) -> list[SearchDocument]:
     ]
 
 
-def test_a_restored_index_opens_only_the_blocks_its_searches_show(engine: SearchEngine):
+def test_a_restored_index_opens_only_the_blocks_and_terms_its_searches_use(engine: SearchEngine):
     documents = _many(8 * BLOCK)
     index = engine.build(engine.index_document(d) for d in documents)
     restored = engine.restore(index.snapshot())
@@ -188,6 +188,10 @@ def test_a_restored_index_opens_only_the_blocks_its_searches_show(engine: Search
         assert restored.search(query, allow=public) == index.search(query, allow=public)
     opened = 8 - len(restored._slots._closed)
     assert 0 < opened < 8
+    postings = restored._postings
+    assert postings._packed is not None and 0 < len(postings._lists) < len(postings._packed.terms)  # terms too
+    fresh = engine.restore(index.snapshot())  # evidence first, before any search opened a term
+    assert fresh.evidence("放风阀排气", documents[0].id) == index.evidence("放风阀排气", documents[0].id)
     assert [d.id for d in restored.documents()] == [d.id for d in documents]  # listing opens the rest
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from chalicelib.search.documents import SearchDocument, Visibility, visibility_of
-from chalicelib.search.snapshots import BLOCK, DocumentBlocks
+from chalicelib.search.snapshots import DocumentBlocks
 
 _Row = tuple[str, str, str, str]  # a Visibility's fields
 
@@ -32,15 +32,16 @@ class Slots:
         self._visibility: list[_Row | None] = (
             list(visibility) if blocks else [visibility_of(e.document) for e in self._entries if e is not None]
         )
-        self._closed = set(range(-(-blocks.count // BLOCK))) if blocks else set()  # blocks not decoded yet
+        self._block = blocks.size if blocks else 1
+        self._closed = set(range(-(-blocks.count // self._block))) if blocks else set()  # blocks not decoded yet
         self._removed: set[int] = set()  # slots removed while their block was closed
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def __getitem__(self, slot: int) -> Entry | None:
-        if self._closed and slot // BLOCK in self._closed:
-            self._open(slot // BLOCK)
+        if self._closed and slot // self._block in self._closed:
+            self._open(slot // self._block)
         return self._entries[slot]
 
     def visibility(self, slot: int) -> Visibility | None:
@@ -65,7 +66,7 @@ class Slots:
 
     def _open(self, number: int) -> None:
         assert self._blocks is not None  # only a restored index has closed blocks
-        for slot, (document, phrasings) in enumerate(self._blocks.block(number), start=number * BLOCK):
+        for slot, (document, phrasings) in enumerate(self._blocks.block(number), start=number * self._block):
             if slot not in self._removed:
                 self._entries[slot] = Entry(document, phrasings)
         self._closed.discard(number)

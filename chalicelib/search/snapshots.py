@@ -1,10 +1,11 @@
 """The bytes an index snapshots to, and back. Pure.
 
 A cold start must answer within Lambda's init budget at a city's tens of thousands of articles, so restoring
-copies and parses as little as it can. The bytes are a short header and sections, each 64-byte aligned:
-postings (every term's slots and weights in two arrays, an offset per term), the meaning units and the
-centroids are numpy views of the bytes themselves, never copied or unpacked; the documents (titles, answers,
-phrasings) are compressed in blocks of BLOCK that are opened the first time a search needs one of them.
+copies and parses as little as it can, and the bytes it fetches are few. A short header, then sections, each
+64-byte aligned: the meaning units and the centroids are numpy views of the bytes themselves, never copied or
+unpacked; each term's postings (slot gaps and weights) are compressed on their own, about a fifth of their
+size, and opened the first time a query has the term; the documents (titles, answers, phrasings) are
+compressed in blocks of BLOCK, opened the first time a search ranks or shows one of them.
 """
 
 import marshal
@@ -28,15 +29,57 @@ _HEAD = struct.Struct("<8sQ")  # magic, header length
 
 Entry = tuple[SearchDocument, tuple[str, ...]]  # a document and its cleaned phrasings, one per slot
 PostingLists = dict[str, tuple[np.ndarray, np.ndarray]]  # term -> (ascending slots, saturated weights)
+_SLOT, _WEIGHT = np.dtype("<u4"), np.dtype(np.uint8)
+
+
+class PackedPostings:
+    """The snapshot's postings, term by term: how many each term has without opening it, and its lists opened
+    (decompressed, gaps added up) on demand."""
+
+    def __init__(self, terms: list[str], counts: np.ndarray, ends: np.ndarray, data: memoryview) -> None:
+        self.terms = terms
+        self._number = {term: number for number, term in enumerate(terms)}
+        self._counts = counts
+        self._starts = np.concatenate(([0], ends[:-1])).astype(np.int64)
+        self._ends = ends.astype(np.int64)
+        self._data = data
+
+    def __contains__(self, term: str) -> bool:
+        return term in self._number
+
+    def count(self, term: str) -> int:
+        number = self._number.get(term)
+        return 0 if number is None else int(self._counts[number])
+
+    def lists(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The term's ascending slots and weights (KeyError for a term the snapshot lacks)."""
+        number = self._number[term]
+        count, start, end = int(self._counts[number]), int(self._starts[number]), int(self._ends[number])
+        try:
+            raw = zlib.decompress(self._data[start:end])
+        except zlib.error as damaged:
+            raise ValueError(f"not a readable index snapshot ({damaged})") from None
+        if len(raw) != count * (_SLOT.itemsize + 1):
+            raise ValueError(f"not a readable index snapshot (term {number} has {len(raw)} bytes)")
+        gaps = np.frombuffer(raw, dtype=_SLOT, count=count)
+        return np.cumsum(gaps, dtype=_SLOT), np.frombuffer(raw, dtype=_WEIGHT, offset=count * _SLOT.itemsize)
+
+
+def _packed(slots: np.ndarray, weights: np.ndarray) -> bytes:
+    """A term's postings for the snapshot: the gaps between its slots (small numbers, so they compress) and its
+    weights, compressed together."""
+    gaps = np.diff(np.asarray(slots, dtype=np.int64), prepend=0).astype(_SLOT)
+    return zlib.compress(gaps.tobytes() + np.asarray(weights, dtype=_WEIGHT).tobytes(), 1)
 
 
 class DocumentBlocks:
     """The snapshot's documents, block by block, each decoded the first time one of its slots is asked for."""
 
-    def __init__(self, data: memoryview, blocks: Sequence[tuple[int, int]], count: int) -> None:
+    def __init__(self, data: memoryview, blocks: Sequence[tuple[int, int]], count: int, size: int) -> None:
         self._data = data
         self._blocks = blocks
         self.count = count
+        self.size = size  # documents per block, as the snapshot was written
 
     def block(self, number: int) -> list[Entry]:
         start, length = self._blocks[number]
@@ -54,7 +97,7 @@ class Contents(NamedTuple):
     ids: list[str]
     visibility: list[tuple[str, str, str, str]]  # documents.Visibility of each slot
     documents: DocumentBlocks
-    postings: PostingLists
+    postings: PackedPostings
     average_length: dict[str, float]
     units: list[memoryview]
     centroids: np.ndarray
@@ -70,8 +113,9 @@ def encode(
     not_covered: bytes,
 ) -> bytes:
     terms = list(postings)
-    lists = list(postings.values())
-    term_ends = np.cumsum([len(slots) for slots, _ in lists], dtype=np.uint64)
+    packed = [_packed(slots, weights) for slots, weights in postings.values()]
+    counts = np.array([len(slots) for slots, _ in postings.values()], dtype="<u4")
+    term_ends = np.cumsum([len(p) for p in packed], dtype=np.uint64)
     unit_ends = np.cumsum([len(u) for u in units], dtype=np.uint64)
     blocks = [
         zlib.compress(marshal.dumps([(document_fields(d), p) for d, p in entries[i : i + BLOCK]]))
@@ -81,9 +125,9 @@ def encode(
         "ids": marshal.dumps([d.id for d, _ in entries]),
         "visibility": marshal.dumps([tuple(visibility_of(d)) for d, _ in entries]),
         "terms": marshal.dumps(terms),
+        "term_counts": counts.tobytes(),
         "term_ends": term_ends.astype("<u8").tobytes(),
-        "slots": b"".join(np.asarray(s, dtype="<u4").tobytes() for s, _ in lists),
-        "weights": b"".join(np.asarray(w, dtype=np.uint8).tobytes() for _, w in lists),
+        "postings": b"".join(packed),
         "unit_ends": unit_ends.astype("<u8").tobytes(),
         "units": b"".join(units),
         "centroids": np.ascontiguousarray(centroids, dtype="<f4").tobytes(),
@@ -104,6 +148,7 @@ def encode(
             "count": len(entries),
             "sections": placed,
             "blocks": block_table,
+            "block_size": BLOCK,
             "average_length": average_length,
         }
     )
@@ -132,23 +177,23 @@ def decode(data: bytes | bytearray | memoryview) -> Contents:
         ids = marshal.loads(section("ids"))
         visibility = marshal.loads(section("visibility"))
         terms = marshal.loads(section("terms"))
+        term_counts = np.frombuffer(section("term_counts"), dtype="<u4")
         term_ends = np.frombuffer(section("term_ends"), dtype="<u8")
-        slots = np.frombuffer(section("slots"), dtype="<u4")
-        weights = np.frombuffer(section("weights"), dtype=np.uint8)
+        postings_view = section("postings")
         unit_ends = np.frombuffer(section("unit_ends"), dtype="<u8").tolist()
         centroids = np.frombuffer(section("centroids"), dtype="<f4").reshape(-1, DIMENSIONS)
-        if not (len(ids) == count == len(visibility) == len(unit_ends) and len(terms) == len(term_ends)):
+        if not (
+            len(ids) == count == len(visibility) == len(unit_ends) and len(terms) == len(term_ends) == len(term_counts)
+        ):
             raise ValueError("not a readable index snapshot (its sections disagree on its documents and terms)")
-        if len(centroids) not in (0, count) or len(slots) != len(weights) or int(term_ends[-1:].sum()) != len(slots):
+        if len(centroids) not in (0, count) or int(term_ends[-1:].sum()) != len(postings_view):
             raise ValueError("not a readable index snapshot (its sections disagree on its vectors and postings)")
-        starts = [0, *term_ends[:-1].tolist()]
-        postings = {
-            term: (slots[begin:end], weights[begin:end])
-            for term, begin, end in zip(terms, starts, term_ends.tolist(), strict=True)
-        }
+        postings = PackedPostings(terms, term_counts, term_ends, postings_view)
         units_view = section("units")
         units = [units_view[begin:end] for begin, end in zip([0, *unit_ends[:-1]], unit_ends, strict=True)]
-        documents = DocumentBlocks(section("documents"), header["blocks"], count)
+        documents = DocumentBlocks(section("documents"), header["blocks"], count, header["block_size"])
+        if len(header["blocks"]) != -(-count // documents.size):
+            raise ValueError("not a readable index snapshot (its blocks do not hold its documents)")
         return Contents(
             ids,
             visibility,
