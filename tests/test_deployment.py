@@ -137,8 +137,9 @@ def test_both_functions_run_python313_on_x86_64_without_reserved_concurrency(tem
         assert "ReservedConcurrentExecutions" not in properties  # a new account has too little to reserve any
 
 
-def test_prods_table_parameter_defaults_to_prods_table(template: dict[str, Any]):
+def test_prods_table_and_bucket_parameters_default_to_prods(template: dict[str, Any]):
     assert template["Parameters"]["TableName"]["Default"] == "zhida-prod"
+    assert template["Parameters"]["SnapshotBucketName"]["Default"] == "zhida-prod-snapshots"  # what the tools use
 
 
 def test_the_api_is_regional_and_logs_each_request(template: dict[str, Any]):
@@ -225,17 +226,11 @@ def test_the_snapshot_bucket_is_private_encrypted_with_our_key_and_kept(template
     bucket = template["Resources"]["SnapshotBucket"]
     assert bucket["DeletionPolicy"] == "Retain"
     (encryption,) = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    # our key by its alias: naming the key itself would close a loop (the key's policy names the functions' roles,
-    # whose policies name the bucket), which CloudFormation refuses
     assert encryption["ServerSideEncryptionByDefault"] == {
         "SSEAlgorithm": "aws:kms",
-        "KMSMasterKeyID": {
-            "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/${AWS::StackName}"
-        },
+        "KMSMasterKeyID": {"Fn::GetAtt": ["KnowledgeKey", "Arn"]},
     }
-    assert template["Resources"]["KnowledgeKeyAlias"]["Properties"]["AliasName"] == {
-        "Fn::Sub": "alias/${AWS::StackName}"
-    }
+    assert bucket["Properties"]["BucketName"] == {"Ref": "SnapshotBucketName"}  # the name the tools use too
     assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
     (tls_only,) = template["Resources"]["SnapshotBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert tls_only["Effect"] == "Deny" and tls_only["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -255,7 +250,7 @@ def test_the_functions_may_touch_only_this_stacks_table_index_and_salt(template:
         assert not any(a.endswith("*") or a in ("dynamodb:Scan", "dynamodb:DeleteTable") for a in actions)
         # the snapshots' objects, and listing (without it S3 answers a missing object with 403, not 404)
         snapshots = statements["IndexSnapshots"]
-        assert snapshots["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${SnapshotBucket}/index/*"}
+        assert snapshots["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${SnapshotBucketName}/index/*"}
         assert set(snapshots["Action"]) == {
             "s3:GetObject",
             "s3:PutObject",
@@ -265,7 +260,7 @@ def test_the_functions_may_touch_only_this_stacks_table_index_and_salt(template:
         listed = statements["IndexSnapshotsListed"]
         assert (listed["Action"], listed["Resource"]) == (
             "s3:ListBucket",
-            {"Fn::Sub": "arn:${AWS::Partition}:s3:::${SnapshotBucket}"},
+            {"Fn::Sub": "arn:${AWS::Partition}:s3:::${SnapshotBucketName}"},
         )
         assert statements["ClientSalt"] == {
             "Sid": "ClientSalt",

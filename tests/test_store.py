@@ -90,7 +90,8 @@ def test_listing_pages_through_many_articles(store: Stores):
 
 
 def test_a_snapshot_round_trips_through_the_bucket_in_parallel_ranges(store: Stores, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(objects, "RANGE_BYTES", 100_000)  # 768 kB: eight ranges, fetched at once
+    monkeypatch.setattr(store.bucket, "range_bytes", 100_000)  # 768 kB: eight ranges, fetched at once
+    monkeypatch.setattr(objects, "_STEP", 30_000)  # each read in steps
     assert store.snapshots.latest() is None and store.snapshots.latest_generation() is None
     data = bytes(range(256)) * 3000
     store.snapshots.save(Snapshot(7, 3, data))

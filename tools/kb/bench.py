@@ -44,6 +44,7 @@ from tools.kb.sync import sync_knowledge
 
 DISTRICTS = "和平 河西 南开 河东 河北 红桥 东丽 西青 津南 北辰 武清 宝坻 滨海 宁河 静海 蓟州".split()
 SEARCHES = 2000
+SHORT_QUESTION = 20  # characters: what an agent types mid-call, as most of the own set's questions are
 
 # A fresh interpreter, as a Lambda container starts: import the app, answer one query, then the mix.
 _COLD_START = """
@@ -127,11 +128,13 @@ def bench_speed(knowledge: LoadedKnowledge, count: int, queries: list[Query]) ->
     index = synthetic_index(engine, base, count)
     build_s = time.perf_counter() - started
     texts = [q.text for q in queries] or ["暖气不热"]
-    first = []  # each distinct question once: the query embedding is part of every one of these
+    first, first_short = [], []  # each distinct question once: the query embedding is part of every one of these
     for text in dict.fromkeys(texts):
         started = time.perf_counter()
         index.search(text)
         first.append((time.perf_counter() - started) * 1000)
+        if len(text) <= SHORT_QUESTION:
+            first_short.append(first[-1])
     samples = []  # then the mix again and again, as repeated and popular questions arrive (vectors cached)
     for number in range(SEARCHES):
         started = time.perf_counter()
@@ -148,6 +151,7 @@ def bench_speed(knowledge: LoadedKnowledge, count: int, queries: list[Query]) ->
         "snapshot_mb": round(len(snapshot) / 1e6, 2),
         "first_search_p50_ms": round(percentile(first, 50), 3),
         "first_search_p99_ms": round(percentile(first, 99), 3),
+        "first_short_search_p99_ms": round(percentile(first_short or first, 99), 3),
         "search_p50_ms": p50,
         "search_p99_ms": p99,
         "cold_start_ms": cold_start_ms,
@@ -284,7 +288,8 @@ def format_table(report: dict[str, Any]) -> str:
             f"{report['articles']} articles: build {report['build_s']} s (+ {report['embedding_s_per_article']} s "
             f"an article to embed uncached), snapshot {report['snapshot_mb']} MB, "
             f"first search of a question (embedding it) p50 {report['first_search_p50_ms']} ms "
-            f"p99 {report['first_search_p99_ms']} ms, repeated p50 {report['search_p50_ms']} ms "
+            f"p99 {report['first_search_p99_ms']} ms (<= {SHORT_QUESTION} characters: p99 "
+            f"{report['first_short_search_p99_ms']} ms), repeated p50 {report['search_p50_ms']} ms "
             f"p99 {report['search_p99_ms']} ms, "
             f"cold start {report['cold_start_ms']} ms, RSS {report['rss_mb']} MB"
         )

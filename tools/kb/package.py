@@ -57,8 +57,11 @@ def build_package(stage: str, out: Path) -> Path:
     for name, resource in template["Resources"].items():
         if resource["Type"] == "AWS::Serverless::Function" and resource["Properties"]["Runtime"] != RUNTIME:
             raise SystemExit(f"{name} runs {resource['Properties']['Runtime']}, not {RUNTIME}: see PACKAGE_VENV")
-    # One source for the table's name: the stage's TABLE_NAME, which the tools use too.
-    template["Parameters"]["TableName"]["Default"] = stage_environment(stage)["TABLE_NAME"]
+    # One source for the table's and the bucket's names: the stage's TABLE_NAME and SNAPSHOT_BUCKET, which the
+    # tools use too.
+    environment = stage_environment(stage)
+    template["Parameters"]["TableName"]["Default"] = environment["TABLE_NAME"]
+    template["Parameters"]["SnapshotBucketName"]["Default"] = environment["SNAPSHOT_BUCKET"]
     template_file.write_text(json.dumps(template, indent=2), encoding="utf-8")
     return deployment
 
