@@ -4,6 +4,7 @@ import pytest
 
 from chalicelib.errors import NotFound
 from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.models.content import ArticleStatus
 from chalicelib.knowledge.models.reading import SearchParams
 from chalicelib.knowledge.parsing import parse_article
@@ -150,3 +151,16 @@ def test_a_snapshot_from_an_older_release_is_ignored_not_fatal(synced_store: Sto
     synced_store.snapshots.save(Snapshot(saved.generation, saved.lexicon_generation, b"not a snapshot"))
     hits = service(synced_store).search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits
     assert hits[0].id == "heating-radiator-not-warm"
+
+
+def test_a_snapshot_whose_object_is_gone_is_rebuilt_from_the_articles_and_saved_again(synced_store: Stores):
+    """A table restored from a backup has the pointer and not the bucket's object: search still answers, and
+    the job's next run saves a snapshot at once rather than after 50 changes."""
+    bucket = synced_store.bucket
+    listed = bucket.client.list_objects_v2(Bucket=bucket.name)["Contents"]
+    bucket.delete([o["Key"] for o in listed])
+    live = LiveIndex(synced_store.articles, synced_store.snapshots, synced_store.lexicon, synced_store.directory)
+    hits = KnowledgeService(live, synced_store.articles).search(SearchParams(q="暖气不热"), Reader.CITIZEN).hits
+    assert hits[0].id == "heating-radiator-not-warm"
+    saved = live.refresh_snapshot()
+    assert saved is not None and synced_store.snapshots.latest() == saved

@@ -4,7 +4,9 @@ switched once the object is whole.
 Every save writes a new key (`index/<generation>-<token>.snapshot`), so an object never changes under a reader.
 The snapshot before the latest is kept, so a container that read the old pointer a moment before a switch still
 finds it; the one before that is deleted. Two saves at once: the pointer moves for the first, and the second
-deletes its own object. An older release kept snapshots in the table as parts: the first save deletes them.
+deletes its own object. An older release kept snapshots in the table as parts behind another pointer item:
+the first save deletes both, so that release, rolled back to, finds no snapshot (rather than one it cannot
+read), builds from the articles and saves its own.
 """
 
 import logging
@@ -20,7 +22,8 @@ from chalicelib.store.table import TableStore
 
 log = logging.getLogger(__name__)
 
-_POINTER_KEY = {"pk": "SNAPSHOT", "sk": "CURRENT"}
+_POINTER_KEY = {"pk": "SNAPSHOT", "sk": "OBJECT"}
+_TABLE_POINTER_KEY = {"pk": "SNAPSHOT", "sk": "CURRENT"}  # an older release's, to its parts in the table
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class SnapshotStore(TableStore):
         """The store generation the latest snapshot reflects, if its object is there (without reading it)."""
         pointer = self._get(_POINTER_KEY, consistent=True)
         if not pointer or "key" not in pointer or not self._bucket.exists(pointer["key"]):
-            return None  # none saved, one an older release kept in the table, or a table restored without it
+            return None  # none saved, or a table restored without its object
         return int(pointer["generation"])
 
     def latest(self) -> Snapshot | None:
@@ -75,7 +78,7 @@ class SnapshotStore(TableStore):
         unchanged = (
             {"ConditionExpression": "#key = :key", "ExpressionAttributeValues": {":key": pointer["key"]}}
             if pointer and "key" in pointer
-            else {"ConditionExpression": "attribute_not_exists(#key)"}
+            else {"ConditionExpression": "attribute_not_exists(#key)"}  # no pointer yet
         )
         try:
             self._table.put_item(Item=switched, ExpressionAttributeNames={"#key": "key"}, **unchanged)
@@ -86,16 +89,18 @@ class SnapshotStore(TableStore):
             return
         if pointer and "kept_key" in pointer:
             self._bucket.delete([pointer["kept_key"]])
-        if pointer and "parts" in pointer:
-            self._drop_table_parts(pointer)
+        older = self._get(_TABLE_POINTER_KEY, consistent=True)
+        if older:
+            self._drop_table_snapshots(older)
 
-    def _drop_table_parts(self, pointer: dict[str, Any]) -> None:
-        """Delete the parts of the snapshots an older release kept in the table (and the one it kept before)."""
+    def _drop_table_snapshots(self, pointer: dict[str, Any]) -> None:
+        """Delete an older release's pointer and the parts of the snapshots it kept in the table."""
         keys = _part_keys(int(pointer["generation"]), int(pointer["parts"]), bool(pointer.get("spread")))
         if "kept_generation" in pointer:
             kept = int(pointer["kept_generation"]), int(pointer["kept_parts"]), bool(pointer.get("kept_spread"))
             keys += _part_keys(*kept)
         with self._table.batch_writer() as batch:
+            batch.delete_item(Key=_TABLE_POINTER_KEY)
             for part in keys:
                 batch.delete_item(Key=part)
 
