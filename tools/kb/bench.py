@@ -54,7 +54,7 @@ from chalicelib import wiring
 from chalicelib.people.access import Reader
 from chalicelib.knowledge.models.reading import SearchParams
 wiring.knowledge().search(SearchParams(q="暖气不热"), Reader.CITIZEN)
-print("answered", flush=True)
+print("answered", wiring.live_index().current().index.size, flush=True)
 for text in json.loads(sys.stdin.read()):
     wiring.knowledge().search(SearchParams(q=text[:200]), Reader.AGENT)
 # VmHWM is this process's own peak; ru_maxrss would report the parent's size at fork.
@@ -143,7 +143,7 @@ def bench_speed(knowledge: LoadedKnowledge, count: int, queries: list[Query]) ->
     p50, p99 = round(percentile(samples, 50), 3), round(percentile(samples, 99), 3)
     embedding_s = _embedding_seconds(base)
     snapshot = index.snapshot()
-    cold_start_ms, rss_mb = _cold_start(knowledge, snapshot, texts)
+    cold_start_ms, rss_mb = _cold_start(knowledge, snapshot, index.size, texts)
     return {
         "articles": count,
         "build_s": round(build_s, 2),  # terms of every article; vectors varied (varied_vectors) or from the cache
@@ -171,7 +171,9 @@ def _embedding_seconds(documents: list[SearchDocument]) -> float:
     return (time.perf_counter() - started) / max(1, len(documents))
 
 
-def _cold_start(knowledge: LoadedKnowledge, snapshot: bytes, texts: list[str], runs: int = 3) -> tuple[float, float]:
+def _cold_start(
+    knowledge: LoadedKnowledge, snapshot: bytes, documents: int, texts: list[str], runs: int = 3
+) -> tuple[float, float]:
     """Median time from starting a fresh interpreter to its first answer, with the index in a local moto table;
     and the largest peak RSS of those interpreters."""
     timings, peaks = [], []
@@ -191,14 +193,16 @@ def _cold_start(knowledge: LoadedKnowledge, snapshot: bytes, texts: list[str], r
                 text=True,
             )
             assert child.stdin is not None and child.stdout is not None  # both are pipes
-            child.stdin.write(json.dumps(texts * 3))
-            child.stdin.close()
             first = child.stdout.readline()
             timings.append((time.perf_counter() - started) * 1000)
+            child.stdin.write(json.dumps(texts * 3))  # the mix, once it has answered (a pipe holds only 64 kB)
+            child.stdin.close()
             last = child.stdout.readline()
             child.wait(timeout=600)
-            if first.strip() != "answered" or child.returncode != 0:
+            if first.split()[:1] != ["answered"] or child.returncode != 0:
                 raise SystemExit(f"the cold-start process failed (exit {child.returncode}): {first} {last}")
+            if int(first.split()[1]) != documents:  # a cold start that missed the snapshot measures nothing
+                raise SystemExit(f"the cold-start process found {first.split()[1]} articles, not {documents}")
             peaks.append(json.loads(last)["rss_mb"])
     return round(statistics.median(timings)), round(max(peaks), 1)
 
