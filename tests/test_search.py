@@ -179,7 +179,14 @@ def _many(count: int) -> list[SearchDocument]:
     ]
 
 
-def test_a_restored_index_opens_only_the_blocks_and_terms_its_searches_use(engine: SearchEngine):
+@pytest.fixture(scope="module")
+def words_only() -> SearchEngine:
+    """Hundreds of new texts to embed would cost seconds; blocks and terms open the same without vectors."""
+    return SearchEngine(LEXICON, embedder=NoEmbedder())
+
+
+def test_a_restored_index_opens_only_the_blocks_and_terms_its_searches_use(words_only: SearchEngine):
+    engine = words_only
     documents = _many(8 * BLOCK)
     index = engine.build(engine.index_document(d) for d in documents)
     restored = engine.restore(index.snapshot())
@@ -195,7 +202,8 @@ def test_a_restored_index_opens_only_the_blocks_and_terms_its_searches_use(engin
     assert [d.id for d in restored.documents()] == [d.id for d in documents]  # listing opens the rest
 
 
-def test_a_restored_index_takes_changes_in_closed_blocks_and_snapshots_again(engine: SearchEngine):
+def test_a_restored_index_takes_changes_in_closed_blocks_and_snapshots_again(words_only: SearchEngine):
+    engine = words_only
     documents = _many(4 * BLOCK)
     index = engine.build(engine.index_document(d) for d in documents)
     restored = engine.restore(index.snapshot())

@@ -120,7 +120,9 @@ def synthetic_index(engine: SearchEngine, base: list[SearchDocument], count: int
     return engine.build(documents)
 
 
-def bench_speed(knowledge: LoadedKnowledge, count: int, queries: list[Query]) -> dict[str, Any]:
+def bench_speed(
+    knowledge: LoadedKnowledge, count: int, queries: list[Query], searches: int = SEARCHES
+) -> dict[str, Any]:
     engine = SearchEngine(knowledge.lexicon)
     base = [search_document(a) for a in knowledge.articles]
     engine.index_document(base[0])  # load the segmenter and the model before timing the build
@@ -136,7 +138,7 @@ def bench_speed(knowledge: LoadedKnowledge, count: int, queries: list[Query]) ->
         if len(text) <= SHORT_QUESTION:
             first_short.append(first[-1])
     samples = []  # then the mix again and again, as repeated and popular questions arrive (vectors cached)
-    for number in range(SEARCHES):
+    for number in range(searches):
         started = time.perf_counter()
         index.search(texts[number % len(texts)])
         samples.append((time.perf_counter() - started) * 1000)

@@ -59,7 +59,7 @@ def _bench(args: argparse.Namespace) -> int:
         return 0
     knowledge = clean_knowledge(args.knowledge)
     own_queries = read_queries(Path(args.queries))
-    report = bench_speed(knowledge, args.articles, own_queries) if args.articles else {}
+    report = bench_speed(knowledge, args.articles, own_queries, args.searches) if args.articles else {}
     if args.publishes:
         report.update(bench_publish(knowledge, args.publishes))
     if args.peers:
@@ -109,6 +109,7 @@ def add_lab_tools(commands: argparse._SubParsersAction) -> None:
 
     bench = commands.add_parser("bench", help="speed, cold start and memory at N articles; quality beside peers")
     bench.add_argument("--articles", type=int, default=10_000, help="0 skips the speed part (quality only)")
+    bench.add_argument("--searches", type=int, default=2000, help="repeated searches of the mix, timed one by one")
     bench.add_argument("--publishes", type=int, default=0, help="also time N publishes until another instance has them")
     bench.add_argument("--peers", action="store_true", help="also run the peer engines (requirements-bench.txt)")
     bench.add_argument("--corpus", help="quality on an external FAQ JSONL instead of knowledge/")
