@@ -19,7 +19,7 @@ class Settings:
     client_salt: str = "zhida-local"
     client_salt_parameter: str | None = None  # on AWS: the SSM SecureString that holds the salt (wiring reads it)
     query_log_days: int = 180
-    sign_in_failures: int = 20  # unknown or revoked keys a client may send per window before every key is refused
+    sign_in_failures: int = 20  # unknown or revoked keys a client may send per window before more are refused
     sign_in_window_seconds: int = 60
 
     @classmethod

@@ -104,6 +104,24 @@ def test_a_bad_click_says_what_is_wrong(client: Client, body: dict, status: int,
     assert response.status_code == status and response.json_body["error"].get("field") == field
 
 
+@pytest.mark.parametrize(
+    "path, raw, field",
+    [
+        ("/api/feedback", '{"article_id": "THE_ARTICLE", "helpful": "yes"}', "helpful"),
+        ("/api/feedback", '{"article_id": "THE_ARTICLE", "helpful": 0}', "helpful"),
+        ("/api/clicks", '{"query": "暖气不热", "article_id": "THE_ARTICLE", "position": true}', "position"),
+        ("/api/clicks", '{"query": "暖气不热", "article_id": "THE_ARTICLE", "position": "1"}', "position"),
+        ("/api/clicks", '{"query": 12345, "article_id": "THE_ARTICLE", "position": 1}', "query"),
+        ("/api/feedback", '{"article_id": "THE_ARTICLE", "helpful": true, "helpful": false}', "helpful"),
+    ],
+)
+def test_a_wrong_type_or_a_name_given_twice_is_a_400_naming_the_field(client: Client, path: str, raw: str, field: str):
+    raw = raw.replace("THE_ARTICLE", ARTICLE)
+    response = client.http.post(path, body=raw.encode(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.body
+    assert response.json_body["error"]["field"] == field
+
+
 def test_clicks_are_rate_limited_per_client(client: Client):
     statuses = [click(client).status_code for _ in range(62)]
     assert statuses[:60] == [202] * 60 and statuses[60:] == [429, 429]

@@ -74,14 +74,13 @@ class KeyRing:
     def principal(self, authorization: str | None, client: str | None = None) -> Principal:
         """Anonymous without a header; the key's holder with a valid one; 401 for anything else.
 
-        With a client (its pseudonym) and a limit: 429 for any key while the client is locked out, and an
-        unknown or revoked key counts against it. A malformed header reveals nothing, so it is not counted.
+        With a client (its pseudonym) and a limit: an unknown or revoked key counts against the client, and is
+        a 429 once it is locked out; a valid key is never refused for others' failures behind the same address.
+        A malformed header reveals nothing, so it is not counted.
         """
         key = bearer_key(authorization)
         if key is None:
             return ANONYMOUS
-        if self._limit is not None and client is not None:
-            self._limit.check(client)
         record = self._keys.get(key_hash(key))
         if record is None or record.revoked:
             if self._limit is not None and client is not None:

@@ -1,7 +1,10 @@
 """Failed sign-ins: counted per client across every container, and a lockout each container remembers.
 
 A failure is an unknown or revoked key. Keys carry 256 random bits, so guessing one is hopeless anyway;
-the limit keeps a flood of guesses from costing a key lookup each, and says plainly that it was noticed.
+the limit keeps a flood of guesses from costing a counter write each, and says plainly that it was noticed.
+A call centre's hundreds of staff share one NAT address: the lockout refuses only more bad keys from it,
+never the valid keys of the people behind the same address (telling them apart reveals nothing an attacker
+could use: a key that works already works).
 """
 
 import datetime as dt
@@ -19,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 class SignInLimit:
-    """At most `failures` failed sign-ins per client in each window of `window_seconds`; past that, 429 for any key.
+    """At most `failures` failed sign-ins per client in each window of `window_seconds`; past that, 429 for each
+    further bad key (uncounted) until the window ends.
 
     The count is shared: a rate counter per client and window (`RATE#signin#<client>`, gone with its TTL).
     The lockout is remembered in this container's memory only, so a good key never costs an extra read;
@@ -39,23 +43,16 @@ class SignInLimit:
         self._now = now
         self._locked: dict[str, float] = {}  # client -> end of its window, epoch seconds
 
-    def check(self, client: str) -> None:
-        """429 while the client is locked out, whatever key it sends: a right one must not look different."""
-        until = self._locked.get(client)
-        if until is None:
-            return
-        left = until - self._now().timestamp()
-        if left <= 0:
-            self._locked.pop(client, None)  # the local server runs threads: another may have just done so
-            return
-        raise self._refusal(left)
-
     def failed(self, client: str) -> None:
         """Count a failed sign-in; 429 (and locked out) once the client's count in this window passes the limit.
+        While locked out, 429 at once, without counting (the flood costs no write).
 
         Best effort: if the count cannot be written, the failure is not counted and the caller gets its 401.
         """
         now = self._now().timestamp()
+        until = self._locked.get(client)
+        if until is not None and until > now:
+            raise self._refusal(until - now)
         start = now // self._window * self._window
         end = start + self._window
         try:
@@ -72,6 +69,6 @@ class SignInLimit:
     def _refusal(self, left: float) -> TooManyAttempts:
         seconds = max(1, math.ceil(left))
         return TooManyAttempts(
-            f"too many unknown or revoked API keys from this client; every key is refused for {seconds} s",
+            f"too many unknown or revoked API keys from this client; more are refused for {seconds} s",
             retry_after=seconds,
         )

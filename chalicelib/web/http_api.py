@@ -178,8 +178,12 @@ def check_path(operation: Operation, path: dict[str, str]) -> None:
             raise InvalidInput(f"{name} must be {' and '.join(rules)}", field=name)
 
 
-def parse(model: type[ModelT], data: dict[str, Any] | None) -> ModelT:
+def parse(model: type[ModelT], data: dict[str, Any] | None, json_body: str | bytes | None = None) -> ModelT:
+    """The model of a query's or a body's values; a JSON body (`json_body`) is read strictly, as the schema
+    says: `"helpful": "yes"` is no boolean and `"position": true` no integer (dates stay ISO strings)."""
     try:
+        if json_body is not None:
+            return model.model_validate_json(json_body, strict=True)
         return model.model_validate(data or {})
     except ValidationError as error:
         first = error.errors()[0]
@@ -195,14 +199,24 @@ def body(request: Request, model: type[ModelT], optional: bool = False) -> Model
     if optional and not raw.strip():
         return parse(model, {})
     try:
-        data = json.loads(raw or b"null")
+        data = json.loads(raw or b"null", object_pairs_hook=_once_each)
     except (ValueError, UnicodeDecodeError) as problem:
         raise InvalidInput(f"the body is not valid JSON: {problem}") from None
     except RecursionError:
         raise InvalidInput("the body is nested too deeply to be a request") from None
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
-    return parse(model, data)
+    return parse(model, data, json_body=raw)
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose names are unique: with a name twice, which value was meant cannot be known."""
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in found:
+            raise InvalidInput(f"{name}: given twice in one object", field=name)
+        found[name] = value
+    return found
 
 
 def if_match(request: Request) -> int | None:
