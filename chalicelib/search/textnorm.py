@@ -29,12 +29,15 @@ FILLER_PHRASES = (
 )
 _FILLER_PATTERN = re.compile("|".join(sorted(map(re.escape, FILLER_PHRASES), key=len, reverse=True)))
 
-# Personal data a caller may type into a search, a rating or a flag. Found after NFKC, so full-width
-# digits, NBSP and U+3000 spaces are plain ASCII by then. A run of digits may be split by single
-# separators (138-1234-5678, 139 1234 5678, +86 138…); its groups are then tried in every consecutive
-# combination, so a house number next to a phone number does not hide the phone number.
+# Personal data a caller may type into a search, a rating or a flag, or an agent types as the caller says
+# it. Found after NFKC, so full-width digits, commas, NBSP and U+3000 spaces are plain ASCII by then. Chinese
+# numerals count as digits (一三八…, 幺 for a spoken one, 零/〇), one for one, so 138一二三四五六七零 is a
+# number too. A run of digits may be split by separators (138-1234-5678, 139 1234 5678, 138 / 1234_5678,
+# 138 – 1234, +86 138…) and follow a letter (tel138…, ID1101…); its groups are then tried in every
+# consecutive combination, so a house number next to a phone number does not hide the phone number.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])[+(]?\d+(?:[ \-.()]{1,2}\d+)*(?:[ \-]?[Xx])?(?![0-9A-Za-z])")
+_DIGIT_RUN = re.compile(r"(?<![0-9])[+(]?\d+(?:[ \-.()/_,\u2013\u2014]{1,3}\d+)*(?:[ \-]?[Xx])?(?![0-9A-Za-z])")
+_SPOKEN_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
 _GROUP = re.compile(r"\d+[Xx]?|[Xx]")
 PII_LABELS = {"mobile": "[手机号]", "landline": "[电话]", "resident_id": "[身份证号]", "bank_card": "[银行卡号]"}
 
@@ -61,10 +64,16 @@ def mask_pii(text: str, blank: bool = False) -> str:
     document numbers and service lines (12345, 400-…) stay as typed."""
     text = unicodedata.normalize("NFKC", text)
     text = _EMAIL.sub(" " if blank else "[邮箱]", text)
-    return _DIGIT_RUN.sub(lambda run: _mask_run(run.group(), blank), text)
+    as_digits = text.translate(_SPOKEN_DIGITS)  # the same length: positions in it are positions in text
+    out, done = [], 0
+    for run in _DIGIT_RUN.finditer(as_digits):
+        out += [text[done : run.start()], _mask_run(run.group(), text[run.start() : run.end()], blank)]
+        done = run.end()
+    return "".join(out) + text[done:]
 
 
-def _mask_run(run: str, blank: bool) -> str:
+def _mask_run(run: str, typed: str, blank: bool) -> str:
+    """The run as typed, with its personal data replaced; `run` is it with spoken digits as digits."""
     groups = [(m.start(), m.end(), m.group()) for m in _GROUP.finditer(run)]
     out, done = [], 0
     i = 0
@@ -73,12 +82,12 @@ def _mask_run(run: str, blank: bool) -> str:
             kind = _kind([g for _, _, g in groups[i:j]], run)
             if kind is not None:
                 start = 0 if i == 0 else groups[i][0]  # a leading + or ( belongs to the number
-                out += [run[done:start], " " if blank else PII_LABELS[kind]]
+                out += [typed[done:start], " " if blank else PII_LABELS[kind]]
                 done, i = groups[j - 1][1], j
                 break
         else:
             i += 1
-    return "".join(out) + run[done:]
+    return "".join(out) + typed[done:]
 
 
 def _kind(groups: list[str], run: str) -> str | None:
