@@ -46,6 +46,12 @@ def revision(response) -> dict[str, str]:
     return {"If-Match": response.headers["ETag"]}
 
 
+def reading(client: Client, article: str, headers: dict[str, str]) -> dict[str, str]:
+    """The caller's headers and the If-Match of the working copy as the caller reads it now (when it may)."""
+    loaded = call(client, "GET", f"/api/articles/{article}/draft", headers)
+    return {**headers, **revision(loaded)} if loaded.status_code == 200 else headers
+
+
 def touch(client: Client, who: dict[str, str]) -> None:
     """Save the article again with one more newline: a new version, back in draft."""
     loaded = call(client, "GET", f"/api/articles/{ARTICLE}/draft", who)
@@ -74,7 +80,13 @@ def test_the_whole_life_of_an_article_through_the_api(client: Client, auth):
     )
     assert saved.status_code == 200 and saved.json_body["version"] == 2
     for step, person in [("submit", "editor"), ("approve", "reviewer"), ("publish", "reviewer")]:
-        moved = call(client, "POST", f"/api/articles/heating-new-rule/{step}", auth[person], {})
+        moved = call(
+            client,
+            "POST",
+            f"/api/articles/heating-new-rule/{step}",
+            reading(client, "heating-new-rule", auth[person]),
+            {},
+        )
         assert moved.status_code == 200, moved.json_body
     assert moved.json_body["state"] == "published" and moved.json_body["published_version"] == 2
     live = call(client, "GET", "/api/articles/heating-new-rule", {})
@@ -132,17 +144,37 @@ def test_checks_come_in_order_401_then_428_then_the_body(client: Client, auth):
 def test_self_approval_and_other_departments_are_refused(client: Client, auth):
     touch(client, auth["reviewer"])
     call(client, "POST", f"/api/articles/{ARTICLE}/submit", auth["reviewer"], {})
-    own = call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["reviewer"], {})
+    own = call(client, "POST", f"/api/articles/{ARTICLE}/approve", reading(client, ARTICLE, auth["reviewer"]), {})
     assert own.status_code == 403 and "需由另一位审核员审核" in own.json_body["error"]["message"]
-    assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["gas"], {}).status_code == 403
-    assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["editor2"], {}).status_code == 403
-    assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["agent"], {}).status_code == 403
+    read = {"If-Match": reading(client, ARTICLE, auth["reviewer2"])["If-Match"]}
+    for outsider in ("gas", "editor2", "agent"):  # another department's reviewer, an editor, an agent
+        assert (
+            call(client, "POST", f"/api/articles/{ARTICLE}/approve", {**auth[outsider], **read}, {}).status_code == 403
+        )
     assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", {}, {}).status_code == 401
-    assert call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["reviewer2"], {}).status_code == 200
+    approved = call(client, "POST", f"/api/articles/{ARTICLE}/approve", reading(client, ARTICLE, auth["reviewer2"]), {})
+    assert approved.status_code == 200
+
+
+def test_approving_and_publishing_name_the_revision_the_reviewer_read(client: Client, auth):
+    """Editor submits v1, the reviewer loads it, the editor saves v2 and submits again: approving what was read
+    (v1) is refused, and so is approving without saying what was read."""
+    touch(client, auth["editor"])
+    call(client, "POST", f"/api/articles/{ARTICLE}/submit", reading(client, ARTICLE, auth["editor"]), {})
+    read_by_reviewer = reading(client, ARTICLE, auth["reviewer"])
+    touch(client, auth["editor"])
+    call(client, "POST", f"/api/articles/{ARTICLE}/submit", reading(client, ARTICLE, auth["editor"]), {})
+    stale = call(client, "POST", f"/api/articles/{ARTICLE}/approve", read_by_reviewer, {})
+    assert stale.status_code == 409
+    for step in ("approve", "publish"):
+        unnamed = call(client, "POST", f"/api/articles/{ARTICLE}/{step}", auth["reviewer"], {})
+        assert unnamed.status_code == 428 and unnamed.json_body["error"]["field"] == "If-Match"
+    approved = call(client, "POST", f"/api/articles/{ARTICLE}/approve", reading(client, ARTICLE, auth["reviewer"]), {})
+    assert approved.status_code == 200 and approved.json_body["version"] == 3
 
 
 def test_a_wrong_state_is_a_409_and_a_reject_needs_a_comment(client: Client, auth):
-    wrong = call(client, "POST", f"/api/articles/{ARTICLE}/approve", auth["reviewer"], {})
+    wrong = call(client, "POST", f"/api/articles/{ARTICLE}/approve", reading(client, ARTICLE, auth["reviewer"]), {})
     assert wrong.status_code == 409 and wrong.json_body["error"]["code"] == "conflict"
     touch(client, auth["editor"])
     call(client, "POST", f"/api/articles/{ARTICLE}/submit", auth["editor"], {})
@@ -155,16 +187,17 @@ def test_a_wrong_state_is_a_409_and_a_reject_needs_a_comment(client: Client, aut
 def test_a_schedule_in_the_past_is_a_400_naming_at_and_publishing_now_still_works(client: Client, auth):
     touch(client, auth["editor"])
     for step, person in [("submit", "editor"), ("approve", "reviewer")]:
-        assert call(client, "POST", f"/api/articles/{ARTICLE}/{step}", auth[person], {}).status_code == 200
+        moved = call(client, "POST", f"/api/articles/{ARTICLE}/{step}", reading(client, ARTICLE, auth[person]), {})
+        assert moved.status_code == 200
     path = f"/api/articles/{ARTICLE}/publish"
-    refused = call(client, "POST", path, auth["reviewer"], {"at": "2020-01-01T08:00:00"})
+    refused = call(client, "POST", path, reading(client, ARTICLE, auth["reviewer"]), {"at": "2020-01-01T08:00:00"})
     assert refused.status_code == 400
     error = refused.json_body["error"]
     assert error["code"] == "invalid_input" and error["field"] == "at"
     assert "2020-01-01 08:00" in error["message"] and "立即发布" in error["message"]
     draft = call(client, "GET", f"/api/articles/{ARTICLE}/draft", auth["reviewer"]).json_body
     assert draft["state"] == "approved" and draft["scheduled_at"] is None
-    published = call(client, "POST", path, auth["reviewer"], {})
+    published = call(client, "POST", path, reading(client, ARTICLE, auth["reviewer"]), {})
     assert published.status_code == 200 and published.json_body["state"] == "published"
 
 
@@ -218,7 +251,8 @@ def test_as_of_shows_the_old_text_after_a_newer_publish_and_needs_a_key(client: 
     changed = loaded.json_body["markdown"].replace("title: 暖气不热怎么办", "title: 暖气不热的处理办法")
     call(client, "PUT", f"/api/articles/{ARTICLE}/draft", {**auth["editor"], **revision(loaded)}, {"markdown": changed})
     for step, person in [("submit", "editor"), ("approve", "reviewer"), ("publish", "reviewer")]:
-        assert call(client, "POST", f"/api/articles/{ARTICLE}/{step}", auth[person], {}).status_code == 200
+        moved = call(client, "POST", f"/api/articles/{ARTICLE}/{step}", reading(client, ARTICLE, auth[person]), {})
+        assert moved.status_code == 200
     assert call(client, "GET", f"/api/articles/{ARTICLE}", auth["agent"]).json_body["title"] == "暖气不热的处理办法"
     then = call(client, "GET", f"/api/articles/{ARTICLE}?as_of={quote(moment)}", auth["agent"])
     assert then.status_code == 200 and then.json_body["title"] == before["title"] == "暖气不热怎么办"
@@ -253,7 +287,7 @@ def test_a_step_with_nothing_to_say_needs_no_body(client: Client, auth):
     assert submitted.status_code == 200 and submitted.json_body["state"] == "in_review"
     bad = client.http.post(
         f"/api/articles/{ARTICLE}/approve",
-        headers={**auth["reviewer"], "Content-Type": "application/json"},
+        headers={**reading(client, ARTICLE, auth["reviewer"]), "Content-Type": "application/json"},
         body=b"[1]",
     )
     assert bad.status_code == 400

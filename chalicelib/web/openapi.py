@@ -87,7 +87,7 @@ def _operation(operation: Operation) -> dict[str, Any]:
     if operation.query is not None:
         parameters += _query_parameters(operation.query)
     if operation.if_match is not IfMatch.NONE:
-        parameters.append({**_IF_MATCH, "required": False})
+        parameters.append({**_IF_MATCH, "required": operation.if_match is IfMatch.REQUIRED})
     success: dict[str, Any] = {
         "description": "Created" if operation.status == 201 else "OK",
         "content": {"application/json": {"schema": _reply_schema(operation.reply)}},

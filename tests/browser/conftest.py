@@ -84,3 +84,9 @@ def call_api(url: str, key: str, method: str = "GET", body: dict | None = None, 
     data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
     with urllib.request.urlopen(urllib.request.Request(url, data, headers, method=method), timeout=30) as response:
         return json.loads(response.read()), response.headers.get("ETag")
+
+
+def step_as_read(article_url: str, key: str, step: str, body: dict | None = None) -> tuple:
+    """An editorial step (approve, publish, …) naming the revision the caller has just read, as the pages do."""
+    _, etag = call_api(f"{article_url}/draft", key)
+    return call_api(f"{article_url}/{step}", key, "POST", body or {}, etag)

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 from playwright.sync_api import Page, Request, Route, expect
 
 from chalicelib.clock import CHINA_TIME
-from tests.browser.conftest import DESKTOP, call_api, screenshot
+from tests.browser.conftest import DESKTOP, call_api, screenshot, step_as_read
 
 # Recorded in the page: from the input event of a keystroke to the frame after its results are on screen.
 MEASURE_LATENCY = """
@@ -175,8 +175,8 @@ def test_an_agent_looks_back_at_what_was_answered_before_a_change(
     changed = draft["markdown"].replace("## 标准答复\n\n", "## 标准答复\n\n今冬室温标准提高到20℃。", 1)
     call_api(f"{article}/draft", demo_keys["editor"], "PUT", {"markdown": changed}, etag)
     call_api(f"{article}/submit", demo_keys["editor"], "POST", {})
-    call_api(f"{article}/approve", demo_keys["reviewer"], "POST", {})
-    call_api(f"{article}/publish", demo_keys["reviewer"], "POST", {})
+    step_as_read(article, demo_keys["reviewer"], "approve")
+    step_as_read(article, demo_keys["reviewer"], "publish")
 
     page = open_page("/agent", viewport=DESKTOP)
     sign_in(page, demo_keys["agent"])

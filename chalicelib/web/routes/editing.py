@@ -29,7 +29,9 @@ api = JsonApi(routes)
 VERSION_NUMBER = {"type": "string", "pattern": "^[0-9]{1,9}$"}
 
 
-def _step(name: str, summary: str, needs: Action, optional: bool = True) -> Operation:
+def _step(
+    name: str, summary: str, needs: Action, optional: bool = True, if_match: IfMatch = IfMatch.OPTIONAL
+) -> Operation:
     return Operation(
         "POST",
         f"{ARTICLE}/{name}",
@@ -37,7 +39,7 @@ def _step(name: str, summary: str, needs: Action, optional: bool = True) -> Oper
         Draft,
         needs=needs,
         body_optional=optional,
-        if_match=IfMatch.OPTIONAL,
+        if_match=if_match,
         etag=True,
         errors=(404,),
     )
@@ -95,7 +97,16 @@ def submit(article_id: str, caller: Principal, body: MessageRequest, if_match: i
     return wiring.editorial().submit(article_id, body.note, if_match, caller)
 
 
-@api.route(_step("approve", "Approve it (reviewers who took no part in the change)", Action.REVIEW))
+# Approving and publishing name the revision the reviewer read: a change saved after it was loaded must be
+# read before it can go live.
+@api.route(
+    _step(
+        "approve",
+        "Approve the revision read (If-Match required; reviewers who took no part in the change)",
+        Action.REVIEW,
+        if_match=IfMatch.REQUIRED,
+    )
+)
 def approve(article_id: str, caller: Principal, body: MessageRequest, if_match: int | None):
     return wiring.editorial().approve(article_id, body.note, if_match, caller)
 
@@ -105,7 +116,14 @@ def reject(article_id: str, caller: Principal, body: RejectRequest, if_match: in
     return wiring.editorial().reject(article_id, body.comment, if_match, caller)
 
 
-@api.route(_step("publish", "Publish the approved version now or at `at` (reviewers)", Action.REVIEW))
+@api.route(
+    _step(
+        "publish",
+        "Publish the approved revision read, now or at `at` (If-Match required; reviewers)",
+        Action.REVIEW,
+        if_match=IfMatch.REQUIRED,
+    )
+)
 def publish(article_id: str, caller: Principal, body: PublishRequest, if_match: int | None):
     return wiring.editorial().publish(article_id, body, if_match, caller)
 
