@@ -304,6 +304,32 @@ def test_a_flag_becomes_a_task_for_that_departments_editors_only(client: Client,
     assert len(get(client, "/api/tasks", keys["admin"]).json_body["tasks"]) == 2
 
 
+def test_the_same_problem_flagged_again_is_counted_on_its_open_task(client: Client, keys: dict[str, dict[str, str]]):
+    path = "/api/articles/heating-fee-payment/flags"
+    first = post(client, path, {"comment": "今年热价调整了"}, keys["agent"])
+    again = post(client, path, {"comment": " 今年热价调整了！"}, keys["editor"])  # another person, same problem
+    other = post(client, path, {"comment": "缴费网点搬家了"}, keys["agent"])
+    assert first.status_code == again.status_code == other.status_code == 201
+    assert again.json_body["id"] == first.json_body["id"] != other.json_body["id"]
+    tasks = {t["comment"]: t for t in get(client, "/api/tasks", keys["editor"]).json_body["tasks"]}
+    assert tasks["今年热价调整了"]["repeats"] == 1 and tasks["缴费网点搬家了"]["repeats"] == 0
+    post(client, f"/api/tasks/{first.json_body['id']}/done", {}, keys["editor"])
+    reopened = post(client, path, {"comment": "今年热价调整了"}, keys["agent"])  # done: a new task
+    assert reopened.json_body["id"] not in (first.json_body["id"], other.json_body["id"])
+
+
+def test_one_person_may_flag_only_a_few_answers_a_minute(client: Client, keys: dict[str, dict[str, str]]):
+    statuses = [
+        post(client, "/api/articles/heating-fee-payment/flags", {"comment": f"问题{n}号"}, keys["agent"]).status_code
+        for n in range(7)
+    ]
+    assert statuses == [201] * 5 + [429] * 2
+    assert (
+        post(client, "/api/articles/heating-fee-payment/flags", {"comment": "另一个人"}, keys["editor"]).status_code
+        == 201
+    )
+
+
 def test_an_editor_marks_a_task_done_and_it_stays_listed(client: Client, keys: dict[str, dict[str, str]]):
     heating = post(client, "/api/articles/heating-fee-payment/flags", {"comment": "今年热价调整了"}, keys["agent"])
     gas = post(client, "/api/articles/gas-leak-emergency/flags", {"comment": "抢修电话变了"}, keys["agent"])

@@ -28,12 +28,13 @@ from chalicelib.errors import Conflict, Forbidden, NotFound, RateLimited, aws_er
 from chalicelib.knowledge.models.reading import ArticleListParams, PopularArticle, SearchParams, SearchResult
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.people.access import Action, Principal, Reader
-from chalicelib.search.textnorm import mask_pii
+from chalicelib.search.textnorm import mask_pii, normalize
 
 log = logging.getLogger(__name__)
 
 FEEDBACK_PER_MINUTE = 10
 CLICKS_PER_MINUTE = 60  # a call centre shares one address, and its agents open many answers a minute
+FLAGS_PER_MINUTE = 5  # per person: an agent flags what a caller just said, not hundreds of answers
 COMMENT_WINDOW = dt.timedelta(minutes=30)  # how long after a 好差评 its comment may follow
 QUERY_LOG_DAYS = 180
 POPULAR_DAYS = 7  # "hot questions" are what searches answered over the last week
@@ -142,10 +143,23 @@ class FeedbackDesk:
         return sorted(gaps, key=lambda gap: (-gap.count, gap.query))[:limit]
 
     def flag(self, article_id: str, request: FlagRequest, principal: Principal) -> Accepted:
+        """A task for the article's editors; the same problem flagged again while its task is open is counted on
+        that task (`repeats`), not raised twice. At most FLAGS_PER_MINUTE a minute per person."""
         principal.require(Action.FLAG)
         article = self._knowledge.article(article_id, Reader.AGENT)
         now = self._now()
-        task = FlagTask(article.id, article.title, article.department, mask_pii(request.comment), principal.name, now)
+        self._limit("flags", principal.principal_id or principal.name, FLAGS_PER_MINUTE, now, "flags")
+        comment = mask_pii(request.comment)
+        problem = _problem(comment)
+        for open_task in self._log.tasks():
+            if (
+                open_task.status == "open"
+                and open_task.article_id == article.id
+                and _problem(open_task.comment) == problem
+            ):
+                self._log.repeat_task(open_task.id, open_task.repeats + 1)
+                return Accepted(id=open_task.id)
+        task = FlagTask(article.id, article.title, article.department, comment, principal.name, now)
         return Accepted(id=self._log.add_task(task, now))
 
     def tasks(self, principal: Principal) -> list[Task]:
@@ -225,3 +239,8 @@ class FeedbackDesk:
             for key, count in self._log.tallies(tally, today - dt.timedelta(days_ago)).items():
                 totals[key] = totals.get(key, 0) + count
         return totals
+
+
+def _problem(comment: str) -> str:
+    """What a flag says, compared without width, case, script, spaces or punctuation."""
+    return "".join(ch for ch in normalize(comment) if ch.isalnum())

@@ -63,6 +63,7 @@ class Task(BaseModel):
     status: str = Field(default="open", description="open, or done once an editor has dealt with it")
     closed_by: str | None = None
     closed_at: dt.datetime | None = None
+    repeats: int = Field(default=0, description="further flags of the same problem while the task was open")
 
 
 class FeedbackComment(BaseModel):

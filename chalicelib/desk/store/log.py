@@ -86,6 +86,7 @@ class FlagTask:
     closed_by: str | None = None
     closed_at: dt.datetime | None = None
     id: str = ""
+    repeats: int = 0  # further flags of the same problem while it was open
 
 
 class DeskLog:
@@ -202,6 +203,9 @@ class DeskLog:
     def tasks_between(self, start: dt.datetime, end: dt.datetime) -> list[FlagTask]:
         return [_task(r.record) for r in self._records.between(_TASKS, start, end)]
 
+    def repeat_task(self, task_id: str, repeats: int) -> None:
+        self._records.update(_TASKS, task_id, {"repeats": repeats})
+
     def close_task(self, task_id: str, closed_by: str, at: dt.datetime) -> None:
         self._records.update(_TASKS, task_id, {"status": "done", "closed_by": closed_by, "closed_at": at.isoformat()})
 
@@ -311,4 +315,5 @@ def _task(record: dict[str, Any]) -> FlagTask:
         closed_by=record.get("closed_by"),
         closed_at=dt.datetime.fromisoformat(closed_at) if closed_at else None,
         id=record.get("id") or "",
+        repeats=int(record.get("repeats") or 0),
     )
