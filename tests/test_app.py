@@ -330,6 +330,19 @@ def test_one_person_may_flag_only_a_few_answers_a_minute(client: Client, keys: d
     )
 
 
+def test_tasks_come_in_pages(client: Client, keys: dict[str, dict[str, str]]):
+    for number in range(5):
+        post(client, "/api/articles/heating-fee-payment/flags", {"comment": f"第{number}处写错了"}, keys["admin"])
+    first = get(client, "/api/tasks?limit=3", keys["editor"]).json_body
+    assert len(first["tasks"]) == 3 and first["next"]
+    rest = get(client, "/api/tasks?limit=3&after=" + quote(first["next"]), keys["editor"]).json_body
+    assert len(rest["tasks"]) == 2 and rest["next"] is None
+    listed = [t["comment"] for t in first["tasks"] + rest["tasks"]]
+    assert sorted(listed) == sorted(f"第{number}处写错了" for number in range(5))
+    assert get(client, "/api/tasks?limit=0", keys["editor"]).status_code == 400
+    assert get(client, "/api/tasks?limit=501", keys["editor"]).status_code == 400
+
+
 def test_an_editor_marks_a_task_done_and_it_stays_listed(client: Client, keys: dict[str, dict[str, str]]):
     heating = post(client, "/api/articles/heating-fee-payment/flags", {"comment": "今年热价调整了"}, keys["agent"])
     gas = post(client, "/api/articles/gas-leak-emergency/flags", {"comment": "抢修电话变了"}, keys["agent"])

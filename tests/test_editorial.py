@@ -202,12 +202,27 @@ def test_an_article_leaves_citizen_search_when_it_expires(synced_store: Stores, 
 
 def test_stale_articles_show_in_their_departments_worklist(editorial: EditorialService, clock: Clock):
     clock.now = dt.datetime(2026, 10, 2, tzinfo=dt.UTC)  # after the review_by of several heating articles
-    stale = editorial.reads.worklist(WorklistParams(stale=True), EDITOR)
+    stale = editorial.reads.worklist(WorklistParams(stale=True), EDITOR).items
     assert stale and all(
         d.stale and d.review_by < clock.now.date() and d.department.startswith("heating-company") for d in stale
     )
     assert all(d.markdown is None for d in stale)
-    assert all(d.department.startswith("gas-company") for d in editorial.reads.worklist(WorklistParams(), GAS_REVIEWER))
+    gas = editorial.reads.worklist(WorklistParams(), GAS_REVIEWER).items
+    assert gas and all(d.department.startswith("gas-company") for d in gas)
+
+
+def test_the_worklist_comes_in_pages_that_follow_on(editorial: EditorialService):
+    every = editorial.reads.worklist(WorklistParams(limit=500), EDITOR)
+    assert every.next is None and len(every.items) > 7
+    seen, after = [], None
+    while True:
+        page = editorial.reads.worklist(WorklistParams(limit=3, after=after), EDITOR)
+        assert len(page.items) <= 3
+        seen += [d.id for d in page.items]
+        if page.next is None:
+            break
+        after = page.next
+    assert seen == [d.id for d in every.items]  # every one once, in the same order
 
 
 def test_a_scheduled_publish_goes_live_when_its_time_comes(

@@ -27,6 +27,7 @@ from chalicelib.desk.store.log import Click, DeskLog, FlagTask, LoggedSearch, Ta
 from chalicelib.errors import Conflict, Forbidden, NotFound, RateLimited, aws_error_code
 from chalicelib.knowledge.models.reading import ArticleListParams, PopularArticle, SearchParams, SearchResult
 from chalicelib.knowledge.reading import KnowledgeService
+from chalicelib.paging import Page, PageParams, page_of
 from chalicelib.people.access import Action, Principal, Reader
 from chalicelib.search.textnorm import mask_pii, normalize
 
@@ -162,8 +163,11 @@ class FeedbackDesk:
         task = FlagTask(article.id, article.title, article.department, comment, principal.name, now)
         return Accepted(id=self._log.add_task(task, now))
 
-    def tasks(self, principal: Principal) -> list[Task]:
+    def tasks(self, principal: Principal, page: PageParams) -> Page[Task]:
         """Tasks on articles of the caller's departments, newest first, whatever has become of the article."""
+        return page_of(self._all_tasks(principal), lambda t: f"{t.created_at.isoformat()}|{t.id}", page)
+
+    def _all_tasks(self, principal: Principal) -> list[Task]:
         principal.require(Action.VIEW_TASKS)
         directory = self._knowledge.directory()
         tasks = [
@@ -176,7 +180,7 @@ class FeedbackDesk:
     def close_task(self, task_id: str, principal: Principal) -> Task:
         """An editor of the article's department marks a flag as dealt with; it stays in the list, as done."""
         principal.require(Action.VIEW_TASKS)
-        task = next((t for t in self.tasks(principal) if t.id == task_id), None)
+        task = next((t for t in self._all_tasks(principal) if t.id == task_id), None)
         if task is None:
             raise NotFound(f"no task with id '{task_id}' for your departments", field="task_id")
         closed_at = self._now()

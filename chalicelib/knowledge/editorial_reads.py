@@ -23,6 +23,7 @@ from chalicelib.knowledge.parsing import Problem, draft_fields, render_sections
 from chalicelib.knowledge.store.articles import ArticleStore
 from chalicelib.knowledge.store.lexicon import LexiconStore
 from chalicelib.knowledge.workflow import changed_lines, line_diff
+from chalicelib.paging import Page, page_of
 from chalicelib.people.access import Action, Principal
 from chalicelib.people.directory import Directory
 
@@ -63,7 +64,7 @@ class EditorialReads:
     def draft(self, article_id: str, principal: Principal) -> Draft:
         return self.complete(self.checked_head(article_id, principal, Action.EDIT))
 
-    def worklist(self, params: WorklistParams, principal: Principal) -> list[Draft]:
+    def worklist(self, params: WorklistParams, principal: Principal) -> Page[Draft]:
         principal.require(Action.EDIT)
         directory = self._directory()
         drafts = [
@@ -74,7 +75,7 @@ class EditorialReads:
             and (params.department is None or head.department in directory.with_descendants([params.department]))
         ]
         drafts = [d for d in drafts if params.stale is None or d.stale is params.stale]
-        return sorted(drafts, key=lambda d: d.updated_at, reverse=True)
+        return page_of(drafts, lambda d: f"{d.updated_at.isoformat()}|{d.id}", params)
 
     def versions(self, article_id: str, principal: Principal) -> list[VersionInfo]:
         self.checked_head(article_id, principal, Action.EDIT)

@@ -138,6 +138,8 @@ def _with_models(record: Operation, view: Callable[..., Any]) -> Operation:
 
 
 def _reply(operation: Operation, reply: Any) -> Response:
+    if isinstance(operation.reply, Listing) and operation.reply.paged:
+        return safe_json({operation.reply.key: as_json(reply.items), "next": reply.next}, operation.status)
     if isinstance(operation.reply, Listing):
         return safe_json({operation.reply.key: as_json(reply)}, operation.status)
     headers = {"ETag": f'"{reply.revision}"'} if operation.etag else None  # the revision, for If-Match

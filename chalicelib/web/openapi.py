@@ -117,7 +117,10 @@ def _reply_schema(reply: type[BaseModel] | Listing | None) -> dict[str, Any]:
         return {"type": "object"}
     if isinstance(reply, Listing):
         items = {"$ref": _REF.format(model=reply.model.__name__)}
-        return {"type": "object", "required": [reply.key], "properties": {reply.key: {"type": "array", "items": items}}}
+        listed: dict[str, Any] = {reply.key: {"type": "array", "items": items}}
+        if reply.paged:
+            listed["next"] = {"type": ["string", "null"], "description": "`after` for the next page; null: the last"}
+        return {"type": "object", "required": list(listed), "properties": listed}
     return {"$ref": _REF.format(model=reply.__name__)}
 
 

@@ -27,10 +27,12 @@ class IfMatch(StrEnum):
 
 @dataclass(frozen=True)
 class Listing:
-    """A reply that is one JSON object holding a list: {"articles": [...]}."""
+    """A reply that is one JSON object holding a list: {"articles": [...]}; a paged one (the service answers a
+    paging.Page) also holds where the next page starts: {"tasks": [...], "next": "…" or null}."""
 
     key: str
     model: type[BaseModel]
+    paged: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.knowledge.models.content import SLUG_PATTERN, RequestTime
+from chalicelib.paging import PageParams
 
 
 class EditorialState(StrEnum):
@@ -186,7 +187,7 @@ class DiffParams(BaseModel):
     to_version: int = Field(alias="to", ge=1, le=VERSION_MAX)
 
 
-class WorklistParams(BaseModel):
+class WorklistParams(PageParams):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
     state: EditorialState | None = None
     department: str | None = Field(default=None, min_length=1, max_length=60)

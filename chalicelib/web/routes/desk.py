@@ -16,6 +16,7 @@ from chalicelib.desk.models.feedback import (
     UnansweredQuery,
 )
 from chalicelib.desk.models.reports import DrawnReport, Report, ReportParams
+from chalicelib.paging import PageParams
 from chalicelib.people.access import Action, Principal
 from chalicelib.web.http_api import JsonApi
 from chalicelib.web.operations import ARTICLE, Listing, Operation
@@ -88,13 +89,13 @@ def flag(article_id: str, caller: Principal, body: FlagRequest):
     Operation(
         "GET",
         "/api/tasks",
-        "Tasks raised by flags, for the caller's departments",
-        Listing("tasks", Task),
+        "Tasks raised by flags, for the caller's departments, newest first, a page at a time",
+        Listing("tasks", Task, paged=True),
         needs=Action.VIEW_TASKS,
     )
 )
-def tasks(caller: Principal):
-    return wiring.desk().tasks(caller)
+def tasks(caller: Principal, query: PageParams):
+    return wiring.desk().tasks(caller, query)
 
 
 @api.route(

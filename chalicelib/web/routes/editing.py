@@ -210,8 +210,8 @@ def audit(caller: Principal, query: AuditParams):
     Operation(
         "GET",
         "/api/worklist",
-        "Working copies by state, department and staleness",
-        Listing("articles", Draft),
+        "Working copies by state, department and staleness, last changed first, a page at a time",
+        Listing("articles", Draft, paged=True),
         needs=Action.EDIT,
     )
 )

@@ -101,21 +101,28 @@ function showView(name, load = true) {
 }
 for (const view of Object.keys(VIEWS)) $(`show-${view}`).addEventListener("click", () => showView(view));
 
-async function loadWorklist() {
+// A page at a time, last changed first; 加载更多 appends the next page under the same filters.
+let worklistShown = [];
+let worklistNext = null;
+async function loadWorklist(more = false) {
   const params = {
     state: $("filter-state").value,
     department: $("filter-department").value,
     stale: $("filter-stale").checked ? "true" : "",
   };
-  let articles;
+  if (more && worklistNext) params.after = worklistNext;
+  let page;
   try {
     // Filters changed since: the older list is dropped.
-    articles = (await call("worklist", { params, purpose: "worklist", pending: [$("worklist-status"), "正在加载…"] }))
-      .articles;
+    page = await call("worklist", { params, purpose: "worklist", pending: [$("worklist-status"), "正在加载…"] });
   } catch (problem) {
     if (!dropped(problem)) say($("worklist-status"), problem.message, true);
     return;
   }
+  const articles = more ? [...worklistShown, ...page.articles] : page.articles;
+  worklistShown = articles;
+  worklistNext = page.next;
+  $("worklist-more").hidden = !worklistNext;
   for (const article of articles) departmentNames.set(article.department, article.department_name || article.department);
   const select = $("filter-department");
   const chosen = select.value;
@@ -140,9 +147,10 @@ async function loadWorklist() {
       return el("li", {}, button);
     }),
   );
-  say($("worklist-status"), `${articles.length} 篇`);
+  say($("worklist-status"), worklistNext ? `已加载 ${articles.length} 篇，还有更多` : `${articles.length} 篇`);
 }
-for (const id of ["filter-state", "filter-department", "filter-stale"]) $(id).addEventListener("change", loadWorklist);
+for (const id of ["filter-state", "filter-department", "filter-stale"]) $(id).addEventListener("change", () => loadWorklist());
+$("worklist-more").addEventListener("click", () => loadWorklist(true));
 
 // ---- one article
 

@@ -26,46 +26,55 @@ export function workLists(call, open, write) {
     say($("unanswered-status"), queries.length ? "" : "近 7 天所有问题都找到了答案");
   }
 
-  async function loadTasks() {
+  // A page at a time (the newest first); 加载更多 appends the next one.
+  let shown = [];
+  let next = null;
+  async function loadTasks(more = false) {
     say($("tasks-status"), "正在加载…");
-    let tasks;
+    let page;
     try {
-      tasks = (await call("tasks")).tasks;
+      page = await call("tasks", { params: more && next ? { after: next } : {} });
     } catch (problem) {
       say($("tasks-status"), problem.message, true);
       return;
     }
-    $("tasks").replaceChildren(
-      ...tasks.map((task) => {
-        const openIt = el("button", { type: "button" }, "打开文章");
-        openIt.addEventListener("click", () => open(task.article_id));
-        const state = task.status === "done" ? `已处理（${task.closed_by}）` : "待处理";
-        const item = el(
-          "li",
-          { class: "card" },
-          el("strong", {}, task.article_title),
-          el("p", {}, task.comment),
-          el("p", { class: "meta" }, `${task.flagged_by} · ${when(task.created_at)} · ${state}`),
-          openIt,
-        );
-        if (task.status !== "done") {
-          const done = el("button", { type: "button" }, "标记已处理");
-          done.addEventListener("click", async () => {
-            try {
-              await call(`tasks/${encodeURIComponent(task.id)}/done`, { method: "POST", body: {} });
-              await loadTasks();
-            } catch (problem) {
-              say($("tasks-status"), problem.message, true);
-            }
-          });
-          item.append(" ", done);
-        }
-        return item;
-      }),
+    shown = more ? [...shown, ...page.tasks] : page.tasks;
+    next = page.next;
+    $("tasks").replaceChildren(...shown.map(taskItem));
+    $("tasks-more").hidden = !next;
+    const waiting = shown.filter((task) => task.status !== "done").length;
+    const total = next ? `已加载 ${shown.length} 个` : `共 ${shown.length} 个`;
+    say($("tasks-status"), shown.length ? `${waiting} 个待处理，${total}` : "没有待办任务");
+  }
+  $("tasks-more").addEventListener("click", () => loadTasks(true));
+
+  function taskItem(task) {
+    const openIt = el("button", { type: "button" }, "打开文章");
+    openIt.addEventListener("click", () => open(task.article_id));
+    const state = task.status === "done" ? `已处理（${task.closed_by}）` : "待处理";
+    const repeats = task.repeats ? ` · 另有 ${task.repeats} 次同样的反映` : "";
+    const item = el(
+      "li",
+      { class: "card" },
+      el("strong", {}, task.article_title),
+      el("p", {}, task.comment),
+      el("p", { class: "meta" }, `${task.flagged_by} · ${when(task.created_at)} · ${state}${repeats}`),
+      openIt,
     );
-    const waiting = tasks.filter((task) => task.status !== "done").length;
-    say($("tasks-status"), tasks.length ? `${waiting} 个待处理，共 ${tasks.length} 个` : "没有待办任务");
+    if (task.status !== "done") {
+      const done = el("button", { type: "button" }, "标记已处理");
+      done.addEventListener("click", async () => {
+        try {
+          await call(`tasks/${encodeURIComponent(task.id)}/done`, { method: "POST", body: {} });
+          await loadTasks();
+        } catch (problem) {
+          say($("tasks-status"), problem.message, true);
+        }
+      });
+      item.append(" ", done);
+    }
+    return item;
   }
 
-  return { tasks: loadTasks, unanswered: loadUnanswered };
+  return { tasks: () => loadTasks(), unanswered: loadUnanswered };
 }
