@@ -104,6 +104,13 @@ def _vectors_on_disk() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _keys_checked_at_the_tests_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys made in process at NOW expire a year after it: checked against the real clock, they would all be
+    refused from NOW + 365 days on. In process, a key's expiry is checked at NOW (tests of expiry set a clock)."""
+    monkeypatch.setattr("chalicelib.people.keys.utc_now", lambda: NOW)
+
+
+@pytest.fixture(autouse=True)
 def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test can reach a real AWS account: fake credentials, a fixed region, no local endpoint."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

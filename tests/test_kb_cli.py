@@ -195,6 +195,8 @@ def test_keys_are_created_listed_and_revoked_from_the_command_line(local_dynamod
     assert created.returncode == 0, created.stderr
     key_id = created.stdout.split()[2]
     assert created.stdout.splitlines()[1].startswith(f"zk_{key_id}_")
+    refused_days = kb("keys", "--endpoint", endpoint, "create", "--role", "agent", "--name", "脚本", "--days", "0")
+    assert refused_days.returncode == 2 and "1 to 730 days" in refused_days.stderr
     listed = kb("keys", "--endpoint", endpoint, "list")
     assert key_id in listed.stdout and "active" in listed.stdout and "[*]" in listed.stdout
     again = kb("keys", "--endpoint", endpoint, "create", "--role", "admin", "--name", "李管理", "--department", "*")

@@ -4,7 +4,7 @@ import pytest
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ReadTimeoutError
 
-from chalicelib.errors import ConfigurationError, TooManyAttempts, Unauthorized
+from chalicelib.errors import ConfigurationError, InvalidInput, TooManyAttempts, Unauthorized
 from chalicelib.people.keys import KeyRing
 from chalicelib.people.sign_ins import SignInLimit
 from chalicelib.settings import Settings
@@ -161,3 +161,21 @@ def test_a_table_failure_while_counting_is_a_401_never_a_503(api, monkeypatch: p
 
     monkeypatch.setattr(RecordStore, "count", refuse)
     assert [api.http.get("/api/me", headers=BAD_KEY).status_code for _ in range(5)] == [401] * 5
+
+
+def test_a_key_is_refused_once_it_expires_and_rotating_renews_it(synced_store: Stores):
+    clock = Clock()
+    ring = KeyRing(synced_store.keys, synced_store.directory.departments, now=clock)
+    record, key = ring.create("agent", "集成脚本", ["hotline-12345"], NOW, valid_days=30)
+    assert record.expires_at == NOW + dt.timedelta(days=30)
+    clock.now = NOW + dt.timedelta(days=29, hours=23)
+    assert ring.principal(f"Bearer {key}").name == "集成脚本"
+    clock.now = NOW + dt.timedelta(days=30)
+    with pytest.raises(Unauthorized, match="expired"):
+        ring.principal(f"Bearer {key}")
+    _, renewed = ring.rotate("集成脚本", clock.now)  # a year from the rotation, by default
+    assert ring.principal(f"Bearer {renewed}").name == "集成脚本"
+    for days in (0, 731):
+        with pytest.raises(InvalidInput) as refused:
+            ring.create("agent", f"脚本{days}", ["hotline-12345"], NOW, valid_days=days)
+        assert refused.value.field == "days"

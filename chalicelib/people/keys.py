@@ -4,12 +4,16 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 
+from chalicelib.clock import utc_now
 from chalicelib.errors import InvalidInput, NotFound, Unauthorized
 from chalicelib.people.access import ALL_DEPARTMENTS, ANONYMOUS, Principal, Role, bearer_key, key_hash, new_key
 from chalicelib.people.directory import Directory
 from chalicelib.people.models import ApiKey
 from chalicelib.people.sign_ins import SignInLimit
 from chalicelib.people.store.keys import KeyStore
+
+KEY_DAYS = 365  # a key for a machine lives a year unless asked otherwise; rotating renews it
+LONGEST_KEY_DAYS = 730
 
 
 class KeyRing:
@@ -19,13 +23,22 @@ class KeyRing:
     trail and the four-eyes rule never mistake one person for another.
     """
 
-    def __init__(self, keys: KeyStore, directory: Callable[[], Directory], limit: SignInLimit | None = None) -> None:
+    def __init__(
+        self,
+        keys: KeyStore,
+        directory: Callable[[], Directory],
+        limit: SignInLimit | None = None,
+        now: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         self._keys = keys
         self._directory = directory
         self._limit = limit  # failed sign-ins per client; the tools, which have no client, go without
+        self._now = now
 
-    def create(self, role: str, name: str, departments: list[str], now: dt.datetime) -> tuple[ApiKey, str]:
-        """A key for a new holder."""
+    def create(
+        self, role: str, name: str, departments: list[str], now: dt.datetime, valid_days: int = KEY_DAYS
+    ) -> tuple[ApiKey, str]:
+        """A key for a new holder, refused after `valid_days`."""
         chosen = _role(role)
         name = " ".join(name.split())
         if not name:
@@ -43,12 +56,15 @@ class KeyRing:
                 role=chosen.value,
                 departments=codes,
                 created_at=now,
+                expires_at=now + _lifetime(valid_days),
             )
         )
 
-    def rotate(self, name: str, now: dt.datetime, departments: list[str] | None = None) -> tuple[ApiKey, str]:
-        """A new key for an existing holder (same principal and role; departments kept unless given anew);
-        their old keys are revoked."""
+    def rotate(
+        self, name: str, now: dt.datetime, departments: list[str] | None = None, valid_days: int = KEY_DAYS
+    ) -> tuple[ApiKey, str]:
+        """A new key for an existing holder (same principal and role; departments kept unless given anew), refused
+        after `valid_days`; their old keys are revoked."""
         held = [k for k in self._keys.all() if k.name == name]
         if not held:
             raise NotFound(f"no holder named '{name}'", field="name")
@@ -56,8 +72,15 @@ class KeyRing:
         codes = latest.departments if departments is None else departments
         codes = _department_codes(Role(latest.role), codes, self._directory())
         principal = latest.principal or f"key:{latest.key_id}"
+        expires_at = now + _lifetime(valid_days)
         renewed = latest.model_copy(
-            update={"created_at": now, "revoked": False, "departments": codes, "principal": principal}
+            update={
+                "created_at": now,
+                "revoked": False,
+                "departments": codes,
+                "principal": principal,
+                "expires_at": expires_at,
+            }
         )
         issued = self._issue(renewed)
         for old in held:
@@ -82,10 +105,13 @@ class KeyRing:
         if key is None:
             return ANONYMOUS
         record = self._keys.get(key_hash(key))
-        if record is None or record.revoked:
+        current = self._now() if self._now is not None else utc_now()
+        expired = record is not None and record.expires_at is not None and record.expires_at <= current
+        if record is None or record.revoked or expired:
             if self._limit is not None and client is not None:
                 self._limit.failed(client)
-            raise Unauthorized("unknown or revoked API key", field="Authorization")
+            problem = "expired API key: its holder needs a new one (kb keys rotate)" if expired else None
+            raise Unauthorized(problem or "unknown or revoked API key", field="Authorization")
         departments = set(record.departments)
         covered = self._directory().with_descendants(departments - {ALL_DEPARTMENTS}) | (
             departments & {ALL_DEPARTMENTS}
@@ -99,6 +125,12 @@ class KeyRing:
         record = record.model_copy(update={"key_id": key_id})
         self._keys.save(key_hash(key), record)
         return record, key
+
+
+def _lifetime(days: int) -> dt.timedelta:
+    if not 1 <= days <= LONGEST_KEY_DAYS:
+        raise InvalidInput(f"a key lives 1 to {LONGEST_KEY_DAYS} days, not {days}", field="days")
+    return dt.timedelta(days=days)
 
 
 def _role(role: str) -> Role:

@@ -15,6 +15,9 @@ class ApiKey(BaseModel):
     departments: list[str] = Field(description="department codes, or ['*'] for an admin of every department")
     created_at: dt.datetime
     revoked: bool = False
+    expires_at: dt.datetime | None = Field(
+        default=None, description="refused from then on; none: a key made before keys expired"
+    )
 
 
 class Me(BaseModel):

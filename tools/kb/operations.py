@@ -217,20 +217,25 @@ def _keys(args: argparse.Namespace) -> int:
         now = dt.datetime.now(dt.UTC)
         try:
             if args.action == "create":
-                record, key = ring.create(args.role, args.name, args.department or [], now)
+                record, key = ring.create(args.role, args.name, args.department or [], now, args.days)
             else:
-                record, key = ring.rotate(args.name, now, args.department)
+                record, key = ring.rotate(args.name, now, args.department, args.days)
         except (InvalidInput, NotFound) as error:
             print(f"kb keys: {error.message}", file=sys.stderr)
             return 2
-        print(f"key id {record.key_id} for {record.name} ({record.role}); shown once, keep it safe:")
+        until = f"{record.expires_at:%Y-%m-%d}" if record.expires_at else "-"
+        print(
+            f"key id {record.key_id} for {record.name} ({record.role}), valid until {until}; shown once, keep it safe:"
+        )
         print(key)
     elif args.action == "list":
         for record in ring.list():
-            state = "revoked" if record.revoked else "active"
+            expired = record.expires_at is not None and record.expires_at <= dt.datetime.now(dt.UTC)
+            state = "revoked" if record.revoked else "expired" if expired else "active"
             departments = ",".join(record.departments) or "-"
             created = f"{record.created_at:%Y-%m-%d}"
-            print(f"{record.key_id}  {record.role:<9} {state:<8} {created}  {record.name}  [{departments}]")
+            until = f"{record.expires_at:%Y-%m-%d}" if record.expires_at else "-         "
+            print(f"{record.key_id}  {record.role:<9} {state:<8} {created}  {until}  {record.name}  [{departments}]")
     elif not ring.revoke(args.key_id):
         print(f"kb keys: no key with id {args.key_id}", file=sys.stderr)
         return 1
@@ -330,6 +335,8 @@ def add_operations(commands: argparse._SubParsersAction) -> None:
     rotate = key_actions.add_parser("rotate", help="a new key for an existing holder; their old keys are revoked")
     rotate.add_argument("--name", required=True, help="the holder, as named when their key was created")
     rotate.add_argument("--department", action="append", help="new department codes (default: keep them)")
+    for making in (create, rotate):
+        making.add_argument("--days", type=int, default=365, help="days until the key is refused (1-730)")
     key_actions.add_parser("list", help="every key: id, role, state, holder, departments")
     revoke = key_actions.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id")
