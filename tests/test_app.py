@@ -321,6 +321,7 @@ def test_the_same_problem_flagged_again_is_counted_on_its_open_task(client: Clie
 def test_one_person_may_flag_only_a_few_answers_a_minute(
     client: Client, keys: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ):
+    get(client, "/api/health")  # the stage's settings are read in a request
     minute = dt.datetime.now(dt.UTC).replace(second=30)  # all in one minute, however slow the machine
     monkeypatch.setattr(wiring.desk(), "_now", lambda: minute)
     statuses = [
