@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from botocore.exceptions import IncompleteReadError
 
 from chalicelib.errors import Conflict
 from chalicelib.knowledge.lexicon import Lexicon
@@ -180,3 +181,19 @@ def test_a_change_on_a_stale_revision_writes_nothing_and_names_the_current_one(s
     with pytest.raises(Conflict):
         store.articles.write(first_version("a", revision=3))  # based on revision 2, which never was
     assert store.generation() == 1 and len(store.articles.audit("a")) == 1
+
+
+def test_a_snapshot_read_cut_short_fails_like_a_timeout_never_as_half_an_index(
+    store: Stores, monkeypatch: pytest.MonkeyPatch
+):
+    store.snapshots.save(Snapshot(1, 1, b"x" * 1000))
+    get_object = store.bucket.client.get_object
+
+    def cut_short(**request):
+        answer = get_object(**request)
+        answer["Body"] = type("CutOff", (), {"readinto": lambda self, view: 0})()  # the connection ends at once
+        return answer
+
+    monkeypatch.setattr(store.bucket.client, "get_object", cut_short)
+    with pytest.raises(IncompleteReadError):  # a BotoCoreError: the live index answers 503 and tries again
+        store.snapshots.latest()

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, IncompleteReadError
 
 from chalicelib.errors import aws_error_code
 
@@ -57,8 +57,8 @@ class Bucket:
             while at < end:
                 # in steps: urllib3 reads what readinto asks for into a bytes of that size first, then copies it
                 read = body.readinto(view[at : min(end, at + _STEP)])
-                if not read:
-                    raise OSError(f"{key}: the object ended at byte {at} of {size}")
+                if not read:  # cut off: a failed read like a timeout (a 503, tried again), never half an index
+                    raise IncompleteReadError(actual_bytes=at - start, expected_bytes=end - start)
                 at += read
             return True
 
