@@ -39,7 +39,7 @@ class Settings:
             table_name=table_name,
             region=region,
             dynamodb_endpoint=dynamodb_endpoint,
-            snapshot_bucket=environ.get("SNAPSHOT_BUCKET", "").strip() or f"{table_name}-snapshots",
+            snapshot_bucket=environ.get("SNAPSHOT_BUCKET", "").strip() or snapshot_bucket_of(table_name),
             s3_endpoint=environ.get("S3_ENDPOINT") or dynamodb_endpoint,
             index_refresh_seconds=float(environ.get("INDEX_REFRESH_SECONDS", "1")),
             # Pseudonymises client IPs in logs and rate counters: a fixed salt locally, a secret one on AWS.
@@ -49,6 +49,11 @@ class Settings:
             sign_in_failures=int(environ.get("SIGN_IN_FAILURES", "20")),
             sign_in_window_seconds=window,
         )
+
+
+def snapshot_bucket_of(table_name: str) -> str:
+    """The snapshot bucket a table has when the stage names none (local runs, tests)."""
+    return f"{table_name}-snapshots"
 
 
 def cors_allow_origin(environ: Mapping[str, str]) -> str | None:

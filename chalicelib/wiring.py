@@ -30,7 +30,7 @@ from chalicelib.people.keys import KeyRing
 from chalicelib.people.sign_ins import SignInLimit
 from chalicelib.people.store.directory import DirectoryStore
 from chalicelib.people.store.keys import KeyStore
-from chalicelib.settings import Settings
+from chalicelib.settings import Settings, snapshot_bucket_of
 from chalicelib.store.objects import READERS, WHOLE, Bucket, ensure_bucket
 from chalicelib.store.records import RecordStore
 from chalicelib.store.table import ensure_table
@@ -68,9 +68,9 @@ class Stores:
 
 
 def stores_with_bucket(table: Any, s3_client: Any) -> Stores:
-    """Stores on a table and its snapshot bucket (by default the table's name + "-snapshots"), the bucket made
-    first if missing: for tests and tools that make their own table on moto."""
-    return Stores(table, ensure_bucket(s3_client, f"{table.name}-snapshots"))
+    """Stores on a table and its default snapshot bucket, the bucket made first if missing: for tests and tools
+    that make their own table on moto."""
+    return Stores(table, ensure_bucket(s3_client, snapshot_bucket_of(table.name)))
 
 
 @cache

@@ -110,8 +110,12 @@ class KeyRing:
         if record is None or record.revoked or expired:
             if self._limit is not None and client is not None:
                 self._limit.failed(client)
-            problem = "expired API key: its holder needs a new one (kb keys rotate)" if expired else None
-            raise Unauthorized(problem or "unknown or revoked API key", field="Authorization")
+            problem = (
+                "expired API key: its holder needs a new one (kb keys rotate)"
+                if expired
+                else "unknown or revoked API key"
+            )
+            raise Unauthorized(problem, field="Authorization")
         departments = set(record.departments)
         covered = self._directory().with_descendants(departments - {ALL_DEPARTMENTS}) | (
             departments & {ALL_DEPARTMENTS}
