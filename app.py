@@ -7,7 +7,7 @@ from chalice import Chalice
 from chalicelib import observability, wiring
 from chalicelib.web.http_api import error_body
 from chalicelib.web.pages import pages
-from chalicelib.web.routes import desk, editing, people, reading, running
+from chalicelib.web.routes import desk, editing, people, reading, running, signin
 
 app = Chalice(app_name="zhida")
 observability.json_logs_for("chalicelib")
@@ -33,7 +33,7 @@ def uniform_errors(event, get_response):
     return response
 
 
-for routes in (reading.routes, desk.routes, people.routes, editing.routes, running.routes):
+for routes in (reading.routes, desk.routes, people.routes, signin.routes, editing.routes, running.routes):
     app.register_blueprint(routes)
 app.register_blueprint(pages)  # the pages go last, after every API route
 

@@ -103,3 +103,11 @@ class NotReady(ZhidaError):
 
     status = 409
     code = "has_problems"
+
+
+class Unavailable(ZhidaError):
+    """Something the request needs (the identity provider's keys) cannot be reached just now: retry shortly."""
+
+    status = 503
+    code = "unavailable"
+    retry_after = 5

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from chalicelib.errors import ConfigurationError
 
@@ -21,6 +22,11 @@ class Settings:
     query_log_days: int = 180
     sign_in_failures: int = 20  # unknown or revoked keys a client may send per window before more are refused
     sign_in_window_seconds: int = 60
+    # The centre's identity provider (OIDC): people sign in there; none: API keys only.
+    oidc_issuer: str | None = None
+    oidc_client_id: str = ""
+    oidc_audiences: tuple[str, ...] = ()  # the `aud` a token must carry: by default the pages' client id
+    oidc_scopes: str = "openid profile"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "Settings":
@@ -35,6 +41,7 @@ class Settings:
         if window < 1:
             raise ConfigurationError("SIGN_IN_WINDOW_SECONDS must be at least 1")
         dynamodb_endpoint = environ.get("DYNAMODB_ENDPOINT") or None
+        issuer, client_id, audiences = _provider(environ)
         return cls(
             table_name=table_name,
             region=region,
@@ -48,7 +55,28 @@ class Settings:
             query_log_days=int(environ.get("QUERY_LOG_DAYS", "180")),
             sign_in_failures=int(environ.get("SIGN_IN_FAILURES", "20")),
             sign_in_window_seconds=window,
+            oidc_issuer=issuer,
+            oidc_client_id=client_id,
+            oidc_audiences=audiences,
+            oidc_scopes=environ.get("OIDC_SCOPES", "").strip() or "openid profile",
         )
+
+
+def _provider(environ: Mapping[str, str]) -> tuple[str | None, str, tuple[str, ...]]:
+    """OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_AUDIENCE, checked: an issuer needs a client id, and https unless it
+    runs on this machine (the local provider of `make run` and the tests)."""
+    issuer = environ.get("OIDC_ISSUER", "").strip().rstrip("/") or None
+    client_id = environ.get("OIDC_CLIENT_ID", "").strip()
+    if issuer is None:
+        return None, "", ()
+    if not client_id:
+        raise ConfigurationError("OIDC_ISSUER is set but OIDC_CLIENT_ID is not: the pages need their client id")
+    parsed = urlsplit(issuer)
+    local = parsed.hostname in ("127.0.0.1", "localhost", "::1")
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and local):
+        raise ConfigurationError(f"OIDC_ISSUER must be an https URL, not {issuer!r}")
+    audiences = tuple(a.strip() for a in environ.get("OIDC_AUDIENCE", "").split(",") if a.strip()) or (client_id,)
+    return issuer, client_id, audiences
 
 
 def snapshot_bucket_of(table_name: str) -> str:

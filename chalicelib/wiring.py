@@ -20,16 +20,22 @@ from chalicelib.errors import ConfigurationError, aws_error_code
 from chalicelib.knowledge.editorial import EditorialService
 from chalicelib.knowledge.editorial_reads import EditorialReads
 from chalicelib.knowledge.live import LiveIndex
+from chalicelib.knowledge.models.editing import EditorialState
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.knowledge.store.articles import ArticleStore
 from chalicelib.knowledge.store.lexicon import LexiconStore
 from chalicelib.knowledge.store.snapshots import SnapshotStore
 from chalicelib.people.access import Principal, Role
+from chalicelib.people.changes import ChangeLog
 from chalicelib.people.departments import DirectoryDesk
+from chalicelib.people.identities import Identities, Provider
 from chalicelib.people.keys import KeyRing
 from chalicelib.people.sign_ins import SignInLimit
+from chalicelib.people.store.changes import ChangeStore
 from chalicelib.people.store.directory import DirectoryStore
 from chalicelib.people.store.keys import KeyStore
+from chalicelib.people.store.mappings import MappingStore
+from chalicelib.people.tokens import TokenVerifier, http_json
 from chalicelib.settings import Settings, snapshot_bucket_of
 from chalicelib.store.objects import READERS, WHOLE, Bucket, ensure_bucket
 from chalicelib.store.records import RecordStore
@@ -58,6 +64,8 @@ class Stores:
         self.lexicon = LexiconStore(table)
         self.directory = DirectoryStore(table)
         self.keys = KeyStore(table)
+        self.changes = ChangeStore(table)  # the admin audit log
+        self.mappings = MappingStore(table)
         self.records = RecordStore(table)
         self.desk_log = DeskLog(self.records)  # the desk's named records over the generic ones
         self.reports = ReportStore(table)
@@ -150,15 +158,52 @@ def knowledge() -> KnowledgeService:
 
 @cache
 def keys() -> KeyRing:
-    """The key ring with this container's memory of locked-out clients."""
+    return KeyRing(store().keys, live_index().directory, sign_in_limit())
+
+
+@cache
+def sign_in_limit() -> SignInLimit:
+    """Failed sign-ins (unknown keys, bad tokens) per client, with this container's memory of lockouts."""
     config = settings()
-    limit = SignInLimit(store().records, config.sign_in_failures, config.sign_in_window_seconds)
-    return KeyRing(store().keys, live_index().directory, limit)
+    return SignInLimit(store().records, config.sign_in_failures, config.sign_in_window_seconds)
+
+
+@cache
+def identities() -> Identities:
+    """Who calls: API keys, and tokens from the stage's identity provider when it names one."""
+    config = settings()
+    ring = keys()
+    provider = tokens = None
+    if config.oidc_issuer:
+        provider = Provider(issuer=config.oidc_issuer, client_id=config.oidc_client_id, scopes=config.oidc_scopes)
+        tokens = TokenVerifier(config.oidc_issuer, list(config.oidc_audiences), http_json)
+    written = store().directory.departments
+    return Identities(
+        ring, store().mappings, live_index().directory, tokens, provider, sign_in_limit(), changes(), written
+    )
+
+
+@cache
+def changes() -> ChangeLog:
+    """The admin audit log: every change that is not an article's."""
+    return ChangeLog(store().changes)
 
 
 @cache
 def directory() -> DirectoryDesk:
-    return DirectoryDesk(store().directory, live_index().directory)
+    return DirectoryDesk(store().directory, live_index().directory, changes(), store().keys, naming_department)
+
+
+def naming_department(code: str) -> list[str]:
+    """What outside the directory names a department (its retirement waits for them): live articles (as fresh as
+    the index), working copies not archived, the referral list's groups and the claim mapping's rules."""
+    live = live_index().current()
+    articles = {d.id for d in live.index.documents() if d.department == code}
+    heads = store().articles.heads()
+    articles |= {h.id for h in heads if h.department == code and h.state is not EditorialState.ARCHIVED}
+    groups = [f"转介 {g.topic}" for g in live.lexicon.referrals if g.department == code]
+    rules = [f"登录映射 {r.claim}={r.value}" for r in store().mappings.current().rules if code in r.departments]
+    return [*(f"文章 {a}" for a in sorted(articles)), *groups, *rules]
 
 
 @cache
@@ -168,7 +213,10 @@ def desk() -> FeedbackDesk:
 
 @cache
 def editorial() -> EditorialService:
-    return EditorialService(store().articles, store().lexicon, live_index().directory)
+    # Knowledge and the desk are siblings: a published version is told here to the desk, which closes the tasks
+    # flags raised on that article before the version was written.
+    fixed = [lambda published: desk().close_fixed(published)]
+    return EditorialService(store().articles, store().lexicon, live_index().directory, on_published=fixed)
 
 
 def editorial_reads() -> EditorialReads:
@@ -231,7 +279,10 @@ def reset() -> None:
         live_index,
         knowledge,
         keys,
+        sign_in_limit,
+        identities,
         directory,
+        changes,
         desk,
         editorial,
         reports,

@@ -1,10 +1,15 @@
 """Shared fixtures: moto in process, a real table, the real knowledge folder."""
 
+import base64
 import datetime as dt
+import hashlib
+import http.cookiejar
+import json
 import multiprocessing
 import os
 import pickle
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -12,6 +17,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -43,6 +50,7 @@ from tools.kb.vectors import remembered_vectors
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
 REGION = "cn-north-1"
+OPERATOR = "oidc:ops-wang"  # the principal the tests' kb commands run as
 TABLE_NAME = "zhida-dev"  # the dev stage's table in .chalice/config.json, which chalice.test.Client applies
 NOW = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)
 T = TypeVar("T")
@@ -108,6 +116,12 @@ def _keys_checked_at_the_tests_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keys made in process at NOW expire a year after it: checked against the real clock, they would all be
     refused from NOW + 365 days on. In process, a key's expiry is checked at NOW (tests of expiry set a clock)."""
     monkeypatch.setattr("chalicelib.people.keys.utc_now", lambda: NOW)
+
+
+@pytest.fixture(autouse=True)
+def _an_operator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Who runs the kb commands that change a table (kb sync, import, keys), as an operator's shell would say."""
+    monkeypatch.setenv("ZHIDA_OPERATOR", OPERATOR)
 
 
 @pytest.fixture(autouse=True)
@@ -276,6 +290,8 @@ def running_server(data: Path, stop_signal: int = signal.SIGTERM, signals: int =
             "serve",
             "--port",
             str(port),
+            "--idp-port",
+            "0",  # the identity provider on any free port: the port after ours may be another server's
             "--data",
             str(data),
         ],
@@ -377,3 +393,42 @@ def all_at_once(calls: list[Callable[[], T]]) -> list[T | Exception]:
     for thread in threads:
         thread.join()
     return results
+
+
+def provider_tokens(issuer: str, username: str, password: str, redirect_uri: str) -> dict[str, Any]:
+    """The tokens a page gets from an OIDC provider for this person: the authorization code flow with PKCE, as
+    signin.js runs it, through the provider's own sign-in form (its session cookie kept)."""
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # the redirect back to the page is read, not followed
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), Stay)
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    query = {
+        "response_type": "code",
+        "client_id": "zhida-local",
+        "redirect_uri": redirect_uri,
+        "scope": "openid profile groups",
+        "state": secrets.token_urlsafe(8),
+        "nonce": secrets.token_urlsafe(8),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    form = urllib.parse.urlencode({"username": username, "password": password}).encode()
+    try:
+        opener.open(f"{issuer}/authorize?{urllib.parse.urlencode(query)}", data=form, timeout=10)
+        raise AssertionError("the provider did not send the browser back to the page")
+    except urllib.error.HTTPError as redirect:
+        back = urllib.parse.parse_qs(urllib.parse.urlsplit(redirect.headers["Location"]).query)
+    assert back["state"] == [query["state"]], back
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": back["code"][0],
+        "redirect_uri": redirect_uri,
+        "client_id": "zhida-local",
+        "code_verifier": verifier,
+    }
+    with opener.open(f"{issuer}/token", data=urllib.parse.urlencode(exchange).encode(), timeout=10) as reply:
+        return json.loads(reply.read())

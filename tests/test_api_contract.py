@@ -67,3 +67,18 @@ def test_no_request_the_spec_allows_gets_a_server_error_or_a_reply_unlike_the_sp
         for operation in operations:
             given(case=operation.as_strategy())(checker(headers))()
     assert failures == [] and len(calls) > 30 * 2 * 5, failures[:10]
+
+
+def test_the_document_states_the_date_bounds_and_the_required_revision():
+    parameters = {
+        (path, parameter["name"]): parameter
+        for path, methods in _document()["paths"].items()
+        for operation in methods.values()
+        for parameter in operation.get("parameters", [])
+    }
+    as_of = parameters[("/api/search", "as_of")]["schema"]
+    as_of = next(option for option in as_of.get("anyOf", [as_of]) if option.get("type") == "string")
+    assert as_of["formatMinimum"].startswith("1970-01-01") and as_of["formatMaximum"].startswith("2100-12-31")
+    report_date = parameters[("/api/reports", "date")]["schema"]
+    assert (report_date["formatMinimum"], report_date["formatMaximum"]) == ("1970-01-01", "2100-12-31")
+    assert parameters[("/api/articles/{article_id}/approve", "If-Match")]["required"] is True

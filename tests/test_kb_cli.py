@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 import pytest
 
-from tests.conftest import KNOWLEDGE_DIR, PROJECT_DIR, article_text
+from chalicelib.people.store.changes import ChangeStore
+from tests.conftest import KNOWLEDGE_DIR, OPERATOR, PROJECT_DIR, article_text
+from tools.kb.local import LOCAL_REGION
 
 EVAL_KEYS = {
     "n",
@@ -27,9 +30,12 @@ EVAL_KEYS = {
 }
 
 
-def kb(*args: str) -> subprocess.CompletedProcess:
-    """`python -m tools.kb ARGS` as a newcomer runs it: from a shell that exports no AWS settings at all."""
+def kb(*args: str, operator: bool = True) -> subprocess.CompletedProcess:
+    """`python -m tools.kb ARGS` as a newcomer runs it: from a shell that exports no AWS settings at all (and,
+    without `operator`, does not say who they are)."""
     newcomers_shell = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    if not operator:
+        newcomers_shell.pop("ZHIDA_OPERATOR")
     return subprocess.run(
         [sys.executable, "-m", "tools.kb", *args],
         cwd=PROJECT_DIR,
@@ -207,6 +213,14 @@ def test_keys_are_created_listed_and_revoked_from_the_command_line(local_dynamod
     for departments in ([], ["--department", "供热企业"], ["--department", ""]):
         refused = kb("keys", "--endpoint", endpoint, "create", "--role", "editor", "--name", "编辑", *departments)
         assert refused.returncode == 2 and "department" in refused.stderr, departments
+    # Who made each change is in the admin audit log; a change by nobody in particular is not made.
+    table = boto3.resource("dynamodb", region_name=LOCAL_REGION, endpoint_url=endpoint).Table("zhida-dev")
+    recorded = [(c.action, c.actor) for c in ChangeStore(table).page(10, None).items if c.subject.startswith("key:")]
+    assert sorted(recorded) == [("create", OPERATOR), ("rotate", OPERATOR)]
+    anonymous = kb("keys", "--endpoint", endpoint, "revoke", key_id, operator=False)
+    assert anonymous.returncode == 2 and "pass --operator or set ZHIDA_OPERATOR" in anonymous.stderr
+    named = kb("keys", "--endpoint", endpoint, "revoke", "--operator", "somebody", key_id, operator=False)
+    assert named.returncode == 2 and "'somebody' is not a principal" in named.stderr
 
 
 @pytest.mark.slow

@@ -56,6 +56,15 @@ def test_a_department_must_be_a_code_in_the_directory_with_close_ones_suggested(
     ]
 
 
+def test_a_retired_department_is_refused_with_the_current_ones_suggested():
+    retired = DIRECTORY.get("heating-company").model_copy(update={"retired": True})
+    directory = Directory([*DIRECTORY, retired, Department(code="heating-group", name="供热企业集团")])
+    current = "heating-group（供热企业集团）、heating-station（各区供热站）"  # never the retired one
+    assert messages(article_text(department="heating-company"), directory=directory) == [
+        (6, f"承办单位“heating-company”（供热企业）已撤销，不再派单；相近的有：{current}")
+    ]
+
+
 def test_without_a_directory_the_department_is_not_checked():
     assert messages(article_text(department="供热企业")) == []
 

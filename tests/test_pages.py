@@ -10,7 +10,7 @@ from app import app
 from chalicelib.clock import china_today
 from chalicelib.knowledge.models.reading import Referral, SearchHit, SearchResult
 from chalicelib.web import faq, pages
-from chalicelib.web.pages import PAGE_CSP
+from chalicelib.web.pages import page_csp
 from chalicelib.wiring import Stores
 from tests.conftest import article_text
 from tests.test_service import publish
@@ -57,7 +57,7 @@ def test_the_article_page_escapes_everything_but_the_sanitised_body(client: Clie
     response = client.http.get("/faq/xss-page")
     page = response.body.decode("utf-8")
     assert response.status_code == 200
-    assert response.headers["Content-Security-Policy"] == PAGE_CSP
+    assert response.headers["Content-Security-Policy"] == page_csp(None)
     assert "<script>alert" not in page and "<b>" not in page and "<i>" not in page
     assert "暖气&quot;&lt;b&gt;不热&lt;/b&gt;" in page and "供热&lt;i&gt;企业&lt;/i&gt;" in page
     assert "&lt;script&gt;" in page  # the body, from markdown-it with raw HTML off
@@ -86,7 +86,7 @@ def test_only_the_pages_own_scripts_and_styles_are_served(client: Client):
 def test_the_search_page_lists_hits_without_javascript_and_logs_it(client: Client, synced_store: Stores):
     response = client.http.get("/search?q=%E6%9A%96%E6%B0%94%E4%B8%8D%E7%83%AD")  # 暖气不热
     page = response.body.decode("utf-8")
-    assert response.status_code == 200 and response.headers["Content-Security-Policy"] == PAGE_CSP
+    assert response.status_code == 200 and response.headers["Content-Security-Policy"] == page_csp(None)
     assert '<a href="./faq/heating-radiator-not-warm" data-id="heating-radiator-not-warm">' in page
     assert '<a class="brand" href="./">' in page and 'href="./static/zhida.css"' in page
     assert "<mark>" in page and "找到" in page and 'value="暖气不热"' in page

@@ -57,8 +57,9 @@ def test_the_consoles_work_survives_ctrl_c_and_a_new_run(tmp_path: Path):
     with running_server(data, stop_signal=signal.SIGINT) as url:
         keys = server_keys(url)
         _call(f"{url}/api/articles", keys["editor"], "POST", {"markdown": markdown})
-        _, etag = _call(f"{url}/api/articles/heating-fee-payment/draft", keys["admin"])
-        _call(f"{url}/api/articles/heating-fee-payment/archive", keys["admin"], "POST", {}, etag)
+        article = f"{url}/api/articles/heating-fee-payment"
+        _, etag = _call(f"{article}/archive", keys["admin"], "POST", {"comment": "已停办"})  # one asks,
+        _call(f"{article}/approve", keys["reviewer"], "POST", {}, etag)  # another confirms
         first_editor = _call(f"{url}/api/me", keys["editor"])[0]["principal"]
     assert data.is_file()
     with running_server(data) as url:

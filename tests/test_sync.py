@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from chalicelib.errors import Forbidden
 from chalicelib.knowledge.indexing import SearchEngine
 from chalicelib.knowledge.models.content import Article, ArticleStatus
 from chalicelib.knowledge.models.editing import EditorialState, MarkdownRequest, PublishRequest, RollbackRequest
@@ -92,6 +93,21 @@ def test_without_publish_a_changed_file_waits_for_a_reviewer_and_a_later_publish
     assert synced_store.articles.head(first.id).state is EditorialState.IN_REVIEW  # a reviewer decides, in the app
 
 
+def test_the_operator_who_ran_a_sync_is_its_author_and_cannot_approve_it(
+    synced_store: Stores, knowledge: LoadedKnowledge
+):
+    first, *rest = knowledge.articles
+    operator = Principal(Role.ADMIN, "oidc:ops-wang (kb sync)", frozenset({"*"}), principal_id="oidc:ops-wang")
+    sync_knowledge(synced_store, _folder(knowledge, [_changed(first), *rest]), NOW, publish=False, operator=operator)
+    head = synced_store.articles.head(first.id)
+    assert head.updated_by_id == "oidc:ops-wang" and "oidc:ops-wang" in [c.principal for c in head.contributors]
+    same_person = Principal(Role.REVIEWER, "王运维", frozenset({"*"}), principal_id="oidc:ops-wang")
+    with pytest.raises(Forbidden):  # signed in to the console, they are still the one who made the change
+        editorial_service(synced_store, now=lambda: NOW).approve(first.id, None, head.revision, same_person)
+    editorial_service(synced_store, now=lambda: NOW).approve(first.id, None, head.revision, REVIEWER)
+    assert [c.subject for c in synced_store.changes.page(10, None).items if c.actor == "oidc:ops-wang"] == ["knowledge"]
+
+
 def test_with_publish_a_changed_file_goes_live_as_the_folders_own_change(
     synced_store: Stores, knowledge: LoadedKnowledge
 ):
@@ -106,7 +122,8 @@ def test_with_publish_a_changed_file_goes_live_as_the_folders_own_change(
 def test_an_article_archived_in_the_app_stays_archived(synced_store: Stores, knowledge: LoadedKnowledge):
     first, *rest = knowledge.articles
     service = editorial_service(synced_store, now=lambda: NOW)
-    service.archive(first.id, "已停办", None, ADMIN)
+    asked = service.request_archive(first.id, "已停办", None, ADMIN)
+    service.approve(first.id, None, asked.revision, REVIEWER)  # a second person confirms it
     report = sync_knowledge(synced_store, knowledge, NOW, publish=True)
     assert report.unchanged == len(knowledge.articles) and report.added == 0
     assert synced_store.articles.head(first.id).state is EditorialState.ARCHIVED
@@ -168,6 +185,20 @@ def test_the_directory_is_seeded_from_the_folder_and_app_edits_survive(
     )
     assert sync_knowledge(synced_store, folder, NOW, publish=True).departments == 1
     assert synced_store.directory.current().directory.get("gas-company").hours == "24小时"
+    # The operator's file is no proposal, but what it changed is in the admin audit log.
+    recorded = {(c.actor, c.subject, c.action, c.summary) for c in synced_store.changes.page(100, None).items}
+    assert ("tool:kb-sync", "directory", "sync", "1 department(s) from departments.yaml: gas-company") in recorded
+    assert any(subject == "knowledge" and "1 department(s) written" in said for _, subject, _, said in recorded)
+
+
+def test_a_department_retired_in_the_app_stays_retired_through_a_sync_of_the_same_file(
+    synced_store: Stores, knowledge: LoadedKnowledge
+):
+    stored = synced_store.directory.current()
+    bus = stored.directory.get("bus-company").model_copy(update={"retired": True})
+    synced_store.directory.save(replace(stored, directory=Directory([*stored.directory, bus])))
+    assert sync_knowledge(synced_store, knowledge, NOW, publish=True).departments == 0
+    assert synced_store.directory.current().directory.get("bus-company").retired
 
 
 def test_an_article_indexed_by_an_older_release_gets_its_meaning_vectors(

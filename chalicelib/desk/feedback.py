@@ -6,7 +6,7 @@ import hmac
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -19,17 +19,20 @@ from chalicelib.desk.models.feedback import (
     FeedbackRequest,
     FeedbackSummary,
     FlagRequest,
+    MyFlag,
     Task,
     UnansweredQuery,
 )
 from chalicelib.desk.questions import asked
-from chalicelib.desk.store.log import Click, DeskLog, FlagTask, LoggedSearch, Tally, Vote
+from chalicelib.desk.store.log import Click, DeskLog, LoggedSearch, Tally, Vote
+from chalicelib.desk.store.tasks import FlagTask
 from chalicelib.errors import Conflict, Forbidden, NotFound, RateLimited, aws_error_code
+from chalicelib.knowledge.changes import Published
 from chalicelib.knowledge.models.reading import ArticleListParams, PopularArticle, SearchParams, SearchResult
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.paging import Page, PageParams, page_of
 from chalicelib.people.access import Action, Principal, Reader
-from chalicelib.search.textnorm import mask_pii, normalize
+from chalicelib.search.textnorm import mask_pii
 
 log = logging.getLogger(__name__)
 
@@ -145,47 +148,76 @@ class FeedbackDesk:
 
     def flag(self, article_id: str, request: FlagRequest, principal: Principal) -> Accepted:
         """A task for the article's editors; the same problem flagged again while its task is open is counted on
-        that task (`repeats`), not raised twice. At most FLAGS_PER_MINUTE a minute per person."""
+        that task (`repeats`), not raised twice (found by one read of the article's open tasks). Each flag is also
+        kept for its person's own list. At most FLAGS_PER_MINUTE a minute per person."""
         principal.require(Action.FLAG)
         article = self._knowledge.article(article_id, Reader.AGENT)
         now = self._now()
         self._limit("flags", principal.principal_id or principal.name, FLAGS_PER_MINUTE, now, "flags")
         comment = mask_pii(request.comment)
-        problem = _problem(comment)
-        for open_task in self._log.tasks():
-            if (
-                open_task.status == "open"
-                and open_task.article_id == article.id
-                and _problem(open_task.comment) == problem
-            ):
-                self._log.repeat_task(open_task.id, open_task.repeats + 1)
-                return Accepted(id=open_task.id)
-        task = FlagTask(article.id, article.title, article.department, comment, principal.name, now)
-        return Accepted(id=self._log.add_task(task, now))
+        tasks = self._log.tasks
+        task = tasks.open_task(article.id, comment)
+        if task is not None:
+            tasks.repeat(task)
+        else:
+            raised = FlagTask(article.id, article.title, article.department, comment, principal.name, now)
+            task = tasks.add(replace(raised, flagged_by_id=principal.identity))
+        tasks.note_flag(principal.identity, task, comment, now)
+        return Accepted(id=task.id)
+
+    def my_flags(self, principal: Principal, limit: int) -> list[MyFlag]:
+        """The caller's latest flags, newest first, one per task, each with its task's state: still open, or done
+        (and by which published version)."""
+        principal.require(Action.FLAG)
+        mine: dict[str, MyFlag] = {}
+        for flag in self._log.tasks.flags_of(principal.identity, limit):
+            task = flag.task
+            if task is None or task.id in mine:
+                continue
+            mine[task.id] = MyFlag(
+                task_id=task.id,
+                article_id=flag.article_id,
+                article_title=flag.article_title,
+                comment=flag.comment,
+                flagged_at=flag.at,
+                status=task.status,
+                fixed_version=task.fixed_version,
+                closed_at=task.closed_at,
+            )
+        return list(mine.values())
+
+    def close_fixed(self, published: Published) -> int:
+        """A new version went live: the article's open tasks raised before that version was written are done, by
+        whoever published it, with its number (a problem flagged after it was written was not fixed by it)."""
+        closed = 0
+        for task in self._log.tasks.open_tasks(published.article_id):
+            if task.created_at < published.written_at:
+                self._log.tasks.close(task, published.by, published.at, published.version)
+                closed += 1
+        return closed
 
     def tasks(self, principal: Principal, page: PageParams) -> Page[Task]:
         """Tasks on articles of the caller's departments, newest first, whatever has become of the article."""
-        return page_of(self._all_tasks(principal), lambda t: f"{t.created_at.isoformat()}|{t.id}", page)
-
-    def _all_tasks(self, principal: Principal) -> list[Task]:
         principal.require(Action.VIEW_TASKS)
         directory = self._knowledge.directory()
-        tasks = [
-            Task.model_validate({**asdict(t), "department_name": directory.name_of(t.department)})
-            for t in self._log.tasks()
-            if principal.covers(t.department)
-        ]
-        return sorted(tasks, key=lambda t: t.created_at, reverse=True)
+        tasks = [self._task(t, directory.name_of) for t in self._log.tasks.all() if principal.covers(t.department)]
+        tasks.sort(key=lambda t: t.created_at, reverse=True)
+        return page_of(tasks, lambda t: f"{t.created_at.isoformat()}|{t.id}", page)
 
     def close_task(self, task_id: str, principal: Principal) -> Task:
         """An editor of the article's department marks a flag as dealt with; it stays in the list, as done."""
         principal.require(Action.VIEW_TASKS)
-        task = next((t for t in self._all_tasks(principal) if t.id == task_id), None)
+        found = (t for t in self._log.tasks.all() if t.id == task_id and principal.covers(t.department))
+        task = next(found, None)
         if task is None:
             raise NotFound(f"no task with id '{task_id}' for your departments", field="task_id")
-        closed_at = self._now()
-        self._log.close_task(task_id, principal.name, closed_at)
-        return task.model_copy(update={"status": "done", "closed_by": principal.name, "closed_at": closed_at})
+        closed = self._log.tasks.close(task, principal.name, self._now())
+        return self._task(closed, self._knowledge.directory().name_of)
+
+    @staticmethod
+    def _task(task: FlagTask, name_of: Callable[[str], str]) -> Task:
+        """A task as editors read it (the flagger's principal id stays out: Task does not name it)."""
+        return Task.model_validate({**asdict(task), "department_name": name_of(task.department)})
 
     def log_search(self, query: str, result: SearchResult, principal: Principal, client: str) -> None:
         """One query-log record per settled search, phone and ID numbers masked, kept QUERY_LOG_DAYS days.
@@ -243,8 +275,3 @@ class FeedbackDesk:
             for key, count in self._log.tallies(tally, today - dt.timedelta(days_ago)).items():
                 totals[key] = totals.get(key, 0) + count
         return totals
-
-
-def _problem(comment: str) -> str:
-    """What a flag says, compared without width, case, script, spaces or punctuation."""
-    return "".join(ch for ch in normalize(comment) if ch.isalnum())

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from chalicelib.clock import CHINA_TIME
 from chalicelib.desk.questions import asked
-from chalicelib.desk.store.log import Click, FlagTask, LoggedSearch, Vote
+from chalicelib.desk.store.log import Click, LoggedSearch, Vote
 from chalicelib.desk.store.reports import ArticleCounts, CategoryCounts, DayFigures, DepartmentFigures, QuestionCount
+from chalicelib.desk.store.tasks import FlagTask
 
 NO_ARTICLE = "-"  # the department of searches that found no article at all
 QUESTIONS_KEPT = 300  # per day (or hour) and department: the long tail of one-off questions is left out

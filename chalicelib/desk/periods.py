@@ -140,7 +140,7 @@ class PeriodReader:
             self._log.searches_between(day, start, end),
             self._log.clicks_between(day, start, end),
             self._votes_between(day, start, end),
-            self._log.tasks_between(start, end),
+            self._log.tasks.between(start, end),
             self.facts,
         )
 

@@ -1,29 +1,30 @@
-"""The editorial workflow's commands: drafts, versions, review, publishing; the reading side is editorial_reads.py."""
+"""The editorial workflow's commands: drafts, versions, review, publishing, archiving; the reading side is
+editorial_reads.py, and how a command's change is built and written is changes.py."""
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from chalicelib.clock import china_today, utc_now
-from chalicelib.errors import Conflict, InvalidInput, NotReady
-from chalicelib.knowledge.editorial_reads import EditorialReads, VersionText, problems_of
-from chalicelib.knowledge.indexing import SearchEngine
+from chalicelib.errors import Conflict, Forbidden, InvalidInput
+from chalicelib.knowledge.changes import ChangeWriter, PublishListener
+from chalicelib.knowledge.editorial_reads import EditorialReads
 from chalicelib.knowledge.models.content import SLUG_PATTERN, Article, ArticleStatus
 from chalicelib.knowledge.models.editing import (
-    AuditEntry,
     Draft,
     EditorialState,
     MarkdownRequest,
+    PendingArchive,
     PublishRequest,
     RollbackRequest,
-    Version,
     WorkingCopy,
 )
-from chalicelib.knowledge.parsing import content_hash, draft_fields
-from chalicelib.knowledge.store.articles import ArticleChange, ArticleStore, LiveChange
+from chalicelib.knowledge.parsing import draft_fields
+from chalicelib.knowledge.store.articles import ArticleStore, LiveChange
 from chalicelib.knowledge.store.lexicon import LexiconStore
 from chalicelib.knowledge.workflow import (
     Step,
+    check_archive_four_eyes,
     check_four_eyes,
     next_state,
     require_future,
@@ -32,13 +33,13 @@ from chalicelib.knowledge.workflow import (
 )
 from chalicelib.people.access import Action, Principal
 from chalicelib.people.directory import Directory
-from chalicelib.search.documents import encode_document
 
 
 class EditorialService:
     """Every change is one ArticleChange: the working copy, its audit entry and (if any) a new version or a
     new live article, written in one transaction; based on a stated revision, so concurrent edits never
-    overwrite each other. What editors read is `reads` (EditorialReads), which the commands read through too."""
+    overwrite each other. What editors read is `reads` (EditorialReads), which the commands read through too.
+    `on_published` are told of every version that went live, once it is written."""
 
     def __init__(
         self,
@@ -47,12 +48,12 @@ class EditorialService:
         directory: Callable[[], Directory],
         now: Callable[[], dt.datetime] = utc_now,
         today: Callable[[], dt.date] = china_today,
+        on_published: Sequence[PublishListener] = (),
     ) -> None:
         self.reads = EditorialReads(articles, lexicon, directory, now, today)
         self._articles = articles
-        self._lexicon_store = lexicon
         self._now = now
-        self._engine: tuple[int, SearchEngine] | None = None  # loads jieba: kept for the container's life
+        self._changes = ChangeWriter(articles, lexicon, self.reads, now, on_published)
 
     # Writing a version
 
@@ -67,7 +68,7 @@ class EditorialService:
             )
         text = self.reads.text(request.markdown, None)
         principal.require_covers(text.department)
-        return self._write(None, article_id, text, principal, Step.CREATE, None, request.message)
+        return self._changes.version(None, article_id, text, principal, Step.CREATE, None, request.message)
 
     def save(self, article_id: str, request: MarkdownRequest, based_on: int | None, principal: Principal) -> Draft:
         """A new version of the working copy; problems are listed with it and must be fixed before submitting."""
@@ -80,7 +81,7 @@ class EditorialService:
             )
         text = self.reads.text(request.markdown, head)
         principal.require_covers(text.department)
-        return self._write(head, article_id, text, principal, Step.SAVE, based_on, request.message)
+        return self._changes.version(head, article_id, text, principal, Step.SAVE, based_on, request.message)
 
     def rollback(self, article_id: str, request: RollbackRequest, based_on: int | None, principal: Principal) -> Draft:
         """A new version with the text of an old one; it goes through review like any other change."""
@@ -90,7 +91,7 @@ class EditorialService:
         text = self.reads.text(old.markdown, head)
         principal.require_covers(text.department)
         message = request.message or f"rollback to version {request.version}"
-        return self._write(head, article_id, text, principal, Step.ROLLBACK, based_on, message)
+        return self._changes.version(head, article_id, text, principal, Step.ROLLBACK, based_on, message)
 
     def import_article(
         self, article: Article, principal: Principal, publish: bool, message: str, source_hash: str | None = None
@@ -99,14 +100,15 @@ class EditorialService:
         head = self._articles.head(article.id)
         state = EditorialState.PUBLISHED if publish else EditorialState.IN_REVIEW
         text = self.reads.text(article.markdown, head)
-        return self._write(
-            head, article.id, text, principal, Step.SYNC, head.revision if head else None, message, state, source_hash
+        based_on = head.revision if head else None
+        return self._changes.version(
+            head, article.id, text, principal, Step.SYNC, based_on, message, state, source_hash
         )
 
     def note_source(self, article_id: str, source_hash: str, principal: Principal) -> Draft:
         """Remember that a file's text is already the latest version (kb sync found nothing to write)."""
         head = self.reads.existing(article_id)
-        return self._transition(
+        return self._changes.move(
             head, Step.SYNC, principal, None, head.state, "file already saved", source_hash=source_hash
         )
 
@@ -116,7 +118,7 @@ class EditorialService:
         head = self.reads.checked_head(article_id, principal, Action.EDIT)
         state = next_state(head.state, Step.SUBMIT)
         self.reads.require_ready(head)
-        return self._transition(
+        return self._changes.move(
             head,
             Step.SUBMIT,
             principal,
@@ -128,17 +130,30 @@ class EditorialService:
         )
 
     def approve(self, article_id: str, comment: str | None, based_on: int | None, principal: Principal) -> Draft:
+        """Approve the change in review; for an archive request, confirm it: the article leaves search now."""
         head = self.reads.checked_head(article_id, principal, Action.REVIEW)
+        if head.archive_request is not None:
+            check_archive_four_eyes(principal.identity, head.archive_request.principal, head.contributors)
+            required_revision(based_on)  # the confirmation names the revision the reviewer read
+            return self._archive(head, comment or head.archive_request.reason, based_on, principal)
         state = next_state(head.state, Step.APPROVE)
         check_four_eyes(principal.identity, head.contributors)
         self.reads.require_ready(head)
-        return self._transition(head, Step.APPROVE, principal, based_on, state, comment, comment=comment)
+        return self._changes.move(head, Step.APPROVE, principal, based_on, state, comment, comment=comment)
 
     def reject(self, article_id: str, comment: str, based_on: int | None, principal: Principal) -> Draft:
+        """Send a change back to draft; an archive request back to where the article was."""
         head = self.reads.checked_head(article_id, principal, Action.REVIEW)
+        asked = head.archive_request
+        if asked is not None:
+            check_archive_four_eyes(principal.identity, asked.principal, head.contributors)
+            back = asked.returns_to
+            return self._changes.move(
+                head, Step.REJECT_ARCHIVE, principal, based_on, back, comment, archive_request=None, comment=comment
+            )
         state = next_state(head.state, Step.REJECT)
         check_four_eyes(principal.identity, head.contributors)
-        return self._transition(head, Step.REJECT, principal, based_on, state, comment, comment=comment)
+        return self._changes.move(head, Step.REJECT, principal, based_on, state, comment, comment=comment)
 
     def publish(self, article_id: str, request: PublishRequest, based_on: int | None, principal: Principal) -> Draft:
         """Publish the approved version now, or schedule it; the live version changes in the same transaction."""
@@ -148,7 +163,7 @@ class EditorialService:
             require_future(request.at, self._now())
             state = next_state(head.state, Step.SCHEDULE)
             self.reads.require_ready(head)
-            return self._transition(
+            return self._changes.move(
                 head,
                 Step.SCHEDULE,
                 principal,
@@ -158,23 +173,56 @@ class EditorialService:
                 scheduled_at=request.at,
             )
         next_state(head.state, Step.PUBLISH)
-        return self._go_live(head, principal, based_on)
+        return self._changes.go_live(head, principal, based_on)
 
-    def archive(self, article_id: str, comment: str | None, based_on: int | None, principal: Principal) -> Draft:
-        """Take the article out of search at once (and out of review); its versions stay."""
-        head = self.reads.checked_head(article_id, principal, Action.REVIEW)
-        check_four_eyes(principal.identity, head.contributors)
-        return self._archive(head, comment, based_on, principal)
+    # Archiving: one person asks, another confirms
+
+    def request_archive(self, article_id: str, reason: str, based_on: int | None, principal: Principal) -> Draft:
+        """Ask for the article to leave search (editors too); it stays live until another reviewer confirms it
+        (approve). A change waiting in review waits behind it; a scheduled publish is withdrawn (approved again if
+        the request is)."""
+        head = self.reads.checked_head(article_id, principal, Action.EDIT)
+        if head.archive_request is not None:
+            raise Conflict(f"{head.archive_request.name}已申请下线，等待审核员确认", field="state")
+        state = next_state(head.state, Step.REQUEST_ARCHIVE)
+        back = EditorialState.APPROVED if head.state is EditorialState.SCHEDULED else head.state
+        asked = PendingArchive(
+            principal=principal.identity, name=principal.name, at=self._now(), reason=reason, returns_to=back
+        )
+        return self._changes.move(head, Step.REQUEST_ARCHIVE, principal, based_on, state, reason, archive_request=asked)
+
+    def withdraw_archive(
+        self, article_id: str, comment: str | None, based_on: int | None, principal: Principal
+    ) -> Draft:
+        """The one who asked takes the request back; the article returns to where it was."""
+        head = self.reads.checked_head(article_id, principal, Action.EDIT)
+        asked = head.archive_request
+        if asked is None:
+            raise Conflict("这篇文章没有待确认的下线申请", field="state")
+        if asked.principal != principal.identity:
+            raise Forbidden("只有提出下线申请的人才能撤回；审核员可以退回申请", field="archive_request")
+        return self._changes.move(
+            head, Step.WITHDRAW_ARCHIVE, principal, based_on, asked.returns_to, comment, archive_request=None
+        )
 
     def _archive(self, head: WorkingCopy, comment: str | None, based_on: int | None, principal: Principal) -> Draft:
+        """Out of search (and out of review) now; its versions stay."""
         article_id = head.id
         state = next_state(head.state, Step.ARCHIVE)
         live = None
         if head.published_version is not None:
             shown = self.reads.version_of(article_id, head.published_version, "version")
             live = LiveChange(ArticleStatus.ARCHIVED, shown.version, shown.markdown, shown.content_hash, None)
-        return self._transition(
-            head, Step.ARCHIVE, principal, based_on, state, comment, live=live, published_version=None
+        return self._changes.move(
+            head,
+            Step.ARCHIVE,
+            principal,
+            based_on,
+            state,
+            comment,
+            live=live,
+            published_version=None,
+            archive_request=None,
         )
 
     def archive_source(self, article_id: str, principal: Principal) -> Draft:
@@ -190,159 +238,9 @@ class EditorialService:
             head = self._articles.head(article_id)
             if head is not None and head.state is EditorialState.SCHEDULED and head.scheduled_at == at:
                 try:
-                    self._go_live(head, principal, head.revision)
+                    self._changes.go_live(head, principal, head.revision)
                     published += 1
                 except Conflict:
                     continue  # changed this very moment (say, withdrawn by a new save): the next round decides
             self._articles.drop_schedule(article_id, at)
         return published
-
-    # The machinery
-
-    def _write(
-        self,
-        head: WorkingCopy | None,
-        article_id: str,
-        text: VersionText,
-        principal: Principal,
-        step: Step,
-        based_on: int | None,
-        message: str | None,
-        state: EditorialState | None = None,
-        source_hash: str | None = None,
-    ) -> Draft:
-        """A new version: a draft, or (file imports) submitted for review or published at once."""
-        now = self._now()
-        number = head.version + 1 if head else 1
-        version = Version(
-            version=number,
-            author=principal.name,
-            author_id=principal.identity,
-            created_at=now,
-            message=message or step.value,
-            content_hash=content_hash(text.markdown),
-            title=text.title,
-            markdown=text.markdown,
-        )
-        state = state or next_state(head.state if head else None, step)
-        publish = state is EditorialState.PUBLISHED
-        live = None
-        if publish:  # only a file import publishes as it writes, and only a valid file is imported
-            article = _valid(text)
-            search = encode_document(self._search_engine().index_article(article))
-            live = LiveChange(ArticleStatus.PUBLISHED, number, article.markdown, article.content_hash, search)
-        contributors = (
-            [] if publish else with_contributor(head.contributors if head else [], principal.identity, principal.name)
-        )
-        updated = WorkingCopy(
-            id=article_id,
-            state=state,
-            revision=(head.revision + 1) if head else 1,
-            version=number,
-            published_version=number if publish else (head.published_version if head else None),
-            scheduled_at=None,
-            title=text.title,
-            category=text.category,
-            department=text.department,
-            review_by=text.review_by,
-            problems=text.problems,
-            notices=problems_of(text.linted.notices),
-            contributors=contributors,
-            updated_at=now,
-            updated_by=principal.name,
-            updated_by_id=principal.identity,
-            submitted_by=principal.name if state is EditorialState.IN_REVIEW else None,
-            comment=None,
-            source_hash=source_hash if source_hash is not None else (head.source_hash if head else None),
-        )
-        entry = self._entry(updated, step, principal, head.state if head else None, message, now)
-        reply = self.reads.as_draft(updated, text.markdown)  # made before writing: nothing read after it can fail it
-        self._articles.write(ArticleChange(updated, based_on if head else None, entry, version=version, live=live))
-        return reply
-
-    def _go_live(self, head: WorkingCopy, principal: Principal, based_on: int | None, **changes: object) -> Draft:
-        """The latest version goes live; the next change starts a new round of contributors."""
-        version = self.reads.version_of(head.id, head.version, "version")
-        article = _valid(self.reads.text(version.markdown, head))
-        search = encode_document(self._search_engine().index_article(article))
-        live = LiveChange(ArticleStatus.PUBLISHED, version.version, version.markdown, version.content_hash, search)
-        return self._transition(
-            head,
-            Step.PUBLISH,
-            principal,
-            based_on,
-            EditorialState.PUBLISHED,
-            None,
-            live=live,
-            published_version=version.version,
-            contributors=[],
-            **changes,
-        )
-
-    def _transition(
-        self,
-        head: WorkingCopy,
-        step: Step,
-        principal: Principal,
-        based_on: int | None,
-        state: EditorialState,
-        note: str | None = None,
-        live: LiveChange | None = None,
-        **changes: object,
-    ) -> Draft:
-        """The working copy moves to a new state (and some of its fields change); no new version."""
-        now = self._now()
-        updated = head.model_copy(
-            update={
-                "state": state,
-                "revision": head.revision + 1,
-                "updated_at": now,
-                "updated_by": principal.name,
-                "updated_by_id": principal.identity,
-                "scheduled_at": changes.pop("scheduled_at", None),
-                **changes,
-            }
-        )
-        entry = self._entry(updated, step, principal, head.state, note, now)
-        expected = head.revision if based_on is None else based_on
-        schedule_at = updated.scheduled_at if step is Step.SCHEDULE else None
-        reply = self.reads.complete(updated)  # made before writing: a landed change is never reported as failed
-        self._articles.write(ArticleChange(updated, expected, entry, live=live, schedule_at=schedule_at))
-        return reply
-
-    def _entry(
-        self,
-        head: WorkingCopy,
-        step: Step,
-        principal: Principal,
-        before: EditorialState | None,
-        comment: str | None,
-        now: dt.datetime,
-    ) -> AuditEntry:
-        return AuditEntry(
-            at=now,
-            actor=principal.name,
-            actor_id=principal.identity,
-            role=principal.role.value,
-            action=step.value,
-            article_id=head.id,
-            department=head.department,
-            from_state=before,
-            to_state=head.state,
-            version=head.version,
-            comment=comment,
-        )
-
-    def _search_engine(self) -> SearchEngine:
-        """The engine of the current lexicon, so a published article is indexed as `kb sync` would."""
-        lexicon, generation = self._lexicon_store.current()
-        if self._engine is None or self._engine[0] != generation:
-            self._engine = (generation, SearchEngine(lexicon))
-        return self._engine[1]
-
-
-def _valid(text: VersionText) -> Article:
-    """The article, for going live; a version with problems never gets this far (NotReady first)."""
-    if text.linted.article is None or text.linted.problems:
-        raise NotReady("这个版本还有问题，不能发布", field="markdown", problems=[p.model_dump() for p in text.problems])
-    return text.linted.article

@@ -52,6 +52,8 @@ def lint_article(
         problems.append(Problem(where.get("category", 1), message))
     if directory is not None and article.department not in directory:
         problems.append(Problem(where.get("department", 1), _unknown_department(article.department, directory)))
+    elif directory is not None and directory.dispatch(article.department) is None:
+        problems.append(Problem(where.get("department", 1), _retired_department(article.department, directory)))
     ranges = section_lines(text)
     answer_chars = len("".join(article.sections[ANSWER].split()))
     if not ANSWER_MIN_CHARS <= answer_chars <= ANSWER_MAX_CHARS:
@@ -66,6 +68,12 @@ def _unknown_department(department: str, directory: Directory) -> str:
     close = "、".join(f"{d.code}（{d.name}）" for d in directory.close_matches(department))
     hint = f"相近的有：{close}" if close else "请从派单目录中选择编码"
     return f"承办单位“{department}”不在派单目录中；{hint}"
+
+
+def _retired_department(department: str, directory: Directory) -> str:
+    close = "、".join(f"{d.code}（{d.name}）" for d in directory.close_matches(directory.name_of(department)))
+    hint = f"相近的有：{close}" if close else "请从派单目录中选择编码"
+    return f"承办单位“{department}”（{directory.name_of(department)}）已撤销，不再派单；{hint}"
 
 
 def _banned_phrases(lines: list[str], internal: range, banned: list[str]) -> list[Problem]:

@@ -102,7 +102,7 @@ class KnowledgeService:
         return ArticleView(
             **article.model_dump(exclude={"sections", "markdown", "content_hash"}),
             department_name=directory.name_of(article.department),
-            dispatch=directory.get(article.department),
+            dispatch=directory.dispatch(article.department),
             sections=sections,
             html=render_sections(sections),
             version=version,
@@ -157,7 +157,7 @@ class KnowledgeService:
 
 
 def _hit(hit: RankedHit, directory: Directory) -> SearchHit:
-    department = directory.get(hit.document.department)
+    department = directory.dispatch(hit.document.department)
     return SearchHit(
         id=hit.document.id,
         title=hit.document.title,
@@ -175,7 +175,7 @@ def _referral(group: ReferralGroup, directory: Directory) -> Referral:
     """A referral group as readers get it: a department's name and phone come from the directory, as fresh as it."""
     name, phone = group.name, group.phone
     if group.department:
-        department = directory.get(group.department)
+        department = directory.dispatch(group.department)
         name, phone = (department.name, department.phone) if department else (group.name, None)
     return Referral(
         kind=group.kind.value, topic=group.topic, name=name, phone=phone, department=group.department, say=group.say

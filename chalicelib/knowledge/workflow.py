@@ -24,7 +24,10 @@ class Step(StrEnum):
     REJECT = "reject"
     PUBLISH = "publish"
     SCHEDULE = "schedule"
-    ARCHIVE = "archive"
+    ARCHIVE = "archive"  # the article leaves search: a confirmed request, or `kb sync` for a removed file
+    REQUEST_ARCHIVE = "request_archive"  # someone asks for an archive; another reviewer confirms it (approve)
+    WITHDRAW_ARCHIVE = "withdraw_archive"  # the one who asked takes it back
+    REJECT_ARCHIVE = "reject_archive"  # a reviewer refuses it
     SYNC = "sync"  # a version written by `kb sync` or `kb import` from files
 
 
@@ -37,6 +40,7 @@ _STARTS = {
     Step.PUBLISH: {State.APPROVED},
     Step.SCHEDULE: {State.APPROVED},
     Step.ARCHIVE: {State.DRAFT, State.IN_REVIEW, State.APPROVED, State.SCHEDULED, State.PUBLISHED},
+    Step.REQUEST_ARCHIVE: {State.DRAFT, State.IN_REVIEW, State.APPROVED, State.SCHEDULED, State.PUBLISHED},
 }
 _ENDS = {
     Step.CREATE: State.DRAFT,
@@ -48,6 +52,7 @@ _ENDS = {
     Step.PUBLISH: State.PUBLISHED,
     Step.SCHEDULE: State.SCHEDULED,
     Step.ARCHIVE: State.ARCHIVED,
+    Step.REQUEST_ARCHIVE: State.IN_REVIEW,  # a request is reviewed like a change: in the reviewers' worklist
 }
 
 
@@ -71,6 +76,13 @@ def check_four_eyes(identity: str, contributors: list[Contributor]) -> None:
     """
     if any(c.principal == identity for c in contributors):
         raise Forbidden("需由另一位审核员审核：你编写或提交了自上次发布以来的版本", field="reviewer")
+
+
+def check_archive_four_eyes(identity: str, asked_by: str, contributors: list[Contributor]) -> None:
+    """Nobody confirms or rejects an archive they asked for (nor one of a round they took part in)."""
+    if identity == asked_by:
+        raise Forbidden("需由另一位审核员确认：下线申请是你提出的", field="reviewer")
+    check_four_eyes(identity, contributors)
 
 
 def with_contributor(contributors: list[Contributor], identity: str, name: str) -> list[Contributor]:

@@ -81,7 +81,7 @@ class Principal:
     def require(self, action: Action) -> None:
         if action not in _ALLOWED[self.role]:
             if self.role is Role.ANONYMOUS:
-                raise Unauthorized("this needs an API key: send 'Authorization: Bearer <key>'")
+                raise Unauthorized("this needs sign-in: send 'Authorization: Bearer <token or API key>'")
             article = "an" if self.role.value[0] in "aeiou" else "a"
             raise Forbidden(f"{article} {self.role.value} may not {action.value.replace('_', ' ')}")
 
@@ -98,6 +98,18 @@ def new_key() -> tuple[str, str]:
 def key_hash(key: str) -> str:
     # Keys carry 256 random bits, so a plain SHA-256 is enough: there is nothing to brute-force.
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def bearer_credential(authorization: str | None) -> str | None:
+    """What an 'Authorization: Bearer <credential>' header carries (an API key or a token); None without one."""
+    if authorization is None or not authorization.strip():
+        return None
+    scheme, _, credential = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip() or " " in credential.strip():
+        raise Unauthorized(
+            "the Authorization header must be 'Bearer <token>' (a sign-in token or an API key)", field="Authorization"
+        )
+    return credential.strip()
 
 
 def bearer_key(authorization: str | None) -> str | None:

@@ -31,6 +31,9 @@ class DepartmentFields(BaseModel):
 
 class Department(DepartmentFields):
     code: str = Field(pattern=CODE_PATTERN, max_length=60, description="编码, e.g. heating-company")
+    retired: bool = Field(
+        default=False, description="撤销: kept so that old versions still show its name; never offered for new work"
+    )
 
 
 class DirectoryInvalid(Exception):
@@ -62,6 +65,11 @@ class Directory:
     def get(self, code: str) -> Department | None:
         return self._by_code.get(code)
 
+    def dispatch(self, code: str) -> Department | None:
+        """The department to dispatch to (派单): None for a code the directory does not list, or a retired one."""
+        department = self._by_code.get(code)
+        return department if department is not None and not department.retired else None
+
     def name_of(self, code: str) -> str:
         """The department's name; the code itself for one the directory does not (or no longer) list."""
         department = self._by_code.get(code)
@@ -80,16 +88,19 @@ class Directory:
         """The departments whose code or name look most like `text` (for "did you mean")."""
         if not text or not self._by_code:
             return []
-        choices = {d.code: f"{d.code} {d.name}" for d in self._by_code.values()}
+        choices = {d.code: f"{d.code} {d.name}" for d in self._by_code.values() if not d.retired}
         found = process.extract(text, choices, scorer=fuzz.partial_ratio, limit=limit, score_cutoff=40)
         return [self._by_code[code] for _, _, code in found]
 
     def problems(self) -> list[str]:
-        """What is wrong with the directory as a whole: unknown parents and cycles."""
+        """What is wrong with the directory as a whole: unknown or retired parents, and cycles."""
         found = []
         for department in self:
-            if department.parent is not None and department.parent not in self._by_code:
+            above = self._by_code.get(department.parent) if department.parent is not None else None
+            if department.parent is not None and above is None:
                 found.append(f"{department.code}: parent '{department.parent}' is not in the directory")
+            elif above is not None and above.retired and not department.retired:
+                found.append(f"{department.code}: parent '{department.parent}' is retired")
             seen, parent = {department.code}, department.parent
             while parent in self._by_code:
                 if parent in seen:
@@ -146,7 +157,7 @@ def phone_gaps(text: str, directory: Directory) -> list[tuple[int, Department]]:
 
 def directory_yaml(directory: Directory) -> str:
     """The directory as its YAML file (for `kb export`), every field in a fixed order."""
-    entries = [d.model_dump(exclude_none=True) for d in directory]
+    entries = [d.model_dump(exclude_defaults=True) for d in directory]  # no empty fields, no `retired: false`
     ordered = [{"code": e.pop("code"), **e} for e in entries]
     return yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=200)
 

@@ -44,12 +44,19 @@ class RecordStore(TableStore):
         """Every record of a partition, oldest first."""
         return [_record(item) for item in self._query(Key("pk").eq(partition))]
 
-    def update(self, partition: str, record_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
-        """Change fields of one record (found by its id); the record as it now is, or None if there is none."""
-        for item in self._query(Key("pk").eq(partition)):
-            if item.get("id") == record_id:
-                return _record(self._set({"pk": partition, "sk": item["sk"]}, changes))
-        return None
+    def get(self, partition: str, at: dt.datetime, record_id: str) -> dict[str, Any] | None:
+        """One record by the time it was written and its id (its whole key): one read, not a query."""
+        item = self._get({"pk": partition, "sk": _sort_key(at, record_id)}, consistent=True)
+        return _record(item) if item else None
+
+    def set(self, partition: str, at: dt.datetime, record_id: str, changes: dict[str, Any]) -> None:
+        """Change fields of one record known to exist, by the time it was written and its id."""
+        self._set({"pk": partition, "sk": _sort_key(at, record_id)}, changes)
+
+    def newest(self, partition: str, limit: int) -> list[dict[str, Any]]:
+        """The latest `limit` records of a partition, newest first (one query page)."""
+        items = self._table.query(KeyConditionExpression=Key("pk").eq(partition), ScanIndexForward=False, Limit=limit)
+        return [_record(item) for item in items["Items"]]
 
     def between(self, partition: str, start: dt.datetime, end: dt.datetime) -> list[TimedRecord]:
         """The records of a partition written in [start, end), with their times (sort keys `<ISO time>#<id>`)."""
@@ -92,6 +99,32 @@ class RecordStore(TableStore):
         # Sort keys start with the ISO time, so "since" is a range on the sort key, not a read of the partition.
         recent = self._query(Key("pk").eq(partition) & Key("sk").gte(since.isoformat()))
         return next((item for item in recent if item.get("id") == record_id), None)
+
+    def keep(self, partition: str, key: str, values: dict[str, Any]) -> None:
+        """A value under a name within a partition (an index the caller keeps: say, a thing's open record)."""
+        self._put({"pk": partition, "sk": key, **values})
+
+    def kept(self, partition: str, key: str) -> dict[str, Any] | None:
+        item = self._get({"pk": partition, "sk": key}, consistent=True)
+        return _record(item) if item else None
+
+    def kept_in(self, partition: str) -> dict[str, dict[str, Any]]:
+        """Every value kept in a partition, by its name."""
+        return {item["sk"]: _record(item) for item in self._query(Key("pk").eq(partition))}
+
+    def forget(self, partition: str, key: str, only_if: tuple[str, Any]) -> None:
+        """Drop a kept value if its field still holds what the caller saw (else another writer has replaced it)."""
+        name, value = only_if
+        try:
+            self._table.delete_item(
+                Key={"pk": partition, "sk": key},
+                ConditionExpression="#f = :v",
+                ExpressionAttributeNames={"#f": name},
+                ExpressionAttributeValues={":v": value},
+            )
+        except ClientError as error:
+            if aws_error_code(error) != "ConditionalCheckFailedException":
+                raise
 
     def mark(self, name: str) -> str | None:
         """A named value set once for the table's life (see `mark_once`), or None if it was never set."""
@@ -136,10 +169,14 @@ class RecordStore(TableStore):
 
 def _item(partition: str, record: dict[str, Any], at: dt.datetime, ttl_days: int | None) -> dict[str, Any]:
     record_id = uuid.uuid4().hex
-    item = {"pk": partition, "sk": f"{at.isoformat()}#{record_id}", "id": record_id, **record}
+    item = {"pk": partition, "sk": _sort_key(at, record_id), "id": record_id, **record}
     if ttl_days is not None:
         item["ttl"] = int(at.timestamp()) + ttl_days * 86_400  # DynamoDB deletes it after this
     return item
+
+
+def _sort_key(at: dt.datetime, record_id: str) -> str:
+    return f"{at.isoformat()}#{record_id}"
 
 
 def _record(item: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Who is calling: the principal an Authorization header names, and the client's pseudonym (never its IP)."""
+"""Who is calling: the principal an Authorization header names (a token or an API key), and the client's
+pseudonym (never its IP)."""
 
 from chalice.app import Request
 
@@ -14,4 +15,4 @@ def client_of(request: Request) -> str:
 
 
 def caller_of(request: Request) -> Principal:
-    return wiring.keys().principal(request.headers.get("authorization"), client_of(request))
+    return wiring.identities().principal(request.headers.get("authorization"), client_of(request))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from html import escape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from chalice import Blueprint, Response
 
@@ -23,11 +24,22 @@ from chalicelib.web import callers, faq
 pages = Blueprint(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
 
-# Pages run only our own files: no inline script or style, nothing from elsewhere, no framing.
+# Pages run only our own files: no inline script or style, nothing from elsewhere, no framing. They talk to
+# our API and, to sign people in, to the identity provider (its discovery, keys and token endpoint).
 PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'{provider}; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+
+
+def page_csp(issuer: str | None) -> str:
+    """The pages' policy for a stage with this identity provider (None: API keys only)."""
+    if not issuer:
+        return PAGE_CSP.format(provider="")
+    parts = urlsplit(issuer)
+    return PAGE_CSP.format(provider=f" {parts.scheme}://{parts.netloc}")
+
+
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 _STATIC_NAME = re.compile(r"^[a-z0-9-]+\.(css|js)$")
 _SLUG = re.compile(SLUG_PATTERN)
@@ -55,7 +67,7 @@ PAGES = [
 def _headers(content_type: str) -> dict[str, str | list[str]]:
     return {
         "Content-Type": content_type,
-        "Content-Security-Policy": PAGE_CSP,
+        "Content-Security-Policy": page_csp(wiring.settings().oidc_issuer),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
         # Pages change with every deployment and article publish; the browser must ask again each time.

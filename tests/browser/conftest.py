@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import urllib.request
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
+
+from tests.conftest import LIVE_SERVER_LOGS
 
 CHROMIUM = "/usr/bin/chromium"
 # `make screenshots` renews the README's pictures; a plain test run writes them aside, so it leaves no diff.
@@ -90,3 +93,62 @@ def step_as_read(article_url: str, key: str, step: str, body: dict | None = None
     """An editorial step (approve, publish, …) naming the revision the caller has just read, as the pages do."""
     _, etag = call_api(f"{article_url}/draft", key)
     return call_api(f"{article_url}/{step}", key, "POST", body or {}, etag)
+
+
+SESSIONS: dict[str, str] = {}  # role -> the session a real sign-in through the provider left in localStorage
+SIGN_IN_SERVER: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sign_in_server(live_server: str) -> None:
+    SIGN_IN_SERVER["url"] = live_server
+
+
+def demo_people(url: str) -> dict[str, tuple[str, str]]:
+    """The live server's demo people by role, as `make run` prints them: (user name, password); the first of a role."""
+    printed = LIVE_SERVER_LOGS[url].read_text(encoding="utf-8")
+    people: dict[str, tuple[str, str]] = {}
+    for role, user, password in re.findall(r"^demo user (\S+): (\S+) (\S+)$", printed, re.M):
+        people.setdefault(role, (user, password))
+    return people
+
+
+def sign_in_through_provider(page: Page, role: str) -> None:
+    """What a person does: the console's button, the provider's form, and back signed in."""
+    page.get_by_role("button", name="通过统一身份认证登录").click()
+    provider_form(page, role)
+
+
+def provider_form(page: Page, role: str) -> None:
+    """The provider's sign-in form filled in as the demo person of `role`; back at the console with a session."""
+    user, password = demo_people(SIGN_IN_SERVER["url"])[role]
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_function("() => localStorage.getItem('zhida.session')")
+
+
+def session_of(page: Page, role: str) -> str:
+    """The stored session of the demo person of `role`: signed in once through the provider (in a context of its
+    own), then reused, so a test pays a page load for signing in, as with a key."""
+    if role not in SESSIONS:
+        context = page.context.browser.new_context(locale="zh-CN")  # type: ignore[union-attr]
+        try:
+            console = context.new_page()
+            console.goto(SIGN_IN_SERVER["url"] + ("/agent" if role == "agent" else "/editor"))
+            sign_in_through_provider(console, role)
+            SESSIONS[role] = console.evaluate("localStorage.getItem('zhida.session')")
+        finally:
+            context.close()
+    return SESSIONS[role]
+
+
+def sign_in(page: Page, role: str) -> None:
+    """The page signed in as the demo person of `role` (agent, editor, reviewer, admin), and loaded again."""
+    page.evaluate("session => localStorage.setItem('zhida.session', session)", session_of(page, role))
+    page.reload()
+
+
+def token_of(page: Page, role: str) -> str:
+    """The access token of the demo person of `role`: API calls made as the same person the page signs in."""
+    return json.loads(session_of(page, role))["access"]

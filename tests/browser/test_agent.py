@@ -11,7 +11,15 @@ from urllib.parse import parse_qs, urlparse
 from playwright.sync_api import Page, Request, Route, expect
 
 from chalicelib.clock import CHINA_TIME
-from tests.browser.conftest import DESKTOP, call_api, screenshot, step_as_read
+from tests.browser.conftest import (
+    DESKTOP,
+    call_api,
+    provider_form,
+    screenshot,
+    sign_in_through_provider,
+    step_as_read,
+)
+from tests.browser.conftest import sign_in as sign_in_as
 
 # Recorded in the page: from the input event of a keystroke to the frame after its results are on screen.
 MEASURE_LATENCY = """
@@ -29,27 +37,43 @@ document.addEventListener("zhida:rendered", (event) => {
 """
 
 
-def sign_in(page: Page, key: str) -> None:
-    """Signs in from the keyboard: the key field has the focus when the page opens."""
-    expect(page.get_by_label("API 密钥")).to_be_focused()
-    page.keyboard.type(key)
-    page.keyboard.press("Enter")
+def sign_in(page: Page, role: str) -> None:
+    """Signed in as the demo person of `role`: the search box has the focus when the console opens."""
+    sign_in_as(page, role)
     expect(page.locator("#q")).to_be_focused()
 
 
-def test_a_wrong_key_is_refused(open_page: Callable[..., Page]):
+def test_agents_sign_in_through_the_identity_provider_and_sign_out_of_every_tab(open_page: Callable[..., Page]):
     page = open_page("/agent", viewport=DESKTOP)
-    page.get_by_label("API 密钥").fill("zk_00000000_not-a-key")
-    page.keyboard.press("Enter")
-    expect(page.locator("#signin-status")).to_contain_text("密钥无效")
+    expect(page.get_by_role("button", name="通过统一身份认证登录")).to_be_focused()
+    expect(page.get_by_label("API 密钥")).to_be_hidden()  # people never paste keys when the centre has a provider
+    sign_in_through_provider(page, "agent")
+    expect(page.locator("#q")).to_be_focused()
+    assert "code=" not in page.url and "state=" not in page.url  # the one-time code is not left in the address
+    other_tab = page.context.new_page()
+    other_tab.goto(page.url)
+    expect(other_tab.locator("#q")).to_be_visible()  # a new tab is signed in too
+
+    with page.expect_navigation():  # to the provider, whose session ends as well, and back here
+        page.locator("#signout").click()
+    expect(page.get_by_role("button", name="通过统一身份认证登录")).to_be_visible()
+    expect(other_tab.locator("#desk")).to_be_hidden()
+    page.get_by_role("button", name="通过统一身份认证登录").click()
+    expect(page.get_by_label("用户名")).to_be_visible()  # the provider asks again: its session ended too
+
+    # A person the claim mapping gives no role: told so in words they can act on, and offered another account.
+    provider_form(page, "no-role")
+    expect(page.locator("#signin-status")).to_contain_text("登录映射没有给这个账号任何角色")
     expect(page.locator("#desk")).to_be_hidden()
+    page.get_by_role("button", name="退出，换一个账号登录").click()
+    expect(page.get_by_role("button", name="通过统一身份认证登录")).to_be_visible()
 
 
 def test_an_agent_finds_an_answer_with_the_keyboard_only(
     open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
 ):
     page = open_page("/agent", viewport=DESKTOP, permissions=["clipboard-read", "clipboard-write"])
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     page.keyboard.type("暖气不热")
     desk = page.locator("#desk")
     expect(desk).to_have_attribute("data-rendered", "暖气不热")
@@ -103,10 +127,11 @@ def test_an_agent_finds_an_answer_with_the_keyboard_only(
     expect(desk).to_have_attribute("data-rendered", "暖气不热")
 
     # Signing out forgets every caller's words: the next agent at this desk sees none of them.
-    page.locator("#signout").click()
+    with page.expect_navigation():  # to the provider and back
+        page.locator("#signout").click()
     kept = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
     assert "暖气不热" not in kept, kept
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     expect(page.locator("#recent-box")).to_be_hidden()
 
 
@@ -114,7 +139,7 @@ def test_an_agent_flags_an_outdated_answer_for_the_editors(
     open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
 ):
     page = open_page("/agent", viewport=DESKTOP)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     page.keyboard.type("供热费怎么交")
     expect(page.locator("#detail-title")).to_have_text("供热费缴纳方式")
     page.get_by_label("报告答复过时或有误").fill("今年起可以在政务App缴费，文中没写")
@@ -137,7 +162,7 @@ def test_keystroke_to_results_latency(open_page: Callable[..., Page], demo_keys:
     page = open_page("/agent", viewport=DESKTOP)
     page.add_init_script(MEASURE_LATENCY)
     page.reload()
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     queries = [
         "暖气不热",
         "社保卡丢了",
@@ -179,7 +204,7 @@ def test_an_agent_looks_back_at_what_was_answered_before_a_change(
     step_as_read(article, demo_keys["reviewer"], "publish")
 
     page = open_page("/agent", viewport=DESKTOP)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     page.keyboard.type("供暖温度标准是多少")
     expect(page.locator("#detail-title")).to_have_text("室内供暖温度标准")
     expect(page.locator("#answer")).to_contain_text("今冬室温标准提高到20℃")
@@ -210,7 +235,7 @@ def test_the_answer_says_where_to_dispatch_with_the_departments_phone_and_hours(
     phone = f"电话 {dispatch['phone']}" if dispatch["phone"] else "电话未登记"
 
     page = open_page("/agent", viewport=DESKTOP)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     page.keyboard.type("暖气报停怎么办理")
     expect(page.locator("#detail-title")).to_have_text(article["title"])
     expect(page.locator("#dispatch")).to_have_text(f"派单：{dispatch['name']} · {phone} · {dispatch['hours']}")
@@ -219,9 +244,9 @@ def test_the_answer_says_where_to_dispatch_with_the_departments_phone_and_hours(
     expect(page.locator("#hits [role=option]").first.locator(".dept").first).to_have_text(article["department_name"])
 
 
-def search_for(page: Page, key: str, query: str) -> None:
+def search_for(page: Page, role: str, query: str) -> None:
     """Signed in, the query typed and its best answer on screen."""
-    sign_in(page, key)
+    sign_in(page, role)
     page.keyboard.type(query)
     expect(page.locator("#desk")).to_have_attribute("data-rendered", query)
     expect(page.locator("#detail")).to_be_visible()
@@ -229,7 +254,7 @@ def search_for(page: Page, key: str, query: str) -> None:
 
 def test_a_search_cut_off_clears_the_screen_and_says_so(open_page: Callable[..., Page], demo_keys: dict[str, str]):
     page = open_page("/agent", viewport=DESKTOP)
-    search_for(page, demo_keys["agent"], "暖气不热")
+    search_for(page, "agent", "暖气不热")
     failure = page.locator("#search-failed")
     expect(failure).to_be_hidden()
 
@@ -265,7 +290,7 @@ def test_a_search_that_never_answers_is_given_up_and_the_screen_cleared(
         ".timeLimit()"
     )
     assert limit == 8000  # what agents get; this test shortens it so as not to wait 8 s
-    search_for(page, demo_keys["agent"], "暖气不热")
+    search_for(page, "agent", "暖气不热")
     page.evaluate("window.zhidaTimeLimitMs = 700")
     held: list[Route] = []
     page.route("**/api/search?*", lambda route: held.append(route))  # never answered
@@ -295,7 +320,7 @@ def test_hits_are_listed_in_the_servers_order_never_re_sorted(
 
     page = open_page("/agent", viewport=DESKTOP)
     page.route("**/api/search?*", reordered)
-    search_for(page, demo_keys["agent"], "暖气不热")
+    search_for(page, "agent", "暖气不热")
     shown = page.locator("#hits [role=option]")
     scores = [int(text.rstrip("%")) for text in shown.locator(".score").all_inner_texts()]
     assert scores[:3] == [40, 90, 40], scores  # every page shows the server's order
@@ -308,7 +333,7 @@ def test_hits_are_listed_in_the_servers_order_never_re_sorted(
 
 def test_the_answer_goes_the_moment_the_query_changes(open_page: Callable[..., Page], demo_keys: dict[str, str]):
     page = open_page("/agent", viewport=DESKTOP)
-    search_for(page, demo_keys["agent"], "暖气不热")
+    search_for(page, "agent", "暖气不热")
     held: list[Route] = []
     # The new answer held back: only the new hits arrive.
     page.route("**/api/articles/*", lambda route: held.append(route))
@@ -328,7 +353,7 @@ def test_esc_and_slash_return_to_the_search_box_from_anywhere(
     open_page: Callable[..., Page], demo_keys: dict[str, str]
 ):
     page = open_page("/agent", viewport=DESKTOP)
-    search_for(page, demo_keys["agent"], "暖气不热")
+    search_for(page, "agent", "暖气不热")
     box = page.locator("#q")
     flag = page.get_by_label("报告答复过时或有误")
     flag.click()
@@ -366,7 +391,7 @@ def test_a_search_counts_once_the_agent_settles_on_it(open_page: Callable[..., P
             clicks.append(request.post_data_json)
 
     page.on("request", seen)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     with page.expect_request(lambda r: "settled=true" in r.url):  # a pause with the results on screen
         page.keyboard.type("暖气不热")
     assert settled == ["暖气不热"]

@@ -48,7 +48,7 @@ def test_every_articles_answer_checklist_and_dispatch_fit_on_one_screen(
     articles = listed["articles"]
     assert len(articles) >= 40, len(articles)
     page = open_page("/agent", viewport=SCREEN)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     misfits = []
     folded = []  # the articles whose 一次性告知 had to fold
     lowest = 0.0
@@ -150,7 +150,7 @@ def test_a_doubtful_search_lists_candidates_and_shows_no_answer_until_the_agent_
     candidates = [hit(live_server, key, "heating-fee-payment", 0.31), hit(live_server, key, "si-card-apply", 0.28)]
     page = open_page("/agent", viewport=SCREEN, permissions=["clipboard-read", "clipboard-write"])
     answer_searches(page, reply("doubtful", candidates))
-    sign_in(page, key)
+    sign_in(page, "agent")
     ask(page, "交钱的事")
     expect(page.locator("#verdict")).to_contain_text("未找到确切答案")
     expect(page.locator("#hits-title")).to_have_text("可能相关（未确认）")
@@ -183,7 +183,7 @@ def test_a_doubtful_search_lists_candidates_and_shows_no_answer_until_the_agent_
 
 def test_a_search_nothing_answers_says_the_way_forward(open_page: Callable[..., Page], demo_keys: dict[str, str]):
     page = open_page("/agent", viewport=SCREEN)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     referral, verdict = page.locator("#referral"), page.locator("#verdict")
 
     answer_searches(page, reply("nothing"))
@@ -224,7 +224,7 @@ def test_an_emergency_line_comes_first_in_big_type_above_any_article(
     open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
 ):
     page = open_page("/agent", viewport=SCREEN)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     banner = page.locator("#referral")
     answer_searches(page, reply("nothing", referral=FIRE))
     ask(page, "着火")
@@ -248,7 +248,7 @@ def test_an_emergency_line_comes_first_in_big_type_above_any_article(
 
 def test_a_reply_to_an_older_query_never_shows(open_page: Callable[..., Page], demo_keys: dict[str, str]):
     page = open_page("/agent", viewport=SCREEN)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     held = hold_searches(page)
     page.locator("#q").fill("着火")
     page.locator("#q").fill("暖气不热")
@@ -266,7 +266,7 @@ def test_nothing_found_is_never_said_before_the_reply_to_that_query(
     open_page: Callable[..., Page], demo_keys: dict[str, str]
 ):
     page = open_page("/agent", viewport=SCREEN)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     answer_searches(page, reply("nothing"))
     ask(page, "暖")
     expect(page.locator("#verdict")).to_contain_text("未找到答案")
@@ -287,7 +287,7 @@ def test_the_console_shows_each_state_as_the_live_server_gives_it(
     open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
 ):
     page = open_page("/agent", viewport=SCREEN)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     rows = page.locator("#hits [role=option]")
     states = set()
     for query in ("暖气不热", "养老", "房子", "asdfgh"):
@@ -313,7 +313,7 @@ def test_an_emergency_from_the_live_server_comes_first_with_no_article(
     open_page: Callable[..., Page], demo_keys: dict[str, str]
 ):
     page = open_page("/agent", viewport=SCREEN)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     for query, line in (("家里着火了", "119"), ("老人摔倒了头上流血", "120")):
         ask(page, query)
         expect(page.locator("#referral")).to_have_attribute("data-kind", "emergency")
@@ -365,7 +365,7 @@ def test_an_input_method_searches_once_its_characters_are_committed(
     open_page: Callable[..., Page], demo_keys: dict[str, str]
 ):
     page = open_page("/agent", viewport=SCREEN)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     sent = searches_sent(page)
     page.evaluate(COMPOSE, [["n", "nu", "nua", "nuan", "nuan q"], "暖气"])
     page.wait_for_timeout(400)
@@ -384,7 +384,7 @@ def test_a_real_input_method_composition_searches_the_committed_characters_only(
 ):
     """Chromium's own composition (as an input method drives it), through the DevTools protocol."""
     page = open_page("/agent", viewport=SCREEN)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     sent = searches_sent(page)
     devtools: Any = page.context.new_cdp_session(page)
     for letters in ("n", "nu", "nua", "nuan", "nuanqi"):
@@ -409,7 +409,7 @@ def test_dispatch_takes_the_directorys_phone_and_shows_the_articles_own_as_consu
     to = article["dispatch"]
     assert to["phone"] and article["phone"] and to["phone"] != article["phone"], article  # the case that tells
     page = open_page("/agent", viewport=SCREEN)
-    sign_in(page, demo_keys["agent"])
+    sign_in(page, "agent")
     open_article(page, article["id"], article["title"])
     expect(page.locator("#dispatch")).to_contain_text(f"派单：{to['name']} · 电话 {to['phone']}")
     expect(page.locator("#phone")).to_have_text(to["phone"])

@@ -6,9 +6,10 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from tests.browser.conftest import DESKTOP, screenshot
+from tests.browser.conftest import sign_in as sign_in_as
 from tests.browser.test_agent import sign_in as sign_in_agent
 from tests.conftest import article_text
 
@@ -16,10 +17,8 @@ OLD = "以免损坏漏水。"
 NEW = "以免损坏阀门造成漏水。"
 
 
-def sign_in(page: Page, key: str) -> None:
-    expect(page.get_by_label("API 密钥")).to_be_focused()
-    page.keyboard.type(key)
-    page.keyboard.press("Enter")
+def sign_in(page: Page, role: str) -> None:
+    sign_in_as(page, role)
     expect(page.locator("#worklist-status")).to_contain_text("篇")
 
 
@@ -36,15 +35,16 @@ def source(page: Page) -> Locator:
 
 
 def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="退出").click()
-    expect(page.get_by_label("API 密钥")).to_be_focused()
+    with page.expect_navigation():  # to the provider, whose session ends as well, and back here
+        page.get_by_role("button", name="退出").click()
+    expect(page.get_by_role("button", name="通过统一身份认证登录")).to_be_focused()
 
 
 def test_an_editors_change_is_reviewed_published_and_read_out_by_agents(
     open_page: Callable[..., Page], demo_keys: dict[str, str]
 ):
     page = open_page("/editor", viewport=DESKTOP)
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     open_article(page, "heating-radiator-not-warm")
     expect(page.locator("#preview")).to_contain_text("暖气不热可以先做三步自查")
     expect(page.get_by_label("标题")).to_have_value("暖气不热怎么办")
@@ -85,7 +85,7 @@ def test_an_editors_change_is_reviewed_published_and_read_out_by_agents(
     expect(page.locator("#diff del")).to_have_count(0)
 
     sign_out(page)
-    sign_in(page, demo_keys["reviewer"])
+    sign_in(page, "reviewer")
     open_article(page, "heating-radiator-not-warm")
     expect(page.locator("#doc-meta")).to_contain_text("待审核")
     page.get_by_role("button", name="通过", exact=True).click()
@@ -95,12 +95,12 @@ def test_an_editors_change_is_reviewed_published_and_read_out_by_agents(
     # Who did what: the audit trail, newest first.
     audit = page.locator("#audit tr")
     expect(audit.first).to_contain_text("发布")
-    expect(audit.first).to_contain_text("demo reviewer")
+    expect(audit.first).to_contain_text("演示审核员")
     expect(audit.nth(2)).to_contain_text("提交审核")
-    expect(audit.nth(2)).to_contain_text("demo editor")
+    expect(audit.nth(2)).to_contain_text("演示编辑")
 
     agent = open_page("/agent", viewport=DESKTOP)
-    sign_in_agent(agent, demo_keys["agent"])
+    sign_in_agent(agent, "agent")
     agent.keyboard.type("暖气不热")
     expect(agent.locator("#detail-title")).to_have_text("暖气不热怎么办")
     expect(agent.locator("#answer")).to_contain_text(NEW)
@@ -113,10 +113,10 @@ def test_a_rejected_change_comes_back_with_the_reviewers_comment_and_stale_saves
     open_page: Callable[..., Page], demo_keys: dict[str, str]
 ):
     editor = open_page("/editor", viewport=DESKTOP)
-    sign_in(editor, demo_keys["editor"])
+    sign_in(editor, "editor")
     open_article(editor, "heating-stop-apply")
     other_tab = open_page("/editor", viewport=DESKTOP)
-    sign_in(other_tab, demo_keys["editor"])
+    sign_in(other_tab, "editor")
     open_article(other_tab, "heating-stop-apply")
 
     text = source(editor).input_value()
@@ -136,7 +136,7 @@ def test_a_rejected_change_comes_back_with_the_reviewers_comment_and_stale_saves
     expect(editor.locator("#action-status")).to_have_text("提交审核成功：待审核")
 
     reviewer = open_page("/editor", viewport=DESKTOP)
-    sign_in(reviewer, demo_keys["reviewer"])
+    sign_in(reviewer, "reviewer")
     open_article(reviewer, "heating-stop-apply")
     reviewer.get_by_role("button", name="退回", exact=True).click()
     expect(reviewer.locator("#action-status")).to_contain_text("请填写审核意见")
@@ -163,13 +163,13 @@ def test_an_editor_creates_an_article_and_sees_agents_flags_as_tasks(
     assert urllib.request.urlopen(flag, timeout=10).status == 201
 
     page = open_page("/editor", viewport=DESKTOP)
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     page.get_by_role("button", name="待办任务").click()
     task = page.locator("#tasks li", has_text="开通申请现在可以在网上办了")
     expect(task).to_contain_text("新房开通供暖")
     expect(task).to_contain_text("待处理")
     task.get_by_role("button", name="标记已处理").click()
-    expect(task).to_contain_text("已处理（demo editor）")
+    expect(task).to_contain_text("已处理（演示编辑）")
     expect(task.get_by_role("button", name="标记已处理")).to_have_count(0)
     task.get_by_role("button", name="打开文章").click()
     expect(page.locator("#doc-meta")).to_contain_text("heating-new-home-connection")
@@ -193,7 +193,7 @@ def test_rollback_scheduled_publishing_and_archiving(
     open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
 ):
     editor = open_page("/editor", viewport=DESKTOP)
-    sign_in(editor, demo_keys["editor"])
+    sign_in(editor, "editor")
     open_article(editor, "heating-fee-payment")
     original = source(editor).input_value()
     editor.locator("#markdown").fill(original + "\n- 这一行随后会被回滚。\n")
@@ -214,8 +214,8 @@ def test_rollback_scheduled_publishing_and_archiving(
     editor.get_by_role("button", name="提交审核", exact=True).click()
     expect(editor.locator("#action-status")).to_have_text("提交审核成功：待审核")
     reviewer = open_page("/editor", viewport=DESKTOP)
-    reviewer.on("dialog", lambda dialog: dialog.accept())  # the archive button asks first
-    sign_in(reviewer, demo_keys["reviewer"])
+    reviewer.on("dialog", lambda dialog: dialog.accept())  # 确认下线 asks first
+    sign_in(reviewer, "reviewer")
     open_article(reviewer, "heating-fee-payment")
     reviewer.get_by_role("button", name="通过", exact=True).click()
     expect(reviewer.locator("#action-status")).to_have_text("审核通过成功：已通过")
@@ -224,12 +224,21 @@ def test_rollback_scheduled_publishing_and_archiving(
     expect(reviewer.locator("#action-status")).to_contain_text("定时发布成功")
     expect(reviewer.locator("#doc-meta")).to_contain_text("定时 2030/12/1 08:00:00")
 
-    assert urllib.request.urlopen(f"{live_server}/faq/heating-old-network-renovation", timeout=10).status == 200
-    open_article(reviewer, "heating-old-network-renovation")
-    reviewer.get_by_role("button", name="归档", exact=True).click()
-    expect(reviewer.locator("#action-status")).to_have_text("归档成功：已归档")
-    expect(reviewer.get_by_role("button", name="归档", exact=True)).to_be_disabled()
-    citizen = open_page("/faq/heating-old-network-renovation")
+    # Archiving takes two people: the editor asks, with a reason; the reviewer confirms what they read.
+    archived = "heating-old-network-renovation"
+    open_article(editor, archived)
+    editor.once("dialog", lambda dialog: dialog.accept("改造项目已全部完工"))  # the reason
+    editor.get_by_role("button", name="申请下线", exact=True).click()
+    expect(editor.locator("#action-status")).to_have_text("申请下线成功：待审核")
+    expect(editor.get_by_role("button", name="撤回下线申请")).to_be_visible()
+    assert urllib.request.urlopen(f"{live_server}/faq/{archived}", timeout=10).status == 200  # live until confirmed
+    open_article(reviewer, archived)
+    expect(reviewer.locator("#changes-box")).to_contain_text("改造项目已全部完工")
+    expect(reviewer.get_by_role("button", name="通过", exact=True)).to_be_hidden()
+    reviewer.get_by_role("button", name="确认下线", exact=True).click()
+    expect(reviewer.locator("#action-status")).to_have_text("确认下线成功：已归档")
+    expect(reviewer.get_by_role("button", name="申请下线", exact=True)).to_be_disabled()
+    citizen = open_page(f"/faq/{archived}")
     expect(citizen.get_by_role("heading", level=1)).to_have_text("没有找到这篇文章")
 
 
@@ -245,7 +254,7 @@ def test_an_editor_sees_ratings_and_writes_for_a_question_nothing_answered(
     urllib.request.urlopen(f"{live_server}/api/search?settled=true&q={urllib.parse.quote(question)}", timeout=10)
 
     page = open_page("/editor", viewport=DESKTOP)
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     page.locator("#worklist button", has_text="heating-radiator-bleed-air").click()
     expect(page.locator("#ratings")).to_contain_text("没帮助")
     expect(page.locator("#ratings-comments")).to_contain_text("没写放风钥匙去哪买")
@@ -257,3 +266,38 @@ def test_an_editor_sees_ratings_and_writes_for_a_question_nothing_answered(
     expect(page.get_by_label("标题")).to_have_value(question)
     expect(page.get_by_label("编号")).to_be_focused()  # a new article starts with its id
     assert f"title: {question}" in page.locator("#markdown").input_value()
+
+
+def test_the_worklist_comes_a_page_at_a_time_and_loads_more_on_request(
+    open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
+):
+    everything = json.loads(
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"{live_server}/api/worklist?limit=500", headers={"Authorization": f"Bearer {demo_keys['editor']}"}
+            ),
+            timeout=10,
+        ).read()
+    )["articles"]
+    page = open_page("/editor", viewport=DESKTOP)
+
+    def pages_of_4(route: Route) -> None:  # the real server, with pages small enough to need 加载更多
+        url = urllib.parse.urlsplit(route.request.url)
+        query = {**urllib.parse.parse_qs(url.query), "limit": ["4"]}
+        route.continue_(url=url._replace(query=urllib.parse.urlencode(query, doseq=True)).geturl())
+
+    page.route(re.compile(r"/api/worklist(\?|$)"), pages_of_4)
+    sign_in(page, "editor")
+    rows = page.locator("#worklist li")
+    expect(rows).to_have_count(4)
+    expect(page.locator("#worklist-status")).to_have_text("已加载 4 篇，还有更多")
+    assert len(everything) > 8
+    more = page.locator("#worklist-more")
+    while more.is_visible():
+        shown = rows.count()
+        more.click()
+        expect(rows).not_to_have_count(shown)
+    expect(rows).to_have_count(len(everything))
+    expect(page.locator("#worklist-status")).to_have_text(f"{len(everything)} 篇")
+    listed = [row.get_attribute("data-id") for row in page.locator("#worklist button").all()]
+    assert listed == [article["id"] for article in everything]  # in the server's order, none twice

@@ -33,7 +33,7 @@ def test_the_form_rewrites_only_the_lines_of_the_fields_changed(
     open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
 ):
     page = open_page("/editor", viewport=DESKTOP)
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     open_article(page, "heating-private-modification")
     original = page.locator("#markdown").input_value()
     save = page.get_by_role("button", name="保存草稿")
@@ -90,7 +90,7 @@ def test_a_draft_with_problems_is_saved_with_warnings_and_goes_to_review_only_on
 ):
     article = "heating-temperature-complaint"
     page = open_page("/editor", viewport=DESKTOP)
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     open_article(page, article)
     original = page.locator("#markdown").input_value()
     body = page.locator("#body")
@@ -146,7 +146,7 @@ def test_unsaved_text_survives_a_closed_tab_ctrl_s_saves_and_sign_out_forgets(
 ):
     article = "heating-pipe-leak-emergency"
     page = open_page("/editor", viewport=PHONE)
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     open_article(page, article)
     page.get_by_label("标题").fill("暖气漏水了怎么应急处理")
     page.wait_for_function(f"() => ({UNSAVED_KEYS})().includes('{UNSAVED}{article}')")
@@ -161,7 +161,7 @@ def test_unsaved_text_survives_a_closed_tab_ctrl_s_saves_and_sign_out_forgets(
 
     page = context.new_page()
     page.goto(f"{live_server}/editor")
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     open_article(page, article)
     restore = page.locator("#restore")
     expect(restore).to_be_visible()
@@ -188,8 +188,9 @@ def test_unsaved_text_survives_a_closed_tab_ctrl_s_saves_and_sign_out_forgets(
     page.get_by_label("标题").fill("热计量表怎么看读数")
     page.wait_for_function(f"() => ({UNSAVED_KEYS})().includes('{UNSAVED}new')")
     page.once("dialog", lambda dialog: dialog.accept())  # 有未保存的修改…确定退出吗？
-    page.get_by_role("button", name="退出").click()
-    expect(page.get_by_label("API 密钥")).to_be_visible()
+    with page.expect_navigation():  # to the provider and back
+        page.get_by_role("button", name="退出").click()
+    expect(page.get_by_role("button", name="通过统一身份认证登录")).to_be_visible()
     assert page.evaluate(UNSAVED_KEYS) == []
 
 
@@ -200,7 +201,7 @@ def test_an_article_written_with_windows_line_endings_keeps_them(
     text = article_text(article, title="暖气费发票怎么开", department="heating-company-office").replace("\n", "\r\n")
     call_api(f"{live_server}/api/articles", demo_keys["editor"], "POST", {"markdown": text})
     page = open_page("/editor", viewport=DESKTOP)
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     open_article(page, article)
     expect(page.get_by_role("button", name="保存草稿")).to_be_disabled()  # a textarea's \n is not a change
     page.get_by_label("标题").fill("供热费发票怎么开")
@@ -214,7 +215,7 @@ def test_pinyin_being_composed_is_not_written_into_the_text_until_it_is_committe
     open_page: Callable[..., Page], demo_keys: dict[str, str]
 ):
     page = open_page("/editor", viewport=DESKTOP)
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     open_article(page, "heating-indoor-temperature-standard")
     original = page.locator("#markdown").input_value()
     title = page.get_by_label("标题")

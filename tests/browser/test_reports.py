@@ -50,7 +50,7 @@ def test_the_weekly_report_shows_its_figures_changes_and_a_bar_per_day(
 ):
     page = open_page("/editor", viewport=DESKTOP)
     asked = stub_reports(page)
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     page.get_by_role("button", name="报表").click()
     report = page.locator("#report")
     expect(report.locator("h2")).to_have_text("知答 周报 2026-11-23 至 2026-11-29")
@@ -98,7 +98,7 @@ def test_a_surge_today_shows_a_banner_that_opens_todays_report(
 ):
     page = open_page("/editor", viewport=DESKTOP)
     stub_reports(page, surges=[heating_surge()])
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     banner = page.locator("#surge")
     expect(banner).to_contain_text("供热 类今日搜索量是近四周同日平均的 4.2 倍：暖气不热、暖气片不热、供暖费怎么交…")
     banner.get_by_role("button", name="查看今日报表").click()
@@ -108,7 +108,7 @@ def test_a_surge_today_shows_a_banner_that_opens_todays_report(
 
     quiet = open_page("/editor", viewport=DESKTOP)
     asked = stub_reports(quiet)
-    sign_in(quiet, demo_keys["editor"])
+    sign_in(quiet, "editor")
     quiet.wait_for_function("() => !document.documentElement.classList.contains('loading')")
     assert {"period": "day", "date": TODAY} in asked
     expect(quiet.locator("#surge")).to_be_hidden()
@@ -119,7 +119,7 @@ def test_a_failed_report_request_says_so_instead_of_showing_the_last_report(
 ):
     page = open_page("/editor", viewport=DESKTOP)
     stub_reports(page)
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     page.get_by_role("button", name="报表").click()
     expect(page.get_by_role("img", name="每日搜索量")).to_be_visible()
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, call_api, step_as_read
+from tests.browser.conftest import DESKTOP, PHONE, call_api, step_as_read, token_of
 from tests.browser.test_editor import open_article, sign_in, sign_out
 from tests.conftest import article_text
 
@@ -22,10 +22,11 @@ def test_a_reviewer_sees_the_changed_words_and_an_editor_sees_no_review_buttons(
     open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
 ):
     page = open_page("/editor", viewport=DESKTOP)
-    sign_in(page, demo_keys["editor"])
+    sign_in(page, "editor")
     open_article(page, "heating-radiator-bleed-air")
-    for name in ("通过", "退回", "立即发布", "定时发布", "归档"):
+    for name in ("通过", "退回", "立即发布", "定时发布"):
         expect(page.get_by_role("button", name=name, exact=True)).to_have_count(0)  # an editor's role has none
+    expect(page.get_by_role("button", name="申请下线", exact=True)).to_be_enabled()  # another person confirms it
     body = page.locator("#body")
     assert OLD in body.input_value()
     body.fill(body.input_value().replace(OLD, NEW))
@@ -43,7 +44,7 @@ def test_a_reviewer_sees_the_changed_words_and_an_editor_sees_no_review_buttons(
     )
     sign_out(page)
 
-    sign_in(page, demo_keys["reviewer"])
+    sign_in(page, "reviewer")
     open_article(page, "heating-radiator-bleed-air")
     expect(page.locator("#changes-title")).to_have_text("本次修改：版本 1（线上版本） → 版本 2")
     rows = page.locator("#changes tbody tr")
@@ -59,17 +60,17 @@ def test_a_reviewer_sees_the_changed_words_and_an_editor_sees_no_review_buttons(
 def test_a_reviewer_who_took_part_in_a_change_is_told_another_must_review_it(
     open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
 ):
-    reviewer, admin = demo_keys["reviewer"], demo_keys["admin"]
+    page = open_page("/editor", viewport=PHONE)
+    reviewer = token_of(page, "reviewer")  # the same person through the API and in the page
     article = "heating-four-eyes-page-test"
     text = article_text(article, title="暖气片能不能自己刷漆", department="heating-company")
     created, _ = call_api(f"{live_server}/api/articles", reviewer, "POST", {"markdown": text, "message": "自己写的"})
     call_api(f"{live_server}/api/articles/{article}/submit", reviewer, "POST", {})
 
-    page = open_page("/editor", viewport=PHONE)
-    sign_in(page, reviewer)
+    sign_in(page, "reviewer")
     open_article(page, article)
-    expect(page.locator("#doc-meta")).to_contain_text("参与修改：demo reviewer")
-    for name in ("通过", "退回", "立即发布", "定时发布", "归档"):
+    expect(page.locator("#doc-meta")).to_contain_text("参与修改：演示审核员")
+    for name in ("通过", "退回", "立即发布", "定时发布"):
         expect(page.get_by_role("button", name=name, exact=True)).to_be_disabled()
     expect(page.locator("#review-why")).to_have_text(FOUR_EYES)
     expect(page.get_by_role("button", name="通过", exact=True)).to_have_attribute("aria-describedby", "review-why")
@@ -81,13 +82,13 @@ def test_a_reviewer_who_took_part_in_a_change_is_told_another_must_review_it(
     assert json.loads(refused.value.read())["error"]["message"].startswith("需由另一位审核员审核")
     sign_out(page)
 
-    sign_in(page, admin)
+    sign_in(page, "admin")
     open_article(page, article)
     expect(page.locator("#review-why")).to_be_hidden()
     page.get_by_role("button", name="通过", exact=True).click()
     expect(page.locator("#action-status")).to_have_text("审核通过成功：已通过")
     expect(page.get_by_role("button", name="立即发布", exact=True)).to_be_enabled()
-    assert created["contributors"][0]["name"] == "demo reviewer"
+    assert created["contributors"][0]["name"] == "演示审核员"
 
 
 def test_a_time_already_past_is_not_scheduled_and_publishing_now_is_offered(
@@ -101,7 +102,7 @@ def test_a_time_already_past_is_not_scheduled_and_publishing_now_is_offered(
     step_as_read(f"{live_server}/api/articles/{article}", reviewer, "approve")
 
     page = open_page("/editor", viewport=DESKTOP)
-    sign_in(page, reviewer)
+    sign_in(page, "reviewer")
     open_article(page, article)
     offer = page.get_by_role("button", name="改为立即发布")
     when = page.get_by_label("定时发布于")
@@ -138,7 +139,7 @@ def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
     assert office["phone"] is None and "bus-company" in no_phone
 
     editor = open_page("/editor", viewport=DESKTOP)
-    sign_in(editor, demo_keys["editor"])
+    sign_in(editor, "editor")
     editor.get_by_role("button", name="派单目录").click()
     expect(editor.locator("#directory li")).to_have_count(len(departments))
     item = editor.locator('#directory li[data-code="heating-company-office"]')
@@ -153,22 +154,28 @@ def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
     expect(editor.get_by_role("button", name="新增单位")).to_be_hidden()
 
     admin = open_page("/editor", viewport=PHONE)
-    sign_in(admin, demo_keys["admin"])
+    sign_in(admin, "admin")
     admin.get_by_role("button", name="派单目录").click()
     counted = f"{len(departments)} 个单位，其中 {len(no_phone)} 个电话未登记"  # what an admin has left to fill in
     expect(admin.locator("#directory-status")).to_have_text(counted)
     bus = admin.locator('#directory li[data-code="bus-company"]')
     expect(bus.locator(".no-phone")).to_have_text("电话未登记")
-    bus.get_by_role("button").click()
+    bus.get_by_role("button", name="编辑").click()
     expect(admin.get_by_label("编码")).to_have_value("bus-company")
     expect(admin.get_by_label("编码")).not_to_be_editable()
     expect(admin.get_by_label("名称")).to_be_focused()
     admin.get_by_label("办公时间").fill("首末班车时间内")
     admin.get_by_label("电话", exact=True).fill("022-12345678")
     admin.get_by_role("button", name="保存单位").click()
-    expect(admin.locator("#directory-status")).to_have_text("已保存：公交企业（市公交集团）（bus-company）")
-    expect(bus).to_contain_text("电话 022-12345678 · 首末班车时间内")
-    expect(bus.locator(".no-phone")).to_have_count(0)
+    # What citizens see waits for another admin: the page says so and lists the change, which its proposer may
+    # withdraw but not approve.
+    expect(admin.locator("#directory-status")).to_have_text(
+        "已提交，等待另一位管理员确认：公交企业（市公交集团）（bus-company）"
+    )
+    proposal = admin.locator('#proposals li[data-proposal="bus-company"]')
+    expect(proposal).to_contain_text("电话：无 → 022-12345678")
+    expect(proposal.get_by_role("button")).to_have_text(["撤回"])
+    expect(bus.locator(".no-phone")).to_have_text("电话未登记")  # not yet
 
     admin.get_by_role("button", name="新增单位").click()
     expect(admin.get_by_label("编码")).to_be_focused()
@@ -195,4 +202,35 @@ def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
     expect(editor.locator("#f-department option[value=bus-company]")).to_have_count(0)  # not theirs
     saved = {d["code"]: d for d in call_api(f"{live_server}/api/departments", demo_keys["editor"])[0]["departments"]}
     assert saved["heating-company-north-page-test"]["parent"] == "heating-company"
-    assert saved["bus-company"]["hours"] == "首末班车时间内" and saved["bus-company"]["phone"] == "022-12345678"
+    assert saved["bus-company"]["phone"] is None  # until a second admin approves
+
+    # The admin withdraws their change, and retires the new office (nothing names it yet) after confirming.
+    proposal.get_by_role("button", name="撤回").click()
+    expect(admin.locator("#directory-status")).to_have_text("已撤回：公交企业（市公交集团）（bus-company）")
+    expect(admin.locator("#proposals li")).to_have_count(0)
+    admin.once("dialog", lambda dialog: dialog.accept())
+    added.get_by_role("button", name="撤销").click()
+    expect(admin.locator("#directory-status")).to_have_text(
+        "已撤销：供热企业北区供热站（heating-company-north-page-test）"
+    )
+    expect(added).to_contain_text("已撤销")
+    expect(added.get_by_role("button")).to_have_count(0)
+
+
+def test_an_admin_maps_a_new_group_of_the_identity_provider_to_a_role(open_page: Callable[..., Page]):
+    page = open_page("/editor", viewport=DESKTOP)
+    sign_in(page, "admin")
+    page.get_by_role("button", name="登录映射").click()
+    rules = page.locator("#mapping-rules tr")
+    expect(rules).to_have_count(4)  # the demo groups `make run` mapped
+    expect(page.locator("#mapping-status")).to_contain_text("共 4 条规则")
+    page.get_by_role("button", name="添加规则").click()
+    added = rules.last
+    added.get_by_label("取值").fill("zhida-night-shift")
+    added.get_by_label("角色").select_option("agent")
+    added.get_by_label("单位编码").fill("hotline-12345")
+    page.get_by_role("button", name="保存映射").click()
+    expect(page.locator("#mapping-status")).to_contain_text("已保存")
+    added.get_by_label("单位编码").fill("no-such-unit")
+    page.get_by_role("button", name="保存映射").click()
+    expect(page.locator("#mapping-status")).to_contain_text("no-such-unit")  # the rule naming it, refused

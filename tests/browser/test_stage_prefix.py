@@ -87,7 +87,7 @@ def test_the_faq_and_the_agent_console_work_under_a_stage_prefix(
 
     agent = open_page(stage_url + "/agent")
     agent.on("request", lambda request: asked.append(request.url))
-    sign_in(agent, demo_keys["agent"])
+    sign_in(agent, "agent")
     agent.keyboard.type("社保卡丢了")
     expect(agent.locator("#detail-title")).to_contain_text("社会保障卡")
     outside = [url for url in asked if not url.startswith(stage_url + "/")]

@@ -15,8 +15,9 @@ from chalicelib.clock import CHINA_TIME, china_date
 from chalicelib.desk.feedback import QUERY_LOG_DAYS, UNANSWERED_DAYS, client_id
 from chalicelib.desk.figures import ArticleFacts, from_records
 from chalicelib.desk.questions import asked
-from chalicelib.desk.store.log import Click, DeskLog, FlagTask, LoggedSearch, Tally, Vote
+from chalicelib.desk.store.log import Click, DeskLog, LoggedSearch, Tally, Vote
 from chalicelib.desk.store.reports import DepartmentFigures
+from chalicelib.desk.store.tasks import FlagTask
 from chalicelib.desk.summaries import Summariser
 from chalicelib.knowledge.models.reading import SearchParams, SearchResult
 from chalicelib.knowledge.reading import KnowledgeService
@@ -165,7 +166,7 @@ class _Day:
         log.log_searches(day, self.searches, QUERY_LOG_DAYS)
         log.add_clicks(day, self.clicks, QUERY_LOG_DAYS)
         log.add_votes(self.votes, QUERY_LOG_DAYS)
-        log.add_tasks(self.tasks)
+        log.tasks.add_many(self.tasks)
         end = dt.datetime.combine(day, dt.time(23, 59), CHINA_TIME)
         for tally, counts in self.tallies.items():
             for key, count in counts.items():

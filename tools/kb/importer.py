@@ -18,6 +18,7 @@ from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.models.content import SLUG_PATTERN, Article
 from chalicelib.knowledge.parsing import parse_article
 from chalicelib.people.access import ALL_DEPARTMENTS, Principal, Role
+from chalicelib.people.changes import change_of
 from chalicelib.people.directory import Directory
 from chalicelib.wiring import Stores
 
@@ -166,8 +167,10 @@ def import_rows(
     source: str,
     prepare: Callable[[list[Article]], object] = lambda changed: None,
     progress: Callable[[int, int], None] = lambda done, total: None,
+    operator: Principal = IMPORT_PRINCIPAL,
 ) -> ImportReport:
-    """Check every row; write nothing unless all are good; then one version per new or changed article.
+    """Check every row; write nothing unless all are good; then one version per new or changed article, written
+    by the operator who runs the import (who therefore cannot approve it themselves).
 
     `prepare` gets the new and changed articles before any is written (the command line embeds them on every
     core); a run stopped halfway and started again writes only what is still new or changed."""
@@ -187,7 +190,7 @@ def import_rows(
             changed.append((article, head is None))
     prepare([article for article, _ in changed])
     for done, (article, new) in enumerate(changed, start=1):
-        editorial.import_article(article, IMPORT_PRINCIPAL, publish, f"imported from {source}")
+        editorial.import_article(article, operator, publish, f"imported from {source}")
         if new:
             report.added += 1
         else:
@@ -195,6 +198,10 @@ def import_rows(
         progress(done, len(changed))
     if publish and (report.added or report.updated):
         LiveIndex(store.articles, store.snapshots, store.lexicon, store.directory).save_snapshot()
+    if report.added or report.updated:
+        state = "published" if publish else "submitted for review"
+        summary = f"{source}: added {report.added}, updated {report.updated}, unchanged {report.unchanged}; {state}"
+        store.changes.add(change_of(operator, "knowledge", "import", summary, now))
     return report
 
 

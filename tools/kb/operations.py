@@ -6,7 +6,8 @@ import os
 import sys
 from pathlib import Path
 
-from tools.kb.cli import DEFAULT_KNOWLEDGE, clean_knowledge, table, table_options, use_stage
+from tools.kb.cli import DEFAULT_KNOWLEDGE, clean_knowledge, operator_of, table, table_options, use_stage
+from tools.kb.keys import add_keys
 from tools.kb.stage import PROJECT_DIR
 
 
@@ -14,7 +15,7 @@ def _serve(args: argparse.Namespace) -> int:
     from tools.kb.serve import serve
 
     data = None if args.fresh else Path(args.data or PROJECT_DIR / ".zhida" / f"local-{args.stage}.jsonl")
-    return serve(Path(args.knowledge), args.host, args.port, args.stage, data)
+    return serve(Path(args.knowledge), args.host, args.port, args.stage, data, args.idp_port)
 
 
 def _lint(args: argparse.Namespace) -> int:
@@ -38,10 +39,11 @@ def _lint(args: argparse.Namespace) -> int:
 
 def _sync(args: argparse.Namespace) -> int:
     from chalicelib import wiring
-    from tools.kb.sync import bar, progress_bar, sync_knowledge
+    from tools.kb.sync import SYNC_TOOL, bar, progress_bar, sync_knowledge
     from tools.kb.vectors import embed_articles
 
     loaded = clean_knowledge(args.path, "nothing synced")
+    operator = operator_of(args, SYNC_TOOL)
     use_stage(args.stage, args.endpoint)
     report = sync_knowledge(
         wiring.store(),
@@ -50,6 +52,7 @@ def _sync(args: argparse.Namespace) -> int:
         publish=args.publish,
         progress=progress_bar,
         prepare=lambda changed: embed_articles(loaded.lexicon, changed, args.jobs, bar("embed")),
+        operator=operator,
     )
     print(f"{wiring.settings().table_name}: {report.summary()}")
     return 0
@@ -77,6 +80,7 @@ def _import(args: argparse.Namespace) -> int:
 
     rows, problems = read_rows(Path(args.file))
     if not problems:
+        operator = operator_of(args, "kb import")
         use_stage(args.stage, args.endpoint)
         store = wiring.store()
         report = import_rows(
@@ -87,6 +91,7 @@ def _import(args: argparse.Namespace) -> int:
             Path(args.file).name,
             prepare=lambda changed: embed_articles(store.lexicon.current()[0], changed, args.jobs, bar("embed")),
             progress=bar("import"),
+            operator=operator,
         )
         problems = report.problems
     if problems:
@@ -205,50 +210,14 @@ def _write_demo_traffic(days: int, per_day: int | None) -> int:
     return 0
 
 
-def _keys(args: argparse.Namespace) -> int:
-    from chalicelib import wiring
-    from chalicelib.errors import InvalidInput, NotFound
-    from chalicelib.people.keys import KeyRing
-
-    use_stage(args.stage, args.endpoint)
-    store = wiring.store()
-    ring = KeyRing(store.keys, store.directory.departments)  # the directory straight from the table: no index to load
-    if args.action in ("create", "rotate"):
-        now = dt.datetime.now(dt.UTC)
-        try:
-            if args.action == "create":
-                record, key = ring.create(args.role, args.name, args.department or [], now, args.days)
-            else:
-                record, key = ring.rotate(args.name, now, args.department, args.days)
-        except (InvalidInput, NotFound) as error:
-            print(f"kb keys: {error.message}", file=sys.stderr)
-            return 2
-        until = f"{record.expires_at:%Y-%m-%d}" if record.expires_at else "-"
-        print(
-            f"key id {record.key_id} for {record.name} ({record.role}), valid until {until}; shown once, keep it safe:"
-        )
-        print(key)
-    elif args.action == "list":
-        for record in ring.list():
-            expired = record.expires_at is not None and record.expires_at <= dt.datetime.now(dt.UTC)
-            state = "revoked" if record.revoked else "expired" if expired else "active"
-            departments = ",".join(record.departments) or "-"
-            created = f"{record.created_at:%Y-%m-%d}"
-            until = f"{record.expires_at:%Y-%m-%d}" if record.expires_at else "-         "
-            print(f"{record.key_id}  {record.role:<9} {state:<8} {created}  {until}  {record.name}  [{departments}]")
-    elif not ring.revoke(args.key_id):
-        print(f"kb keys: no key with id {args.key_id}", file=sys.stderr)
-        return 1
-    else:
-        print(f"revoked {args.key_id}")
-    return 0
-
-
 def add_operations(commands: argparse._SubParsersAction) -> None:
     """Each operation, with its arguments, as a subcommand."""
     serve = commands.add_parser("serve", help="run the service locally on an embedded DynamoDB")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument(
+        "--idp-port", type=int, help="the local identity provider's port (default: --port + 1; 0: any free one)"
+    )
     serve.add_argument("--stage", default="dev")
     serve.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
     serve.add_argument("--data", help="where local data is kept between runs (default .zhida/local-STAGE.jsonl)")
@@ -261,7 +230,7 @@ def add_operations(commands: argparse._SubParsersAction) -> None:
 
     sync = commands.add_parser("sync", help="upsert a knowledge folder into a stage's table")
     sync.add_argument("path")
-    table_options(sync)
+    table_options(sync, changes=True)
     sync.add_argument("--publish", action="store_true", help="publish changes at once (admins); else submit them")
     sync.add_argument(
         "--jobs",
@@ -286,7 +255,7 @@ def add_operations(commands: argparse._SubParsersAction) -> None:
         default=os.cpu_count() or 1,
         help="processes that embed new and changed articles (all cores)",
     )
-    table_options(importing)
+    table_options(importing, changes=True)
     importing.set_defaults(run=_import)
 
     backing_up = commands.add_parser("backup", help="every item of the table to a JSON-lines file")
@@ -323,24 +292,7 @@ def add_operations(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE))
     demo.set_defaults(run=_demo_traffic)
 
-    keys = commands.add_parser("keys", help="API keys: create, rotate, list, revoke")
-    table_options(keys)
-    key_actions = keys.add_subparsers(dest="action", required=True)
-    create = key_actions.add_parser("create", help="make a key; it is printed once and stored only hashed")
-    create.add_argument("--role", required=True, help="agent, editor, reviewer or admin")
-    create.add_argument("--name", required=True, help="who holds it (unique), for the audit trail")
-    create.add_argument(
-        "--department", action="append", help="department code the holder acts for (repeatable; * for an admin of all)"
-    )
-    rotate = key_actions.add_parser("rotate", help="a new key for an existing holder; their old keys are revoked")
-    rotate.add_argument("--name", required=True, help="the holder, as named when their key was created")
-    rotate.add_argument("--department", action="append", help="new department codes (default: keep them)")
-    for making in (create, rotate):
-        making.add_argument("--days", type=int, default=365, help="days until the key is refused (1-730)")
-    key_actions.add_parser("list", help="every key: id, role, state, holder, departments")
-    revoke = key_actions.add_parser("revoke", help="revoke a key by its id")
-    revoke.add_argument("key_id")
-    keys.set_defaults(run=_keys)
+    add_keys(commands)
 
 
 def _positive(text: str) -> int:

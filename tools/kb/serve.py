@@ -10,6 +10,7 @@ until it changes. moto never expires TTL items, so the maintenance round deletes
 import datetime as dt
 import functools
 import logging
+import os
 import signal
 import threading
 import time
@@ -21,28 +22,46 @@ from chalice.local import ChaliceRequestHandler, create_local_server
 from moto.dynamodb.models.dynamo_type import Item
 
 from chalicelib import wiring
+from chalicelib.people.access import Principal, Role
+from chalicelib.people.mappings import ClaimMapping, ClaimRule
 from chalicelib.store.table import ensure_table
 from tools.kb import local
 from tools.kb.backup import backup_line, restore, write_backup
 from tools.kb.knowledge import load_knowledge
+from tools.kb.provider import CLIENT_ID, DEMO_PEOPLE, SCOPES, running_provider
 from tools.kb.stage import PROJECT_DIR
 from tools.kb.sync import progress_bar, sync_knowledge
 
 # The demo editor and reviewer share a department, so the editorial flow can be tried end to end.
 DEMO_KEYS = [("agent", "hotline-12345"), ("editor", "heating-company"), ("reviewer", "heating-company"), ("admin", "*")]
 DEMO_NAME = "demo {role}"
+# The local identity provider's demo groups: what the claim mapping gives each (tools/kb/provider.py's people).
+DEMO_GROUPS = [
+    ("zhida-agents", "agent", "hotline-12345"),
+    ("zhida-editors-heating", "editor", "heating-company"),
+    ("zhida-reviewers-heating", "reviewer", "heating-company"),
+    ("zhida-admins", "admin", "*"),
+]
+ROLE_OF_GROUP = {group: role for group, role, _ in DEMO_GROUPS}
+DEMO_ROLES = {username: ROLE_OF_GROUP.get(group, "no-role") for username, _, group in DEMO_PEOPLE}
 log = logging.getLogger(__name__)
 MAINTENANCE_SECONDS = 3.0  # scheduled publishes and TTL expiry; AWS runs the same job each minute
 SAVE_SECONDS = 0.5  # a write is on disk within this plus one save: under a second, even at 20,000 items
 
 
-def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: Path | None = None) -> int:
+def serve(
+    knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: Path | None = None, idp_port: int | None = None
+) -> int:
     loaded = load_knowledge(knowledge_dir)
     if loaded.problems:
         print("\n".join(loaded.problems))
         print(f"{len(loaded.problems)} problem(s): fix them (python -m tools.kb lint {knowledge_dir}) and run again")
         return 1
-    with local.embedded_dynamodb(stage) as endpoint:
+    url = f"http://{host}:{port}"
+    origins = [url, f"http://localhost:{port}"] if host == "127.0.0.1" else [url]
+    idp_port = port + 1 if idp_port is None else idp_port
+    with local.embedded_dynamodb(stage) as endpoint, running_provider(host, idp_port, origins) as provider:
+        os.environ.update({"OIDC_ISSUER": provider.issuer, "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_SCOPES": SCOPES})
         wiring.reset()
         table = ensure_table(wiring.dynamodb(), wiring.settings().table_name)
         if data is not None and data.exists():
@@ -50,6 +69,7 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: P
         report = sync_knowledge(wiring.store(), loaded, dt.datetime.now(dt.UTC), publish=True, progress=progress_bar)
         print(f"embedded DynamoDB at {endpoint}: {report.summary()}")
         _renew_demo_keys()
+        map_demo_groups()
         # Without this the dev server waits ~44 ms on every keep-alive response (Nagle's algorithm).
         ChaliceRequestHandler.disable_nagle_algorithm = True
         ChaliceRequestHandler.log_request = _log_without_query
@@ -68,7 +88,9 @@ def serve(knowledge_dir: Path, host: str, port: int, stage: str = "dev", data: P
         # process started from a background job inherits it ignored, and Python then never raises KeyboardInterrupt.
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGINT, _interrupt)
-        url = f"http://{host}:{port}"
+        print(f"sign in to the consoles through the local identity provider at {provider.issuer}:")
+        for username, role in DEMO_ROLES.items():
+            print(f"demo user {role}: {username} {provider.people[username].password}")
         print(f"pages: citizen FAQ {url}/  ·  agent console {url}/agent  ·  editor console {url}/editor")
         print(f"Zhida is serving on {url}  (Ctrl-C to stop)", flush=True)
         try:
@@ -109,6 +131,16 @@ def _renew_demo_keys() -> None:
         renew = ring.rotate if name in holders else functools.partial(ring.create, role)
         _, key = renew(name=name, departments=[department], now=now)
         print(f"demo key {role} {department}: {key}")
+
+
+def map_demo_groups() -> None:
+    """The local provider's demo groups mapped to their roles, unless an admin has written a mapping already."""
+    identities = wiring.identities()
+    if identities.mapping().revision == 0:
+        rules = [
+            ClaimRule(claim="groups", value=group, role=role, departments=[code]) for group, role, code in DEMO_GROUPS
+        ]
+        identities.change_mapping(ClaimMapping(rules=rules), 0, Principal(Role.ADMIN, "kb-serve"))
 
 
 def _keep(table: Any, stop: threading.Event) -> None:

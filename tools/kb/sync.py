@@ -13,13 +13,15 @@ from chalicelib.knowledge.models.editing import EditorialState, WorkingCopy
 from chalicelib.knowledge.parsing import content_hash, parse_article
 from chalicelib.knowledge.store.articles import ArticleStore, LiveChange
 from chalicelib.people.access import ALL_DEPARTMENTS, Principal, Role
-from chalicelib.people.directory import Directory
+from chalicelib.people.changes import change_of
+from chalicelib.people.directory import DIRECTORY_FILE, Department, Directory
 from chalicelib.people.store.directory import DirectoryStore, StoredDirectory
 from chalicelib.search.documents import encode_document, is_current
 from chalicelib.wiring import Stores
 from tools.kb.knowledge import LoadedKnowledge
 
 SYNC_AUTHOR = "kb-sync"
+SYNC_TOOL = "kb sync"  # an operator's sync is recorded as "<their principal> (kb sync)"
 SYNC_PRINCIPAL = Principal(Role.ADMIN, SYNC_AUTHOR, frozenset({ALL_DEPARTMENTS}))
 
 
@@ -54,8 +56,10 @@ def sync_knowledge(
     publish: bool,
     progress: Callable[[int, int], None] = lambda done, total: None,
     prepare: Callable[[list[Article]], object] = lambda changed: None,
+    operator: Principal = SYNC_PRINCIPAL,
 ) -> SyncReport:
-    """Save every file whose text changed since the last sync as a new version (author kb-sync) and publish
+    """Save every file whose text changed since the last sync as a new version (author: the operator who runs
+    the sync, so they cannot approve it themselves; kb-sync for the local run) and publish
     it (`publish`, the folder's own change) or submit it for review; archive (never delete) articles whose
     file is gone.
 
@@ -75,22 +79,25 @@ def sync_knowledge(
     prepare([a for a in knowledge.articles if a.id not in heads or heads[a.id].source_hash != a.content_hash])
     total = len(knowledge.articles) + len(gone) + 2
     if knowledge.directory_text:  # a folder without a directory file leaves the table's directory alone
-        report.departments = _sync_directory(store.directory, knowledge.directory, knowledge.directory_text)
+        directory_text = knowledge.directory_text
+        report.departments = _sync_directory(store.directory, knowledge.directory, directory_text, now, operator)
     lexicon, _ = store.lexicon.current()
     if lexicon != knowledge.lexicon or store.lexicon.files() != knowledge.lexicon_files:
         store.lexicon.save(knowledge.lexicon, knowledge.lexicon_files)
         report.lexicon_changed = lexicon != knowledge.lexicon
+        files = ", ".join(sorted(knowledge.lexicon_files)) or "-"
+        store.changes.add(change_of(operator, "lexicon", "sync", f"the lexicon from the folder: {files}", now))
     progress(1, total)
     published_now: set[str] = set()
     for done, article in enumerate(knowledge.articles, start=2):
-        outcome = _sync_article(store.articles, editorial, heads.get(article.id), article, publish)
+        outcome = _sync_article(store.articles, editorial, heads.get(article.id), article, publish, operator)
         setattr(report, outcome, getattr(report, outcome) + 1)
         if publish and outcome != "unchanged":
             published_now.add(article.id)
         progress(done, total)
     for done, head in enumerate(gone, start=len(knowledge.articles) + 2):
         if publish:
-            editorial.archive_source(head.id, SYNC_PRINCIPAL)
+            editorial.archive_source(head.id, operator)
             report.archived += 1
         progress(done, total)
     # Articles published by this sync were indexed with the new lexicon already; after a lexicon change
@@ -102,47 +109,71 @@ def sync_knowledge(
     if changed or store.snapshots.latest_generation() is None:
         live = LiveIndex(store.articles, store.snapshots, store.lexicon, store.directory)
         report.snapshot_bytes = len(live.save_snapshot().data)
+    if changed or report.departments:
+        store.changes.add(change_of(operator, "knowledge", "sync", report.summary(), now))
     progress(total, total)
     return report
 
 
 def _sync_article(
-    articles: ArticleStore, editorial: EditorialService, head: WorkingCopy | None, article: Article, publish: bool
+    articles: ArticleStore,
+    editorial: EditorialService,
+    head: WorkingCopy | None,
+    article: Article,
+    publish: bool,
+    operator: Principal,
 ) -> str:
     """Bring one file in: "added", "updated" or "unchanged" (the report's counters)."""
     file_hash = article.content_hash
     if head is None:
-        editorial.import_article(article, SYNC_PRINCIPAL, publish, "added from the folder", file_hash)
+        editorial.import_article(article, operator, publish, "added from the folder", file_hash)
         return "added"
     if head.source_hash == file_hash:
         return "unchanged"  # the file is as last synced: whatever the consoles did since stands
     latest = articles.version(head.id, head.version)
     if latest is not None and latest.content_hash == file_hash:
-        editorial.note_source(article.id, file_hash, SYNC_PRINCIPAL)  # the app already holds this text
+        editorial.note_source(article.id, file_hash, operator)  # the app already holds this text
         return "unchanged"
     # The file truly changed: its text becomes a new version. Published at once only with --publish, and
     # never over an archive made in the app: that waits for a reviewer.
-    archived_in_app = head.state is EditorialState.ARCHIVED and head.updated_by_id != SYNC_PRINCIPAL.identity
+    archived_in_app = head.state is EditorialState.ARCHIVED and not _by_a_sync(head)
     message = "changed in the folder" + ("; archived in the app, so it waits for review" if archived_in_app else "")
-    editorial.import_article(article, SYNC_PRINCIPAL, publish and not archived_in_app, message, file_hash)
+    editorial.import_article(article, operator, publish and not archived_in_app, message, file_hash)
     return "updated"
 
 
-def _sync_directory(store: DirectoryStore, folder: Directory, file_text: str) -> int:
+def _by_a_sync(head: WorkingCopy) -> bool:
+    """Whether a sync made the working copy's last change (whoever ran it): operators' syncs are named so."""
+    return head.updated_by_id == SYNC_PRINCIPAL.identity or (head.updated_by or "").endswith(f"({SYNC_TOOL})")
+
+
+def _sync_directory(
+    store: DirectoryStore, folder: Directory, file_text: str, now: dt.datetime, operator: Principal
+) -> int:
     """Departments new or changed in the folder's directory file since the last sync are written; the rest,
-    and every department edited or added in the app, stay as they are. How many were written."""
+    and every department edited or added in the app, stay as they are. How many were written; the operator's
+    file is no proposal, but what it changed is in the admin audit log."""
     stored = store.current()
     merged, sources = {d.code: d for d in stored.directory}, dict(stored.sources)
-    written = 0
+    written: list[str] = []
     for department in folder:
-        file_hash = content_hash(department.model_dump_json())
+        file_hash = _record_hash(department)
         if sources.get(department.code) != file_hash:
-            written += merged.get(department.code) != department
+            if merged.get(department.code) != department:
+                written.append(department.code)
             merged[department.code] = department
             sources[department.code] = file_hash
     if written or sources != stored.sources or file_text != stored.file_text:
-        store.save(StoredDirectory(Directory(merged.values()), stored.generation, sources, file_text))
-    return written
+        summary = f"{len(written)} department(s) from {DIRECTORY_FILE}: {', '.join(written)}"
+        change = change_of(operator, "directory", "sync", summary, now) if written else None
+        store.save(StoredDirectory(Directory(merged.values()), stored.generation, sources, file_text), change)
+    return len(written)
+
+
+def _record_hash(department: Department) -> str:
+    """A department's record in the file, as hashed since before departments could be retired (so an upgrade
+    reads no department as changed in the file)."""
+    return content_hash(department.model_dump_json(exclude=None if department.retired else {"retired"}))
 
 
 def _reindex_live(articles: ArticleStore, engine: SearchEngine, now: dt.datetime, skip: set[str], every: bool) -> int:

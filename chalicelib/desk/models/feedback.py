@@ -60,10 +60,33 @@ class Task(BaseModel):
     comment: str
     flagged_by: str
     created_at: dt.datetime
-    status: str = Field(default="open", description="open, or done once an editor has dealt with it")
-    closed_by: str | None = None
+    status: str = Field(
+        default="open", description="open, or done once an editor has dealt with it or a new version was published"
+    )
+    closed_by: str | None = Field(default=None, description="who marked it done, or who published the fix")
     closed_at: dt.datetime | None = None
+    fixed_version: int | None = Field(default=None, description="the published version that closed it, if one did")
     repeats: int = Field(default=0, description="further flags of the same problem while the task was open")
+
+
+class MyFlagsParams(BaseModel):
+    """The query string of GET /api/flags/mine."""
+
+    model_config = ConfigDict(extra="ignore")
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+class MyFlag(BaseModel):
+    """One of the caller's own flags, and what has become of the task it was counted on."""
+
+    task_id: str
+    article_id: str
+    article_title: str
+    comment: str = Field(description="as the caller wrote it (phone and ID numbers masked)")
+    flagged_at: dt.datetime
+    status: str = Field(description="open, or done (fixed by `fixed_version`, or dealt with by an editor)")
+    fixed_version: int | None = Field(default=None, description="the published version that fixed it")
+    closed_at: dt.datetime | None = None
 
 
 class FeedbackComment(BaseModel):

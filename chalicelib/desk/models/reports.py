@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chalicelib.clock import EARLIEST, LATEST
+from chalicelib.clock import EARLIEST, LATEST, REQUEST_DATE_SCHEMA
 
 
 class Period(StrEnum):
@@ -20,7 +20,10 @@ class ReportParams(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     period: Period = Period.WEEK
-    date: dt.date = Field(description="a Beijing-time date inside the period (YYYY-MM-DD)")
+    date: dt.date = Field(
+        description="a Beijing-time date inside the period (YYYY-MM-DD), 1970-2100",
+        json_schema_extra=REQUEST_DATE_SCHEMA,
+    )
 
     @field_validator("date")
     @classmethod

@@ -1,8 +1,9 @@
-"""The desk's records on the table: 好差评 per article, the tasks flags raise, the query log and clicks per day,
-the daily tallies behind hot questions and the gaps list, and per-client rate counters.
+"""The desk's records on the table: 好差评 per article, the tasks flags raise (`tasks`, in desk/store/tasks.py),
+the query log and clicks per day, the daily tallies behind hot questions and the gaps list, and per-client rate
+counters.
 
-The key layouts live here alone (`FEEDBACK#<article>`, `TASKS`, `QUERYLOG#<date>`, `CLICKS#<date>`,
-`POPULAR#`, `UNANSWERED#`, `UNHELPFUL#<date>`); the desk reads and writes the named records below, never
+The key layouts live here alone (`FEEDBACK#<article>`, `QUERYLOG#<date>`, `CLICKS#<date>`, `POPULAR#`,
+`UNANSWERED#`, `UNHELPFUL#<date>`; the tasks' in tasks.py); the desk reads and writes the named records below, never
 items or partition strings. Records go through the generic `RecordStore` (time-sorted, some with a TTL).
 """
 
@@ -15,13 +16,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.clock import china_date
+from chalicelib.desk.store.tasks import TaskStore
 from chalicelib.errors import aws_error_code
 from chalicelib.store.records import RecordStore
 
 log = logging.getLogger(__name__)
 
 _VOTES_BY_DAY = "votes-by-day"
-_TASKS = "TASKS"  # flags are few (a handful a day): one partition holds them all and a listing is one query
 
 
 class Tally(StrEnum):
@@ -72,28 +73,12 @@ class Click:
     at: dt.datetime | None = None  # known once read back
 
 
-@dataclass(frozen=True)
-class FlagTask:
-    """Work an agent's flag raised for the editors of the article's department."""
-
-    article_id: str
-    article_title: str
-    department: str
-    comment: str
-    flagged_by: str
-    created_at: dt.datetime
-    status: str = "open"
-    closed_by: str | None = None
-    closed_at: dt.datetime | None = None
-    id: str = ""
-    repeats: int = 0  # further flags of the same problem while it was open
-
-
 class DeskLog:
     """What readers say and do, on the table. One instance per table, handed to the desks that use it."""
 
     def __init__(self, records: RecordStore) -> None:
         self._records = records
+        self.tasks = TaskStore(records)  # the tasks flags raise
         self._by_day_marked = False  # this container has made sure the table says since when votes are by day
 
     # 好差评
@@ -188,27 +173,6 @@ class DeskLog:
     def clicks_between(self, day: dt.date, start: dt.datetime, end: dt.datetime) -> list[Click]:
         return [_click(r.record, r.at) for r in self._records.between(_dated("CLICKS", day), start, end)]
 
-    # Tasks raised by flags
-
-    def add_task(self, task: FlagTask, now: dt.datetime) -> str:
-        return self._records.add(_TASKS, _task_record(task), now)
-
-    def add_tasks(self, tasks: list[FlagTask]) -> None:
-        """Many tasks at once, in batches: seeding a table (kb demo-traffic)."""
-        self._records.add_many(_TASKS, [(t.created_at, _task_record(t)) for t in tasks], None)
-
-    def tasks(self) -> list[FlagTask]:
-        return [_task(record) for record in self._records.all(_TASKS)]
-
-    def tasks_between(self, start: dt.datetime, end: dt.datetime) -> list[FlagTask]:
-        return [_task(r.record) for r in self._records.between(_TASKS, start, end)]
-
-    def repeat_task(self, task_id: str, repeats: int) -> None:
-        self._records.update(_TASKS, task_id, {"repeats": repeats})
-
-    def close_task(self, task_id: str, closed_by: str, at: dt.datetime) -> None:
-        self._records.update(_TASKS, task_id, {"status": "done", "closed_by": closed_by, "closed_at": at.isoformat()})
-
     # Counts
 
     def tally(self, tally: Tally, day: dt.date, key: str, now: dt.datetime, ttl_days: int, by: int = 1) -> None:
@@ -234,7 +198,7 @@ def _given(vote: Vote) -> dt.datetime:
     return vote.at
 
 
-def _fields(record: Vote | LoggedSearch | Click | FlagTask, *left_out: str) -> dict[str, Any]:
+def _fields(record: Vote | LoggedSearch | Click, *left_out: str) -> dict[str, Any]:
     """A named record's fields as item attributes (times as ISO text), less those the item does not keep."""
     values = {name: getattr(record, name) for name in record.__dataclass_fields__ if name not in left_out}
     return {name: v.isoformat() if isinstance(v, dt.datetime) else v for name, v in values.items()}
@@ -251,10 +215,6 @@ def _search_record(search: LoggedSearch) -> dict[str, Any]:
 
 def _click_record(click: Click) -> dict[str, Any]:
     return _fields(click, "at")
-
-
-def _task_record(task: FlagTask) -> dict[str, Any]:
-    return _fields(task, "closed_by", "closed_at", "id")  # a new task is open
 
 
 def _votes(article_id: str) -> str:
@@ -299,21 +259,4 @@ def _click(record: dict[str, Any], at: dt.datetime | None) -> Click:
         role=record.get("role") or "",
         client=record.get("client") or "",
         at=at,
-    )
-
-
-def _task(record: dict[str, Any]) -> FlagTask:
-    closed_at = record.get("closed_at")
-    return FlagTask(
-        article_id=record.get("article_id") or "",
-        article_title=record.get("article_title") or "",
-        department=record.get("department") or "",
-        comment=record.get("comment") or "",
-        flagged_by=record.get("flagged_by") or "",
-        created_at=dt.datetime.fromisoformat(record["created_at"]),  # every task has had it from the start
-        status=record.get("status") or "open",
-        closed_by=record.get("closed_by"),
-        closed_at=dt.datetime.fromisoformat(closed_at) if closed_at else None,
-        id=record.get("id") or "",
-        repeats=int(record.get("repeats") or 0),
     )

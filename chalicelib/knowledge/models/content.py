@@ -4,13 +4,17 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
-from chalicelib.clock import request_time
+from chalicelib.clock import REQUEST_TIME_SCHEMA, request_time
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # A time in a request: Beijing time without an offset, between 1970 and 2100 (so no conversion can overflow).
-RequestTime = Annotated[dt.datetime, AfterValidator(request_time)]
+RequestTime = Annotated[
+    dt.datetime,
+    AfterValidator(request_time),
+    WithJsonSchema({"type": "string", "format": "date-time", **REQUEST_TIME_SCHEMA}),
+]
 
 
 class Audience(StrEnum):

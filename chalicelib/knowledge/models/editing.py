@@ -32,6 +32,16 @@ class LintProblem(BaseModel):
     message: str = Field(description="plain Chinese, without the line; shown as 第 {line} 行：{message}")
 
 
+class PendingArchive(BaseModel):
+    """A request to take the article out of search, waiting for another reviewer to confirm (approve) it."""
+
+    principal: str = Field(description="who asked, by stable principal id")
+    name: str
+    at: dt.datetime
+    reason: str
+    returns_to: EditorialState = Field(description="the state the working copy goes back to if withdrawn or rejected")
+
+
 class WorkingCopy(BaseModel):
     """An article's working copy as the workflow keeps it (its HEAD item): where it stands, what is live, and
     what lint said of its latest version. Its Markdown is kept in that version."""
@@ -59,6 +69,9 @@ class WorkingCopy(BaseModel):
     submitted_by: str | None = None
     comment: str | None = Field(default=None, description="the last reviewer's comment")
     source_hash: str | None = Field(default=None, description="content hash of the file kb sync last read")
+    archive_request: PendingArchive | None = Field(
+        default=None, description="a request to take it out of search, until confirmed, withdrawn or rejected"
+    )
 
 
 class Draft(WorkingCopy):
@@ -149,7 +162,7 @@ class MarkdownRequest(BaseModel):
 
 
 class MessageRequest(BaseModel):
-    """POST …/submit, …/approve, …/archive: an optional note for the audit trail."""
+    """POST …/submit, …/approve, …/archive/withdraw: an optional note for the audit trail."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     message: str | None = Field(default=None, max_length=500)
@@ -159,6 +172,13 @@ class MessageRequest(BaseModel):
     def note(self) -> str | None:
         """The note, sent as either field."""
         return self.comment or self.message
+
+
+class ArchiveRequest(BaseModel):
+    """POST …/archive: why the article should leave search (a second person confirms it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    comment: str = Field(min_length=2, max_length=500, description="the reason, for the reviewer and the audit trail")
 
 
 class RejectRequest(BaseModel):

@@ -11,6 +11,8 @@ from chalicelib.desk.models.feedback import (
     FeedbackRequest,
     FeedbackSummary,
     FlagRequest,
+    MyFlag,
+    MyFlagsParams,
     Task,
     UnansweredParams,
     UnansweredQuery,
@@ -83,6 +85,19 @@ def click(caller: Principal, body: ClickRequest, client: str):
 )
 def flag(article_id: str, caller: Principal, body: FlagRequest):
     return wiring.desk().flag(article_id, body, caller)
+
+
+@api.route(
+    Operation(
+        "GET",
+        "/api/flags/mine",
+        "The caller's own latest flags, each with its task: open, or done (and the version that fixed it)",
+        Listing("flags", MyFlag),
+        needs=Action.FLAG,
+    )
+)
+def my_flags(caller: Principal, query: MyFlagsParams):
+    return wiring.desk().my_flags(caller, query.limit)
 
 
 @api.route(

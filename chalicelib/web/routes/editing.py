@@ -4,6 +4,7 @@ from chalice import Blueprint
 
 from chalicelib import wiring
 from chalicelib.knowledge.models.editing import (
+    ArchiveRequest,
     AuditEntry,
     AuditParams,
     Diff,
@@ -102,7 +103,7 @@ def submit(article_id: str, caller: Principal, body: MessageRequest, if_match: i
 @api.route(
     _step(
         "approve",
-        "Approve the revision read (If-Match required; reviewers who took no part in the change)",
+        "Approve the revision read, or confirm its archive request (If-Match required; reviewers who took no part)",
         Action.REVIEW,
         if_match=IfMatch.REQUIRED,
     )
@@ -111,7 +112,9 @@ def approve(article_id: str, caller: Principal, body: MessageRequest, if_match: 
     return wiring.editorial().approve(article_id, body.note, if_match, caller)
 
 
-@api.route(_step("reject", "Send it back to draft with a comment (reviewers)", Action.REVIEW, optional=False))
+@api.route(
+    _step("reject", "Send a change back to draft, or refuse an archive request, with a comment", Action.REVIEW, False)
+)
 def reject(article_id: str, caller: Principal, body: RejectRequest, if_match: int | None):
     return wiring.editorial().reject(article_id, body.comment, if_match, caller)
 
@@ -128,9 +131,23 @@ def publish(article_id: str, caller: Principal, body: PublishRequest, if_match: 
     return wiring.editorial().publish(article_id, body, if_match, caller)
 
 
-@api.route(_step("archive", "Take it out of search (reviewers)", Action.REVIEW))
-def archive(article_id: str, caller: Principal, body: MessageRequest, if_match: int | None):
-    return wiring.editorial().archive(article_id, body.note, if_match, caller)
+# Archiving takes two people: one asks, with a reason; another reviewer confirms it by approving the revision they
+# read (or rejects it). Until then the article stays in search.
+@api.route(
+    _step(
+        "archive",
+        "Ask for the article to leave search, with a reason (editors and up; another reviewer confirms by approving)",
+        Action.EDIT,
+        optional=False,
+    )
+)
+def archive(article_id: str, caller: Principal, body: ArchiveRequest, if_match: int | None):
+    return wiring.editorial().request_archive(article_id, body.comment, if_match, caller)
+
+
+@api.route(_step("archive/withdraw", "Withdraw one's own request to archive", Action.EDIT))
+def withdraw_archive(article_id: str, caller: Principal, body: MessageRequest, if_match: int | None):
+    return wiring.editorial().withdraw_archive(article_id, body.note, if_match, caller)
 
 
 @api.route(

@@ -12,7 +12,7 @@ from chalicelib.web.http_api import JsonApi
 from chalicelib.web.openapi import openapi_document
 from chalicelib.web.operations import Operation
 from chalicelib.web.pages import PAGES
-from chalicelib.web.routes import desk, editing, people, reading
+from chalicelib.web.routes import desk, editing, people, reading, signin
 
 routes = Blueprint(__name__)
 api = JsonApi(routes)
@@ -39,5 +39,11 @@ def openapi(caller: Principal):
 @functools.cache
 def document() -> dict[str, Any]:
     """The OpenAPI document: every operation of every route module, and the pages."""
-    operations = [*reading.api.operations, *desk.api.operations, *people.api.operations, *editing.api.operations]
+    operations = [
+        *reading.api.operations,
+        *desk.api.operations,
+        *people.api.operations,
+        *signin.api.operations,
+        *editing.api.operations,
+    ]
     return openapi_document([*operations, *api.operations], PAGES)

@@ -1,9 +1,10 @@
 // The agent console: search on every keystroke, keyboard only, and on screen only what is true: the answer when
 // the server has one, candidates marked as such when it is unsure, and always a way forward.
 import { copyAnswer, renderCard, toggleFold } from "./agent-card.js";
-import { client, debounce, dropped, el, highlighted, keyStore, say, signInWith } from "./common.js";
+import { client, debounce, dropped, el, highlighted, say } from "./common.js";
+import { credentials, signInWith } from "./signin.js";
 
-const key = keyStore("zhida.agent.key");
+const key = credentials("zhida.agent.key");
 const RECENT = "zhida.agent.recent";
 const $ = (id) => document.getElementById(id);
 const input = $("q");
@@ -30,9 +31,13 @@ function signedIn(on) {
   $("signout").hidden = !on;
   if (on) {
     renderRecent();
+    setTimeout(loadMyFlags); // after the module has made its API client
     input.focus();
   } else {
-    $("key").focus();
+    forgetCallers(); // signed out here, in another tab, or by the provider: nothing of the last call stays
+    $("my-flags").hidden = true; // nor the last agent's own flags
+    $("my-flags-list").replaceChildren();
+    $("signin").querySelector("input:not([hidden]), button").focus();
   }
 }
 
@@ -45,10 +50,10 @@ function forgetCallers() {
 }
 
 $("signout").addEventListener("click", () => {
-  key.clear();
   forgetCallers();
   clearSearch();
   signedIn(false);
+  key.end(); // with the identity provider: its session ends too, and the browser comes back here
 });
 
 // Every call for what is on screen (a search, then its best answer; or the answer chosen) has the purpose
@@ -324,6 +329,31 @@ $("flag-form").addEventListener("submit", async (event) => {
   }
   $("flag-comment").value = "";
   say($("flag-status"), "已标记为过时，编辑会收到待办任务。");
+  loadMyFlags();
+});
+
+// 我的反馈: the agent's own latest flags, folded into one line at the foot of the screen that says how many are
+// fixed; opening it reads them again. A side line: when it cannot be read, it is left as it was.
+async function loadMyFlags() {
+  let flags;
+  try {
+    flags = (await call("flags/mine", { params: { limit: 10 }, purpose: "my-flags" })).flags;
+  } catch {
+    return;
+  }
+  const done = flags.filter((f) => f.status === "done").length;
+  $("my-flags").hidden = !flags.length;
+  $("my-flags-summary").textContent = `我的反馈：${flags.length} 条，${done ? `${done} 条已处理` : "都在处理中"}`;
+  const outcome = (f) =>
+    f.status !== "done"
+      ? "处理中"
+      : f.fixed_version
+        ? `已修正（版本 ${f.fixed_version}，${new Date(f.closed_at).toLocaleString("zh-CN", { hour12: false })}）`
+        : "编辑已处理";
+  $("my-flags-list").replaceChildren(...flags.map((f) => el("li", {}, `${f.article_title}：${f.comment} — ${outcome(f)}`)));
+}
+$("my-flags").addEventListener("toggle", () => {
+  if ($("my-flags").open) loadMyFlags();
 });
 
 // An input method's letters are not a query: search when it commits (compositionend), not on each of its inputs.
@@ -444,4 +474,3 @@ function renderRecent() {
   $("recent-box").hidden = !queries.length;
 }
 
-signedIn(Boolean(key.get()));

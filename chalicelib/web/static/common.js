@@ -99,7 +99,7 @@ function loading(change) {
   document.documentElement.classList.toggle("loading", running > 0);
 }
 
-// client({ key, signedOut }).call(path, options): api() with the console's key (a keyStore); a 401 reply
+// client({ key, signedOut }).call(path, options): api() with the console's credential (signin.js); a 401 reply
 // calls signedOut(problem) before the error is thrown on. Options beyond api()'s:
 //   purpose: "search"   each call of a purpose carries the next sequence number and aborts the one before;
 //                       a reply to an older call is thrown away as Superseded, so a slow early search never
@@ -139,7 +139,7 @@ export function client({ key = null, signedOut = () => {} } = {}) {
     if (pending) say(...pending);
     loading(1);
     try {
-      const reply = await api(path, { ...options, key: key ? key.get() : undefined });
+      const reply = await api(path, { ...options, key: key ? await key.get() : undefined });
       if (stale()) throw new Superseded();
       return reply;
     } catch (problem) {
@@ -223,27 +223,4 @@ export function keyStore(name) {
 export function say(node, text, isError = false) {
   node.textContent = text;
   node.classList.toggle("error", isError);
-}
-
-// The sign-in form of the consoles: the key is tried on `probe` (401 for an unknown key, 403 for a role
-// without access) before it is kept for the tab.
-export function signInWith(key, probe, signedIn) {
-  const form = document.getElementById("signin");
-  const input = document.getElementById("key");
-  const status = document.getElementById("signin-status");
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const candidate = input.value.trim();
-    say(status, "正在验证…");
-    try {
-      await api(probe, { key: candidate });
-    } catch (problem) {
-      say(status, problem.message, true);
-      return;
-    }
-    key.set(candidate);
-    input.value = "";
-    say(status, "");
-    signedIn(true);
-  });
 }

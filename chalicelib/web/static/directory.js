@@ -1,11 +1,17 @@
 // The department directory (派单目录): who handles what, their phone and hours. Everyone in the editor console
-// reads it; admins add and change departments (PUT /api/departments/{code}).
+// reads it; admins add and change departments (PUT /api/departments/{code}). A change to what citizens see (name,
+// phone, hours, address) or to the parent waits until another admin approves it (/api/department-proposals);
+// admins retire a department nothing names any more (DELETE /api/departments/{code}).
 import { el, say } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = ["name", "phone", "hours", "address", "handles", "parent"];
+const FIELD_NAMES = {
+  name: "名称", phone: "电话", hours: "办公时间", address: "地址", handles: "受理范围", parent: "上级单位",
+};
 // What agents see at dispatch for a unit without a phone (the same words as `kb lint`): nobody guesses a number.
 const NO_PHONE = "电话未登记";
+const PENDING = "已提交，等待另一位管理员确认";
 
 // Whether the caller acts for a department: named in their key, or under one that is (by `parent`).
 export function covers(me, code, departments) {
@@ -19,16 +25,19 @@ export function covers(me, code, departments) {
   return false;
 }
 
-// call: the console's API helper; isAdmin(): whether the signed-in caller may edit; changed(list): after any load.
-export function directoryView(call, isAdmin, changed) {
+// call: the console's API helper; isAdmin(): whether the signed-in caller may edit; changed(list): after any load;
+// whoAmI(): the caller's principal id, so that an admin is offered to approve only what another admin proposed.
+export function directoryView(call, isAdmin, changed, whoAmI = () => null) {
   const form = $("department-form");
   const status = $("directory-status");
   let departments = [];
+  let proposals = [];
 
   async function load() {
     say(status, "正在加载…");
     try {
       departments = (await call("departments")).departments;
+      proposals = isAdmin() ? (await call("department-proposals")).proposals : [];
     } catch (problem) {
       say(status, problem.message, true);
       return departments;
@@ -41,43 +50,139 @@ export function directoryView(call, isAdmin, changed) {
 
   // How many units, and (for admins, who can fill them in) how many still lack a phone.
   function counted() {
-    const missing = departments.filter((d) => !d.phone).length;
-    return `${departments.length} 个单位${isAdmin() && missing ? `，其中 ${missing} 个${NO_PHONE}` : ""}`;
+    const live = departments.filter((d) => !d.retired);
+    const missing = live.filter((d) => !d.phone).length;
+    const retired = departments.length - live.length;
+    return (
+      `${live.length} 个单位${isAdmin() && missing ? `，其中 ${missing} 个${NO_PHONE}` : ""}` +
+      (retired ? `；已撤销 ${retired} 个` : "")
+    );
   }
 
   const nameOf = (code) => departments.find((d) => d.code === code)?.name || code;
+  const shown = (field, value) => (field === "parent" && value ? nameOf(value) : value) || "无";
 
   function render() {
     $("directory-add").hidden = !isAdmin();
     $("directory-note").textContent = isAdmin()
-      ? "话务员派单时看到的就是这里的电话和办公时间；改动立即生效。"
+      ? "话务员派单时看到的就是这里的电话和办公时间；" +
+        "名称、电话、办公时间、地址和上级单位的修改，要另一位管理员确认后才生效。"
       : "话务员派单时看到的就是这里的电话和办公时间；只有管理员可以修改。";
-    $("directory").replaceChildren(
-      ...departments.map((d) => {
-        const facts = [
-          d.phone ? `电话 ${d.phone}` : "",
-          d.hours || "",
-          d.address || "",
-          d.parent ? `上级：${nameOf(d.parent)}` : "",
-        ].filter(Boolean);
-        const item = el(
-          "li",
-          { class: "card", "data-code": d.code },
-          el("strong", {}, d.name),
-          " ",
-          el("span", { class: "badge" }, d.code),
-          ...(d.phone ? [] : [" ", el("span", { class: "badge stale no-phone" }, NO_PHONE)]),
-          facts.length ? el("p", { class: "meta" }, facts.join(" · ")) : null,
-          d.handles ? el("p", {}, `受理：${d.handles}`) : null,
+    renderProposals();
+    $("directory").replaceChildren(...departments.map(item));
+  }
+
+  function item(d) {
+    const facts = [
+      d.phone ? `电话 ${d.phone}` : "",
+      d.hours || "",
+      d.address || "",
+      d.parent ? `上级：${nameOf(d.parent)}` : "",
+    ].filter(Boolean);
+    const waiting = proposals.some((p) => p.code === d.code);
+    const node = el(
+      "li",
+      { class: d.retired ? "card retired" : "card", "data-code": d.code },
+      el("strong", {}, d.name),
+      " ",
+      el("span", { class: "badge" }, d.code),
+      ...(d.retired ? [" ", el("span", { class: "badge stale" }, "已撤销")] : []),
+      ...(d.phone || d.retired ? [] : [" ", el("span", { class: "badge stale no-phone" }, NO_PHONE)]),
+      ...(waiting ? [" ", el("span", { class: "badge" }, "有待确认的修改")] : []),
+      facts.length ? el("p", { class: "meta" }, facts.join(" · ")) : null,
+      d.handles ? el("p", {}, `受理：${d.handles}`) : null,
+    );
+    if (isAdmin() && !d.retired) {
+      const edit = el("button", { type: "button", "aria-label": `编辑 ${d.name}` }, "编辑");
+      edit.addEventListener("click", () => open(d));
+      const retire = el("button", { type: "button", "aria-label": `撤销 ${d.name}` }, "撤销");
+      retire.addEventListener("click", () => retireDepartment(d));
+      node.append(edit, " ", retire);
+    }
+    return node;
+  }
+
+  // Changes waiting for a second admin: approve or reject another's, withdraw one's own.
+  function renderProposals() {
+    const list = $("proposals");
+    $("proposals-title").hidden = list.hidden = !proposals.length;
+    list.replaceChildren(
+      ...proposals.map((p) => {
+        const changes = p.changes.map(
+          (c) => `${FIELD_NAMES[c.field] || c.field}：${shown(c.field, c.before)} → ${shown(c.field, c.after)}`,
         );
-        if (isAdmin()) {
-          const edit = el("button", { type: "button", "aria-label": `编辑 ${d.name}` }, "编辑");
-          edit.addEventListener("click", () => open(d));
-          item.append(edit);
+        const own = p.proposed_by === whoAmI();
+        const node = el(
+          "li",
+          { class: "card", "data-proposal": p.code },
+          el("strong", {}, p.name),
+          " ",
+          el("span", { class: "badge" }, p.code),
+          el("p", {}, changes.join("；")),
+          el("p", { class: "meta" }, `${p.proposed_by_name} 提出${own ? "（需另一位管理员确认）" : ""}`),
+        );
+        const buttons = own ? [["撤回", "reject"]] : [["批准", "approve"], ["驳回", "reject"]];
+        for (const [label, step] of buttons) {
+          const button = el("button", { type: "button", "aria-label": `${label} ${p.name}的修改` }, label);
+          button.addEventListener("click", () => settle(p, step, label));
+          node.append(button, " ");
         }
-        return item;
+        return node;
       }),
     );
+  }
+
+  // Approving names the revision read (If-Match): a proposal changed since is refused, and shown again.
+  async function settle(proposal, step, label) {
+    say(status, `正在${label}…`);
+    let reply;
+    try {
+      reply = await call(`department-proposals/${encodeURIComponent(proposal.code)}/${step}`, {
+        method: "POST",
+        body: {},
+        ifMatch: proposal.revision,
+      });
+    } catch (problem) {
+      say(status, `${label}失败：${problem.message}`, true);
+      await reloadProposals();
+      return;
+    }
+    keep(reply);
+    await reloadProposals();
+    const named = `${reply.name}（${reply.code}）`;
+    say(status, step === "approve" ? `已批准，已生效：${named}` : `已${label}：${named}`);
+  }
+
+  async function retireDepartment(d) {
+    if (!confirm(`撤销“${d.name}”（${d.code}）？撤销后不再用于派单和新文章；旧版本仍显示它的名称。`)) return;
+    say(status, "正在撤销…");
+    let reply;
+    try {
+      reply = await call(`departments/${encodeURIComponent(d.code)}`, { method: "DELETE" });
+    } catch (problem) {
+      say(status, `撤销失败：${problem.message}`, true);
+      return;
+    }
+    keep(reply);
+    say(status, `已撤销：${reply.name}（${reply.code}）`);
+  }
+
+  async function reloadProposals() {
+    try {
+      proposals = (await call("department-proposals")).proposals;
+    } catch {
+      return; // the list stays as it was; the next load reads it again
+    }
+    render();
+  }
+
+  // A department as the service answered it; a fresh read may lag it by the service's refresh (about a second).
+  function keep(department) {
+    departments = [...departments.filter((d) => d.code !== department.code), department].sort((a, b) =>
+      a.code < b.code ? -1 : 1,
+    );
+    render();
+    changed(departments);
   }
 
   // The form, empty for a new department or holding one to change (its code then stays).
@@ -90,7 +195,7 @@ export function directoryView(call, isAdmin, changed) {
     $("d-parent").replaceChildren(
       el("option", { value: "" }, "无"),
       ...departments
-        .filter((d) => d.code !== department?.code)
+        .filter((d) => d.code !== department?.code && !d.retired)
         .map((d) => el("option", { value: d.code }, `${d.name}（${d.code}）`)),
     );
     $("d-parent").value = department?.parent || "";
@@ -119,12 +224,12 @@ export function directoryView(call, isAdmin, changed) {
       return;
     }
     form.hidden = true;
-    // The reply is the record as saved; a fresh read may lag it by the service's refresh (about a second).
-    departments = [...departments.filter((d) => d.code !== saved.code), saved].sort((a, b) => (a.code < b.code ? -1 : 1));
-    render();
-    changed(departments);
-    say(status, `已保存：${saved.name}（${saved.code}）`);
-    $("directory").querySelector(`[data-code="${CSS.escape(saved.code)}"] button`)?.focus();
+    const { department, pending } = saved;
+    if (pending) proposals = [...proposals.filter((p) => p.code !== pending.code), pending];
+    keep(department);
+    const named = `${department.name}（${department.code}）`;
+    say(status, pending ? `${PENDING}：${named}` : `已保存：${named}`);
+    $("directory").querySelector(`[data-code="${CSS.escape(department.code)}"] button`)?.focus();
   });
 
   return { load, list: () => departments };

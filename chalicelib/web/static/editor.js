@@ -2,14 +2,16 @@
 // workflow, history, tasks and the department directory. Built against the editorial workflow in docs/api.md.
 import { articleForm } from "./article-form.js";
 import { createAutosave } from "./autosave.js";
-import { client, debounce, dropped, el, keyStore, say, signInWith } from "./common.js";
+import { client, debounce, dropped, el, say } from "./common.js";
 import { covers, directoryView } from "./directory.js";
 import { historyView, stateName, when } from "./history.js";
 import { ROLES, showChanges, updateActions } from "./review.js";
+import { mappingView } from "./mapping.js";
 import { reportView } from "./report.js";
+import { credentials, signInWith } from "./signin.js";
 import { workLists } from "./tasks.js";
 
-const key = keyStore("zhida.editor.key");
+const key = credentials("zhida.editor.key");
 const $ = (id) => document.getElementById(id);
 const textarea = $("markdown");
 const actionStatus = $("action-status");
@@ -33,9 +35,13 @@ let departmentNames = new Map(); // code -> name, for the worklist filter
 const form = articleForm(textarea, changed);
 const past = historyView(call, () => draft, rollback);
 const report = reportView(call, (question) => newArticle(question));
+const mapping = mappingView(call);
 const lists = workLists(call, (id) => openArticle(id), (question) => newArticle(question));
-const directory = directoryView(call, () => me?.role === "admin", (list) =>
-  form.setChoices({ departments: list.filter((d) => covers(me, d.code, list)) }),
+const directory = directoryView(
+  call,
+  () => me?.role === "admin",
+  (list) => form.setChoices({ departments: list.filter((d) => !d.retired && covers(me, d.code, list)) }),
+  () => me?.principal,
 );
 
 async function signedIn(on) {
@@ -45,13 +51,15 @@ async function signedIn(on) {
   if (!on) {
     me = null;
     $("whoami").textContent = "";
-    $("key").focus();
+    $("show-mapping").hidden = true;
+    $("signin").querySelector("input:not([hidden]), button").focus();
     return;
   }
   loadWorklist();
   try {
     me = await call("me");
     $("whoami").textContent = `${me.name} · ${ROLES[me.role] || me.role}`;
+    $("show-mapping").hidden = me.role !== "admin";
   } catch {
     me = null; // an older server: every button shows, and the server still says no where it must
   }
@@ -67,7 +75,6 @@ signInWith(key, "worklist", signedIn);
 
 $("signout").addEventListener("click", () => {
   if (dirty() && !confirm("有未保存的修改，退出后不再保留，确定退出吗？")) return;
-  key.clear();
   unsaved.dropAll(); // the next person at this browser finds nothing of this one's
   draft = null;
   saved = textarea.value = "";
@@ -78,6 +85,7 @@ $("signout").addEventListener("click", () => {
   report.clear();
   showView("worklist", false); // the next person starts at the worklist, loaded once signed in
   signedIn(false);
+  key.end(); // with the identity provider: its session ends too, and the browser comes back here
 });
 
 // ---- worklist, tasks, unanswered questions, directory, reports
@@ -88,6 +96,7 @@ const VIEWS = {
   unanswered: () => lists.unanswered(),
   directory: () => directory.load(),
   report: () => report.load(),
+  mapping: () => mapping.load(),
 };
 
 function showView(name, load = true) {
@@ -139,7 +148,7 @@ async function loadWorklist(more = false) {
         { type: "button", "data-id": article.id, "aria-current": String(draft?.id === article.id) },
         el("strong", {}, article.title),
         " ",
-        el("span", { class: "badge" }, stateName(article.state)),
+        el("span", { class: "badge" }, article.archive_request ? "待确认下线" : stateName(article.state)),
         article.stale ? el("span", { class: "badge stale" }, "待复审") : null,
         el("span", { class: "hint" }, ` ${article.id} · ${article.department_name || article.department}`),
       );
@@ -459,9 +468,19 @@ $("publish-at").addEventListener("input", () => {
   const chosen = $("publish-at").value;
   offerPublishNow(Boolean(chosen) && new Date(chosen).getTime() <= Date.now());
 });
+// Archiving takes two people: anyone of the department asks, with a reason; another reviewer confirms it (确认下线,
+// the approval of the revision read), and only then does the article leave search.
 $("archive").addEventListener("click", () => {
-  if (!confirm("归档后文章立即从搜索中下线，确定吗？")) return;
-  act("归档", () => call(path("archive"), { method: "POST", body: { comment: reviewComment() }, ifMatch: draft.revision }));
+  const reason = prompt("申请下线的原因（另一位审核员确认后，文章才从搜索中下线）：")?.trim();
+  if (!reason) return;
+  act("申请下线", () => call(path("archive"), { method: "POST", body: { comment: reason }, ifMatch: draft.revision }));
+});
+$("withdraw-archive").addEventListener("click", () =>
+  act("撤回下线申请", () => call(path("archive/withdraw"), { method: "POST", body: {}, ifMatch: draft.revision })),
+);
+$("confirm-archive").addEventListener("click", () => {
+  if (!confirm("确认后文章立即从搜索和常见问题中下线，确定吗？")) return;
+  act("确认下线", () => call(path("approve"), { method: "POST", body: { comment: reviewComment() }, ifMatch: draft.revision }));
 });
 $("reload").addEventListener("click", () => {
   unsaved.flush(); // the text on screen can still be restored after the reload
@@ -525,4 +544,3 @@ window.addEventListener("beforeunload", (event) => {
   if (dirty()) event.preventDefault();
 });
 
-signedIn(Boolean(key.get()));

@@ -22,7 +22,10 @@ const ACTIONS = {
   reject: "退回",
   publish: "发布",
   schedule: "定时发布",
-  archive: "归档",
+  archive: "下线（归档）",
+  request_archive: "申请下线",
+  withdraw_archive: "撤回下线申请",
+  reject_archive: "退回下线申请",
   sync: "文件同步",
 };
 

@@ -4,6 +4,7 @@ import { el } from "./common.js";
 const $ = (id) => document.getElementById(id);
 export const ROLES = { agent: "话务员", editor: "编辑", reviewer: "审核员", admin: "管理员", anonymous: "未登录" };
 export const FOUR_EYES = "需由另一位审核员审核（你参与了这次修改）";
+export const OWN_REQUEST = "需由另一位审核员确认下线（下线申请是你提出的）";
 
 // The changed lines only, as a table: old and new line numbers, removed words struck through, added ones marked.
 // Uses the diff's `changes`; a server without them still has `lines`, shown whole.
@@ -86,21 +87,39 @@ export function updateActions(me, draft, dirty) {
   const reviews = !me || me.role === "reviewer" || me.role === "admin";
   $("review-row").hidden = $("publish-row").hidden = !reviews;
   const contributed = Boolean(me && draft?.contributors?.some((c) => c.principal === me.principal));
+  // An archive request waits in review like a change: another reviewer confirms it (确认下线) or sends it back.
+  const asked = draft?.archive_request;
+  const askedByMe = Boolean(me && asked && asked.principal === me.principal);
+  $("approve").hidden = Boolean(asked);
+  $("confirm-archive").hidden = !asked;
+  $("confirm-archive").disabled = !asked || contributed || askedByMe;
   $("approve").disabled = state !== "in_review" || contributed;
-  $("reject").disabled = (state !== "in_review" && state !== "approved") || contributed;
+  $("reject").disabled = (state !== "in_review" && state !== "approved") || contributed || askedByMe;
   $("publish").disabled = state !== "approved" || contributed;
   $("schedule").disabled = state !== "approved" || contributed;
-  $("archive").disabled = !draft || state === "archived" || contributed;
-  explain("review-why", reviews && contributed ? FOUR_EYES : "");
+  $("archive").disabled = !draft || state === "archived" || Boolean(asked);
+  $("withdraw-archive").hidden = !askedByMe;
+  explain("review-why", reviews && askedByMe ? OWN_REQUEST : reviews && contributed ? FOUR_EYES : "");
 }
 
 const IN_REVIEW = new Set(["in_review", "approved", "scheduled"]);
 
-// For a change waiting on review: the lines it changes against the published (or previous) version.
+// For a change waiting on review: the lines it changes against the published (or previous) version; for an
+// archive request, who asked, when and why.
 export async function showChanges(call, draft, stillShown) {
   const box = $("changes-box");
   box.hidden = !IN_REVIEW.has(draft.state);
   if (box.hidden) return;
+  const asked = draft.archive_request;
+  if (asked) {
+    $("changes-title").textContent = "下线申请";
+    const at = new Date(asked.at).toLocaleString("zh-CN", { hour12: false });
+    $("changes").replaceChildren(
+      el("p", {}, `${asked.name} 于 ${at} 申请下线：${asked.reason}`),
+      el("p", { class: "hint" }, "确认后文章立即从搜索和常见问题中下线（版本都会保留）；退回则恢复原状。"),
+    );
+    return;
+  }
   const from = baseVersion(draft);
   if (!from) {
     $("changes-title").textContent = "本次修改";
