@@ -5,6 +5,7 @@ a key covers exactly the departments it names and the ones under them (by `paren
 """
 
 from collections.abc import Iterable, Iterator
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -27,6 +28,19 @@ class DepartmentFields(BaseModel):
     address: str | None = Field(default=None, max_length=120)
     handles: str | None = Field(default=None, max_length=300, description="受理范围: what it handles")
     parent: str | None = Field(default=None, pattern=CODE_PATTERN, max_length=60, description="上级单位的编码")
+    kind: Literal["unit", "district"] = Field(
+        default="unit", description="unit: a department or office; district: one of the city's districts (区)"
+    )
+    district: str | None = Field(
+        default=None,
+        pattern=CODE_PATTERN,
+        max_length=60,
+        description="所属区: the district (its code) a unit serves; a unit under a city-level one with a district is "
+        "where that one's work goes for callers of the district",
+    )
+    aliases: list[Annotated[str, Field(min_length=2, max_length=12)]] = Field(
+        default_factory=list, max_length=8, description="a district's other names callers use (滨海, 塘沽)"
+    )
 
 
 class Department(DepartmentFields):
@@ -75,6 +89,51 @@ class Directory:
         department = self._by_code.get(code)
         return department.name if department else code
 
+    def districts(self) -> list[Department]:
+        """The city's districts (not retired), by code."""
+        return [d for d in self if d.kind == "district" and not d.retired]
+
+    def district(self, key: str) -> Department | None:
+        """A district by its code, name or one of its aliases; None for anything else."""
+        key = key.strip()
+        return next((d for d in self.districts() if key in (d.code, d.name, *d.aliases)), None)
+
+    def named_district(self, text: str) -> tuple[Department, str] | None:
+        """The district a text names (河西区, 滨海), with the words that name it: the longest name wins, so 滨海新区
+        is read whole and 河西 never inside 河西务 (a town, not the district) when 河西务 is no district's name."""
+        names = sorted(((name, d) for d in self.districts() for name in (d.name, *d.aliases)), key=lambda n: -len(n[0]))
+        for name, district in names:
+            at = text.find(name)
+            if at >= 0 and not (len(name) <= 2 and text[at + len(name) : at + len(name) + 1] in _NOT_A_DISTRICT_AFTER):
+                return district, name
+        return None
+
+    def unit_for(self, code: str, district: str) -> Department | None:
+        """Where work for department `code` goes for callers of `district`: the department itself when it serves that
+        district, else the nearest unit under it that does (not retired); None when none does (the city's applies)."""
+        department = self._by_code.get(code)
+        if department is not None and department.district == district:
+            return department
+        level = {code}
+        while level:
+            below = sorted((d for d in self._by_code.values() if d.parent in level), key=lambda d: d.code)
+            found = next((d for d in below if d.district == district and not d.retired), None)
+            if found is not None:
+                return found
+            level = {d.code for d in below}
+        return None
+
+    def district_gaps(self) -> list[tuple[Department, list[Department]]]:
+        """City-level departments with units for some districts but not all: (department, districts without one)."""
+        districts = self.districts()
+        gaps = []
+        for department in self:
+            served = {d.district for d in self if d.parent == department.code and d.district and not d.retired}
+            missing = [d for d in districts if d.code not in served]
+            if served and missing and not department.retired:
+                gaps.append((department, missing))
+        return gaps
+
     def with_descendants(self, codes: Iterable[str]) -> frozenset[str]:
         """The given codes and every department under them (a key for a bureau covers its offices)."""
         covered = set(codes)
@@ -101,6 +160,7 @@ class Directory:
                 found.append(f"{department.code}: parent '{department.parent}' is not in the directory")
             elif above is not None and above.retired and not department.retired:
                 found.append(f"{department.code}: parent '{department.parent}' is retired")
+            found += self._district_problems(department)
             seen, parent = {department.code}, department.parent
             while parent in self._by_code:
                 if parent in seen:
@@ -109,6 +169,26 @@ class Directory:
                 seen.add(parent)
                 parent = self._by_code[parent].parent
         return found
+
+    def _district_problems(self, department: Department) -> list[str]:
+        if department.kind == "district":
+            clashes = [
+                other.code
+                for other in self.districts()
+                if other.code != department.code
+                and {department.name, *department.aliases} & {other.name, *other.aliases}
+            ]
+            named = [f"{department.code}: a district belongs to no district"] if department.district else []
+            return named + [f"{department.code}: shares a name or alias with {code}" for code in clashes]
+        found = [f"{department.code}: only a district has aliases"] if department.aliases else []
+        served = self._by_code.get(department.district) if department.district else None
+        if department.district and (served is None or served.kind != "district"):
+            found.append(f"{department.code}: district '{department.district}' is not a district of the directory")
+        return found
+
+
+# Two-character district names stand for the district only when no other word goes on: 河西务 is a town.
+_NOT_A_DISTRICT_AFTER = set("务镇村乡路街道里庄")
 
 
 def parse_directory(text: str) -> Directory:

@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.errors import Conflict, Forbidden
 from chalicelib.people.directory import Department, DepartmentFields
 
-SECOND_PERSON_FIELDS = ("name", "phone", "hours", "address", "parent")
+# Where a unit sits (its parent, its district) decides where work goes and what keys cover; a district's aliases
+# decide which questions count as the district's.
+SECOND_PERSON_FIELDS = ("name", "phone", "hours", "address", "parent", "kind", "district", "aliases")
 _SHOWN = {
     "name": "名称",
     "phone": "电话",
@@ -20,6 +22,9 @@ _SHOWN = {
     "address": "地址",
     "handles": "受理范围",
     "parent": "上级单位",
+    "kind": "类别",
+    "district": "所属区",
+    "aliases": "别名",
 }
 
 
@@ -58,10 +63,17 @@ class ProposalNote(BaseModel):
 def field_changes(before: Department | None, after: DepartmentFields) -> list[FieldChange]:
     """The fields an edit changes (every field given, for a new department), in the form's order."""
     return [
-        FieldChange(field=name, before=old, after=new)
+        FieldChange(field=name, before=_text(old), after=_text(new))
         for name in DepartmentFields.model_fields
         if (old := getattr(before, name) if before is not None else None) != (new := getattr(after, name))
     ]
+
+
+def _text(value: object) -> str | None:
+    """A field's value as the change shows it: a list (a district's aliases) as its items, 、-separated."""
+    if isinstance(value, list):
+        return "、".join(value) or None
+    return value if value is None else str(value)
 
 
 def needs_second_person(changes: list[FieldChange]) -> bool:

@@ -170,10 +170,19 @@ def _sync_directory(
     return len(written)
 
 
+# Fields added since departments were first hashed: left out while they hold their defaults, so an upgrade reads
+# no department as changed in the file.
+_LATER_FIELDS = {"retired", "kind", "district", "aliases"}
+
+
 def _record_hash(department: Department) -> str:
-    """A department's record in the file, as hashed since before departments could be retired (so an upgrade
-    reads no department as changed in the file)."""
-    return content_hash(department.model_dump_json(exclude=None if department.retired else {"retired"}))
+    """A department's record in the file, as hashed since before the later fields existed."""
+    defaults = {
+        name
+        for name in _LATER_FIELDS
+        if getattr(department, name) == Department.model_fields[name].get_default(call_default_factory=True)
+    }
+    return content_hash(department.model_dump_json(exclude=defaults))
 
 
 def _reindex_live(articles: ArticleStore, engine: SearchEngine, now: dt.datetime, skip: set[str], every: bool) -> int:
