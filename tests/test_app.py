@@ -63,8 +63,9 @@ def test_search_finds_the_heating_article(client: Client):
         "department",
         "department_name",
         "dispatch_phone",
+        "dispatch_scope",
     }
-    assert body["state"] == "answered" and body["referral"] is None
+    assert body["state"] == "answered" and body["referral"] is None and body["district"] is None
     # 暖气, 气不 and 不热 overlap; all are marked, whichever the query analysis listed first.
     snippet = body["hits"][0]["snippet"]
     assert [snippet[a:b] for a, b in body["hits"][0]["marks"]] == ["暖气不热"]

@@ -313,3 +313,15 @@ def test_the_audit_log_is_paged_newest_first_for_admins_only(client: Client, adm
         assert send(client, "GET", "/api/department-proposals", admins[who]).status_code == status
     assert send(client, "GET", "/api/changes", {}).status_code == 401
     assert send(client, "GET", "/api/changes?limit=0", admins["admin"]).status_code == 400
+
+
+def test_a_new_unit_for_a_district_waits_for_a_second_admin_before_work_goes_there(client: Client, admins):
+    path = "/api/departments/hexi-amr-test-window"
+    fields = {"name": "河西区测试窗口", "parent": "district-amr-registration", "district": "hexi"}
+    saved = send(client, "PUT", path, admins["admin"], fields).json_body
+    assert saved["department"]["district"] is None  # added, but no district's work goes to it yet
+    assert [(c["field"], c["after"]) for c in saved["pending"]["changes"]] == [("district", "hexi")]
+    approve = "/api/department-proposals/hexi-amr-test-window/approve"
+    read = {"If-Match": f'"{saved["pending"]["revision"]}"'}
+    assert send(client, "POST", approve, {**admins["admin"], **read}).status_code == 403  # not the proposer
+    assert send(client, "POST", approve, {**admins["admin2"], **read}).json_body["district"] == "hexi"

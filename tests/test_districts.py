@@ -16,7 +16,8 @@ CITY = Directory([HEXI, BINHAI, AMR, REGISTRATION, HEXI_AMR, BINHAI_APPROVAL])
 
 def test_work_goes_to_the_districts_own_unit_and_else_stays_with_the_city():
     assert CITY.unit_for("district-amr", "hexi") == HEXI_AMR
-    assert CITY.unit_for("district-amr", "binhai") == BINHAI_APPROVAL  # under a unit under it
+    assert CITY.unit_for("district-amr-registration", "binhai") == BINHAI_APPROVAL
+    assert CITY.unit_for("district-amr", "binhai") is None  # a sub-unit's district office is not the bureau's
     assert CITY.unit_for("district-amr-registration", "hexi") is None  # the city-level window then
     retired = Directory([HEXI, AMR, HEXI_AMR.model_copy(update={"retired": True})])
     assert retired.unit_for("district-amr", "hexi") is None

@@ -260,3 +260,16 @@ def test_a_vote_whose_copy_by_day_fails_is_kept_and_answered_once(
     accepted = desk.feedback(request, Principal(Role.AGENT, "坐席"), "c")
     votes = synced_store.desk_log.votes("heating-radiator-not-warm")
     assert [v.id for v in votes] == [accepted.id.split(".")[1]]  # kept, once: the caller has no reason to retry
+
+
+def test_the_gaps_list_is_cut_by_the_district_the_search_was_made_for(
+    client: Client, synced_store: Stores, keys: dict[str, dict[str, str]]
+):
+    get(client, "/api/search?settled=true&district=hexi&q=" + quote("火星签证怎么办"))
+    get(client, "/api/search?settled=true&q=" + quote("河西区的火星驾照"))  # the district the question names
+    get(client, "/api/search?settled=true&q=" + quote("土星驾照怎么考"))  # no district: the city's alone
+    listed = get(client, "/api/unanswered?days=1&district=" + quote("河西"), keys["editor"]).json_body["queries"]
+    assert {gap["query"] for gap in listed} == {"火星签证怎么办", "河西区的火星驾照"}
+    assert len(gaps(client, keys)) == 3
+    unknown = get(client, "/api/unanswered?district=atlantis", keys["editor"])
+    assert unknown.status_code == 400 and unknown.json_body["error"]["field"] == "district"

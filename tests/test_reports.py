@@ -38,9 +38,13 @@ def at(day: str, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), CHINA_TIME).astimezone(dt.UTC)
 
 
-def searched(store: Stores, moment: dt.datetime, query: str, top: str | None, answered: bool = True) -> None:
-    """One settled search in the query log, as FeedbackDesk.log_search writes it."""
+def searched(
+    store: Stores, moment: dt.datetime, query: str, top: str | None, answered: bool = True, district: str | None = None
+) -> None:
+    """One settled search in the query log, as FeedbackDesk.log_search writes it (older records have no district)."""
     record = {"query": query, "answered": answered, "top": top, "hits": 1 if top else 0, "role": "agent", "client": "c"}
+    if district:
+        record["district"] = district
     store.records.add(f"QUERYLOG#{china_date(moment).isoformat()}", record, moment, ttl_days=180)
 
 
@@ -95,8 +99,10 @@ def summariser(desk: ReportDesk, store: Stores, clock: Clock) -> Summariser:
     return Summariser(store.reports, desk.reader, now=clock)
 
 
-def report(desk: ReportDesk, period: str, day: str, principal: Principal = ADMIN) -> dict[str, Any]:
-    params = ReportParams(period=Period(period), date=dt.date.fromisoformat(day))
+def report(
+    desk: ReportDesk, period: str, day: str, principal: Principal = ADMIN, district: str | None = None
+) -> dict[str, Any]:
+    params = ReportParams(period=Period(period), date=dt.date.fromisoformat(day), district=district)
     return desk.report(params, principal).model_dump(mode="json")
 
 
@@ -235,6 +241,8 @@ def test_a_category_above_three_times_its_same_weekday_average_is_a_surge(synced
             "date": "2026-11-24",
             "category": "heating",
             "name": "供暖",
+            "district": None,  # the city's searches
+            "district_name": None,
             "searches": 25,
             "baseline": 4.0,
             "ratio": 6.25,
@@ -339,7 +347,7 @@ def test_editors_and_admins_get_reports_and_agents_do_not(client, headers: dict[
     body = reply.json_body
     assert (body["period"], body["start"], body["end"]) == ("month", "2026-11-01", "2026-11-30")
     assert set(body) == {
-        *("period", "start", "end", "searches", "answered", "answered_rate", "abstained", "clicks"),
+        *("period", "district", "start", "end", "searches", "answered", "answered_rate", "abstained", "clicks"),
         *("top_questions", "gaps", "articles", "by_category", "by_day", "by_hour", "surges", "previous"),
     }
     assert client.http.get("/api/reports?period=day&date=2026-11-05", headers=headers["admin"]).status_code == 200
@@ -464,3 +472,84 @@ def test_the_first_vote_a_table_keeps_by_day_counts_from_the_next_day_and_todays
     assert synced_store.desk_log.votes_by_day_since() == dt.date(2026, 11, 26)
     radiator = next(a for a in report(desk, "day", "2026-11-25")["articles"] if a["id"] == RADIATOR)
     assert (radiator["helpful"], radiator["unhelpful"]) == (1, 1)
+
+
+# By district (issue 27): a search logged with its caller's district counts for the city and for that district.
+
+
+def test_a_districts_report_counts_its_callers_searches_and_older_records_count_for_the_city_only(
+    synced_store: Stores, desk: ReportDesk
+):
+    searched(synced_store, at("2026-11-17"), "暖气不热", RADIATOR, district="hexi")  # the week before
+    searched(synced_store, at("2026-11-24"), "暖气不热", RADIATOR, district="hexi")
+    searched(synced_store, at("2026-11-24"), "暖气还是不热", RADIATOR, answered=False, district="hexi")
+    searched(synced_store, at("2026-11-24"), "小区停车位租赁", None, answered=False, district="hexi")
+    searched(synced_store, at("2026-11-24"), "社保卡丢了", CARD_LOSS, district="nankai")
+    searched(synced_store, at("2026-11-24"), "暖气不热", RADIATOR)  # logged before districts were
+
+    hexi = report(desk, "week", "2026-11-24", district="河西")  # a name or alias, as the search takes it
+    assert hexi["district"] == {"code": "hexi", "name": "河西区"}
+    assert (hexi["searches"], hexi["answered"], hexi["previous"]["searches"]) == (3, 1, 1)
+    assert {g["question"] for g in hexi["gaps"]} == {"暖气还是不热", "小区停车位租赁"}
+    assert [(c["category"], c["searches"]) for c in hexi["by_category"]] == [("heating", 2)]
+    assert [d["searches"] for d in hexi["by_day"]][1] == 3
+
+    city = report(desk, "week", "2026-11-24")
+    assert city["district"] is None and (city["searches"], city["previous"]["searches"]) == (5, 1)
+    assert report(desk, "week", "2026-11-24", district="binhai")["searches"] == 0
+    assert "河西区" in charts.title(hexi) and "河西区" not in charts.title(city)
+
+
+def test_an_unknown_district_is_a_400_naming_the_field(client, headers):
+    reply = client.http.get("/api/reports?period=week&date=2026-11-24&district=atlantis", headers=headers["editor"])
+    assert reply.status_code == 400 and reply.json_body["error"]["field"] == "district"
+    ok = client.http.get("/api/reports?period=week&date=2026-11-24&district=hexi", headers=headers["editor"])
+    assert ok.status_code == 200 and ok.json_body["district"]["name"] == "河西区"
+
+
+def district_outage(store: Stores, on: str = "2026-11-24") -> None:
+    """The city's heating searches as usual (20 on each Tuesday, none with a district), and one or two from 河西区 a
+    Tuesday; then, on one Tuesday, 河西区's callers search 21 times: the city's total moves from 21 to 41 alone."""
+    for week in range(0, 5):
+        day = (dt.date.fromisoformat(on) - dt.timedelta(weeks=week)).isoformat()
+        for n in range(20):
+            searched(store, at(day, 8 + n % 10), "暖气不热", RADIATOR)
+        for n in range(21 if week == 0 else 1):
+            searched(
+                store, at(day, 8 + n % 10), "暖气不热怎么办" if n % 3 else "家里暖气片冰凉", RADIATOR, district="hexi"
+            )
+
+
+def test_a_districts_heating_outage_is_a_surge_before_the_citys_total_moves(
+    synced_store: Stores, desk: ReportDesk, clock: Clock
+):
+    district_outage(synced_store)
+    city = report(desk, "day", "2026-11-24")
+    assert [(s["district"], s["district_name"], s["category"], s["searches"]) for s in city["surges"]] == [
+        ("hexi", "河西区", "heating", 21)  # the city's 41 against 21 is no surge; 河西区's 21 against 1 is
+    ]
+    assert report(desk, "day", "2026-11-24", district="hexi")["surges"] == city["surges"]
+    assert report(desk, "day", "2026-11-24", district="nankai")["surges"] == []
+
+    summariser(desk, synced_store, clock).summarise_closed_days(limit=40)  # the same from the stored summaries
+    stored = synced_store.reports.day(dt.date(2026, 11, 24))
+    assert stored is not None and [(s.district, s.category) for s in stored.surges] == [("hexi", "heating")]
+    fresh = report_desk(synced_store, clock)
+    assert report(fresh, "week", "2026-11-24")["surges"] == city["surges"]
+    assert report(fresh, "week", "2026-11-24", district="hexi")["searches"] == 21
+
+
+def test_summaries_written_before_districts_read_as_the_citys(synced_store: Stores, desk: ReportDesk):
+    """A day summarised by a release without districts: its surge is the city's, and no district has figures."""
+    old_surge = {"date": "2026-11-24", "category": "heating", "name": "供暖", "searches": 25, "baseline": 4.0,
+                 "ratio": 6.25, "top_questions": ["暖气不热"]}  # fmt: skip
+    figures = {"searches": 25, "answered": 25, "clicks": 0, "hours": [0] * 24, "categories": {"heating": [25, 25]},
+               "questions": [["暖气不热", RADIATOR, 25, 0, 0, "暖气不热"]], "articles": {}}  # fmt: skip
+    pk = "REPORT#2026-11-24"
+    for sk, data in (("DEPT#heating-company-stations", figures), ("SURGE#heating", old_surge)):
+        synced_store.table.put_item(Item={"pk": pk, "sk": sk, "data": json.dumps(data, ensure_ascii=False)})
+    synced_store.table.put_item(Item={"pk": pk, "sk": "DONE"})
+    desk_before = report(desk, "day", "2026-11-24")
+    assert (desk_before["searches"], [s["district"] for s in desk_before["surges"]]) == (25, [None])
+    hexi = report(desk, "day", "2026-11-24", district="hexi")
+    assert (hexi["searches"], hexi["surges"]) == (0, [])

@@ -220,7 +220,7 @@ def _tables(report: dict[str, Any]) -> list[Table]:
     surges = [
         (
             s["date"],
-            s["name"],
+            f"{s['district_name']} {s['name']}" if s.get("district_name") else s["name"],  # a district's callers
             s["searches"],
             f"{s['baseline']:.1f}",
             f"{s['ratio']:.1f} 倍",
@@ -305,7 +305,8 @@ def compared_with(previous: dict[str, Any]) -> str:
 
 def title(report: dict[str, Any]) -> str:
     span = report["start"] if report["start"] == report["end"] else f"{report['start']} 至 {report['end']}"
-    return f"知答 {PERIODS.get(report['period'], '报表')} {span}"
+    district = f"{report['district']['name']} " if report.get("district") else ""
+    return f"知答 {district}{PERIODS.get(report['period'], '报表')} {span}"
 
 
 def report_page(report: dict[str, Any]) -> str:

@@ -26,7 +26,7 @@ from chalicelib.desk.models.feedback import (
 from chalicelib.desk.questions import asked
 from chalicelib.desk.store.log import Click, DeskLog, LoggedSearch, Tally, Vote
 from chalicelib.desk.store.tasks import FlagTask
-from chalicelib.errors import Conflict, Forbidden, NotFound, RateLimited, aws_error_code
+from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, aws_error_code
 from chalicelib.knowledge.changes import Published
 from chalicelib.knowledge.models.reading import ArticleListParams, PopularArticle, SearchParams, SearchResult
 from chalicelib.knowledge.reading import KnowledgeService
@@ -109,11 +109,13 @@ class FeedbackDesk:
         now = self._now()
         self._limit("clicks", client, CLICKS_PER_MINUTE, now, "clicks")
         self._knowledge.article(request.article_id, principal.reader)  # 404 unless the caller may see it
+        # Logged as the settled search would have been: the same search, run again here, not by the page (and before
+        # the click is kept, so that an unknown district refuses both).
+        settled = SearchParams(q=request.query, district=request.district) if request.settles else None
+        result = self._knowledge.search(settled, principal.reader) if settled else None
         click = Click(mask_pii(request.query), request.article_id, request.position, principal.role.value, client)
         click_id = self._log.add_click(china_date(now), click, now, ttl_days=self._query_log_days)
-        if request.settles:
-            # Logged as the settled search would have been: the same search, run again here, not by the page.
-            result = self._knowledge.search(SearchParams(q=request.query), principal.reader)
+        if result is not None:
             self.log_search(request.query, result, principal, client)
         return Accepted(id=click_id)
 
@@ -132,14 +134,24 @@ class FeedbackDesk:
             article_id=article_id, helpful=helpful, unhelpful=len(votes) - helpful, comments=comments[:20]
         )
 
-    def unanswered(self, principal: Principal, days: int, limit: int) -> list[UnansweredQuery]:
+    def unanswered(
+        self, principal: Principal, days: int, limit: int, district: str | None = None
+    ) -> list[UnansweredQuery]:
         """What people asked that nothing answered well, most asked first: where the knowledge base has gaps.
 
-        Settled searches that found no good answer, and questions whose answer was rated 没帮助.
+        Settled searches that found no good answer, and questions whose answer was rated 没帮助; for a district (its
+        code, name or alias), its callers' searches alone (votes carry no district: they count for the city only).
         """
         principal.require(Action.VIEW_TASKS)
-        searches = self._recent_tallies(Tally.UNANSWERED, days)
-        unhelpful = self._recent_tallies(Tally.UNHELPFUL, days)
+        if district is not None:
+            cut = self._knowledge.directory().district(district)
+            if cut is None:
+                raise InvalidInput(f"no district '{district}' in the directory", field="district")
+            searches = self._recent_tallies(Tally.UNANSWERED, days, cut.code)
+            unhelpful: dict[str, int] = {}
+        else:
+            searches = self._recent_tallies(Tally.UNANSWERED, days)
+            unhelpful = self._recent_tallies(Tally.UNHELPFUL, days)
         gaps = []
         for query in searches.keys() | unhelpful.keys():
             found, rated = searches.get(query, 0), unhelpful.get(query, 0)
@@ -229,13 +241,18 @@ class FeedbackDesk:
         day = china_date(now)
         top = result.hits[0].id if result.hits else None
         masked = mask_pii(query)
-        search = LoggedSearch(masked, result.answered, top, len(result.hits), principal.role.value, client)
+        district = result.district.code if result.district else None
+        search = LoggedSearch(
+            masked, result.answered, top, len(result.hits), principal.role.value, client, district=district
+        )
         try:
             self._log.log_search(day, search, now, ttl_days=self._query_log_days)
             if result.answered and top:
                 self._log.tally(Tally.POPULAR, day, top, now, POPULAR_DAYS + 1)
             elif not result.answered:
                 self._log.tally(Tally.UNANSWERED, day, asked(masked), now, UNANSWERED_DAYS + 1)
+                if district:  # the district's gaps list too (GET /api/unanswered?district=)
+                    self._log.tally(Tally.UNANSWERED, day, asked(masked), now, UNANSWERED_DAYS + 1, district=district)
         except (BotoCoreError, ClientError) as error:  # a timeout's HTTPClientError has no response at all
             log.error("query log not written: %s", aws_error_code(error))
 
@@ -267,11 +284,11 @@ class FeedbackDesk:
                 self._popular[reader] = (time.monotonic(), ranked)
         return ranked[:limit]
 
-    def _recent_tallies(self, tally: Tally, days: int) -> dict[str, int]:
+    def _recent_tallies(self, tally: Tally, days: int, district: str = "") -> dict[str, int]:
         """Daily counts summed over the last `days` days, today included: one query per day."""
         today = china_date(self._now())
         totals: dict[str, int] = {}
         for days_ago in range(days):
-            for key, count in self._log.tallies(tally, today - dt.timedelta(days_ago)).items():
+            for key, count in self._log.tallies(tally, today - dt.timedelta(days_ago), district).items():
                 totals[key] = totals.get(key, 0) + count
         return totals

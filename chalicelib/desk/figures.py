@@ -1,8 +1,14 @@
-"""A department's figures worked out from raw records, and figures of several spans added up: pure, no store."""
+"""A department's figures worked out from raw records, and figures of several spans added up: pure, no store.
+
+Beside each department's figures (all searches, the city's), the searches of one district's callers are counted
+again under `<department>@<district>` (issue 27): a report cut by district reads those alone. Searches logged
+without a district (every one before districts were recorded) count for the city only.
+"""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from chalicelib.clock import CHINA_TIME
 from chalicelib.desk.questions import asked
@@ -13,6 +19,36 @@ from chalicelib.desk.store.tasks import FlagTask
 NO_ARTICLE = "-"  # the department of searches that found no article at all
 QUESTIONS_KEPT = 300  # per day (or hour) and department: the long tail of one-off questions is left out
 QUESTIONS_KEPT_ROLLED_UP = 500  # per week or month and department
+QUESTIONS_KEPT_DISTRICT = 60  # per department and district, in any span: a district's report lists 20
+_DISTRICT = "@"  # department codes are [a-z0-9-]: the mark never appears in one
+
+Figured = TypeVar("Figured")
+
+
+def district_key(department: str, district: str | None) -> str:
+    """Where a department's figures of one district's callers are kept (the department's own code: the city's)."""
+    return f"{department}{_DISTRICT}{district}" if district else department
+
+
+def city_of(departments: Mapping[str, Figured]) -> dict[str, Figured]:
+    """The city's figures per department: every search, with or without a district."""
+    return {code: figures for code, figures in departments.items() if _DISTRICT not in code}
+
+
+def district_of(departments: Mapping[str, Figured], district: str) -> dict[str, Figured]:
+    """One district's figures per department: the searches of callers of that district."""
+    ending = f"{_DISTRICT}{district}"
+    return {code.removesuffix(ending): f for code, f in departments.items() if code.endswith(ending)}
+
+
+def districts_in(departments: Iterable[str]) -> list[str]:
+    """The districts some figures are kept for, by code."""
+    return sorted({code.partition(_DISTRICT)[2] for code in departments if _DISTRICT in code})
+
+
+def kept_for(code: str, kept: int | None) -> int | None:
+    """How many questions figures keep: a district's, fewer (its report lists 20, and it repeats the city's)."""
+    return min(kept or QUESTIONS_KEPT_DISTRICT, QUESTIONS_KEPT_DISTRICT) if _DISTRICT in code else kept
 
 
 @dataclass(frozen=True)
@@ -42,12 +78,12 @@ def from_records(
         known = facts.get(article_id or "")
         return known.department if known else NO_ARTICLE
 
-    def of(article_id: str | None) -> DepartmentFigures:
-        return departments.setdefault(department(article_id), DepartmentFigures())
+    def of(article_id: str | None, district: str | None = None) -> DepartmentFigures:
+        return departments.setdefault(district_key(department(article_id), district), DepartmentFigures())
 
-    def question(article_id: str | None, text: str) -> QuestionCount:
+    def question(article_id: str | None, text: str, district: str | None = None) -> QuestionCount:
         key = (asked(text), article_id)
-        return questions.setdefault(department(article_id), {}).setdefault(
+        return questions.setdefault(district_key(department(article_id), district), {}).setdefault(
             key, QuestionCount(key[0], article_id, example=text)
         )
 
@@ -56,17 +92,18 @@ def from_records(
 
     for logged in searches:
         assert logged.at is not None  # read by time, so it has one
-        figures = of(logged.top)
-        figures.searches += 1
-        figures.answered += logged.answered
-        figures.hours[logged.at.astimezone(CHINA_TIME).hour] += 1
-        if (known := facts.get(logged.top or "")) is not None:
-            category = figures.categories.setdefault(known.category, CategoryCounts())
-            category.searches += 1
-            category.answered += logged.answered
-        entry = question(logged.top, logged.query)
-        entry.searches += 1
-        entry.unanswered += not logged.answered
+        for district in (None, logged.district) if logged.district else (None,):  # the city's, and its district's
+            figures = of(logged.top, district)
+            figures.searches += 1
+            figures.answered += logged.answered
+            figures.hours[logged.at.astimezone(CHINA_TIME).hour] += 1
+            if (known := facts.get(logged.top or "")) is not None:
+                category = figures.categories.setdefault(known.category, CategoryCounts())
+                category.searches += 1
+                category.answered += logged.answered
+            entry = question(logged.top, logged.query, district)
+            entry.searches += 1
+            entry.unanswered += not logged.answered
     for click in clicks:
         figures = of(click.article_id)
         figures.clicks += 1
@@ -83,7 +120,7 @@ def from_records(
         code = task.department or NO_ARTICLE
         article(departments.setdefault(code, DepartmentFigures()), task.article_id).flags += 1
     for code, figures in departments.items():
-        figures.questions = _heaviest(questions.get(code, {}).values(), QUESTIONS_KEPT)
+        figures.questions = _heaviest(questions.get(code, {}).values(), kept_for(code, QUESTIONS_KEPT))
         categories = {c: n.searches for c, n in figures.categories.items()}
         figures.daily = {day: DayFigures(figures.searches, figures.answered, figures.clicks, categories)}
     return departments
@@ -124,7 +161,7 @@ def added_up(parts: Iterable[dict[str, DepartmentFigures]], kept: int | None = N
                 same.unanswered += entry.unanswered
                 same.unhelpful += entry.unhelpful
     for code, total in totals.items():
-        total.questions = _heaviest(questions.get(code, {}).values(), kept)
+        total.questions = _heaviest(questions.get(code, {}).values(), kept_for(code, kept))
     return totals
 
 

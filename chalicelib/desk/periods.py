@@ -2,7 +2,9 @@
 
 A closed week or month is one roll-up; a closed day is its summary; a day not summarised yet (today, or one
 the maintenance job has not reached) is its summarised hours and the raw records since the last of them.
-Surges are found against the same weekdays before, from the days' headline figures in the month roll-ups.
+Surges are found against the same weekdays before, from the days' headline figures in the month roll-ups: the
+city's searches, and each district's callers' alone by the same rule (a district's heating outage shows before
+the city's total moves).
 """
 
 import datetime as dt
@@ -11,7 +13,15 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 
 from chalicelib.clock import CHINA_TIME, china_date
-from chalicelib.desk.figures import QUESTIONS_KEPT, ArticleFacts, added_up, from_records
+from chalicelib.desk.figures import (
+    QUESTIONS_KEPT,
+    ArticleFacts,
+    added_up,
+    city_of,
+    district_of,
+    districts_in,
+    from_records,
+)
 from chalicelib.desk.models.reports import Period, Surge
 from chalicelib.desk.questions import group_questions
 from chalicelib.desk.store.log import DeskLog, Vote
@@ -58,10 +68,12 @@ class PeriodReader:
         facts: dict[str, ArticleFacts],
         today: dt.date,
         category_names: Callable[[], dict[str, str]],
+        district_names: Callable[[], dict[str, str]] = dict,
     ) -> None:
         self._log = log
         self._reports = reports
         self._category_names = category_names
+        self._district_names = district_names
         self.facts = facts
         self._today = today
         self._days: dict[dt.date, StoredSpan] = {}
@@ -186,16 +198,27 @@ class PeriodReader:
         return day > (self._cursor.day or self._today - dt.timedelta(days=FIRST_DAYS + 1))
 
     def surges(self, day: dt.date, departments: dict[str, DepartmentFigures]) -> list[Surge]:
-        """A day's categories searched more than SURGE_FACTOR times their average on the same weekdays before."""
+        """A day's categories searched more than SURGE_FACTOR times their average on the same weekdays before: the
+        city's searches, then each district's callers' searches against that district's own same weekdays."""
+        found = self._surges(day, city_of(departments), None)
+        for district in districts_in(departments):
+            found += self._surges(day, district_of(departments, district), district)
+        return found
+
+    def _surges(self, day: dt.date, departments: dict[str, DepartmentFigures], district: str | None) -> list[Surge]:
         counts = _category_searches(departments[code].daily.get(day, DayFigures()) for code in departments)
         heavy = {c: n for c, n in counts.items() if n >= SURGE_MINIMUM}
         if not heavy:
             return []
+
+        def scoped(daily: dict[str, DayFigures]) -> dict[str, DayFigures]:
+            return city_of(daily) if district is None else district_of(daily, district)
+
         # Only weeks whose day was logged at all: before the log began (or in an outage) there is no baseline.
         weeks = [
             counts
             for k in range(1, SURGE_WEEKS + 1)
-            if (counts := _category_searches(self.daily(day - dt.timedelta(weeks=k)).values()))
+            if (counts := _category_searches(scoped(self.daily(day - dt.timedelta(weeks=k))).values()))
         ]
         if len(weeks) < BASELINE_WEEKS:
             return []
@@ -217,6 +240,8 @@ class PeriodReader:
                     date=day,
                     category=category,
                     name=self._names.get(category, category),
+                    district=district,
+                    district_name=self._district_names().get(district, district) if district else None,
                     searches=searches,
                     baseline=baseline,
                     ratio=round(searches / max(baseline, 1.0), 2),

@@ -3,7 +3,8 @@
 A report reads summaries the maintenance job keeps (desk/periods.py): a week or month rolled up, a closed
 day, today's hours; only the records since the job last ran are read raw. A search belongs to
 the department of its top article; searches that found no article at all (`-`) and the gaps are shown to
-every editor, since nobody owns them yet.
+every editor, since nobody owns them yet. Cut by a district, a report counts the searches of that district's
+callers alone (clicks, 好差评 and flags carry no district: they count for the city only).
 """
 
 import datetime as dt
@@ -12,12 +13,13 @@ from collections.abc import Callable, Iterable
 
 from chalicelib.clock import china_date, utc_now
 from chalicelib.desk.charts import presented
-from chalicelib.desk.figures import NO_ARTICLE, ArticleFacts
+from chalicelib.desk.figures import NO_ARTICLE, ArticleFacts, Figured, city_of, district_of
 from chalicelib.desk.models.reports import (
     ArticleActivity,
     CategoryCount,
     Change,
     DayCount,
+    DistrictRef,
     DrawnReport,
     Gap,
     HourCount,
@@ -33,10 +35,12 @@ from chalicelib.desk.store.log import DeskLog
 from chalicelib.desk.store.reports import (
     ArticleCounts,
     CategoryCounts,
+    DayFigures,
     DepartmentFigures,
     QuestionCount,
     ReportStore,
 )
+from chalicelib.errors import InvalidInput
 from chalicelib.knowledge.models.reading import ArticleListParams
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.people.access import Action, Principal, Reader
@@ -79,20 +83,30 @@ class ReportDesk:
         again within that time (by anyone who sees the same departments) is answered from this container's
         copy: a centre's editors opening this month's report one after another cost one reading of it."""
         principal.require(Action.VIEW_TASKS)
+        district = self.district(params.district)
         start, _ = period_bounds(params.period, params.date)
         scope = "*" if principal.covers("*") else tuple(sorted(principal.departments))
-        key = (params.period, start, scope, china_date(self._now()))
+        key = (params.period, start, scope, district and district.code, china_date(self._now()))
         kept = self._kept.get(key)
         if kept is not None and self._monotonic() - kept[0] < self._keep_seconds:
             return kept[1]
-        report = self._worked_out(params, principal)
+        report = self._worked_out(params, principal, district)
         if self._keep_seconds > 0:
             if len(self._kept) >= 64:  # the oldest goes: a few periods and scopes are what people ask for
                 self._kept.pop(next(iter(self._kept)))
             self._kept[key] = (self._monotonic(), report)
         return report
 
-    def _worked_out(self, params: ReportParams, principal: Principal) -> Report:
+    def district(self, key: str | None) -> DistrictRef | None:
+        """The district a report or the gaps list is cut by (its code, name or alias); unknown: InvalidInput."""
+        if key is None:
+            return None
+        found = self._knowledge.directory().district(key)
+        if found is None:
+            raise InvalidInput(f"no district '{key}' in the directory", field="district")
+        return DistrictRef(code=found.code, name=found.name)
+
+    def _worked_out(self, params: ReportParams, principal: Principal, district: DistrictRef | None) -> Report:
         start, end = period_bounds(params.period, params.date)
         reading = self.reader()
         stored = reading.period(params.period, start, end)
@@ -100,16 +114,21 @@ class ReportDesk:
         def visible(code: str) -> bool:
             return code == NO_ARTICLE or principal.covers(code)
 
-        mine = [figures for code, figures in stored.departments.items() if visible(code)]
+        def scoped(departments: dict[str, Figured]) -> dict[str, Figured]:
+            return city_of(departments) if district is None else district_of(departments, district.code)
+
+        departments = scoped(stored.departments)
+        mine = [figures for code, figures in departments.items() if visible(code)]
         searches = sum(f.searches for f in mine)
         answered = sum(f.answered for f in mine)
         clicks = sum(f.clicks for f in mine)
         so_far = min(end, china_date(self._now()))  # a period still running is compared over its days so far
-        previous = self._previous(params.period, start, so_far if so_far < end else None, reading, visible)
+        previous = self._previous(params.period, start, so_far if so_far < end else None, reading, visible, scoped)
         rate = _rate(answered, searches)
         days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
         return Report(
             period=params.period,
+            district=district,
             start=start,
             end=end,
             searches=searches,
@@ -126,9 +145,7 @@ class ReportDesk:
                     unhelpful=g.unhelpful,
                     example=g.examples.most_common(1)[0][0],
                 )
-                for g in group_questions((q for f in stored.departments.values() for q in f.questions), gaps=True)[
-                    :LISTED
-                ]
+                for g in group_questions((q for f in departments.values() for q in f.questions), gaps=True)[:LISTED]
             ],
             articles=self._articles(mine, reading.facts, principal),
             by_category=self._by_category(mine),
@@ -141,7 +158,11 @@ class ReportDesk:
                 for day in days
             ],
             by_hour=[HourCount(hour=h, searches=sum(f.hours[h] for f in mine)) for h in range(24)],
-            surges=sorted(stored.surges, key=lambda s: (s.date, s.category)),
+            # the city's report shows every district's surges too: a district's outage before the city's total moves
+            surges=sorted(
+                (s for s in stored.surges if district is None or s.district == district.code),
+                key=lambda s: (s.date, s.district or "", s.category),
+            ),
             previous=PreviousPeriod(
                 **previous,
                 change=Change(
@@ -166,6 +187,7 @@ class ReportDesk:
         so_far: dt.date | None,
         reading: PeriodReader,
         visible: Callable[[str], bool],
+        scoped: Callable[[dict[str, DayFigures]], dict[str, DayFigures]],
     ) -> dict:
         """The period before; for one still running (`so_far`: its last day yet), the same span of it. From the
         days' headline figures, which its roll-up holds."""
@@ -177,7 +199,7 @@ class ReportDesk:
         summaries = [
             figures
             for n in range((last - first).days + 1)
-            for code, figures in reading.daily(first + dt.timedelta(days=n)).items()
+            for code, figures in scoped(reading.daily(first + dt.timedelta(days=n))).items()
             if visible(code)
         ]
         searches = sum(s.searches for s in summaries)
@@ -249,7 +271,12 @@ class ReportDesk:
     def reader(self) -> PeriodReader:
         """What reports and the summariser read periods with: today's, with every article's facts."""
         facts = {f.id: f for f in self._facts()}
-        return PeriodReader(self._log, self._reports, facts, china_date(self._now()), self.category_names)
+        return PeriodReader(
+            self._log, self._reports, facts, china_date(self._now()), self.category_names, self._district_names
+        )
+
+    def _district_names(self) -> dict[str, str]:
+        return {d.code: d.name for d in self._knowledge.directory().districts()}
 
     def category_names(self) -> dict[str, str]:
         return {c.id: c.name for c in self._knowledge.categories(Reader.AGENT)}

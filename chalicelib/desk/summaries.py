@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 
 from chalicelib.clock import CHINA_TIME, china_date, utc_now
-from chalicelib.desk.figures import QUESTIONS_KEPT_ROLLED_UP, added_up
+from chalicelib.desk.figures import QUESTIONS_KEPT_ROLLED_UP, added_up, city_of
 from chalicelib.desk.models.reports import Period
 from chalicelib.desk.periods import FIRST_DAYS, PeriodReader, day_bounds, period_bounds, span_of
 from chalicelib.desk.store.reports import DepartmentFigures, ReportStore, RunningHour, SpanKind, StoredSpan
@@ -14,7 +14,8 @@ from chalicelib.desk.store.reports import DepartmentFigures, ReportStore, Runnin
 DAYS_PER_RUN = 3  # closed days the maintenance job summarises per run, oldest first
 BACK_FILLED_PER_RUN = 31  # days of an older release rolled up per run, after the upgrade
 HOURS_PER_RUN = 6  # closed hours of today it summarises per run (a day's 24 after an outage in four runs)
-QUESTIONS_KEPT_RUNNING = 60  # per department in the hour running: the whole hour fits one item
+QUESTIONS_KEPT_RUNNING = 60  # per department in the hour running: the whole hour fits one item ...
+QUESTIONS_KEPT_RUNNING_DISTRICT = 12  # ... and per department and district (the sixteen of them fit beside it)
 HOURS_KEPT_SECONDS = 3 * 86_400  # today's hour summaries: the day's own summary replaces them
 CLOSING_DELAY = dt.timedelta(minutes=5)  # an hour (a day) is summarised once searches in flight have landed
 
@@ -79,8 +80,10 @@ class Summariser:
             figures = reading.from_raw(day, start + dt.timedelta(hours=hour), start + dt.timedelta(hours=hour + 1))
             self._reports.save_hour(day, hour, figures, ttl)
         so_far = reading.from_raw(day, start + dt.timedelta(hours=running), landed)
-        for department in so_far.values():
-            department.questions = department.questions[:QUESTIONS_KEPT_RUNNING]
+        city = city_of(so_far)
+        for code, department in so_far.items():
+            kept = QUESTIONS_KEPT_RUNNING if code in city else QUESTIONS_KEPT_RUNNING_DISTRICT
+            department.questions = department.questions[:kept]
         self._reports.save_running_hour(day, RunningHour(running, landed, so_far), ttl)
         return hours
 

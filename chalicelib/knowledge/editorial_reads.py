@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from chalicelib.clock import china_today, utc_now
 from chalicelib.errors import InvalidInput, NotFound, NotReady
+from chalicelib.knowledge.districts import as_written
 from chalicelib.knowledge.lexicon import Lexicon
 from chalicelib.knowledge.lint import Linted, lint_article
 from chalicelib.knowledge.models.editing import (
@@ -108,7 +109,7 @@ class EditorialReads:
             problems=problems_of(linted.problems),
             notices=problems_of(linted.notices),
             title=article.title if article else draft_fields(markdown).get("title"),
-            html=render_sections(article.sections) if article else "",
+            html=render_sections(as_written(article)) if article else "",
         )
 
     # What the commands read too

@@ -76,6 +76,8 @@ def validation_message(item: ErrorDetails, data: dict) -> str:
         return f"缺少必填项：{label}（{'.'.join(map(str, loc))}）"
     if kind == "extra_forbidden":
         return _unknown_field(loc)
+    if field == "districts":
+        return _districts_message(loc, value)
     if value is None or (isinstance(value, str) and not value.strip()):
         return f"{label}没有填写"
     if field in DATE_FIELDS:
@@ -102,6 +104,20 @@ def validation_message(item: ErrorDetails, data: dict) -> str:
     if kind == "string_type":
         return f"{label}要写成一段文字"
     return f"{label}的写法不对"
+
+
+DISTRICTS_FORM = "每行一个“区编码: 单位编码”，缩进两个空格，例如 binhai: binhai-approval"
+
+
+def _districts_message(loc: tuple, value: object) -> str:
+    label = FIELD_LABELS["districts"]
+    if len(loc) < 2:
+        return f"{label}要分行写：{DISTRICTS_FORM}"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return f"{label}里“{loc[1]}”后面没有填写单位编码"
+    if isinstance(value, str):
+        return f"{label}里的“{value.strip()}”太长了；{DISTRICTS_FORM}"
+    return f"{label}里“{loc[1]}”后面要写一个单位编码；{DISTRICTS_FORM}"
 
 
 def _unknown_field(loc: tuple) -> str:

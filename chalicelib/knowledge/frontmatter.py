@@ -94,6 +94,24 @@ def field_lines(text: str) -> dict[str, int]:
     return {name: line for name, (line, _) in _top_level_fields(text).items()}
 
 
+_ENTRY_LINE = re.compile(r"[ \t]+(?P<key>[^\s:：#'\"]+)[ \t]*[:：]")
+
+
+def entry_lines(text: str, name: str) -> dict[str, int]:
+    """The 1-based line of each entry of a mapping field written one entry a line (`districts:`); an entry
+    written any other way (on the field's own line, say) is at the field's line."""
+    header, _ = _header_lines(text)
+    start = field_lines(text).get(name)
+    lines: dict[str, int] = {}
+    for number in range(start + 1 if start else len(header) + 2, len(header) + 2):
+        raw = header[number - 2]
+        if raw.strip() and not raw[:1].isspace() and not raw.lstrip().startswith("#"):
+            break
+        if entry := _ENTRY_LINE.match(raw):
+            lines.setdefault(entry["key"], number)
+    return lines
+
+
 def _header_lines(text: str) -> tuple[list[str], int | None]:
     """The lines between the opening '---' and the closing one (or the end), and the closing line's number."""
     lines = text.replace("\r\n", "\n").removeprefix("\ufeff").split("\n")  # Windows Notepad starts with a BOM
@@ -203,6 +221,7 @@ def front_matter_fields() -> list[dict[str, Any]]:
             "key": name,
             "label": str(field.description),
             "list": typing.get_origin(field.annotation) is list,
+            "map": typing.get_origin(field.annotation) is dict,
             "required": field.is_required(),
         }
         for name, field in FrontMatter.model_fields.items()

@@ -18,7 +18,8 @@ from chalicelib.search.terms import DocumentAnalyzer, TermRules, clean, synonym_
 
 
 def search_document(article: Article) -> SearchDocument:
-    """What the index sees of an article: everything but the internal notes."""
+    """What the index sees of an article: everything but the internal notes; its text the city's (a district's
+    wording is applied when it is read), and where its `districts:` send work."""
     body = "\n".join(text for name, text in article.sections.items() if name not in (ANSWER, INTERNAL_NOTES))
     return SearchDocument(
         id=article.id,
@@ -32,6 +33,7 @@ def search_document(article: Article) -> SearchDocument:
         audience=article.audience.value,
         effective_from=article.effective_from.isoformat(),
         expires=article.expires.isoformat() if article.expires else "",
+        districts=tuple(sorted(article.districts.items())),
     )
 
 

@@ -2,17 +2,21 @@
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
+from typing import Literal
 
 from chalicelib import observability
 from chalicelib.clock import china_date, china_today
-from chalicelib.errors import NotFound, Unauthorized
+from chalicelib.errors import InvalidInput, NotFound, Unauthorized
+from chalicelib.knowledge.districts import dispatch_for, resolve
 from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.models.content import ArticleStatus, Audience
 from chalicelib.knowledge.models.reading import (
     ArticleListParams,
     ArticleSummary,
     ArticleView,
+    CallerDistrict,
     Category,
     Health,
     MeaningHealth,
@@ -27,13 +31,17 @@ from chalicelib.knowledge.models.reading import (
 from chalicelib.knowledge.parsing import INTERNAL_NOTES, parse_article, render_sections
 from chalicelib.knowledge.store.articles import ArticleStore
 from chalicelib.people.access import Reader
-from chalicelib.people.directory import Directory
+from chalicelib.people.directory import Department, Directory
 from chalicelib.search.documents import SearchDocument, Visibility
 from chalicelib.search.index import RankedHit
 from chalicelib.search.ranking import decide
 from chalicelib.search.referrals import ReferralGroup
 
 log = logging.getLogger(__name__)
+Source = Literal["param", "query"]
+# What naming a district leaves behind once its words are out: "（滨海新区）" an empty pair, "河西区，" a comma.
+_EMPTY_BRACKETS = re.compile(r"[（(【\[]\s*[)）】\]]")
+_LOOSE_ENDS = " \t，,。、：:；;"
 
 
 class KnowledgeService:
@@ -55,7 +63,8 @@ class KnowledgeService:
         def visible(doc: Visibility) -> bool:
             return (params.category is None or doc.category == params.category) and _may_read(doc, reader, today)
 
-        found = index.find(params.q, limit=params.limit, allow=visible)
+        district, source, text = _district_of(params.district, params.q, live.directory)
+        found = index.find(text, limit=params.limit, allow=visible)
         decision = decide(found.hits, live.engine.settings, line_answers=not found.article_may_answer)
         # The request's log line: the outcome, never the words (a caller's number could be among them).
         observability.note(
@@ -69,8 +78,9 @@ class KnowledgeService:
             query=params.q,
             answered=decision.answered,
             state=decision.state,
-            hits=[_hit(h, live.directory) for h in decision.hits],
+            hits=[_hit(h, live.directory, district) for h in decision.hits],
             referral=_referral(found.referral, live.directory) if found.referral else None,
+            district=_caller(district, source),
         )
 
     def suggest(self, params: SuggestParams, reader: Reader) -> SuggestResult:
@@ -79,8 +89,11 @@ class KnowledgeService:
         found = live.index.suggest(params.q, limit=params.limit, allow=lambda doc: _may_read(doc, reader, today))
         return SuggestResult(query=params.q, suggestions=[Suggestion(text=t, id=d.id) for t, d in found])
 
-    def article(self, article_id: str, reader: Reader, as_of: dt.datetime | None = None) -> ArticleView:
-        """The live version of an article, or (as_of) the version that was live at that moment."""
+    def article(
+        self, article_id: str, reader: Reader, as_of: dt.datetime | None = None, district: str | None = None
+    ) -> ArticleView:
+        """The live version of an article, or (as_of) the version that was live at that moment; for a caller of
+        `district` (code, name or alias), with its unit and wording where the article has them."""
         if as_of is None:
             stored = self._articles.live(article_id)
             shown = stored.markdown if stored and stored.status is ArticleStatus.PUBLISHED else None
@@ -97,12 +110,22 @@ class KnowledgeService:
         article = parse_article(shown) if shown is not None else None
         if article is None or not article.in_force(today) or not _audience_allows(article.audience, reader):
             raise NotFound(f"no article with id '{article_id}'", field="id")
-        sections = {k: v for k, v in article.sections.items() if reader is Reader.AGENT or k != INTERNAL_NOTES}
         directory = self._live.current().directory
+        chosen = _district(district, directory)
+        resolved = resolve(article, chosen.code if chosen else None, directory)
+        worded = resolved.wording.sections.items()
+        sections = {k: v for k, v in worded if reader is Reader.AGENT or k != INTERNAL_NOTES}
+        department = resolved.dispatch.department
         return ArticleView(
-            **article.model_dump(exclude={"sections", "markdown", "content_hash"}),
-            department_name=directory.name_of(article.department),
-            dispatch=directory.dispatch(article.department),
+            **article.model_dump(
+                exclude={"sections", "variants", "department", "districts", "markdown", "content_hash"}
+            ),
+            department=department,
+            department_name=directory.name_of(department),
+            dispatch=directory.dispatch(department),
+            district=_caller(chosen, "param"),
+            dispatch_scope=resolved.dispatch.scope,
+            wording_scope=resolved.wording.scope,
             sections=sections,
             html=render_sections(sections),
             version=version,
@@ -156,18 +179,49 @@ class KnowledgeService:
         )
 
 
-def _hit(hit: RankedHit, directory: Directory) -> SearchHit:
-    department = directory.dispatch(hit.document.department)
+def _district(key: str | None, directory: Directory) -> Department | None:
+    """The district a `district` parameter names; InvalidInput for one the directory does not know."""
+    if key is None:
+        return None
+    found = directory.district(key)
+    if found is None:
+        raise InvalidInput(f"no district '{key}' in the directory: give its code, name or alias", field="district")
+    return found
+
+
+def _district_of(key: str | None, query: str, directory: Directory) -> tuple[Department | None, Source, str]:
+    """(district, where it came from, the text to search): the parameter's, else the one the query names. The words
+    naming the district are left out of the search (they say whose answer, not which), unless nothing else is left."""
+    district = _district(key, directory)
+    source: Source = "param"
+    named = directory.named_district(query)
+    if district is None and named is not None:
+        district, source = named[0], "query"
+    if named is not None and named[0] == district:
+        rest = _EMPTY_BRACKETS.sub("", query.replace(named[1], "", 1)).strip(_LOOSE_ENDS)
+        query = rest or query
+    return district, source, query
+
+
+def _caller(district: Department | None, source: Source) -> CallerDistrict | None:
+    return CallerDistrict(code=district.code, name=district.name, source=source) if district else None
+
+
+def _hit(hit: RankedHit, directory: Directory, district: Department | None) -> SearchHit:
+    document = hit.document
+    chosen = dispatch_for(document.department, dict(document.districts), district, directory)
+    department = directory.dispatch(chosen.department)
     return SearchHit(
-        id=hit.document.id,
-        title=hit.document.title,
-        category=hit.document.category,
+        id=document.id,
+        title=document.title,
+        category=document.category,
         score=hit.score,
         snippet=hit.snippet,
         marks=[list(m) for m in hit.marks],
-        department=hit.document.department,
-        department_name=directory.name_of(hit.document.department),
+        department=chosen.department,
+        department_name=directory.name_of(chosen.department),
         dispatch_phone=department.phone if department else None,
+        dispatch_scope=chosen.scope,
     )
 
 

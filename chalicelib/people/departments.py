@@ -75,6 +75,11 @@ class DirectoryDesk:
         before = stored.directory.get(code)
         if before is not None and before.retired:
             raise Conflict(f"单位“{before.name}”（{code}）已撤销，不能再修改；请另建一个单位", field="code")
+        if before is None and fields.district:
+            # A new unit for a district changes where that district's work goes: it is added without the district,
+            # and the district waits for a second admin like any other change of it.
+            self.save(code, fields.model_copy(update={"district": None}), principal)
+            return self.save(code, fields, principal)
         department = Department(code=code, **fields.model_dump())
         changed = _checked(stored.directory, department, InvalidInput)
         changes = field_changes(before, fields)

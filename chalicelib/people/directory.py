@@ -110,18 +110,13 @@ class Directory:
 
     def unit_for(self, code: str, district: str) -> Department | None:
         """Where work for department `code` goes for callers of `district`: the department itself when it serves that
-        district, else the nearest unit under it that does (not retired); None when none does (the city's applies)."""
+        district, else its unit (directly under it) that does, not retired; None when none does (the city's applies).
+        Only directly under: a city bureau's work does not go to a district office of one of its sub-units."""
         department = self._by_code.get(code)
         if department is not None and department.district == district:
             return department
-        level = {code}
-        while level:
-            below = sorted((d for d in self._by_code.values() if d.parent in level), key=lambda d: d.code)
-            found = next((d for d in below if d.district == district and not d.retired), None)
-            if found is not None:
-                return found
-            level = {d.code for d in below}
-        return None
+        below = sorted((d for d in self._by_code.values() if d.parent == code), key=lambda d: d.code)
+        return next((d for d in below if d.district == district and not d.retired), None)
 
     def district_gaps(self) -> list[tuple[Department, list[Department]]]:
         """City-level departments with units for some districts but not all: (department, districts without one)."""
@@ -224,15 +219,23 @@ def parse_directory(text: str) -> Directory:
     return directory
 
 
-def phone_gaps(text: str, directory: Directory) -> list[tuple[int, Department]]:
-    """(line, department) for each department of a parsed directory file that has no phone, in file order."""
+def department_lines(text: str) -> dict[str, int]:
+    """The line each department of a parsed directory file starts at, by code."""
     root = yaml.compose(text)
     lines: dict[str, int] = {}
     for node in root.value if isinstance(root, yaml.SequenceNode) else []:
         for key, value in node.value if isinstance(node, yaml.MappingNode) else []:
             if key.value == "code" and isinstance(value, yaml.ScalarNode):
                 lines.setdefault(value.value, node.start_mark.line + 1)
-    return sorted(((lines.get(d.code, 1), d) for d in directory if not d.phone), key=lambda gap: gap[0])
+    return lines
+
+
+def phone_gaps(text: str, directory: Directory) -> list[tuple[int, Department]]:
+    """(line, department) for each department of a parsed directory file that has no phone, in file order (a district
+    is where callers live, not a unit work is dispatched to: it has no phone to miss)."""
+    lines = department_lines(text)
+    missing = (d for d in directory if not d.phone and d.kind != "district")
+    return sorted(((lines.get(d.code, 1), d) for d in missing), key=lambda gap: gap[0])
 
 
 def directory_yaml(directory: Directory) -> str:

@@ -45,6 +45,9 @@ class SearchDocument:
     audience: str = "public"
     effective_from: str = ""  # ISO dates, compared as text; "" means no limit
     expires: str = ""
+    # (district, department): where the article sends a district's work instead of the directory's unit for it.
+    # Last, so that documents stored before it read as having none.
+    districts: tuple[tuple[str, str], ...] = ()
 
 
 class Visibility(NamedTuple):
@@ -166,6 +169,7 @@ def document_fields(d: SearchDocument) -> tuple[Any, ...]:
         d.audience,
         d.effective_from,
         d.expires,
+        d.districts,
     )
 
 

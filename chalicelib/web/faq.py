@@ -8,6 +8,7 @@ labelled as possibly related, and the hits in the server's order.
 
 import re
 from html import escape
+from urllib.parse import quote
 
 from chalicelib.knowledge.models.reading import ArticleSummary, ArticleView, Referral, SearchHit, SearchResult
 from chalicelib.knowledge.rendering import Resolve, reference_key, render_linked
@@ -79,10 +80,12 @@ def emergency(referral: Referral) -> str:
     )
 
 
-def hits(found: list[SearchHit], root: str) -> str:
-    """The results list's items: each title links to its article, the snippet has its matched words marked."""
+def hits(found: list[SearchHit], root: str, district: str | None = None) -> str:
+    """The results list's items: each title links to its article (as the search's district reads it), the snippet
+    has its matched words marked."""
+    shown_for = f"?district={quote(district)}" if district else ""
     return "".join(
-        f'\n      <li><a href="{escape(root)}faq/{escape(hit.id)}" data-id="{escape(hit.id)}">'
+        f'\n      <li><a href="{escape(root)}faq/{escape(hit.id)}{escape(shown_for)}" data-id="{escape(hit.id)}">'
         f'<span class="title">{escape(hit.title)}</span><span class="snippet">{_marked(hit.snippet, hit.marks)}</span>'
         "</a></li>"
         for hit in found
@@ -141,7 +144,7 @@ def article(view: ArticleView, root: str, category: str, visible: list[ArticleSu
 <p class="back" id="back" hidden><a href="{r}">‹ 返回搜索结果</a></p>
 <article class="article" aria-labelledby="title">
   <h1 id="title">{escape(view.title)}</h1>
-  <p class="meta">承办单位：{escape(view.department_name)} · 咨询电话：{phone}
+  <p class="meta">{_district_note(view)}承办单位：{escape(view.department_name)} · 咨询电话：{phone}
     · 自 {view.effective_from.isoformat()} 起执行</p>
   <div class="answer-body">{body}</div>
 </article>
@@ -159,6 +162,14 @@ def article(view: ArticleView, root: str, category: str, visible: list[ArticleSu
   <p class="status" id="feedback-status" role="status" aria-live="polite"></p>
 </section>
 <noscript><p class="hint">评价功能需要启用 JavaScript。</p></noscript>{related_section if nearby else ""}"""
+
+
+def _district_note(view: ArticleView) -> str:
+    """Which district the page answers for, and whether the district has its own unit or wording here."""
+    if view.district is None:
+        return ""
+    own = view.dispatch_scope == "district" or view.wording_scope == "district"
+    return f"按{escape(view.district.name)}{'答复' if own else '查看（本文全市通用）'} · "
 
 
 def missing(root: str) -> str:

@@ -177,7 +177,8 @@ def search_page() -> Response:
     root = "./"  # not "": the brand's link home would then be this very page
     if not query:
         return _html(_render(_FAQ, _faq(root), root, description=_FAQ_DESCRIPTION))
-    result = wiring.knowledge().search(SearchParams(q=query, limit=8), Reader.CITIZEN)
+    district = _district()
+    result = wiring.knowledge().search(SearchParams(q=query, limit=8, district=district), Reader.CITIZEN)
     wiring.desk().log_search(query, result, ANONYMOUS, callers.client_of(pages.current_request))
     return _html(_render(_RESULTS, _faq(root, result), root))
 
@@ -219,7 +220,7 @@ def article_page(article_id: str) -> Response:
     try:
         if not _SLUG.match(article_id) or len(article_id) > 80:
             raise NotFound(f"no article with id '{article_id}'", field="id")
-        view = knowledge.article(article_id, Reader.CITIZEN)
+        view = knowledge.article(article_id, Reader.CITIZEN, district=_district())
     except NotFound:
         return _html(_render(_ARTICLE, faq.missing(root), root, title="没有找到这篇文章"), status=404)
     visible = knowledge.articles(ArticleListParams(), Reader.CITIZEN)  # what cross-references may link to
@@ -228,6 +229,14 @@ def article_page(article_id: str) -> Response:
     main = faq.article(view, root, category, visible, found)
     description = summary(view.sections.get(ANSWER, "")) or view.title
     return _html(_render(_ARTICLE, main, root, title=view.title, article_id=view.id, description=description))
+
+
+def _district() -> str | None:
+    """The citizen's `?district=` (a district's code, name or alias) if the directory knows it; else the city's."""
+    params: dict[str, str] = dict(pages.current_request.query_params or {})
+    key = params.get("district", "").strip()[:40]
+    district = wiring.knowledge().directory().district(key) if key else None
+    return district.code if district else None
 
 
 def _faq(root: str, result: SearchResult | None = None) -> str:
@@ -258,6 +267,6 @@ def _faq(root: str, result: SearchResult | None = None) -> str:
             "hotline": "" if faq.shows_way_forward(result) else " hidden",
             "results_class": results_class,
             "results_title": results_title,
-            "results": faq.hits(result.hits, root),
+            "results": faq.hits(result.hits, root, result.district.code if result.district else None),
         }
     return _fill(_template("faq.html"), values)

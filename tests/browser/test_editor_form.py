@@ -229,3 +229,26 @@ def test_pinyin_being_composed_is_not_written_into_the_text_until_it_is_committe
     expect(title).to_have_value("室内供暖温度标准问")
     retitled = original.replace("title: 室内供暖温度标准\n", "title: 室内供暖温度标准问\n")
     expect(page.locator("#markdown")).to_have_value(retitled)
+
+
+def test_a_districts_unit_is_chosen_in_rows_and_written_one_a_line_after_the_department(
+    open_page: Callable[..., Page],
+):
+    page = open_page("/editor", viewport=DESKTOP)
+    sign_in(page, "editor")
+    open_article(page, "heating-radiator-not-warm")
+    original = page.locator("#markdown").input_value()
+    expect(page.locator("#f-districts li")).to_have_count(0)
+    page.get_by_role("button", name="添加区").click()
+    expect(page.get_by_label("第 1 个区", exact=True)).to_be_focused()
+    page.get_by_label("第 1 个区", exact=True).select_option("binhai")
+    assert page.locator("#markdown").input_value() == original  # half a row writes nothing
+    page.get_by_label("第 1 个区的承办单位").select_option("binhai-heating-stations")
+    department = "department: heating-company-stations\n"
+    added = original.replace(department, department + "districts:\n  binhai: binhai-heating-stations\n")
+    expect(page.locator("#markdown")).to_have_value(added)
+    page.get_by_role("button", name="源文件").click()
+    page.get_by_role("button", name="表单").click()  # read back from the text
+    expect(page.get_by_label("第 1 个区的承办单位")).to_have_value("binhai-heating-stations")
+    page.get_by_role("button", name="删除第 1 个区").click()
+    expect(page.locator("#markdown")).to_have_value(original)

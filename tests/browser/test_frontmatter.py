@@ -165,6 +165,26 @@ TRICKY = {
         {"title": "标题"},
         ("title", "新标题", "---\nid: a\ntitle: 新标题\n---\n"),
     ),
+    "districts are read as pairs and written one a line": (
+        "---\nid: a\ndepartment: x\ndistricts:  # 区: 单位\n  binhai: binhai-approval  # 滨海\n  hexi: hexi-amr\n"
+        "review_by: 2026-01-01\n---\n",
+        {"districts": [["binhai", "binhai-approval"], ["hexi", "hexi-amr"]], "review_by": "2026-01-01"},
+        (
+            "districts",
+            [["hexi", "hexi-amr"]],
+            "---\nid: a\ndepartment: x\ndistricts:  # 区: 单位\n  hexi: hexi-amr\nreview_by: 2026-01-01\n---\n",
+        ),
+    ),
+    "another field leaves districts as written": (
+        "---\nid: a\ntitle: 标题\ndistricts: {binhai: binhai-approval}\n---\n",
+        {"districts": [["binhai", "binhai-approval"]]},
+        ("title", "新标题", "---\nid: a\ntitle: 新标题\ndistricts: {binhai: binhai-approval}\n---\n"),
+    ),
+    "districts go after the department": (
+        '---\nid: a\ndepartment: x\nphone: "1"\n---\n',
+        {"districts": None},
+        ("districts", [["binhai", "b"]], '---\nid: a\ndepartment: x\ndistricts:\n  binhai: b\nphone: "1"\n---\n'),
+    ),
     "values YAML would misread are quoted, others not": (
         "---\nid: a\ntitle: 标题\n---\n",
         {},

@@ -135,7 +135,7 @@ def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
 ):
     departments = call_api(f"{live_server}/api/departments", demo_keys["editor"])[0]["departments"]
     office = next(d for d in departments if d["code"] == "heating-company-office")
-    no_phone = [d["code"] for d in departments if not d["phone"]]
+    no_phone = [d["code"] for d in departments if not d["phone"] and d["kind"] != "district"]  # a district: no unit
     assert office["phone"] is None and "bus-company" in no_phone
 
     editor = open_page("/editor", viewport=DESKTOP)
@@ -151,6 +151,11 @@ def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
     expect(editor.locator("#directory li .no-phone")).to_have_count(len(no_phone))
     expect(editor.locator('#directory li[data-code="tax"] .no-phone')).to_have_count(0)
     expect(editor.locator("#directory button")).to_have_count(0)  # read only
+    # A district's unit says which district it serves; a district, the other names its callers use.
+    expect(editor.locator('#directory li[data-code="hexi-amr"]')).to_contain_text("所属区：河西区")
+    binhai = editor.locator('#directory li[data-code="binhai"]')
+    expect(binhai).to_contain_text("别名：滨海、塘沽、汉沽、大港")
+    expect(binhai.locator(".no-phone")).to_have_count(0)
     expect(editor.get_by_role("button", name="新增单位")).to_be_hidden()
 
     admin = open_page("/editor", viewport=PHONE)
@@ -160,6 +165,14 @@ def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
     expect(admin.locator("#directory-status")).to_have_text(counted)
     bus = admin.locator('#directory li[data-code="bus-company"]')
     expect(bus.locator(".no-phone")).to_have_text("电话未登记")
+    # The form shows a district's other names and a unit's district (opened and left unchanged here).
+    admin.locator('#directory li[data-code="binhai"]').get_by_role("button", name="编辑").click()
+    expect(admin.get_by_label("类别")).to_have_value("district")
+    expect(admin.get_by_label("别名")).to_have_value("滨海，塘沽，汉沽，大港")
+    expect(admin.get_by_label("所属区")).to_be_hidden()
+    admin.locator('#directory li[data-code="hexi-amr"]').get_by_role("button", name="编辑").click()
+    expect(admin.get_by_label("所属区")).to_have_value("hexi")
+    expect(admin.get_by_label("别名")).to_be_hidden()
     bus.get_by_role("button", name="编辑").click()
     expect(admin.get_by_label("编码")).to_have_value("bus-company")
     expect(admin.get_by_label("编码")).not_to_be_editable()

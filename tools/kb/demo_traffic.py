@@ -2,8 +2,9 @@
 
 Settled searches follow a Beijing-time rhythm (quiet nights, morning and afternoon peaks, calm weekends);
 some are opened, rated or flagged; heating questions surge in the last week, as when the heating season
-starts. Every question is run against the real index, and each day is written in batches in the records
-the app writes (desk/store/log). Only ever on the embedded DynamoDB: the command refuses any other endpoint.
+starts, first in one district (河西区: its extra searches come from there). Most searches carry the caller's
+district, as agents set it. Every question is run against the real index, and each day is written in batches in
+the records the app writes (desk/store/log). Only ever on the embedded DynamoDB: the command refuses any other endpoint.
 """
 
 import datetime as dt
@@ -29,6 +30,8 @@ PER_DAY = 80  # settled searches on an ordinary weekday
 HOURS = [1, 1, 1, 1, 1, 2, 4, 8, 14, 18, 17, 15, 9, 11, 15, 16, 14, 11, 8, 7, 6, 4, 3, 2]
 WEEKDAYS = [1.0, 1.0, 1.0, 1.0, 0.95, 0.6, 0.5]  # Monday to Sunday
 SURGE_DAYS = 5  # heating questions climb over the last days, up to 10 times as many
+SURGING_DISTRICT = "hexi"  # where the surge's extra searches come from
+WITH_DISTRICT = 0.6  # the share of searches whose caller's district is known
 # (theme, weight, wordings): the questions people ask, each in a few wordings, the first the usual one
 QUESTIONS: list[tuple[str, int, list[str]]] = [
     ("heating", 5, ["暖气不热怎么办", "家里暖气不热", "暖气片不热了怎么回事", "暖气不热怎么办啊"]),
@@ -107,6 +110,7 @@ def fill(
     by_id = {f.id: f for f in facts}
     today = china_date(now)
     clients = [client_id(f"10.0.{n // 250}.{n % 250}", "demo-traffic") for n in range(60)]
+    districts = [d.code for d in knowledge.directory().districts()]
     for days_ago in range(days - 1, -1, -1):
         day = today - dt.timedelta(days=days_ago)
         surge = 1.0 + 9.0 * max(0, SURGE_DAYS - days_ago) / SURGE_DAYS
@@ -116,11 +120,12 @@ def fill(
         for moment in sorted(_moments(rng, day, count)):
             if moment > now:
                 continue
-            _, _, wordings = rng.choices(QUESTIONS, weights)[0]
+            theme, _, wordings = rng.choices(QUESTIONS, weights)[0]
             query = wordings[0] if rng.random() < 0.6 else rng.choice(wordings)
             if query not in results:
                 results[query] = knowledge.search(SearchParams(q=query), Reader.AGENT)
-            traffic.add(rng, moment, query, results[query], rng.choice(clients))
+            district = _district(rng, districts, surge if theme == "heating" else 1.0)
+            traffic.add(rng, moment, query, results[query], rng.choice(clients), district)
         traffic.write(log, day)
         made.written.update(traffic.counts())
         made.figures[day] = from_records(day, *traffic.records(), by_id)
@@ -136,17 +141,22 @@ class _Day:
     votes: list[Vote] = field(default_factory=list)
     tasks: list[FlagTask] = field(default_factory=list)
     tallies: dict[Tally, Counter[str]] = field(default_factory=lambda: {tally: Counter() for tally in Tally})
+    district_gaps: dict[str, Counter[str]] = field(default_factory=dict)  # unanswered, per district
 
-    def add(self, rng: random.Random, at: dt.datetime, query: str, result: SearchResult, client: str) -> None:
+    def add(
+        self, rng: random.Random, at: dt.datetime, query: str, result: SearchResult, client: str, district: str | None
+    ) -> None:
         role = (AGENT if rng.random() < 0.7 else Principal(Role.ANONYMOUS)).role.value
         top = result.hits[0] if result.hits else None
         self.searches.append(
-            LoggedSearch(query, result.answered, top.id if top else None, len(result.hits), role, client, at)
+            LoggedSearch(query, result.answered, top.id if top else None, len(result.hits), role, client, at, district)
         )
         if result.answered and top:
             self.tallies[Tally.POPULAR][top.id] += 1
         elif not result.answered:
             self.tallies[Tally.UNANSWERED][asked(query)] += 1
+            if district:
+                self.district_gaps.setdefault(district, Counter())[asked(query)] += 1
         if top is None:
             return
         if result.answered and _chance(rng, 0.45):
@@ -171,6 +181,9 @@ class _Day:
         for tally, counts in self.tallies.items():
             for key, count in counts.items():
                 log.tally(tally, day, key, end, UNANSWERED_DAYS + 1, by=count)
+        for district, counts in self.district_gaps.items():
+            for key, count in counts.items():
+                log.tally(Tally.UNANSWERED, day, key, end, UNANSWERED_DAYS + 1, by=count, district=district)
 
     def records(self) -> tuple[list[LoggedSearch], list[Click], list[Vote], list[FlagTask]]:
         """As the log reads them back: a search's query masked (the demo's have nothing to mask)."""
@@ -185,6 +198,15 @@ def _moments(rng: random.Random, day: dt.date, count: int) -> list[dt.datetime]:
     start = dt.datetime.combine(day, dt.time(), CHINA_TIME)
     hours = rng.choices(range(24), HOURS, k=count)
     return [(start + dt.timedelta(hours=h, seconds=rng.randrange(3600))).astimezone(dt.UTC) for h in hours]
+
+
+def _district(rng: random.Random, districts: list[str], surge: float) -> str | None:
+    """The caller's district: a surge's extra searches come from SURGING_DISTRICT; others from anywhere, or unknown."""
+    if not districts:
+        return None
+    if SURGING_DISTRICT in districts and _chance(rng, (surge - 1) / surge):
+        return SURGING_DISTRICT
+    return rng.choice(districts) if _chance(rng, WITH_DISTRICT) else None
 
 
 def _chance(rng: random.Random, p: float) -> bool:

@@ -1,4 +1,5 @@
-"""kb eval: search quality and latency over a query set, on the knowledge base or an external FAQ corpus."""
+"""kb eval: search quality and latency over a query set, on the knowledge base or an external FAQ corpus; for a set
+whose questions name their dispatch unit (tools/eval/queries-district.jsonl), the right unit for the right district."""
 
 import datetime as dt
 import json
@@ -9,7 +10,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 from moto import mock_aws
@@ -41,9 +42,17 @@ class Outcome:
     confidence: float = 0.0  # the first hit's
     referral: str | None = None  # the phone of the referral the reply names
     referral_kind: str | None = None
+    unit: str | None = None  # the first hit's dispatch unit (for the reply's district)
+    district: str | None = None  # the district the reply was given for (the parameter, or named in the question)
 
 
 SearchFn = Callable[[str], Outcome]
+
+
+class DistrictSearchFn(Protocol):
+    """A search that also takes the caller's district, as GET /api/search's `district`."""
+
+    def __call__(self, text: str, district: str | None = None) -> Outcome: ...
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,9 @@ class Query:
     expected: frozenset[str]
     kind: str | None
     refer_to: frozenset[str] = frozenset()  # for referral sets: the lines any of which is right
+    district: str | None = None  # sent as the `district` parameter (a code, name or alias)
+    caller: str | None = None  # for dispatch sets: the district (code) the answer is for; None: the city's
+    unit: str | None = None  # for dispatch sets: the unit the work order goes to
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -73,7 +85,10 @@ def read_queries(path: Path) -> list[Query]:
         if not isinstance(row.get("refer_to", ""), str):
             raise SystemExit(f'{path}:{number}: "refer_to" is text: lines separated by |')
         refer_to = frozenset(line for line in row.get("refer_to", "").split("|") if line)
-        queries.append(Query(row["query"], frozenset(row.get("expected", [])), row.get("kind"), refer_to))
+        if any(not isinstance(row.get(k) or "", str) for k in ("district", "caller", "unit")):
+            raise SystemExit(f'{path}:{number}: "district", "caller" and "unit" are codes (text) or null')
+        dispatch = {k: row.get(k) or None for k in ("district", "caller", "unit")}
+        queries.append(Query(row["query"], frozenset(row.get("expected", [])), row.get("kind"), refer_to, **dispatch))
     return queries
 
 
@@ -82,7 +97,7 @@ EngineFactory = Callable[[Lexicon], SearchEngine]
 
 def knowledge_search(
     knowledge_dir: Path, reader: Reader, stack: ExitStack, engine_for: EngineFactory = SearchEngine
-) -> SearchFn:
+) -> DistrictSearchFn:
     """The real path: parse -> store (moto, in process) -> service index."""
     loaded = load_knowledge(knowledge_dir)
     if loaded.problems:
@@ -102,8 +117,8 @@ def knowledge_search(
     )
     service = KnowledgeService(live, store.articles)
 
-    def search(text: str) -> Outcome:
-        result = service.search(SearchParams(q=text[:200], limit=RANK_DEPTH), reader)
+    def search(text: str, district: str | None = None) -> Outcome:
+        result = service.search(SearchParams(q=text[:200], limit=RANK_DEPTH, district=district), reader)
         referral = result.referral
         return Outcome(
             [hit.id for hit in result.hits],
@@ -111,6 +126,8 @@ def knowledge_search(
             result.hits[0].score if result.hits else 0.0,
             referral.phone if referral else None,
             referral.kind if referral else None,
+            result.hits[0].department if result.hits else None,
+            result.district.code if result.district else None,
         )
 
     return search
@@ -146,7 +163,10 @@ def corpus_search(corpus: Path, knowledge_dir: Path, engine_for: EngineFactory =
     return search
 
 
-def evaluate(queries: list[Query], search: SearchFn) -> dict[str, Any]:
+def evaluate(queries: list[Query], search: SearchFn, in_district: DistrictSearchFn | None = None) -> dict[str, Any]:
+    """The metrics of a query set; `in_district` searches the questions that carry a `district` parameter."""
+    if in_district is None and any(q.district for q in queries):
+        raise SystemExit("questions with a district need the knowledge base (not --corpus)")
     search(queries[0].text if queries else "预热")  # load lazily built parts before timing
     outcomes: list[tuple[Query, int | None, bool]] = []
     latencies: list[float] = []
@@ -154,7 +174,7 @@ def evaluate(queries: list[Query], search: SearchFn) -> dict[str, Any]:
     referred: list[tuple[Query, Outcome]] = []
     for query in queries:
         start = time.perf_counter()
-        outcome = search(query.text)
+        outcome = in_district(query.text, query.district) if in_district and query.district else search(query.text)
         latencies.append((time.perf_counter() - start) * 1000)
         rank = next((i for i, doc_id in enumerate(outcome.ranked, start=1) if doc_id in query.expected), None)
         outcomes.append((query, rank, outcome.answered))
@@ -164,6 +184,7 @@ def evaluate(queries: list[Query], search: SearchFn) -> dict[str, Any]:
     report = _metrics(outcomes)
     report["confident_wrong"] = confident_wrong  # out-of-scope questions answered at confidence >= CONFIDENT
     report["referrals"] = _referral_metrics(referred)
+    report["dispatch"] = _dispatch_metrics(referred)
     report["p50_ms"] = round(percentile(latencies, 50), 2)
     report["p99_ms"] = round(percentile(latencies, 99), 2)
     # Per kind of in-scope question; out-of-scope questions have no recall, their figure is abstain_accuracy.
@@ -190,6 +211,25 @@ def _referral_metrics(referred: list[tuple[Query, Outcome]]) -> dict[str, Any]:
         "in_scope_referred": sum(1 for q, o in referred if q.expected and o.referral is not None),
         "in_scope_emergency": sum(1 for q, o in referred if q.expected and o.referral_kind == "emergency"),
         "out_of_scope_referred": sum(1 for q, o in referred if not q.expected and not q.refer_to and o.referral),
+    }
+
+
+def _dispatch_metrics(replies: list[tuple[Query, Outcome]]) -> dict[str, Any]:
+    """For questions that name their unit: the share whose reply is for the right district (the parameter's, the
+    one the question names, or none) and whose first hit goes to the right unit for it, the figure of the set; and
+    apart, the share with the right district, and with the right article first."""
+    labelled = [(q, o) for q, o in replies if q.unit]
+
+    def share(count: int) -> float | None:
+        return round(count / len(labelled), 4) if labelled else None
+
+    right_district = [(q, o) for q, o in labelled if o.district == q.caller]
+    return {
+        "labelled": len(labelled),
+        "right_unit": share(sum(1 for q, o in right_district if o.unit == q.unit)),
+        "right_district": share(len(right_district)),
+        "right_article": share(sum(1 for q, o in labelled if o.ranked[:1] and o.ranked[0] in q.expected)),
+        "wrong": [q.text for q, o in labelled if o.district != q.caller or o.unit != q.unit],
     }
 
 
@@ -254,6 +294,14 @@ def format_table(report: dict[str, Any]) -> str:
     )
     lines.append(f"confident wrong (out of scope answered at >= {CONFIDENT}): {report['confident_wrong']}")
     lines.append("referrals: " + ", ".join(f"{k} {v}" for k, v in report["referrals"].items()))
+    dispatch = report["dispatch"]
+    if dispatch["labelled"]:
+        lines.append(
+            f"dispatch ({dispatch['labelled']} with a unit): right unit for the right district "
+            f"{_cell(dispatch['right_unit'])}, right district {_cell(dispatch['right_district'])}, "
+            f"right article first {_cell(dispatch['right_article'])}"
+        )
+        lines += [f"  wrong unit or district: {text}" for text in dispatch["wrong"]]
     return "\n".join(lines)
 
 

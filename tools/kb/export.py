@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from chalicelib.knowledge.districts import as_written
 from chalicelib.knowledge.models.content import Article, ArticleStatus
 from chalicelib.knowledge.parsing import ANSWER, parse_article
 from chalicelib.people.directory import DIRECTORY_FILE, Directory, DirectoryInvalid, directory_yaml, parse_directory
@@ -56,7 +57,8 @@ def faq_rows(articles: list[Article]) -> tuple[list[str], list[list[str]]]:
     for article in articles:
         questions = [article.title, *article.questions]
         questions += [""] * (width - len(questions))
-        rows.append([article.id, *questions, article.sections[ANSWER], article.category, article.department])
+        answer = as_written(article)[ANSWER]  # with its districts' subsections, which import reads back
+        rows.append([article.id, *questions, answer, article.category, article.department])
     return header, rows
 
 

@@ -206,7 +206,13 @@ def import_rows(
 
 
 def _same_content(markdown: str, article: Article) -> bool:
-    """Unchanged unless the question, answer, category or department differ (dates are the import's own)."""
+    """Unchanged unless the question, answer (a district's wording too), category or department differ (dates are the
+    import's own)."""
     stored = parse_article(markdown)
     keys = ("title", "questions", "category", "department", "sections")
-    return all(getattr(stored, k) == getattr(article, k) for k in keys)
+    return all(getattr(stored, k) == getattr(article, k) for k in keys) and _wording(stored) == _wording(article)
+
+
+def _wording(article: Article) -> list[tuple[str, str, bool, str]]:
+    """The districts' subsections an answer holds (### 滨海新区), wherever in the file they are."""
+    return [(v.section, v.district, v.adds, v.text) for v in article.variants]

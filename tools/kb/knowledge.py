@@ -18,6 +18,7 @@ from chalicelib.people.directory import (
     NO_PHONE,
     Directory,
     DirectoryInvalid,
+    department_lines,
     parse_directory,
     phone_gaps,
 )
@@ -36,7 +37,8 @@ class LoadedKnowledge:
     lexicon_files: dict[str, str] = field(default_factory=dict)  # name -> text, kept for `kb export`
     directory: Directory = field(default_factory=Directory)
     directory_text: str = ""  # the directory file as written, kept for `kb export`
-    # 'file:line: note: …' (slips read as meant) and the departments without a phone: never a failure
+    # 'file:line: note: …' (slips read as meant, city-level departments missing a district's unit) and the
+    # departments without a phone: never a failure
     notices: list[str] = field(default_factory=list)
 
 
@@ -89,10 +91,23 @@ def load_knowledge(root: Path) -> LoadedKnowledge:
     loaded.directory = directory or Directory()
     if directory is not None:
         path = root / LEXICON_DIR / DIRECTORY_FILE
+        gaps = phone_gaps(loaded.directory_text, directory)
         loaded.notices.extend(
             f"{path}:{line}: {d.code} {d.name}: {NO_PHONE} — 派单时显示“{NO_PHONE}”"
-            for line, d in phone_gaps(loaded.directory_text, directory)
+            for line, d in gaps
+            if not d.district
         )
+        # A district's units, one note per city-level department: sixteen lines saying the same would bury the rest.
+        by_parent: dict[str, list[tuple[int, str]]] = {}
+        for line, department in gaps:
+            if department.district:
+                by_parent.setdefault(department.parent or "", []).append((line, department.code))
+        loaded.notices.extend(
+            f"{path}:{units[0][0]}: {len(units)} 个区级单位（{directory.name_of(parent)}下）{NO_PHONE}："
+            f"{units[0][1]} 等，派单时显示“{NO_PHONE}”"
+            for parent, units in by_parent.items()
+        )
+        loaded.notices.extend(district_gap_notes(path, loaded.directory_text, directory))
     first_seen: dict[str, Path] = {}
     for path in article_files(root):
         relative = path.relative_to(root)
@@ -119,6 +134,18 @@ def load_knowledge(root: Path) -> LoadedKnowledge:
         loaded.articles.append(article)
     check_referrals(root, loaded, directory)
     return loaded
+
+
+def district_gap_notes(path: Path, text: str, directory: Directory) -> list[str]:
+    """A note at each city-level department that has units for some districts but not all: callers of the others
+    are dispatched to the city-level department itself."""
+    lines = department_lines(text)
+    gaps = sorted(directory.district_gaps(), key=lambda gap: lines.get(gap[0].code, 1))
+    return [
+        f"{path}:{lines.get(d.code, 1)}: note: 承办单位 {d.name}（{d.code}）在 {'、'.join(m.name for m in missing)} "
+        "没有下属单位，这些区的来电按市级单位派单"
+        for d, missing in gaps
+    ]
 
 
 def check_referrals(root: Path, loaded: LoadedKnowledge, directory: Directory | None) -> None:

@@ -17,11 +17,11 @@ def _eval(args: argparse.Namespace) -> int:
     queries = read_queries(Path(args.queries))
     with ExitStack() as stack:
         if args.corpus:
-            search = corpus_search(Path(args.corpus), Path(args.knowledge))
+            report = evaluate(queries, corpus_search(Path(args.corpus), Path(args.knowledge)))
         else:
             reader = Reader.AGENT if args.audience == "agent" else Reader.CITIZEN
             search = knowledge_search(Path(args.knowledge), reader, stack)
-        report = evaluate(queries, search)
+            report = evaluate(queries, search, search)
     print(json.dumps(report, ensure_ascii=False) if args.format == "json" else format_table(report))
     return 0
 

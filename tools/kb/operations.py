@@ -136,6 +136,7 @@ def _package(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from chalicelib import wiring
     from chalicelib.clock import china_today
+    from chalicelib.errors import InvalidInput
     from tools.kb.report import make_report, write_html, write_xlsx
 
     use_stage(args.stage, args.endpoint)
@@ -144,7 +145,11 @@ def _report(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"kb report: --date {args.date}: not a date (YYYY-MM-DD)", file=sys.stderr)
         return 2
-    report = make_report(wiring.reports(), args.period, day)
+    try:
+        report = make_report(wiring.reports(), args.period, day, args.district)
+    except InvalidInput as error:
+        print(f"kb report: --district: {error.message}", file=sys.stderr)
+        return 2
     out = Path(args.out or f"report-{args.period}-{report['start']}.{args.format}")
     (write_xlsx if args.format == "xlsx" else write_html)(report, out)
     print(f"{report['period']} {report['start']} – {report['end']}: {report['searches']} search(es); written to {out}")
@@ -278,6 +283,7 @@ def add_operations(commands: argparse._SubParsersAction) -> None:
     reporting.add_argument("--date", help="a Beijing-time date in the period, YYYY-MM-DD (default today)")
     reporting.add_argument("--format", choices=["xlsx", "html"], default="xlsx")
     reporting.add_argument("--out", help="the file to write (default report-PERIOD-START.FORMAT)")
+    reporting.add_argument("--district", help="only the searches of one district's callers (its code, name or alias)")
     table_options(reporting)
     reporting.set_defaults(run=_report)
 

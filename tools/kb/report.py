@@ -21,14 +21,18 @@ SHEETS = {
     "by_category": ("分类", ["category", "name", "searches", "answered"]),
     "by_day": ("每日", ["date", "searches", "answered"]),
     "by_hour": ("每小时", ["hour", "searches"]),
-    "surges": ("激增", ["date", "category", "name", "searches", "baseline", "ratio", "top_questions"]),
+    "surges": (
+        "激增",
+        ["date", "category", "name", "district_name", "searches", "baseline", "ratio", "top_questions"],
+    ),
 }
 _SUMMARY = ["searches", "answered", "answered_rate", "abstained", "clicks"]
 
 
-def make_report(desk: ReportDesk, period: str, day: dt.date) -> dict[str, Any]:
-    """The report as GET /api/reports answers it for an admin, as plain JSON values."""
-    return desk.report(ReportParams(period=Period(period), date=day), TOOL).model_dump(mode="json")
+def make_report(desk: ReportDesk, period: str, day: dt.date, district: str | None = None) -> dict[str, Any]:
+    """The report as GET /api/reports answers it for an admin (cut by a district, if given), as plain JSON values."""
+    params = ReportParams(period=Period(period), date=day, district=district)
+    return desk.report(params, TOOL).model_dump(mode="json")
 
 
 def write_xlsx(report: dict[str, Any], path: Path) -> None:
@@ -39,6 +43,8 @@ def write_xlsx(report: dict[str, Any], path: Path) -> None:
     summary.title = "概览"
     append_row(summary, ["", "本期", "上期", "变化"])
     append_row(summary, ["period", report["period"]])
+    if report.get("district"):
+        append_row(summary, ["district", report["district"]["name"]])
     append_row(
         summary,
         [

@@ -40,6 +40,13 @@ class ClickRequest(BaseModel):
         description="true when the page has not yet sent this query with settled=true: the click settles it, "
         "and the query is logged now; false (default) when it was already logged",
     )
+    district: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="the district the search was made for (as GET /api/search's `district`), for the search a click "
+        "settles",
+    )
 
 
 class FlagRequest(BaseModel):
@@ -111,6 +118,13 @@ class UnansweredParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
     days: int = Field(default=7, ge=1, le=30)
     limit: int = Field(default=50, ge=1, le=200)
+    district: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="a district's code, name or alias: its callers' searches alone (没帮助 votes carry no district, "
+        "and searches logged before districts count for the city only); unknown: 400",
+    )
 
 
 class UnansweredQuery(BaseModel):

@@ -24,6 +24,13 @@ class ReportParams(BaseModel):
         description="a Beijing-time date inside the period (YYYY-MM-DD), 1970-2100",
         json_schema_extra=REQUEST_DATE_SCHEMA,
     )
+    district: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="a district's code, name or alias: the searches of that district's callers alone (searches "
+        "logged without a district count for the city only); unknown: 400",
+    )
 
     @field_validator("date")
     @classmethod
@@ -83,6 +90,10 @@ class Surge(BaseModel):
     date: dt.date
     category: str
     name: str
+    district: str | None = Field(
+        default=None, description="the district (code) whose callers' searches surged; null: the city's searches"
+    )
+    district_name: str | None = None
     searches: int
     baseline: float = Field(description="the same weekday's average over the four weeks before")
     ratio: float = Field(description="searches / baseline (a baseline under 1 counts as 1)")
@@ -129,10 +140,18 @@ class ReportChart(BaseModel):
     svg: str
 
 
+class DistrictRef(BaseModel):
+    code: str
+    name: str
+
+
 class Report(BaseModel):
-    """One period's figures, as the caller's departments see them."""
+    """One period's figures, as the caller's departments see them (and, with a district, its callers' alone)."""
 
     period: Period
+    district: DistrictRef | None = Field(
+        default=None, description="the district the report is cut by; null: the whole city"
+    )
     start: dt.date = Field(description="the first Beijing-time day, inclusive")
     end: dt.date = Field(description="the last Beijing-time day, inclusive")
     searches: int

@@ -3,8 +3,9 @@ the query log and clicks per day, the daily tallies behind hot questions and the
 counters.
 
 The key layouts live here alone (`FEEDBACK#<article>`, `QUERYLOG#<date>`, `CLICKS#<date>`, `POPULAR#`,
-`UNANSWERED#`, `UNHELPFUL#<date>`; the tasks' in tasks.py); the desk reads and writes the named records below, never
-items or partition strings. Records go through the generic `RecordStore` (time-sorted, some with a TTL).
+`UNANSWERED#`, `UNANSWERED@<district>#`, `UNHELPFUL#<date>`; the tasks' in tasks.py); the desk reads and writes
+the named records below, never items or partition strings. Records go through the generic `RecordStore`
+(time-sorted, some with a TTL).
 """
 
 import datetime as dt
@@ -50,7 +51,8 @@ class Vote:
 
 @dataclass(frozen=True)
 class LoggedSearch:
-    """A settled search as the query log keeps it: the query masked, whether it was answered, its top hit."""
+    """A settled search as the query log keeps it: the query masked, whether it was answered, its top hit, and the
+    district it was answered for (the caller's, given or named in the query; None: the city's)."""
 
     query: str
     answered: bool
@@ -59,6 +61,7 @@ class LoggedSearch:
     role: str
     client: str
     at: dt.datetime | None = None  # known once read back
+    district: str | None = None  # a district's code; records written before districts have none
 
 
 @dataclass(frozen=True)
@@ -175,11 +178,14 @@ class DeskLog:
 
     # Counts
 
-    def tally(self, tally: Tally, day: dt.date, key: str, now: dt.datetime, ttl_days: int, by: int = 1) -> None:
-        self._records.tally(_dated(tally.value, day), key, now, ttl_days, by)
+    def tally(
+        self, tally: Tally, day: dt.date, key: str, now: dt.datetime, ttl_days: int, by: int = 1, district: str = ""
+    ) -> None:
+        """One more `key` on a day; with a district, in that district's own count (the city's is counted apart)."""
+        self._records.tally(_dated(_tally_kind(tally, district), day), key, now, ttl_days, by)
 
-    def tallies(self, tally: Tally, day: dt.date) -> dict[str, int]:
-        return self._records.tallies(_dated(tally.value, day))
+    def tallies(self, tally: Tally, day: dt.date, district: str = "") -> dict[str, int]:
+        return self._records.tallies(_dated(_tally_kind(tally, district), day))
 
     def count(self, what: str, client: str, now: dt.datetime) -> int:
         """One more `what` (ratings, clicks) by a client this minute; how many it has made in it."""
@@ -225,6 +231,10 @@ def _dated(kind: str, day: dt.date) -> str:
     return f"{kind}#{day.isoformat()}"
 
 
+def _tally_kind(tally: Tally, district: str) -> str:
+    return f"{tally.value}@{district}" if district else tally.value
+
+
 def _vote(article_id: str, record: dict[str, Any], at: dt.datetime | None) -> Vote:
     given = at or (dt.datetime.fromisoformat(record["at"]) if record.get("at") else None)
     return Vote(
@@ -248,6 +258,7 @@ def _search(record: dict[str, Any], at: dt.datetime | None) -> LoggedSearch:
         role=record.get("role") or "",
         client=record.get("client") or "",
         at=at,
+        district=record.get("district") or None,
     )
 
 

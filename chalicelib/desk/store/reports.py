@@ -3,6 +3,8 @@
 - a closed Beijing-time day under `REPORT#<date>`: `DEPT#<code>` per department, `SURGE#<category>`, `DONE`;
 - a week and a month rolled up from their closed days, under `REPORT#W#<monday>` and `REPORT#M#<yyyy-mm>`:
   `DEPT#<code>` (with each day's headline figures), `SURGE#<date>#<category>`, and `DAYS` (the days inside);
+- beside a department's figures, its figures of one district's callers as `DEPT#<code>@<district>`, and a district's
+  surges as `SURGE#…<category>@<district>` (issue 27; a summary written before has none, and reads the same);
 - the hours of a day not summarised yet (today) under `REPORT#H#<date>`: `DEPT#<hh>#<code>` and `DONE#<hh>` for a
   closed hour, `RUNNING` for the hour running so far (one item);
 - the maintenance job's cursor (`REPORT` / `CURSOR`).
@@ -126,7 +128,7 @@ class ReportStore(TableStore):
             for code, figures in summary.departments.items():
                 batch.put_item(Item={"pk": pk, "sk": f"{_DEPARTMENT}{code}", "data": _data(figures, daily=False)})
             for surge in summary.surges:
-                batch.put_item(Item={"pk": pk, "sk": f"{_SURGE}{surge.category}", "data": surge.model_dump_json()})
+                batch.put_item(Item={"pk": pk, "sk": _surge_key(surge, dated=False), "data": surge.model_dump_json()})
         self._put({"pk": pk, "sk": _DONE, "at": dt.datetime.now(dt.UTC).isoformat()})
 
     def span(self, kind: SpanKind, start: dt.date) -> StoredSpan:
@@ -145,7 +147,7 @@ class ReportStore(TableStore):
         """Replace a roll-up (`before`: what it held): its figures and surges, then the list of its days, then
         whatever of `before` it no longer has. Rebuilt from day summaries, a roll-up written twice is the same."""
         pk = _span_partition(kind, start)
-        surges = {f"{_SURGE}{s.date.isoformat()}#{s.category}": s for s in summary.surges}
+        surges = {_surge_key(s, dated=True): s for s in summary.surges}
         with self._table.batch_writer() as batch:
             for code, figures in summary.departments.items():
                 batch.put_item(Item={"pk": pk, "sk": f"{_DEPARTMENT}{code}", "data": _data(figures, daily=True)})
@@ -153,7 +155,7 @@ class ReportStore(TableStore):
                 batch.put_item(Item={"pk": pk, "sk": sk, "data": surge.model_dump_json()})
         self._put({"pk": pk, "sk": _DAYS, "days": sorted(day.isoformat() for day in summary.days)})
         gone = [f"{_DEPARTMENT}{code}" for code in before.departments.keys() - summary.departments.keys()]
-        gone += [f"{_SURGE}{s.date.isoformat()}#{s.category}" for s in before.surges]
+        gone += [_surge_key(s, dated=True) for s in before.surges]
         with self._table.batch_writer() as batch:
             for sk in set(gone) - surges.keys():
                 batch.delete_item(Key={"pk": pk, "sk": sk})
@@ -269,6 +271,12 @@ def _span_partition(kind: SpanKind, start: dt.date) -> str:
 
 def _hours_partition(day: dt.date) -> str:
     return f"REPORT#H#{day.isoformat()}"
+
+
+def _surge_key(surge: Surge, dated: bool) -> str:
+    """A day's surge by its category (in a roll-up, its date first too); a district's, with the district after."""
+    key = f"{_SURGE}{surge.date.isoformat()}#{surge.category}" if dated else f"{_SURGE}{surge.category}"
+    return f"{key}@{surge.district}" if surge.district else key
 
 
 # A summary is stored compactly, its counts as lists: categories [searches, answered], articles [views, helpful,

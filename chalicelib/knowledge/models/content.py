@@ -42,6 +42,11 @@ class FrontMatter(BaseModel):
     category: str = Field(pattern=SLUG_PATTERN, description="分类")
     audience: Audience = Field(description="适用对象")
     department: str = Field(min_length=2, max_length=60, description="承办单位")
+    # A district whose work goes elsewhere than the directory says (district code -> department code); checked
+    # against the directory by lint, so its messages can name what is known.
+    districts: dict[Annotated[str, Field(min_length=1, max_length=40)], Annotated[str, Field(max_length=60)]] = Field(
+        default_factory=dict, description="分区承办单位"
+    )
     phone: str | None = Field(default=None, pattern=r"^[0-9][0-9-]{2,19}$", description="咨询电话")
     questions: list[str] = Field(default_factory=list, max_length=12, description="常见问法")
     keywords: list[str] = Field(default_factory=list, max_length=20, description="关键词")
@@ -64,13 +69,27 @@ class FrontMatter(BaseModel):
         return self
 
 
+class Variant(BaseModel):
+    """A district's own wording of 标准答复 or 一次性告知 (`### 滨海新区`): it replaces the section, or, headed
+    `### 滨海新区（补充）`, follows it."""
+
+    section: str
+    district: str = Field(description="the district as the heading names it")
+    adds: bool = Field(description="（补充）: comes after the city-level text; otherwise replaces it")
+    text: str
+    line: int = Field(description="the heading's line in the file")
+
+
 class Article(FrontMatter):
-    """A parsed article: front matter, its body sections (Markdown) and the source text."""
+    """A parsed article: front matter, its body sections (Markdown) and the source text.
+
+    `sections` hold the city-level text; the districts' subsections are `variants`."""
 
     # The source text is kept byte for byte (export writes it back); front-matter fields arrive stripped.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
     sections: dict[str, str]
+    variants: list[Variant] = Field(default_factory=list)
     markdown: str
     content_hash: str
 

@@ -18,8 +18,35 @@ class AsOfParams(BaseModel):
     )
 
 
-class SearchParams(AsOfParams):
-    """The query string of GET /api/search."""
+DISTRICT_DESCRIPTION = (
+    "the caller's district: its code, name or alias in the directory (binhai, 滨海新区, 滨海); an unknown one is a "
+    "400. Answers then carry that district's unit and wording where the article has them, else the city's"
+)
+Scope = Literal["district", "city"]
+
+
+class DistrictParams(BaseModel):
+    """`district`: answer a caller of that district."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    district: str | None = Field(default=None, min_length=1, max_length=40, description=DISTRICT_DESCRIPTION)
+
+
+class ArticleParams(AsOfParams, DistrictParams):
+    """The query string of GET /api/articles/{id}."""
+
+
+class CallerDistrict(BaseModel):
+    """The district an answer was given for, and where it came from: the `district` parameter, or the query's words."""
+
+    code: str
+    name: str
+    source: Literal["param", "query"]
+
+
+class SearchParams(AsOfParams, DistrictParams):
+    """The query string of GET /api/search; without `district`, a district the query names (河西区, 滨海) is used
+    and its words are left out of what is searched."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
     q: str = Field(min_length=1, max_length=200)
@@ -83,10 +110,13 @@ class SearchHit(BaseModel):
     score: float = Field(description="confidence in [0, 1] that this article answers the query")
     snippet: str
     marks: list[list[int]] = Field(default_factory=list, description="[start, end) spans of matched words in snippet")
-    department: str = Field(description="the code of the department to dispatch to")
+    department: str = Field(description="the code of the department to dispatch to (the district's unit, if any)")
     department_name: str
     dispatch_phone: str | None = Field(
         default=None, description="that department's phone from the directory; null: 电话未登记 (never the article's)"
+    )
+    dispatch_scope: Scope = Field(
+        default="city", description="district: the department is the one for the result's district; city: the city's"
     )
 
 
@@ -126,18 +156,29 @@ class SearchResult(BaseModel):
         description="where the caller should go: always for an emergency (then shown above everything), otherwise "
         "only when no article answers",
     )
+    district: CallerDistrict | None = Field(
+        default=None, description="the district the hits are resolved for; null: none was given or named (the city's)"
+    )
 
 
 class ArticleView(BaseModel):
-    """An article as a reader sees it: only the sections they may read, rendered to HTML too."""
+    """An article as a reader sees it: only the sections they may read, rendered to HTML too; for a district, with
+    that district's unit and wording where the article has them."""
 
     id: str
     title: str
     category: str
     audience: Audience
-    department: str = Field(description="the code of the department to dispatch to")
+    department: str = Field(description="the code of the department to dispatch to (the district's unit, if any)")
     department_name: str
     dispatch: Department | None = Field(description="that department's directory record (phone, hours)")
+    district: CallerDistrict | None = Field(default=None, description="the district it is shown for; null: the city")
+    dispatch_scope: Scope = Field(
+        default="city", description="district: the department is the one for the view's district; city: the city's"
+    )
+    wording_scope: Scope = Field(
+        default="city", description="district: 标准答复 or 一次性告知 carry the district's own text (replaced or added)"
+    )
     phone: str | None
     questions: list[str]
     keywords: list[str]

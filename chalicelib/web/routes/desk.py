@@ -152,7 +152,7 @@ def article_feedback(article_id: str, caller: Principal):
     )
 )
 def unanswered(caller: Principal, query: UnansweredParams):
-    return wiring.desk().unanswered(caller, query.days, query.limit)
+    return wiring.desk().unanswered(caller, query.days, query.limit, query.district)
 
 
 @api.route(

@@ -5,9 +5,9 @@ from chalice import Blueprint
 from chalicelib import wiring
 from chalicelib.knowledge.models.reading import (
     ArticleListParams,
+    ArticleParams,
     ArticleSummary,
     ArticleView,
-    AsOfParams,
     Category,
     PopularArticle,
     PopularParams,
@@ -65,13 +65,13 @@ def popular(caller: Principal, query: PopularParams):
     Operation(
         "GET",
         ARTICLE,
-        "One article, as the caller may see it (as_of: as published then)",
+        "One article, as the caller may see it (as_of: as published then; district: for a caller of that district)",
         ArticleView,
         errors=(404,),
     )
 )
-def article(article_id: str, caller: Principal, query: AsOfParams):
-    return wiring.knowledge().article(article_id, caller.reader, query.as_of)
+def article(article_id: str, caller: Principal, query: ArticleParams):
+    return wiring.knowledge().article(article_id, caller.reader, query.as_of, query.district)
 
 
 @api.route(

@@ -14,6 +14,11 @@ export function renderCard(article, { chosen, moment }) {
   $("own-choice").hidden = !chosen;
   const sections = article.sections || {};
   $("answer").textContent = plainLines(sections["标准答复"]).map((line) => line.text).join("\n");
+  // With the caller's district: whether 标准答复 and 一次性告知 carry that district's own text, or the city's.
+  const district = article.district;
+  $("wording").hidden = !district;
+  $("wording").className = article.wording_scope === "district" ? "scope" : "scope city";
+  $("wording").textContent = !district ? "" : article.wording_scope === "district" ? `${district.name}口径` : "全市通用口径";
   const checklist = plainLines(sections["一次性告知"]);
   $("checklist").replaceChildren(
     ...checklist.map((line, i) =>
@@ -64,9 +69,14 @@ function renderDispatch(article) {
   const phone = to.phone
     ? [" · 电话 ", el("strong", { id: "phone" }, to.phone)]
     : [el("span", { class: "unlisted" }, " · 电话未登记")];
+  // With the caller's district: whether the unit is the district's own or the city's (none set up for it).
+  const own = article.dispatch_scope === "district";
+  const scope = article.district && el("span", { id: "dispatch-scope", class: own ? "scope" : "scope city" },
+    own ? "（本区）" : "（市级，未设本区单位）");
   $("dispatch").replaceChildren(
     "派单：",
     el("strong", { id: "department" }, to.name || article.department_name || article.department),
+    scope || "",
     ...phone,
     to.hours ? ` · ${to.hours}` : "",
   );

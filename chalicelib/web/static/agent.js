@@ -1,6 +1,7 @@
 // The agent console: search on every keystroke, keyboard only, and on screen only what is true: the answer when
 // the server has one, candidates marked as such when it is unsure, and always a way forward.
 import { copyAnswer, renderCard, toggleFold } from "./agent-card.js";
+import { districtChooser } from "./agent-district.js";
 import { client, debounce, dropped, el, highlighted, say } from "./common.js";
 import { credentials, signInWith } from "./signin.js";
 
@@ -22,8 +23,14 @@ let shown = null; // the article on screen
 let articles = new Map(); // the articles read for the hits on screen, by id: ↑/↓ back and forth reads each once
 let asked = null; // the query whose results are on screen or on their way (null after a failure: ask again)
 let hitsFor = null; // the query the hits on screen answer (an older one while a new search is on its way)
+let hitsDistrict; // the district (code) they were answered for: the parameter's, or the one their question names
 let settledQuery = null; // the query last counted as settled since the box was cleared: never counted twice
 let composing = false; // an input method is composing: its letters (pinyin) are not the query yet
+// The caller's district (F4), sent with every search and article read; a new one shows the query's answer for it.
+const district = districtChooser({
+  call: (...args) => call(...args),
+  changed: () => run(input.value.trim()),
+});
 
 function signedIn(on) {
   $("signin").hidden = on;
@@ -46,6 +53,7 @@ signInWith(key, "categories", signedIn);
 // A caller's words (a name, a number) never outlive the agent's session: the recent searches go with the key.
 function forgetCallers() {
   sessionStorage.removeItem(RECENT);
+  district.forget(); // the caller's district goes with the call
   localStorage.removeItem(RECENT); // what releases before this one kept
 }
 
@@ -98,6 +106,7 @@ function clearResults() {
 function clearSearch() {
   drop("answer");
   settleLater.cancel();
+  district.noted(null); // a district only the cleared question named goes with it
   input.value = "";
   asked = "";
   settledQuery = null; // the next caller's question counts on its own, even in the same words
@@ -148,16 +157,19 @@ async function run(query, { settle = false } = {}) {
   if (settled) settledQuery = query; // kept even if the call fails: it may have been logged, and never twice
   let result;
   try {
-    const params = { q: query, limit: 8, as_of: moment, settled };
+    const params = { q: query, limit: 8, as_of: moment, settled, district: district.current() };
     result = await call("search", { params, purpose: "answer" });
   } catch (problem) {
     if (!dropped(problem) && problem.status !== 401) failed(problem, "搜索失败");
     return;
   }
   failure.hidden = true;
+  district.noted(result); // a district the question names (河西区…): shown, and kept once the search is settled
+  if (settled) district.settled();
   hits = result.hits;
   state = result.state;
   hitsFor = query;
+  hitsDistrict = result.district?.code;
   articles = new Map();
   renderResult(result);
   // Answered: the first hit is the answer, highlighted and on screen at once. Otherwise the agent chooses.
@@ -178,7 +190,8 @@ function rendered(query) {
 function settleNow(query) {
   if (!query || query === settledQuery || asOf()) return;
   settledQuery = query;
-  call("search", { params: { q: query, limit: 8, settled: "true" } }).catch(() => {});
+  district.settled();
+  call("search", { params: { q: query, limit: 8, settled: "true", district: district.current() } }).catch(() => {});
 }
 const settleLater = debounce((query) => {
   if (query === input.value.trim()) settleNow(query);
@@ -192,8 +205,9 @@ function noteClick(query, hit, index) {
   const settles = query !== settledQuery;
   settledQuery = query;
   settleLater.cancel();
-  const body = { query, article_id: hit.id, position: index + 1, settles };
+  const body = { query, article_id: hit.id, position: index + 1, settles, district: district.current() };
   call("clicks", { method: "POST", body }).catch(() => {});
+  district.settled();
 }
 
 function renderResult(result) {
@@ -284,7 +298,8 @@ async function show(index) {
   if (!article) {
     try {
       // A newer keystroke or choice wins over this.
-      article = await call("articles/" + encodeURIComponent(hit.id), { params: { as_of: moment }, purpose: "answer" });
+      const params = { as_of: moment, district: hitsDistrict }; // its unit and wording for the hits' district
+      article = await call("articles/" + encodeURIComponent(hit.id), { params, purpose: "answer" });
     } catch (problem) {
       if (!dropped(problem) && problem.status !== 401) failed(problem, "打开答复失败");
       return false;
@@ -395,7 +410,9 @@ input.addEventListener("keydown", (event) => {
     enter();
   } else if (event.key === "Escape") {
     event.preventDefault();
-    clearSearch();
+    // The first Esc clears the search; a second, with the box empty, the caller's district (the call is over).
+    if (input.value === "" && district.current()) district.clear();
+    else clearSearch();
   }
 });
 
@@ -434,6 +451,11 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "F2") {
     event.preventDefault();
     toggleFold();
+    return;
+  }
+  if (event.key === "F4") {
+    event.preventDefault();
+    district.open();
     return;
   }
   if (event.target === input) return;

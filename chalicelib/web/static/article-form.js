@@ -15,6 +15,7 @@ export function articleForm(source, onChange) {
   const controls = [...form.querySelectorAll("[data-field]")].filter((node) => !node.matches("ol"));
   let categories = [];
   let departments = [];
+  let directory = []; // every entry of the directory: the districts and the units a district's work may go to
 
   function write(key, value) {
     const next = frontMatter.setField(source.value, key, value);
@@ -85,7 +86,57 @@ export function articleForm(source, onChange) {
     button.addEventListener("click", () => addRow(button.dataset.add));
   }
 
+  // ---- 分区承办单位 (districts): one row a district, a district and the unit its work goes to
+
+  function pairValues(key) {
+    return [...$(`f-${key}`).children].map((item) => [...item.querySelectorAll("select")].map((s) => s.value));
+  }
+
+  function pairRow(key, [district, department]) {
+    const pick = el("select", { "data-pair": "district" });
+    const unit = el("select", { "data-pair": "department" });
+    options(pick, directory.filter((d) => d.kind === "district" && !d.retired).map(choice), district);
+    options(unit, directory.filter((d) => d.kind !== "district" && !d.retired).map(choice), department);
+    const remove = el("button", { type: "button", class: "remove" }, "删除");
+    const item = el("li", {}, pick, unit, remove);
+    for (const select of [pick, unit]) select.addEventListener("change", () => write(key, pairValues(key)));
+    remove.addEventListener("click", () => {
+      item.remove();
+      renumberPairs(key);
+      write(key, pairValues(key));
+      form.querySelector(`[data-add-pair="${key}"]`).focus();
+    });
+    return item;
+  }
+
+  function renumberPairs(key) {
+    for (const [i, item] of [...$(`f-${key}`).children].entries()) {
+      const [pick, unit, remove] = item.children;
+      pick.setAttribute("aria-label", `第 ${i + 1} 个区`);
+      unit.setAttribute("aria-label", `第 ${i + 1} 个区的承办单位`);
+      remove.setAttribute("aria-label", `删除第 ${i + 1} 个区`);
+    }
+  }
+
+  function fillPairs(values) {
+    for (const key of frontMatter.MAP_FIELDS) {
+      $(`f-${key}`).replaceChildren(...(values[key] || []).map((pair) => pairRow(key, pair)));
+      renumberPairs(key);
+    }
+  }
+
+  for (const button of form.querySelectorAll("[data-add-pair]")) {
+    button.addEventListener("click", () => {
+      const item = pairRow(button.dataset.addPair, ["", ""]);
+      $(`f-${button.dataset.addPair}`).append(item);
+      renumberPairs(button.dataset.addPair);
+      item.querySelector("select").focus();
+    });
+  }
+
   // ---- filling the form from the source
+
+  const choice = (d) => ({ value: d.code, label: `${d.name}（${d.code}）` });
 
   // A select shows the value the text has, even one the lists do not know (marked so).
   function options(select, choices, value) {
@@ -105,6 +156,7 @@ export function articleForm(source, onChange) {
       $(`f-${key}`).replaceChildren(...(values[key] || []).map((item) => row(key, item)));
       renumber(key);
     }
+    fillPairs(values);
     bodyArea.value = values.body;
   }
 
@@ -161,6 +213,12 @@ export function articleForm(source, onChange) {
       return true;
     }
     if (!place.field) return false;
+    if (frontMatter.MAP_FIELDS.has(place.field)) {
+      const rows = $(`f-${place.field}`).children;
+      const target = rows[Math.max(0, Math.min(place.item, rows.length - 1))];
+      (target ? target.querySelector("select") : form.querySelector(`[data-add-pair="${place.field}"]`)).focus();
+      return true;
+    }
     if (frontMatter.LIST_FIELDS.has(place.field)) {
       const inputs = $(`f-${place.field}`).querySelectorAll("input");
       const target = inputs[Math.max(0, Math.min(place.item, inputs.length - 1))];
@@ -184,7 +242,10 @@ export function articleForm(source, onChange) {
     setChoices(lists) {
       if (lists.categories) categories = lists.categories;
       if (lists.departments) departments = lists.departments;
-      fillControls(frontMatter.read(source.value), ["category", "department"]);
+      if (lists.directory) directory = lists.directory;
+      const values = frontMatter.read(source.value);
+      fillControls(values, ["category", "department"]);
+      if (lists.directory) fillPairs(values);
     },
   };
 }

@@ -1,5 +1,6 @@
 // A server-rendered article page: one-tap 好差评 with an optional comment, and 返回搜索结果 after a search.
 import { base, client, say } from "./common.js";
+import { articleForDistrict } from "./faq-district.js";
 
 const { call } = client();
 const articleId = document.documentElement.dataset.article;
@@ -29,7 +30,15 @@ if (led && back) {
 }
 
 // Links made when article addresses still carried the search (?q=) keep working, but the query leaves history.
-if (new URLSearchParams(location.search).has("q")) history.replaceState(null, "", location.pathname);
+if (new URLSearchParams(location.search).has("q")) {
+  const address = new URL(location.href);
+  address.search = "";
+  const district = new URLSearchParams(location.search).get("district");
+  if (district) address.searchParams.set("district", district);
+  history.replaceState(null, "", address.href);
+}
+// The district this device chose: its wording and unit, and links to other articles for it too.
+if (articleId) articleForDistrict(call);
 
 // A failure without a message meant for people (the network, say) gets a plain one; never "HTTP 0".
 const plain = (problem, fallback) => (problem.code ? problem.message : fallback);

@@ -18,7 +18,7 @@ export function pageUrl(path) {
 }
 
 const MESSAGES = {
-  unauthorized: "密钥无效或已停用，请重新登录。",
+  unauthorized: "登录已失效（已退出、已过期或密钥无效），请重新登录。",
   forbidden: "您的角色或所属单位无权执行此操作。",
   not_found: "没有找到。",
   conflict: "状态已变化（可能有人同时在改），请重新加载后再试。",
@@ -139,7 +139,10 @@ export function client({ key = null, signedOut = () => {} } = {}) {
     if (pending) say(...pending);
     loading(1);
     try {
-      const reply = await api(path, { ...options, key: key ? await key.get() : undefined });
+      const credential = key ? await key.get() : undefined;
+      // Signed out meanwhile (the session could not be renewed): never ask anonymously on a signed-in page.
+      if (key && !credential) throw new ApiError(401, { error: { code: "unauthorized" } });
+      const reply = await api(path, { ...options, key: credential });
       if (stale()) throw new Superseded();
       return reply;
     } catch (problem) {

@@ -1,14 +1,18 @@
 // The department directory (派单目录): who handles what, their phone and hours. Everyone in the editor console
 // reads it; admins add and change departments (PUT /api/departments/{code}). A change to what citizens see (name,
 // phone, hours, address) or to the parent waits until another admin approves it (/api/department-proposals);
-// admins retire a department nothing names any more (DELETE /api/departments/{code}).
+// admins retire a department nothing names any more (DELETE /api/departments/{code}). The city's districts are
+// entries too (kind "district", with the other names callers use); a unit that serves one district names it
+// (district), and is where its parent's work goes for that district's callers.
 import { el, say } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = ["name", "phone", "hours", "address", "handles", "parent"];
 const FIELD_NAMES = {
   name: "名称", phone: "电话", hours: "办公时间", address: "地址", handles: "受理范围", parent: "上级单位",
+  kind: "类别", district: "所属区", aliases: "别名",
 };
+const KINDS = { unit: "单位", district: "区" };
 // What agents see at dispatch for a unit without a phone (the same words as `kb lint`): nobody guesses a number.
 const NO_PHONE = "电话未登记";
 const PENDING = "已提交，等待另一位管理员确认";
@@ -51,7 +55,7 @@ export function directoryView(call, isAdmin, changed, whoAmI = () => null) {
   // How many units, and (for admins, who can fill them in) how many still lack a phone.
   function counted() {
     const live = departments.filter((d) => !d.retired);
-    const missing = live.filter((d) => !d.phone).length;
+    const missing = live.filter((d) => !d.phone && d.kind !== "district").length;
     const retired = departments.length - live.length;
     return (
       `${live.length} 个单位${isAdmin() && missing ? `，其中 ${missing} 个${NO_PHONE}` : ""}` +
@@ -60,7 +64,12 @@ export function directoryView(call, isAdmin, changed, whoAmI = () => null) {
   }
 
   const nameOf = (code) => departments.find((d) => d.code === code)?.name || code;
-  const shown = (field, value) => (field === "parent" && value ? nameOf(value) : value) || "无";
+  function shown(field, value) {
+    if (!value) return "无";
+    if (field === "parent" || field === "district") return nameOf(value);
+    return field === "kind" ? KINDS[value] || value : value;
+  }
+  const districts = () => departments.filter((d) => d.kind === "district" && !d.retired);
 
   function render() {
     $("directory-add").hidden = !isAdmin();
@@ -73,11 +82,14 @@ export function directoryView(call, isAdmin, changed, whoAmI = () => null) {
   }
 
   function item(d) {
+    const district = d.kind === "district"; // one of the city's districts: no dispatch unit, so no phone to miss
     const facts = [
       d.phone ? `电话 ${d.phone}` : "",
       d.hours || "",
       d.address || "",
       d.parent ? `上级：${nameOf(d.parent)}` : "",
+      d.district ? `所属区：${nameOf(d.district)}` : "",
+      d.aliases?.length ? `别名：${d.aliases.join("、")}` : "",
     ].filter(Boolean);
     const waiting = proposals.some((p) => p.code === d.code);
     const node = el(
@@ -86,8 +98,9 @@ export function directoryView(call, isAdmin, changed, whoAmI = () => null) {
       el("strong", {}, d.name),
       " ",
       el("span", { class: "badge" }, d.code),
+      ...(district ? [" ", el("span", { class: "badge" }, "区")] : []),
       ...(d.retired ? [" ", el("span", { class: "badge stale" }, "已撤销")] : []),
-      ...(d.phone || d.retired ? [] : [" ", el("span", { class: "badge stale no-phone" }, NO_PHONE)]),
+      ...(d.phone || d.retired || district ? [] : [" ", el("span", { class: "badge stale no-phone" }, NO_PHONE)]),
       ...(waiting ? [" ", el("span", { class: "badge" }, "有待确认的修改")] : []),
       facts.length ? el("p", { class: "meta" }, facts.join(" · ")) : null,
       d.handles ? el("p", {}, `受理：${d.handles}`) : null,
@@ -195,14 +208,32 @@ export function directoryView(call, isAdmin, changed, whoAmI = () => null) {
     $("d-parent").replaceChildren(
       el("option", { value: "" }, "无"),
       ...departments
-        .filter((d) => d.code !== department?.code && !d.retired)
+        .filter((d) => d.code !== department?.code && !d.retired && d.kind !== "district")
         .map((d) => el("option", { value: d.code }, `${d.name}（${d.code}）`)),
     );
     $("d-parent").value = department?.parent || "";
+    $("d-kind").value = department?.kind || "unit";
+    $("d-district").replaceChildren(
+      el("option", { value: "" }, "无（全市）"),
+      ...districts().map((d) => el("option", { value: d.code }, d.name)),
+    );
+    $("d-district").value = department?.district || "";
+    $("d-aliases").value = (department?.aliases || []).join("，");
+    showKind();
     say($("department-status"), "");
     (department ? $("d-name") : $("d-code")).focus();
   }
 
+  // A district has other names and serves no district; a unit the other way round.
+  function showKind() {
+    const district = $("d-kind").value === "district";
+    for (const id of ["d-district", "d-district-hint"]) $(id).hidden = district;
+    for (const id of ["d-aliases", "d-aliases-hint"]) $(id).hidden = !district;
+    form.querySelector('label[for="d-district"]').hidden = district;
+    form.querySelector('label[for="d-aliases"]').hidden = !district;
+  }
+
+  $("d-kind").addEventListener("change", showKind);
   $("directory-add").addEventListener("click", () => open());
   $("department-cancel").addEventListener("click", () => {
     form.hidden = true;
@@ -213,6 +244,9 @@ export function directoryView(call, isAdmin, changed, whoAmI = () => null) {
     const code = $("d-code").value.trim();
     const body = {};
     for (const field of FIELDS) body[field] = $(`d-${field}`).value.trim() || null;
+    body.kind = $("d-kind").value;
+    body.district = body.kind === "district" ? null : $("d-district").value || null;
+    body.aliases = body.kind === "district" ? $("d-aliases").value.split(/[,，、\s]+/).filter(Boolean) : [];
     say($("department-status"), "正在保存…");
     let saved;
     try {

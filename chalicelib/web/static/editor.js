@@ -40,7 +40,12 @@ const lists = workLists(call, (id) => openArticle(id), (question) => newArticle(
 const directory = directoryView(
   call,
   () => me?.role === "admin",
-  (list) => form.setChoices({ departments: list.filter((d) => !d.retired && covers(me, d.code, list)) }),
+  // A district (kind "district") is where a caller lives, never a 承办单位 an article names.
+  (list) =>
+    form.setChoices({
+      departments: list.filter((d) => !d.retired && d.kind !== "district" && covers(me, d.code, list)),
+      directory: list, // 分区承办单位: any district, and any unit its work may go to
+    }),
   () => me?.principal,
 );
 

@@ -3,6 +3,7 @@
 // The same script runs on the server-rendered results page (/search?q=…), taking over the results it shows; both
 // decide what to show from the reply's state, hits and referral alike (faq.py), and list the hits in its order.
 import { apiUrl, client, debounce, dropped, el, highlighted, pageUrl, say } from "./common.js";
+import { chosenDistrict, districtChoice, withDistrict } from "./faq-district.js";
 
 const input = document.getElementById("q");
 const status = document.getElementById("search-status");
@@ -38,8 +39,9 @@ function writeAddress(query) {
   history.replaceState(null, "", url); // the back button returns to these results
 }
 
+// An article's page, for the district chosen on this device (its wording and unit), if any.
 function articleLink(id) {
-  return pageUrl("faq/" + encodeURIComponent(id)).href;
+  return withDistrict(pageUrl("faq/" + encodeURIComponent(id)), chosenDistrict()).href;
 }
 
 function showLanding() {
@@ -58,17 +60,18 @@ async function search(query, { settled = false } = {}) {
     return showLanding();
   }
   if (settled) settledQuery = query;
+  const district = await districtReady(); // never sent with anything personal: only with searches and article reads
   try {
     // purpose "search" (common.js): each search numbered, the one before aborted and its late reply dropped,
     // and given up after 8 s (window.zhidaTimeLimitMs in tests) as an ApiError with the code "timeout".
     const result = await call("search", {
-      params: { q: query, limit: 8, settled: settled ? "true" : undefined },
+      params: { q: query, limit: 8, settled: settled ? "true" : undefined, district },
       purpose: "search",
       pending: [status, "正在搜索…"],
     });
     // The box may hold another question by now, typed while this one was on its way and not sent yet: what came of
     // this one ("没有找到…" for its first character, say) would read as said of that one. Its own search follows.
-    if (query === input.value.trim()) render(query, result);
+    if (query === input.value.trim()) render(query, result, district);
   } catch (problem) {
     // A dropped one was overtaken by a newer search, which says what came of it. A settled search that failed
     // stays settled: the server may have logged it all the same (counted once, as in the agent console).
@@ -141,7 +144,7 @@ function titleResults(className, text) {
   resultsTitle.textContent = text;
 }
 
-function render(query, result) {
+function render(query, result, district) {
   const referral = result.referral || null;
   const urgent = isEmergency(referral);
   landing.hidden = true;
@@ -154,6 +157,7 @@ function render(query, result) {
   if (result.state === "doubtful") titleResults("candidates-title", "可能相关的问题");
   else titleResults("sr-only", "搜索结果");
   results.dataset.query = query;
+  results.dataset.district = district || ""; // a click on a hit settles the search made for it
   results.replaceChildren(
     ...result.hits.map((hit) =>
       el(
@@ -216,6 +220,7 @@ results.addEventListener("click", (event) => {
   if (!link || !query) return;
   const position = [...results.querySelectorAll("a[data-id]")].indexOf(link) + 1;
   const body = { query, article_id: link.dataset.id, position, settles: query !== settledQuery };
+  if (results.dataset.district) body.district = results.dataset.district;
   settledQuery = query;
   searchSoon.cancel();
   settleSoon.cancel();
@@ -294,6 +299,12 @@ async function loadPopular() {
     popularBlock.hidden = true;
   }
 }
+
+// The district choice: loaded with the directory; a new choice shows the question's answer for it (not counted).
+const districtReady = districtChoice(call, () => {
+  const query = input.value.trim();
+  if (query) search(query);
+});
 
 const params = new URLSearchParams(location.search);
 loadPopular();

@@ -7,6 +7,9 @@ import { FIELDS } from "./fields.js"; // made by the server from the article mod
 // The order fields are written in when one is missing (docs/article-format.md).
 export const FIELD_ORDER = FIELDS.map((field) => field.key);
 export const LIST_FIELDS = new Set(FIELDS.filter((field) => field.list).map((field) => field.key));
+// Mappings written one entry a line (`districts:` then `  binhai: binhai-approval`), read as [key, value] pairs.
+export const MAP_FIELDS = new Set(FIELDS.filter((field) => field.map).map((field) => field.key));
+const MANY = (key) => LIST_FIELDS.has(key) || MAP_FIELDS.has(key);
 // Emptied in the form, an optional field's lines go; a required one keeps an empty `key:` line for lint to name.
 const OPTIONAL = new Set(FIELDS.filter((field) => !field.required).map((field) => field.key));
 // `key: value`; a full-width colon is read too, as lint accepts it (with a notice).
@@ -125,9 +128,19 @@ function flowItems(raw) {
   return items.map(unquote).filter((item, i, all) => item !== "" || i < all.length - 1);
 }
 
+// `  key: value` lines, or `{key: value, …}` on the field's own line, as [key, value] pairs.
+function pairsOf(raw, rest) {
+  const entries = /^\{.*\}$/.test(raw) ? raw.slice(1, -1).split(",") : rest.map((line) => splitComment(line.text).value);
+  return entries
+    .map((entry) => /^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$/.exec(entry))
+    .filter(Boolean)
+    .map((match) => [unquote(match[1]), unquote(match[2])]);
+}
+
 function valueOf(field, lines) {
   const raw = field.raw;
   const rest = lines.slice(field.start + 1, field.end).filter((line) => !isBlankOrComment(line));
+  if (MAP_FIELDS.has(field.key)) return pairsOf(raw, rest);
   if (/^\[.*\]$/.test(raw)) return flowItems(raw);
   if (raw.startsWith("[")) return flowItems([raw, ...rest.map((line) => line.text.trim())].join(" "));
   if (raw === "" && rest.length && rest.every(isItem)) {
@@ -142,7 +155,7 @@ function valueOf(field, lines) {
   return [unquote(raw), ...continued].filter(Boolean).join(" ");
 }
 
-// The fields as the form shows them: strings, and lists for questions and keywords.
+// The fields as the form shows them: strings, lists for questions and keywords, [key, value] pairs for districts.
 export function read(text) {
   const { lines, fields, bounds } = parse(text);
   const values = {};
@@ -192,11 +205,15 @@ function sameValue(a, b) {
 
 function clean(key, value) {
   if (LIST_FIELDS.has(key)) return (value || []).map((item) => String(item).trim()).filter(Boolean);
+  if (MAP_FIELDS.has(key)) {
+    return (value || []).map((pair) => pair.map((part) => String(part ?? "").trim())).filter(([k, v]) => k && v);
+  }
   return String(value ?? "").trim();
 }
 
 function fieldLines(key, value, comment) {
   if (LIST_FIELDS.has(key)) return [`${key}:${comment}`, ...value.map((item) => `  - ${scalar(item)}`)];
+  if (MAP_FIELDS.has(key)) return [`${key}:${comment}`, ...value.map(([k, v]) => `  ${scalar(k)}: ${scalar(v)}`)];
   return [value === "" ? `${key}:${comment}` : `${key}: ${scalar(value, key)}${comment}`];
 }
 
@@ -221,7 +238,8 @@ function insertAt(fields, key, close) {
   return before;
 }
 
-// The text with one field set to `value` (a string, or a list of strings for questions and keywords).
+// The text with one field set to `value` (a string, a list of strings for questions and keywords, or a list of
+// [key, value] pairs for districts).
 // Nothing changes when the field already says that (unless it was written with a full-width colon, which
 // writing it corrects); an emptied optional field is removed.
 export function setField(text, key, value) {
@@ -232,9 +250,9 @@ export function setField(text, key, value) {
   const field = fields.get(key);
   if (field) {
     const current = read(text)[key];
-    const same = LIST_FIELDS.has(key) ? sameValue(clean(key, current), wanted) : current === wanted;
+    const same = MANY(key) ? sameValue(clean(key, current), wanted) : current === wanted;
     if (same && !field.lenient) return text;
-  } else if (LIST_FIELDS.has(key) ? !wanted.length : wanted === "") {
+  } else if (MANY(key) ? !wanted.length : wanted === "") {
     return text;
   }
   const eol = lineEnding(lines);
@@ -245,7 +263,7 @@ export function setField(text, key, value) {
     lines.unshift(...head);
     bounds = { open: 0, close: 1 };
   }
-  const emptied = LIST_FIELDS.has(key) ? !wanted.length : wanted === "";
+  const emptied = MANY(key) ? !wanted.length : wanted === "";
   const replacement = emptied && OPTIONAL.has(key) ? [] : fieldLines(key, wanted, field ? field.comment : "");
   const start = field ? field.start : insertAt(fields, key, bounds.close);
   const end = field ? field.end : start;

@@ -1,6 +1,7 @@
 // The editor console's 报表 view (GET /api/reports/drawn) and the banner for today's surges. The heading, the summary
 // and the charts come drawn in the report (chalicelib/desk/charts.py); the tables are built here, a button per gap.
 import { dropped, el, say } from "./common.js";
+import { loadDistricts } from "./districts.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -60,14 +61,17 @@ function tables(report, write) {
       [2, 3, 4, 5], "本期没有文章被浏览。"),
     table("搜索量突增", ["日期", "分类", "搜索", "近四周同日平均", "倍数", "主要问题"],
       report.surges.map((s) => [
-        s.date, s.name, s.searches, s.baseline.toFixed(1), `${s.ratio.toFixed(1)} 倍`, s.top_questions.join("、"),
+        s.date, surgeName(s), s.searches, s.baseline.toFixed(1), `${s.ratio.toFixed(1)} 倍`, s.top_questions.join("、"),
       ]),
       [2, 3, 4], "没有分类的搜索量达到近四周同日平均的 3 倍。"),
   ];
 }
 
+// A district's surge (its callers' searches alone) is named with its district: 河西区 供暖.
+const surgeName = (surge) => (surge.district_name ? `${surge.district_name} ${surge.name}` : surge.name);
+
 export function surgeLine(surge) {
-  return `${surge.name} 类今日搜索量是近四周同日平均的 ${surge.ratio.toFixed(1)} 倍：${surge.top_questions.join("、")}…`;
+  return `${surgeName(surge)} 类今日搜索量是近四周同日平均的 ${surge.ratio.toFixed(1)} 倍：${surge.top_questions.join("、")}…`;
 }
 
 // call: the console's API helper; write(question) starts a new article for a gap.
@@ -85,9 +89,20 @@ export function reportView(call, write) {
     );
   }
 
+  // The districts a report can be cut by: read once, when the report is first shown; without them, the city's only.
+  let districts = null; // the options on their way, or there
+  function offerDistricts() {
+    districts ||= loadDistricts(call).then(
+      (found) => $("report-district").append(...found.map((d) => el("option", { value: d.code }, d.name))),
+      () => (districts = null), // asked again next time
+    );
+  }
+
   async function load() {
+    offerDistricts();
     if (!$("report-date").value) $("report-date").value = beijingToday();
-    const params = { period: $("report-period").value, date: $("report-date").value };
+    const district = $("report-district").value || undefined;
+    const params = { period: $("report-period").value, date: $("report-date").value, district };
     let report;
     try {
       report = await call("reports/drawn", { params, purpose: "report", pending: [status, "正在加载报表…"] });
@@ -127,7 +142,7 @@ export function reportView(call, write) {
     $("surge").hidden = true;
   }
 
-  for (const id of ["report-period", "report-date"]) $(id).addEventListener("change", load);
+  for (const id of ["report-period", "report-date", "report-district"]) $(id).addEventListener("change", load);
   $("report-print").addEventListener("click", () => window.print());
   return { load, checkSurges, clear };
 }

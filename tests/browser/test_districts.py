@@ -1,0 +1,121 @@
+"""The caller's district in the pages (issue 27): the agent's one key, kept for the call and cleared with Esc twice;
+the citizen's choice, remembered on the phone and sent with searches and article reads only; the report by district."""
+
+import json
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlparse
+
+from playwright.sync_api import Page, Request, expect
+
+from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.test_agent import sign_in
+from tests.browser.test_agent_screen import PARTS, SCREEN
+from tests.browser.test_editor import sign_in as sign_in_editor
+
+HEATING = "暖气不热"
+RADIATOR = "heating-radiator-not-warm"
+
+
+def district_of(request: Request) -> str | None:
+    return parse_qs(urlparse(request.url).query).get("district", [None])[0]
+
+
+def test_the_agent_sets_the_callers_district_with_one_key_and_clears_it_with_esc_twice(open_page: Callable[..., Page]):
+    page = open_page("/agent", viewport=SCREEN)
+    sign_in(page, "agent")
+    badge = page.locator("#district")
+    expect(badge).to_contain_text("未选区")
+
+    page.keyboard.press("F4")  # one key, then type the district's name (or its alias, or pinyin) and Enter
+    expect(page.locator("#district-q")).to_be_focused()
+    page.keyboard.type("河西")
+    expect(page.locator("#district-options li").first).to_have_text("河西区")
+    page.keyboard.press("Enter")
+    expect(page.locator("#district-chooser")).to_be_hidden()
+    expect(badge).to_contain_text("河西区")
+    expect(page.locator("#q")).to_be_focused()
+
+    sent: list[Request] = []
+    page.on("request", lambda r: sent.append(r) if "/api/search" in r.url or "/api/articles/" in r.url else None)
+    page.keyboard.type(HEATING)
+    expect(page.locator("#desk")).to_have_attribute("data-rendered", HEATING)
+    expect(page.locator("#dispatch")).to_contain_text("河西区")
+    expect(page.locator("#dispatch-scope")).to_have_text("（本区）")
+    assert sent and {district_of(r) for r in sent} == {"hexi"}  # every search and the article read
+    assert any(f"/api/articles/{RADIATOR}" in r.url for r in sent)
+    parts = page.evaluate(PARTS)  # the badge beside the search box pushes nothing below the fold
+    assert parts.pop("scrollY") == 0 and all(0 <= p["top"] and p["bottom"] <= SCREEN["height"] for p in parts.values())
+    screenshot(page, "agent-district")
+
+    page.keyboard.press("Escape")  # the first Esc clears the search; the district stays for the call
+    expect(page.locator("#q")).to_have_value("")
+    expect(badge).to_contain_text("河西区")
+    page.keyboard.type("供热费在哪交")  # no unit of 河西区's own for it: the city's, said so
+    expect(page.locator("#dispatch-scope")).to_have_text("（市级，未设本区单位）")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")  # the second, with the box empty, clears the district
+    expect(badge).to_contain_text("未选区")
+
+    page.keyboard.type("河西务镇" + HEATING)  # 河西 on the way is shown, but 河西务 is a town: nothing sticks
+    expect(page.locator("#desk")).to_have_attribute("data-rendered", "河西务镇" + HEATING)
+    expect(badge).to_contain_text("未选区")
+    page.keyboard.press("Escape")
+
+    sent.clear()
+    page.keyboard.type("滨海新区" + HEATING)  # a district the question names is shown the same way ...
+    expect(badge).to_contain_text("滨海新区")
+    expect(page.locator("#dispatch")).to_contain_text("滨海")
+    assert district_of(sent[0]) is None
+    page.keyboard.press("Enter")  # ... and kept for the call once the search is settled (here: the answer copied)
+    page.keyboard.press("Escape")
+    expect(badge).to_contain_text("滨海新区")
+    page.keyboard.type(HEATING)
+    expect(page.locator("#desk")).to_have_attribute("data-rendered", HEATING)
+    assert district_of(sent[-1]) == "binhai"
+    with page.expect_navigation():  # to the identity provider and back: the next agent starts without it
+        page.locator("#signout").click()
+    assert page.evaluate("sessionStorage.getItem('zhida.agent.district')") is None
+
+
+def test_the_citizens_district_is_remembered_and_sent_with_searches_and_article_reads_only(
+    open_page: Callable[..., Page],
+):
+    page = open_page("/", viewport=PHONE, is_mobile=True, has_touch=True)
+    choice = page.get_by_label("所在区")
+    expect(choice).to_be_visible()
+    assert choice.locator("option").count() == 17  # 不选 and the sixteen districts
+    choice.select_option(label="南开区")
+    page.reload()
+    expect(page.get_by_label("所在区")).to_have_value("nankai")  # remembered on the phone
+
+    with page.expect_request(lambda r: "/api/search" in r.url and "settled" not in r.url) as searched:
+        page.get_by_label("输入问题").fill(HEATING)
+    assert district_of(searched.value) == "nankai"
+    link = page.locator(f'#results a[data-id="{RADIATOR}"]')
+    assert district_of_link(link.get_attribute("href") or "") == "nankai"
+    screenshot(page, "faq-district")
+
+    link.click()  # the article page reads the district's wording and unit
+    expect(page.get_by_role("heading", level=1)).to_have_text("暖气不热怎么办")
+    assert parse_qs(urlparse(page.url).query)["district"] == ["nankai"]
+    expect(page.locator(".meta")).to_contain_text("南开区")
+    with page.expect_request(lambda r: r.url.endswith("/api/feedback")) as rated:
+        page.get_by_role("button", name="有帮助", exact=True).click()
+    assert "district" not in json.loads(rated.value.post_data or "{}")  # never beside what a citizen says
+
+
+def district_of_link(href: str) -> str | None:
+    return parse_qs(urlparse(href).query).get("district", [None])[0]
+
+
+def test_the_report_is_cut_by_the_district_chosen(open_page: Callable[..., Page]):
+    page = open_page("/editor", viewport=DESKTOP)
+    sign_in_editor(page, "editor")
+    page.get_by_role("button", name="报表").click()
+    expect(page.locator("#report h2")).to_contain_text("周报")
+    choice = page.get_by_label("区（来电人所在区）")
+    expect(choice.locator("option", has_text="河西区")).to_have_count(1)
+    with page.expect_request(lambda r: "/api/reports/drawn" in r.url) as asked:
+        choice.select_option(label="河西区")
+    assert district_of(asked.value) == "hexi"
+    expect(page.locator("#report h2")).to_contain_text("河西区")
