@@ -40,7 +40,7 @@ def test_an_impossible_date_is_a_problem_at_its_line_not_a_crash():
 
 
 def test_a_date_is_only_read_as_written_year_month_day():
-    assert problems_of(article_text(review_by="0"))[0] == (11, "复核日期“0”不是有效日期，请写成 2025-01-31 这样的格式")
+    assert problems_of(article_text(review_by="0"))[0] == (11, "复审日期“0”不是有效日期，请写成 2025-01-31 这样的格式")
     assert problems_of(article_text(review_by="2026/10/01"))[0][0] == 11
 
 
@@ -56,12 +56,12 @@ def test_a_bad_field_is_reported_at_its_line_in_plain_chinese():
 
 def test_a_missing_field_is_named_by_its_label_and_its_key():
     text = article_text().replace("review_by: 2026-10-01\n", "")
-    assert problems_of(text) == [(1, "缺少必填项：复核日期（review_by）")]
+    assert problems_of(text) == [(1, "缺少必填项：复审日期（review_by）")]
 
 
 def test_an_unknown_field_is_an_error_so_typos_never_pass():
     text = article_text().replace("review_by:", "reviewby:")
-    assert (11, "未知字段“reviewby”；是不是“review_by”（复核日期）？") in problems_of(text)
+    assert (11, "未知字段“reviewby”；是不是“review_by”（复审日期）？") in problems_of(text)
 
 
 def test_expiry_before_start_is_refused_at_the_expiry_line():

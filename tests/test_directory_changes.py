@@ -8,16 +8,17 @@ from urllib.parse import quote
 
 import pytest
 from chalice.test import Client
+from pydantic import ValidationError
 
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, PreconditionRequired
 from chalicelib.paging import PageParams
-from chalicelib.people.access import Principal, Role
+from chalicelib.people.access import Principal, Reader, Role
 from chalicelib.people.changes import ChangeLog
 from chalicelib.people.departments import DirectoryDesk
 from chalicelib.people.directory import Department, DepartmentFields, Directory, directory_yaml, parse_directory
 from chalicelib.people.keys import KeyRing
 from chalicelib.wiring import Stores
-from tests.conftest import NOW, Clock
+from tests.conftest import NOW, Clock, knowledge_service
 
 ADMIN_A = Principal(Role.ADMIN, "管理员甲", frozenset({"*"}), principal_id="p_a")
 ADMIN_B = Principal(Role.ADMIN, "管理员乙", frozenset({"*"}), principal_id="p_b")
@@ -67,6 +68,29 @@ def test_a_retired_department_is_kept_in_the_file_and_nothing_live_may_sit_under
     assert directory.dispatch("old-office") is None and directory.name_of("old-office") == "旧办公室"
     under = Directory([*directory, Department(code="old-office-desk", name="旧办公室前台", parent="old-office")])
     assert under.problems() == ["old-office-desk: parent 'old-office' is retired"]
+
+
+@pytest.mark.parametrize("phone", ["12345 转 2", "12345转2", "022-12345678 转 8001", "022-12345678-8001"])
+def test_a_phone_may_carry_an_extension_and_is_kept_as_typed(phone: str):
+    assert DepartmentFields(name="市公交集团", phone=phone).phone == phone
+    read = parse_directory(f"- code: bus-company\n  name: 市公交集团\n  phone: {phone}\n")  # unquoted, as people write
+    assert read.get("bus-company").phone == phone
+    assert parse_directory(directory_yaml(read)) == read  # exported and read back unchanged
+
+
+@pytest.mark.parametrize("phone", ["转 2", "12345 转", "12345 ext 2", "12345 转 二", "12345 转 1234567", "电话12345"])
+def test_a_phone_that_is_not_a_number_with_an_extension_is_refused(phone: str):
+    with pytest.raises(ValidationError, match="phone"):
+        DepartmentFields(name="市公交集团", phone=phone)
+
+
+def test_an_approved_extension_is_what_agents_see_at_dispatch(synced_store: Stores, clock: Clock):
+    desk = desk_on(synced_store, clock)
+    pending = desk.save("water-company", fields_of(synced_store, "water-company", phone="12345 转 2"), ADMIN_A).pending
+    assert pending is not None
+    desk.approve("water-company", pending.revision, ADMIN_B)
+    view = knowledge_service(synced_store).article("water-outage-repair", Reader.AGENT)
+    assert view.dispatch is not None and view.dispatch.phone == "12345 转 2"
 
 
 # ---- the rule, on the service

@@ -157,7 +157,7 @@ def test_rollback_is_a_new_version_with_the_old_text(editorial: EditorialService
     assert rolled.markdown == editorial.reads.version(ARTICLE, first.version, EDITOR).markdown
     versions = editorial.reads.versions(ARTICLE, EDITOR)
     assert [v.version for v in versions] == [first.version + 2, first.version + 1, first.version]
-    assert versions[0].message == f"rollback to version {first.version}"
+    assert versions[0].message == f"回滚到版本 {first.version}"
     with pytest.raises(NotFound):
         editorial.rollback(ARTICLE, RollbackRequest(version=99), rolled.revision, EDITOR)
 

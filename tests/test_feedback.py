@@ -62,7 +62,9 @@ def test_a_settled_search_is_logged_once_and_counted(
         ("今天天气怎么样", False),
     ]
     assert [(a["id"], a["hits"]) for a in get(client, "/api/popular").json_body["articles"]] == [(ARTICLE, 1)]
-    assert gaps(client, keys) == [{"query": "今天天气怎么样", "count": 1, "searches": 1, "unhelpful": 0}]
+    assert gaps(client, keys) == [
+        {"query": "今天天气怎么样", "asked": "今天天气怎么样", "count": 1, "searches": 1, "unhelpful": 0}
+    ]
 
 
 def test_a_click_is_stored_with_its_position_and_the_query_masked(client: Client, synced_store: Stores):
@@ -142,8 +144,31 @@ def test_questions_rated_unhelpful_are_gaps_beside_searches_nothing_answered(
         == 201
     )
     assert gaps(client, keys) == [
-        {"query": "今天天气怎么样", "count": 2, "searches": 1, "unhelpful": 1},  # one question, both signals
-        {"query": "暖气片不热", "count": 2, "searches": 0, "unhelpful": 2},
+        {
+            "query": "今天天气怎么样",
+            "asked": "今天天气怎么样",
+            "count": 2,
+            "searches": 1,
+            "unhelpful": 1,
+        },  # one question
+        {"query": "暖气片不热", "asked": "暖气片不热", "count": 2, "searches": 0, "unhelpful": 2},
+    ]
+
+
+def test_a_question_is_counted_by_its_normalised_form_and_shown_as_it_was_typed(
+    client: Client, synced_store: Stores, keys: dict[str, dict[str, str]]
+):
+    get(client, "/api/search?settled=true&q=" + quote("今天天气怎么样，明天呢？"))
+    get(client, "/api/search?settled=true&q=" + quote("今天天氣怎麼樣,明天呢?"))  # the same question, otherwise typed
+    assert [r["query"] for r in logged(synced_store)] == ["今天天气怎么样，明天呢？", "今天天氣怎麼樣,明天呢?"]
+    assert gaps(client, keys) == [
+        {
+            "query": "今天天气怎么样,明天呢?",
+            "asked": "今天天气怎么样，明天呢？",
+            "count": 2,
+            "searches": 2,
+            "unhelpful": 0,
+        }
     ]
 
 

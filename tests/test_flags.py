@@ -84,9 +84,7 @@ def test_publishing_a_fix_closes_that_articles_tasks_raised_before_it_and_no_oth
         (fee, "done", saved.version),
         (phone, "done", saved.version),
     ]
-    assert [(f.task_id, f.comment) for f in desk.my_flags(OTHER_AGENT, 10)] == [
-        (phone, "报修电话错了!")
-    ]  # as stored (NFKC)
+    assert [(f.task_id, f.comment) for f in desk.my_flags(OTHER_AGENT, 10)] == [(phone, "报修电话错了！")]  # as typed
     again = flag(desk, "报修电话错了")  # after the fix: a new task, not the closed one
     assert again not in tasks and desk.my_flags(AGENT, 1)[0].status == "open"
 
@@ -102,6 +100,15 @@ def test_a_repeat_is_found_by_its_articles_key_and_tasks_from_before_the_keys_ar
     assert [(t.id, t.repeats) for t in synced_store.desk_log.tasks.all()] == [(legacy, 1)]
     assert flag(desk, "截门的位置写错了") != legacy
     assert [t.id for t in synced_store.desk_log.tasks.open_tasks(ARTICLE)] != []
+
+
+def test_a_flag_is_kept_as_it_was_typed_and_the_same_words_otherwise_punctuated_count_on_its_task(
+    synced_store: Stores, desk: FeedbackDesk
+):
+    task = flag(desk, "今年热价调整了，请核实：电话13912345678")
+    assert flag(desk, "今年热价调整了,请核实:电话 13800001111", OTHER_AGENT) == task  # ASCII, another number
+    [kept] = [t for t in synced_store.desk_log.tasks.all() if t.id == task]
+    assert kept.comment == "今年热价调整了，请核实：电话[手机号]" and kept.repeats == 1
 
 
 def test_an_agent_sees_their_flags_and_the_version_that_fixed_them_through_the_api(

@@ -212,6 +212,10 @@ def test_a_referral_names_who_handles_it_with_a_number_a_phone_dials():
     assert faq.way_forward(None).startswith('<p><strong>请拨打 <a href="tel:12345">12345</a></strong></p>')
     dashed = PASSPORT.model_copy(update={"phone": "0431-8888 1234"})
     assert '<a href="tel:043188881234">0431-8888 1234</a>' in faq.way_forward(dashed)
+    # An extension is shown as typed and dialled after a pause (the comma), never run into the number.
+    dialled = {"12345 转 2": "12345,2", "022-12345678-8001": "02212345678,8001", "400-123-4567": "4001234567"}
+    for phone, number in dialled.items():
+        assert f'<a href="tel:{number}">{phone}</a>' in faq.way_forward(PASSPORT.model_copy(update={"phone": phone}))
 
 
 def test_an_emergency_block_has_its_topic_the_number_big_and_dialable_and_what_to_do():
@@ -260,3 +264,16 @@ def test_the_results_page_labels_candidates_and_gives_the_way_forward_after_no_a
     answered = pages._faq("./", a_reply("answered", [a_hit("only", 0.9)]))
     assert '<div id="hotline" class="hotline" hidden>' in answered
     assert '<h2 id="results-title" class="sr-only">搜索结果</h2>' in answered
+
+
+def test_the_article_form_calls_each_field_by_the_name_lint_uses():
+    """One word per field: the form's label (or list's legend) begins with the field's name in the article model, which
+    lint's messages use (复审日期, never 复核日期 in one place and 复审日期 in another)."""
+    from chalicelib.knowledge.explanations import FIELD_LABELS
+
+    html = (pages.STATIC_DIR / "editor.html").read_text(encoding="utf-8")
+    labels = dict(re.findall(r'<label for="f-(\w+)">([^<]+)</label>', html))
+    labels |= {field: legend for legend, field in re.findall(r'<legend>([^<]+)</legend>\s*<ol id="f-(\w+)"', html)}
+    assert len(labels) == 12 and "review_by" in labels  # every field the form has
+    assert {field: label for field, label in labels.items() if not label.startswith(FIELD_LABELS[field])} == {}
+    assert FIELD_LABELS["review_by"] == "复审日期"

@@ -169,6 +169,20 @@ def test_gaps_hold_unanswered_searches_and_unhelpful_votes_with_an_example(synce
     }
 
 
+def test_a_question_is_grouped_by_its_normalised_form_and_shown_as_it_was_typed(synced_store: Stores, desk: ReportDesk):
+    hour = iter(range(9, 20))  # one after another: the day's first wording is the one typed first
+    for query, top, times in [
+        ("暖气不热，怎么办？", RADIATOR, 2),
+        ("暖气不热,怎么办?", RADIATOR, 1),
+        ("充电桩，怎么装", None, 1),
+    ]:
+        for _ in range(times):
+            searched(synced_store, at("2026-11-24", next(hour)), query, top, answered=top is not None)
+    week = report(desk, "week", "2026-11-24")
+    assert [(q["question"], q["count"]) for q in week["top_questions"]][0] == ("暖气不热，怎么办？", 3)  # one question
+    assert [(g["question"], g["example"]) for g in week["gaps"]] == [("充电桩，怎么装", "充电桩，怎么装")]
+
+
 def test_the_previous_period_and_the_change_against_it(synced_store: Stores, desk: ReportDesk, clock: Clock):
     clock.now = dt.datetime(2026, 11, 30, 4, 0, tzinfo=dt.UTC)  # the Monday after: the week is closed
     for day, answered in [("2026-11-23", True)] * 4 + [("2026-11-24", False)]:

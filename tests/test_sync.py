@@ -47,6 +47,9 @@ def test_a_changed_file_is_updated_and_a_removed_one_archived(synced_store: Stor
     archived = synced_store.articles.live(second.id)
     assert archived is not None and archived.status is ArticleStatus.ARCHIVED
     assert archived.markdown == second.markdown
+    # What the history says of each, in the editors' words.
+    assert [v.message for v in synced_store.articles.versions(first.id)][:2] == ["文件夹中已修改", "从知识库文件夹新增"]
+    assert synced_store.articles.audit(second.id, limit=1)[0].comment == "文件已从文件夹删除"
 
 
 @pytest.mark.slow

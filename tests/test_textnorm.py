@@ -20,7 +20,7 @@ def test_a_filler_never_eats_the_start_of_a_longer_word():
 
 
 # (typed text, what must be left of it). Personal data of every form becomes its kind; everything else
-# a caller or an article commonly holds stays as it was (after NFKC).
+# a caller or an article commonly holds stays as it was typed (full-width punctuation and digits included).
 PII_FORMS = [
     ("我的电话13812345678", "我的电话[手机号]"),
     ("+8613812345678", "[手机号]"),
@@ -53,7 +53,7 @@ PII_FORMS = [
     ("02212345678", "[电话]"),
     ("电话022-2345 6789找王先生", "电话[电话]找王先生"),
     ("wang.li@example.com", "[邮箱]"),
-    ("邮箱：ZHANG_san+hotline@mail.example.com.cn 谢谢", "邮箱:[邮箱] 谢谢"),
+    ("邮箱：ZHANG_san+hotline@mail.example.com.cn 谢谢", "邮箱：[邮箱] 谢谢"),
     # as callers say them and agents type them (spoken numerals, other separators, a label glued on)
     ("一三八一二三四五六七八", "[手机号]"),
     ("电话是一三八一二三四五六七八谢谢", "电话是[手机号]谢谢"),
@@ -103,6 +103,10 @@ PII_FORMS = [
     ("6222020200001234567", "6222020200001234567"),  # unspaced and its check digit fails: a number
     ("010-12345", "010-12345"),
     ("室温不到18度", "室温不到18度"),
+    ("今年热价调整了，请核实。", "今年热价调整了，请核实。"),
+    ("第１，２条", "第１，２条"),
+    ("电话：１３８１２３４５６７８，找王先生", "电话：[手机号]，找王先生"),
+    ("㈠联系人13812345678", "㈠联系人[手机号]"),
 ]
 
 

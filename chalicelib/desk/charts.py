@@ -3,6 +3,7 @@ editor console (GET /api/reports/drawn carries them) and for the standalone prin
 html`, the weekly mail). The one renderer: static/report.js only places what this draws. Every text escaped.
 """
 
+import re
 from collections.abc import Sequence
 from html import escape
 from math import ceil
@@ -174,6 +175,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; border-left: 4px 
 table { border-collapse: collapse; width: 100%; font-size: 14px; margin: 8px 0 16px; }
 th, td { border-bottom: 1px solid #c9d0d9; padding: 4px 6px; text-align: left; vertical-align: top; }
 td.num, th.num { text-align: right; white-space: nowrap; }
+td.date { white-space: nowrap; }
 .good { color: #1d6b34; } .bad { color: #a1261b; }
 figure { margin: 0 0 16px; } figcaption { font-weight: bold; font-size: 14px; }
 .meta { color: #4a5360; font-size: 14px; }
@@ -183,12 +185,16 @@ svg.chart { display: block; max-width: 100%; height: auto; margin: 4px 0 0; }
 """
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: set[int], empty: str) -> str:
     if not rows:
         return f'<p class="meta">{_e(empty)}</p>'
     cls = lambda i: ' class="num"' if i in numeric else ""  # noqa: E731
+    kind = lambda i, v: cls(i) or (' class="date"' if _DATE.fullmatch(str(v)) else "")  # noqa: E731  a date: one line
     head = "".join(f"<th{cls(i)}>{_e(h)}</th>" for i, h in enumerate(headers))
-    body = "".join("<tr>" + "".join(f"<td{cls(i)}>{_e(v)}</td>" for i, v in enumerate(row)) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td{kind(i, v)}>{_e(v)}</td>" for i, v in enumerate(r)) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

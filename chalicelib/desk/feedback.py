@@ -84,7 +84,7 @@ class FeedbackDesk:
         vote_id = self._log.add_vote(vote, ttl_days=self._query_log_days)
         if not request.helpful and vote.query:
             # A question whose answer did not help is a gap as much as one nothing answered.
-            self._count_best_effort(Tally.UNHELPFUL, asked(vote.query), now)
+            self._count_best_effort(Tally.UNHELPFUL, vote.query, now)
         return Accepted(id=f"{request.article_id}.{vote_id}")
 
     def comment(self, feedback_id: str, request: CommentRequest, principal: Principal, client: str) -> Accepted:
@@ -148,14 +148,18 @@ class FeedbackDesk:
             if cut is None:
                 raise InvalidInput(f"no district '{district}' in the directory", field="district")
             searches = self._recent_tallies(Tally.UNANSWERED, days, cut.code)
-            unhelpful: dict[str, int] = {}
+            unhelpful: dict[str, tuple[int, str]] = {}
         else:
             searches = self._recent_tallies(Tally.UNANSWERED, days)
             unhelpful = self._recent_tallies(Tally.UNHELPFUL, days)
         gaps = []
         for query in searches.keys() | unhelpful.keys():
-            found, rated = searches.get(query, 0), unhelpful.get(query, 0)
-            gaps.append(UnansweredQuery(query=query, count=found + rated, searches=found, unhelpful=rated))
+            (found, typed), (rated, typed_too) = searches.get(query, (0, "")), unhelpful.get(query, (0, ""))
+            gaps.append(
+                UnansweredQuery(
+                    query=query, asked=typed or typed_too, count=found + rated, searches=found, unhelpful=rated
+                )
+            )
         return sorted(gaps, key=lambda gap: (-gap.count, gap.query))[:limit]
 
     def flag(self, article_id: str, request: FlagRequest, principal: Principal) -> Accepted:
@@ -250,9 +254,12 @@ class FeedbackDesk:
             if result.answered and top:
                 self._log.tally(Tally.POPULAR, day, top, now, POPULAR_DAYS + 1)
             elif not result.answered:
-                self._log.tally(Tally.UNANSWERED, day, asked(masked), now, UNANSWERED_DAYS + 1)
+                question = asked(masked)  # counted by its normalised form, shown as typed
+                self._log.tally(Tally.UNANSWERED, day, question, now, UNANSWERED_DAYS + 1, shown=masked)
                 if district:  # the district's gaps list too (GET /api/unanswered?district=)
-                    self._log.tally(Tally.UNANSWERED, day, asked(masked), now, UNANSWERED_DAYS + 1, district=district)
+                    self._log.tally(
+                        Tally.UNANSWERED, day, question, now, UNANSWERED_DAYS + 1, district=district, shown=masked
+                    )
         except (BotoCoreError, ClientError) as error:  # a timeout's HTTPClientError has no response at all
             log.error("query log not written: %s", aws_error_code(error))
 
@@ -260,10 +267,11 @@ class FeedbackDesk:
         if self._log.count(what, client, now) > per_minute:
             raise RateLimited(f"at most {per_minute} {things} a minute; please try again shortly")
 
-    def _count_best_effort(self, tally: Tally, key: str, now: dt.datetime) -> None:
-        """A tally that must not fail the request it counts (a retried vote would be a second vote)."""
+    def _count_best_effort(self, tally: Tally, question: str, now: dt.datetime) -> None:
+        """A question's tally (by its normalised form, shown as typed) that must not fail the request it counts (a
+        retried vote would be a second vote)."""
         try:
-            self._log.tally(tally, china_date(now), key, now, UNANSWERED_DAYS + 1)
+            self._log.tally(tally, china_date(now), asked(question), now, UNANSWERED_DAYS + 1, shown=question)
         except (BotoCoreError, ClientError) as error:
             log.error("gap tally not written: %s", aws_error_code(error))
 
@@ -274,7 +282,7 @@ class FeedbackDesk:
         """
         checked_at, ranked = self._popular.get(reader, (float("-inf"), []))
         if time.monotonic() - checked_at > _POPULAR_CACHE_SECONDS:
-            hits = self._recent_tallies(Tally.POPULAR, POPULAR_DAYS)
+            hits = {key: n for key, (n, _) in self._recent_tallies(Tally.POPULAR, POPULAR_DAYS).items()}
             visible = {a.id: a for a in self._knowledge.articles(ArticleListParams(), reader)}
             ranked = sorted(
                 (PopularArticle(**visible[i].model_dump(), hits=n) for i, n in hits.items() if i in visible),
@@ -284,11 +292,13 @@ class FeedbackDesk:
                 self._popular[reader] = (time.monotonic(), ranked)
         return ranked[:limit]
 
-    def _recent_tallies(self, tally: Tally, days: int, district: str = "") -> dict[str, int]:
-        """Daily counts summed over the last `days` days, today included: one query per day."""
+    def _recent_tallies(self, tally: Tally, days: int, district: str = "") -> dict[str, tuple[int, str]]:
+        """Daily counts summed over the last `days` days, today included (one query per day), each key with how it
+        was typed on the latest day that counted it."""
         today = china_date(self._now())
-        totals: dict[str, int] = {}
+        totals: dict[str, tuple[int, str]] = {}
         for days_ago in range(days):
-            for key, count in self._log.tallies(tally, today - dt.timedelta(days_ago), district).items():
-                totals[key] = totals.get(key, 0) + count
+            for key, (count, shown) in self._log.tallies(tally, today - dt.timedelta(days_ago), district).items():
+                total, latest = totals.get(key, (0, shown))
+                totals[key] = (total + count, latest)
         return totals

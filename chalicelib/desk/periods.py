@@ -245,7 +245,7 @@ class PeriodReader:
                     searches=searches,
                     baseline=baseline,
                     ratio=round(searches / max(baseline, 1.0), 2),
-                    top_questions=[g.question for g in group_questions(entries, gaps=False)[:3]],
+                    top_questions=[g.asked for g in group_questions(entries, gaps=False)[:3]],
                 )
             )
         return surges

@@ -31,6 +31,10 @@ class QuestionGroup:
     unhelpful: int = 0
     variants: int = 0
     examples: Counter[str] = field(default_factory=Counter)
+    asked: str = ""  # the group's name as it was typed: the most frequent wording of its named variant
+
+    def __post_init__(self) -> None:
+        self.asked = self.asked or self.question
 
 
 def group_questions(entries: Iterable[QuestionCount], gaps: bool) -> list[QuestionGroup]:
@@ -38,8 +42,9 @@ def group_questions(entries: Iterable[QuestionCount], gaps: bool) -> list[Questi
 
     The same normalised text is one question; wordings close by rapidfuzz are one question too when they
     share their top article (for gaps, which have no good article, closeness alone). The most frequent
-    wording names the group. Heaviest first. A question's answer is the top article of its answered
-    searches: one that was never answered has none, whatever its searches' top hit was.
+    variant names the group, shown (`asked`) as it was most often typed, full-width punctuation and all.
+    Heaviest first. A question's answer is the top article of its answered searches: one that was never
+    answered has none, whatever its searches' top hit was.
     """
     by_text: dict[str, QuestionGroup] = {}
     tops: dict[str, Counter[str | None]] = {}
@@ -69,6 +74,7 @@ def group_questions(entries: Iterable[QuestionCount], gaps: bool) -> list[Questi
         match = process.extractOne(variant.question, candidates, scorer=fuzz.ratio, score_cutoff=SIMILAR)
         if match is None:
             variant.variants = 1
+            variant.asked = next((e for e, _ in variant.examples.most_common() if e), variant.question)
             candidates.append(variant.question)
             members[(variant.top, variant.question)] = variant
             groups.append(variant)

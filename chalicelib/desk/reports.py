@@ -139,7 +139,7 @@ class ReportDesk:
             top_questions=self._top_questions([q for f in mine for q in f.questions], reading.facts),
             gaps=[
                 Gap(
-                    question=g.question,
+                    question=g.asked,
                     count=g.weight,
                     searches=g.unanswered,
                     unhelpful=g.unhelpful,
@@ -218,7 +218,7 @@ class ReportDesk:
     def _top_questions(self, entries: list[QuestionCount], facts: dict[str, ArticleFacts]) -> list[TopQuestion]:
         return [
             TopQuestion(
-                question=g.question,
+                question=g.asked,
                 count=g.weight,
                 variants=g.variants,
                 article_id=g.top,

@@ -14,7 +14,7 @@ from chalicelib.knowledge.models.editing import AuditEntry, Draft, EditorialStat
 from chalicelib.knowledge.parsing import content_hash
 from chalicelib.knowledge.store.articles import ArticleChange, ArticleStore, LiveChange
 from chalicelib.knowledge.store.lexicon import LexiconStore
-from chalicelib.knowledge.workflow import Step, next_state, with_contributor
+from chalicelib.knowledge.workflow import UNNOTED, Step, next_state, with_contributor
 from chalicelib.people.access import Principal
 from chalicelib.search.documents import encode_document
 
@@ -74,7 +74,7 @@ class ChangeWriter:
             author=principal.name,
             author_id=principal.identity,
             created_at=now,
-            message=message or step.value,
+            message=message or UNNOTED.get(step, step.value),
             content_hash=content_hash(text.markdown),
             title=text.title,
             markdown=text.markdown,

@@ -23,12 +23,15 @@ from chalicelib.knowledge.parsing import draft_fields
 from chalicelib.knowledge.store.articles import ArticleStore, LiveChange
 from chalicelib.knowledge.store.lexicon import LexiconStore
 from chalicelib.knowledge.workflow import (
+    ALREADY_SAVED,
+    REMOVED_FROM_FOLDER,
     Step,
     check_archive_four_eyes,
     check_four_eyes,
     next_state,
     require_future,
     required_revision,
+    rolled_back_to,
     with_contributor,
 )
 from chalicelib.people.access import Action, Principal
@@ -90,7 +93,7 @@ class EditorialService:
         old = self.reads.version_of(article_id, request.version, "version")
         text = self.reads.text(old.markdown, head)
         principal.require_covers(text.department)
-        message = request.message or f"rollback to version {request.version}"
+        message = request.message or rolled_back_to(request.version)
         return self._changes.version(head, article_id, text, principal, Step.ROLLBACK, based_on, message)
 
     def import_article(
@@ -108,9 +111,7 @@ class EditorialService:
     def note_source(self, article_id: str, source_hash: str, principal: Principal) -> Draft:
         """Remember that a file's text is already the latest version (kb sync found nothing to write)."""
         head = self.reads.existing(article_id)
-        return self._changes.move(
-            head, Step.SYNC, principal, None, head.state, "file already saved", source_hash=source_hash
-        )
+        return self._changes.move(head, Step.SYNC, principal, None, head.state, ALREADY_SAVED, source_hash=source_hash)
 
     # Moving through review
 
@@ -227,9 +228,7 @@ class EditorialService:
 
     def archive_source(self, article_id: str, principal: Principal) -> Draft:
         """kb sync: the article's file is gone, so the article leaves search (admin path, no review)."""
-        return self._archive(
-            self.reads.existing(article_id), "its file was removed from the knowledge folder", None, principal
-        )
+        return self._archive(self.reads.existing(article_id), REMOVED_FROM_FOLDER, None, principal)
 
     def promote_due(self, principal: Principal) -> int:
         """Publish every scheduled article whose time has come; returns how many went live."""

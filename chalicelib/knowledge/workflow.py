@@ -31,6 +31,24 @@ class Step(StrEnum):
     SYNC = "sync"  # a version written by `kb sync` or `kb import` from files
 
 
+# What a version says when its maker wrote no note, and the notes the file tools write, in the words the history
+# shows (the page reads the English notes written before these as the same words: static/notes.js).
+UNNOTED = {Step.CREATE: "新建", Step.SAVE: "保存", Step.ROLLBACK: "回滚", Step.SYNC: "文件同步"}
+ADDED_FROM_FOLDER = "从知识库文件夹新增"
+CHANGED_IN_FOLDER = "文件夹中已修改"
+WAITS_AFTER_ARCHIVE = "（已在编辑台下线，等待审核）"
+REMOVED_FROM_FOLDER = "文件已从文件夹删除"
+ALREADY_SAVED = "文件内容已是最新版本"
+
+
+def imported_from(source: str) -> str:
+    return f"从 {source} 导入"
+
+
+def rolled_back_to(version: int) -> str:
+    return f"回滚到版本 {version}"
+
+
 # Which states each step may start from. Saves (a new version) are allowed from any state: editing a
 # published article drafts its next version while the published one keeps answering.
 _STARTS = {

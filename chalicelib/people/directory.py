@@ -15,6 +15,9 @@ DIRECTORY_FILE = "departments.yaml"
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # What agents see at dispatch for a department whose phone nobody has recorded: never a guessed number.
 NO_PHONE = "电话未登记"
+# A phone as agents read it out and dial it, kept as typed: digits and hyphens (022-12345678), and an extension after
+# 转 (12345 转 2) or after a last hyphen (022-12345678-8001). The editor's form has the same pattern.
+PHONE_PATTERN = r"^[0-9][0-9-]{2,19}(\s?转\s?[0-9]{1,6})?$"
 
 
 class DepartmentFields(BaseModel):
@@ -23,7 +26,11 @@ class DepartmentFields(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=2, max_length=60, description="名称, as agents and citizens read it")
-    phone: str | None = Field(default=None, pattern=r"^[0-9][0-9-]{2,19}$", description="咨询或派单电话")
+    phone: str | None = Field(
+        default=None,
+        pattern=PHONE_PATTERN,
+        description="咨询或派单电话, any extension kept: 12345 转 2, 022-12345678-8001",
+    )
     hours: str | None = Field(default=None, max_length=80, description="办公或接听时间")
     address: str | None = Field(default=None, max_length=120)
     handles: str | None = Field(default=None, max_length=300, description="受理范围: what it handles")

@@ -40,6 +40,7 @@ _DIGIT_RUN = re.compile(r"(?<![0-9])[+(]?\d+(?:[ \-.()/_,\u2013\u2014]{1,3}\d+)*
 _SPOKEN_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
 _GROUP = re.compile(r"\d+[Xx]?|[Xx]")
 PII_LABELS = {"mobile": "[手机号]", "landline": "[电话]", "resident_id": "[身份证号]", "bank_card": "[银行卡号]"}
+_EMAIL_LABEL = "[邮箱]"
 
 
 @cache
@@ -59,35 +60,53 @@ def strip_fillers(text: str) -> str:
 
 
 def mask_pii(text: str, blank: bool = False) -> str:
-    """The text after NFKC with personal data replaced by its kind ([手机号], [电话], [身份证号], [银行卡号],
-    [邮箱]; a space when `blank`), so it is never logged, stored or matched. Dates, prices, article and
-    document numbers and service lines (12345, 400-…) stay as typed."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _EMAIL.sub(" " if blank else "[邮箱]", text)
-    as_digits = text.translate(_SPOKEN_DIGITS)  # the same length: positions in it are positions in text
-    out, done = [], 0
+    """The text as typed with personal data replaced by its kind ([手机号], [电话], [身份证号], [银行卡号], [邮箱];
+    a space when `blank`), so it is never logged, stored or matched. The data is found in the text after NFKC
+    (full-width digits, commas and spaces as ASCII) and only its own characters are replaced: a full-width comma
+    or colon stays as typed, and so do dates, prices, article and document numbers and service lines (12345, 400-…)."""
+    folded, origin = _folded(text)
+    spans = [(m.start(), m.end(), _EMAIL_LABEL) for m in _EMAIL.finditer(folded)]
+    hidden = _EMAIL.sub(lambda m: "\ufffc" * len(m.group()), folded)  # no number inside an address; same length
+    as_digits = hidden.translate(_SPOKEN_DIGITS)  # the same length: positions in it are positions in folded
     for run in _DIGIT_RUN.finditer(as_digits):
-        out += [text[done : run.start()], _mask_run(run.group(), text[run.start() : run.end()], blank)]
-        done = run.end()
+        spans += [
+            (run.start() + start, run.start() + end, PII_LABELS[kind]) for start, end, kind in _data_in(run.group())
+        ]
+    if not spans:
+        return text
+    out, done = [], 0
+    for start, end, label in sorted(spans):
+        first, last = (start, end - 1) if origin is None else (origin[start], origin[end - 1])  # as typed
+        out += [text[done:first], " " if blank else label]
+        done = max(done, last + 1)
     return "".join(out) + text[done:]
 
 
-def _mask_run(run: str, typed: str, blank: bool) -> str:
-    """The run as typed, with its personal data replaced; `run` is it with spoken digits as digits."""
+def _folded(text: str) -> tuple[str, list[int] | None]:
+    """The text after NFKC, and for each of its characters the position of the typed character it came from (None:
+    the text was in NFKC already, so each is its own)."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text, None
+    parts = [unicodedata.normalize("NFKC", char) for char in text]
+    return "".join(parts), [at for at, part in enumerate(parts) for _ in part]
+
+
+def _data_in(run: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the personal data in a run of digits; `run` has spoken digits as digits."""
     groups = [(m.start(), m.end(), m.group()) for m in _GROUP.finditer(run)]
-    out, done = [], 0
+    found = []
     i = 0
     while i < len(groups):
         for j in range(len(groups), i, -1):  # the longest combination that is personal data wins
             kind = _kind([g for _, _, g in groups[i:j]], run)
             if kind is not None:
                 start = 0 if i == 0 else groups[i][0]  # a leading + or ( belongs to the number
-                out += [typed[done:start], " " if blank else PII_LABELS[kind]]
-                done, i = groups[j - 1][1], j
+                found.append((start, groups[j - 1][1], kind))
+                i = j
                 break
         else:
             i += 1
-    return "".join(out) + typed[done:]
+    return found
 
 
 def _kind(groups: list[str], run: str) -> str | None:

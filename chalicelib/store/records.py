@@ -147,21 +147,33 @@ class RecordStore(TableStore):
         """Add one to a counter for a time window and return the new value (rate limiting)."""
         return self._add_one({"pk": f"RATE#{counter}", "sk": window}, int(now.timestamp()) + ttl_seconds)
 
-    def tally(self, partition: str, key: str, now: dt.datetime, ttl_days: int, by: int = 1) -> None:
-        """Add to a named count within a partition (say, one day's searches per article)."""
-        self._add_one({"pk": partition, "sk": key}, int(now.timestamp()) + ttl_days * 86_400, by)
+    def tally(self, partition: str, key: str, now: dt.datetime, ttl_days: int, by: int = 1, shown: str = "") -> None:
+        """Add to a named count within a partition (say, one day's searches per article); `shown`: the key as people
+        read it, when the key is a normalised form (the first count's is kept)."""
+        self._add_one({"pk": partition, "sk": key}, int(now.timestamp()) + ttl_days * 86_400, by, shown)
 
     def tallies(self, partition: str) -> dict[str, int]:
-        return {item["sk"]: int(item["hits"]) for item in self._query(Key("pk").eq(partition))}
+        return {key: hits for key, (hits, _) in self.shown_tallies(partition).items()}
 
-    def _add_one(self, key: dict[str, str], expires: int, by: int = 1) -> int:
+    def shown_tallies(self, partition: str) -> dict[str, tuple[int, str]]:
+        """The counts of a partition with each key as people read it (the key itself when none was kept)."""
+        return {
+            item["sk"]: (int(item["hits"]), str(item.get("shown") or item["sk"]))
+            for item in self._query(Key("pk").eq(partition))
+        }
+
+    def _add_one(self, key: dict[str, str], expires: int, by: int = 1, shown: str = "") -> int:
         """Atomically add to an item's `hits` (one, unless `by` says more; DynamoDB deletes the item after
-        `expires`); the new value."""
+        `expires`), and keep `shown` unless it has one; the new value."""
+        values: dict[str, Any] = {":one": by, ":ttl": expires}
+        update = "ADD hits :one SET #ttl = if_not_exists(#ttl, :ttl)"
+        if shown:
+            update, values[":shown"] = f"{update}, shown = if_not_exists(shown, :shown)", shown
         result = self._table.update_item(
             Key=key,
-            UpdateExpression="ADD hits :one SET #ttl = if_not_exists(#ttl, :ttl)",
+            UpdateExpression=update,
             ExpressionAttributeNames={"#ttl": "ttl"},
-            ExpressionAttributeValues={":one": by, ":ttl": expires},
+            ExpressionAttributeValues=values,
             ReturnValues="UPDATED_NEW",
         )
         return int(result["Attributes"]["hits"])

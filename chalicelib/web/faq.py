@@ -52,8 +52,14 @@ def results_title(result: SearchResult) -> tuple[str, str]:
 
 
 def _tel(phone: str) -> str:
-    """The number a phone dials: digits and + only (a directory may write 0431-8888 1234)."""
-    return escape("tel:" + re.sub(r"[^0-9+]", "", phone))
+    """The number a phone dials: digits and + only (a directory may write 0431-8888 1234); an extension (12345 转 2,
+    022-12345678-8001) after a comma, the pause phones dial it after."""
+    main, extension = phone.split("转", 1) if "转" in phone else (phone, "")
+    groups = main.split("-")
+    if not extension and len(groups) > 1 and re.fullmatch(r"[0-9]{7,8}", groups[-2]):  # a local number, then a group
+        main, extension = "-".join(groups[:-1]), groups[-1]
+    dialled = re.sub(r"[^0-9+]", "", main) + ("," + re.sub(r"[^0-9]", "", extension) if extension else "")
+    return escape("tel:" + dialled)
 
 
 def _dial(phone: str) -> str:

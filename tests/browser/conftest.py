@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 
 from tests.conftest import LIVE_SERVER_LOGS
 
@@ -152,3 +152,10 @@ def sign_in(page: Page, role: str) -> None:
 def token_of(page: Page, role: str) -> str:
     """The access token of the demo person of `role`: API calls made as the same person the page signs in."""
     return json.loads(session_of(page, role))["access"]
+
+
+def sign_out_with(page: Page, button: Locator) -> None:
+    """Click a console's 退出 and wait until the page is back from the provider's end-session address (the page
+    changes its own address first, so a plain wait for a navigation would return before it has gone)."""
+    with page.expect_event("load"), page.expect_response(re.compile(r"/logout\?")):
+        button.click()

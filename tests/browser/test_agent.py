@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     provider_form,
     screenshot,
     sign_in_through_provider,
+    sign_out_with,
     step_as_read,
 )
 from tests.browser.conftest import sign_in as sign_in_as
@@ -54,8 +55,7 @@ def test_agents_sign_in_through_the_identity_provider_and_sign_out_of_every_tab(
     other_tab.goto(page.url)
     expect(other_tab.locator("#q")).to_be_visible()  # a new tab is signed in too
 
-    with page.expect_navigation():  # to the provider, whose session ends as well, and back here
-        page.locator("#signout").click()
+    sign_out_with(page, page.locator("#signout"))  # to the provider, whose session ends as well, and back here
     expect(page.get_by_role("button", name="通过统一身份认证登录")).to_be_visible()
     expect(other_tab.locator("#desk")).to_be_hidden()
     page.get_by_role("button", name="通过统一身份认证登录").click()
@@ -127,8 +127,7 @@ def test_an_agent_finds_an_answer_with_the_keyboard_only(
     expect(desk).to_have_attribute("data-rendered", "暖气不热")
 
     # Signing out forgets every caller's words: the next agent at this desk sees none of them.
-    with page.expect_navigation():  # to the provider and back
-        page.locator("#signout").click()
+    sign_out_with(page, page.locator("#signout"))
     kept = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
     assert "暖气不热" not in kept, kept
     sign_in(page, "agent")
@@ -145,6 +144,11 @@ def test_an_agent_flags_an_outdated_answer_for_the_editors(
     page.get_by_label("报告答复过时或有误").fill("今年起可以在政务App缴费，文中没写")
     page.get_by_role("button", name="标记为过时").click()
     expect(page.locator("#flag-status")).to_contain_text("已标记为过时")
+    # 我的反馈 lists it with the article's address in the editor console, to forward to its editors.
+    page.locator("#my-flags summary").click()
+    mine = page.locator("#my-flags-list li", has_text="政务App")
+    link = f"{live_server}/editor#/article/heating-fee-payment"
+    expect(mine.get_by_role("link", name="编辑台链接")).to_have_attribute("href", link)
 
     request = urllib.request.Request(
         f"{live_server}/api/tasks", headers={"Authorization": f"Bearer {demo_keys['editor']}"}

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Page, Request, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, screenshot, sign_out_with
 from tests.browser.test_agent import sign_in
 from tests.browser.test_agent_screen import PARTS, SCREEN
 from tests.browser.test_editor import sign_in as sign_in_editor
@@ -72,8 +72,7 @@ def test_the_agent_sets_the_callers_district_with_one_key_and_clears_it_with_esc
     page.keyboard.type(HEATING)
     expect(page.locator("#desk")).to_have_attribute("data-rendered", HEATING)
     assert district_of(sent[-1]) == "binhai"
-    with page.expect_navigation():  # to the identity provider and back: the next agent starts without it
-        page.locator("#signout").click()
+    sign_out_with(page, page.locator("#signout"))  # to the identity provider and back: the next agent starts anew
     assert page.evaluate("sessionStorage.getItem('zhida.agent.district')") is None
 
 

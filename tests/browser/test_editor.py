@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, Route, expect
 
-from tests.browser.conftest import DESKTOP, screenshot
+from tests.browser.conftest import DESKTOP, screenshot, sign_out_with
 from tests.browser.conftest import sign_in as sign_in_as
 from tests.browser.test_agent import sign_in as sign_in_agent
 from tests.conftest import article_text
@@ -35,8 +35,7 @@ def source(page: Page) -> Locator:
 
 
 def sign_out(page: Page) -> None:
-    with page.expect_navigation():  # to the provider, whose session ends as well, and back here
-        page.get_by_role("button", name="退出").click()
+    sign_out_with(page, page.get_by_role("button", name="退出"))  # the provider's session ends as well
     expect(page.get_by_role("button", name="通过统一身份认证登录")).to_be_focused()
 
 
@@ -156,7 +155,7 @@ def test_an_editor_creates_an_article_and_sees_agents_flags_as_tasks(
 ):
     flag = urllib.request.Request(
         f"{live_server}/api/articles/heating-new-home-connection/flags",
-        data=json.dumps({"comment": "开通申请现在可以在网上办了"}).encode(),
+        data=json.dumps({"comment": "开通申请，现在可以在网上办了"}).encode(),
         headers={"Authorization": f"Bearer {demo_keys['agent']}", "Content-Type": "application/json"},
         method="POST",
     )
@@ -165,13 +164,13 @@ def test_an_editor_creates_an_article_and_sees_agents_flags_as_tasks(
     page = open_page("/editor", viewport=DESKTOP)
     sign_in(page, "editor")
     page.get_by_role("button", name="待办任务").click()
-    task = page.locator("#tasks li", has_text="开通申请现在可以在网上办了")
+    task = page.locator("#tasks li", has_text="开通申请，现在可以在网上办了")  # as typed: "，" stays full-width
     expect(task).to_contain_text("新房开通供暖")
     expect(task).to_contain_text("待处理")
     task.get_by_role("button", name="标记已处理").click()
     expect(task).to_contain_text("已处理（演示编辑）")
     expect(task.get_by_role("button", name="标记已处理")).to_have_count(0)
-    task.get_by_role("button", name="打开文章").click()
+    task.get_by_role("link", name="打开文章").click()  # the task's address: the task marked, its article beside
     expect(page.locator("#doc-meta")).to_contain_text("heating-new-home-connection")
 
     page.get_by_role("button", name="新建文章").click()
@@ -237,7 +236,7 @@ def test_rollback_scheduled_publishing_and_archiving(
     expect(reviewer.get_by_role("button", name="通过", exact=True)).to_be_hidden()
     reviewer.get_by_role("button", name="确认下线", exact=True).click()
     expect(reviewer.locator("#action-status")).to_have_text("确认下线成功：已归档")
-    expect(reviewer.get_by_role("button", name="申请下线", exact=True)).to_be_disabled()
+    expect(reviewer.get_by_role("button", name="申请下线", exact=True)).to_have_count(0)  # archived already
     citizen = open_page(f"/faq/{archived}")
     expect(citizen.get_by_role("heading", level=1)).to_have_text("没有找到这篇文章")
 
@@ -250,7 +249,7 @@ def test_an_editor_sees_ratings_and_writes_for_a_question_nothing_answered(
         f"{live_server}/api/feedback", json.dumps(rating).encode(), {"Content-Type": "application/json"}, method="POST"
     )
     assert urllib.request.urlopen(send, timeout=10).status == 201
-    question = "驾照到期了在哪换"
+    question = "驾照到期了，在哪换？"  # shown and taken as typed, full-width punctuation and all
     urllib.request.urlopen(f"{live_server}/api/search?settled=true&q={urllib.parse.quote(question)}", timeout=10)
 
     page = open_page("/editor", viewport=DESKTOP)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, call_api
+from tests.browser.conftest import DESKTOP, PHONE, call_api, sign_out_with
 from tests.browser.test_editor import open_article, sign_in
 from tests.conftest import article_text
 
@@ -188,8 +188,7 @@ def test_unsaved_text_survives_a_closed_tab_ctrl_s_saves_and_sign_out_forgets(
     page.get_by_label("标题").fill("热计量表怎么看读数")
     page.wait_for_function(f"() => ({UNSAVED_KEYS})().includes('{UNSAVED}new')")
     page.once("dialog", lambda dialog: dialog.accept())  # 有未保存的修改…确定退出吗？
-    with page.expect_navigation():  # to the provider and back
-        page.get_by_role("button", name="退出").click()
+    sign_out_with(page, page.get_by_role("button", name="退出"))
     expect(page.get_by_role("button", name="通过统一身份认证登录")).to_be_visible()
     assert page.evaluate(UNSAVED_KEYS) == []
 

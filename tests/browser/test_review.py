@@ -3,13 +3,14 @@ department directory that admins keep."""
 
 import datetime as dt
 import json
+import re
 import urllib.error
 from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, call_api, step_as_read, token_of
+from tests.browser.conftest import DESKTOP, PHONE, call_api, screenshot, step_as_read, token_of
 from tests.browser.test_editor import open_article, sign_in, sign_out
 from tests.conftest import article_text
 
@@ -70,8 +71,10 @@ def test_a_reviewer_who_took_part_in_a_change_is_told_another_must_review_it(
     sign_in(page, "reviewer")
     open_article(page, article)
     expect(page.locator("#doc-meta")).to_contain_text("参与修改：演示审核员")
-    for name in ("通过", "退回", "立即发布", "定时发布"):
+    for name in ("通过", "退回"):
         expect(page.get_by_role("button", name=name, exact=True)).to_be_disabled()
+    for name in ("立即发布", "定时发布"):  # not until it is approved
+        expect(page.get_by_role("button", name=name, exact=True)).to_have_count(0)
     expect(page.locator("#review-why")).to_have_text(FOUR_EYES)
     expect(page.get_by_role("button", name="通过", exact=True)).to_have_attribute("aria-describedby", "review-why")
     expect(page.locator("#changes-box")).to_contain_text("这是新文章的第一个版本")
@@ -134,51 +137,110 @@ def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
     open_page: Callable[..., Page], demo_keys: dict[str, str], live_server: str
 ):
     departments = call_api(f"{live_server}/api/departments", demo_keys["editor"])[0]["departments"]
-    office = next(d for d in departments if d["code"] == "heating-company-office")
+    by_code = {d["code"]: d for d in departments}
+    office = by_code["heating-company-office"]
     no_phone = [d["code"] for d in departments if not d["phone"] and d["kind"] != "district"]  # a district: no unit
     assert office["phone"] is None and "bus-company" in no_phone
+    # A district's unit is folded under its city-level department; the rest are rows of their own.
+    city = {d["code"] for d in departments if not d["district"] and d["kind"] != "district"}
+    folded = [d["code"] for d in departments if d["district"] and d["parent"] in city]
+    amr = [code for code in folded if by_code[code]["parent"] == "district-amr"]
+    assert len(amr) == 16 and "hexi-amr" in amr
 
     editor = open_page("/editor", viewport=DESKTOP)
     sign_in(editor, "editor")
     editor.get_by_role("button", name="派单目录").click()
-    expect(editor.locator("#directory li")).to_have_count(len(departments))
-    item = editor.locator('#directory li[data-code="heating-company-office"]')
+    rows = editor.locator("#directory tbody tr")
+    expect(rows).to_have_count(len(departments))
+    shown = editor.locator("#directory tbody tr:visible")
+    expect(shown).to_have_count(len(departments) - len(folded))
+    item = editor.locator('#directory tr[data-code="heating-company-office"]')
     expect(item).to_contain_text(office["name"])
     expect(item).to_contain_text(office["hours"])
-    expect(item).to_contain_text(f"上级：{next(d['name'] for d in departments if d['code'] == office['parent'])}")
+    expect(item.locator("td").nth(2)).to_have_text(by_code[office["parent"]]["name"])  # 上级单位
     expect(item).to_contain_text(f"受理：{office['handles']}")
     expect(item.locator(".no-phone")).to_have_text("电话未登记")  # the directory has none: nobody makes one up
-    expect(editor.locator("#directory li .no-phone")).to_have_count(len(no_phone))
-    expect(editor.locator('#directory li[data-code="tax"] .no-phone')).to_have_count(0)
-    expect(editor.locator("#directory button")).to_have_count(0)  # read only
+    expect(editor.locator("#directory tr .no-phone")).to_have_count(len(no_phone))
+    expect(editor.locator('#directory tr[data-code="tax"] .no-phone')).to_have_count(0)
+    expect(editor.locator("#directory td.actions")).to_have_count(0)  # read only
+    expect(editor.locator("#directory").get_by_role("button", name="编辑")).to_have_count(0)
     # A district's unit says which district it serves; a district, the other names its callers use.
-    expect(editor.locator('#directory li[data-code="hexi-amr"]')).to_contain_text("所属区：河西区")
-    binhai = editor.locator('#directory li[data-code="binhai"]')
+    hexi_amr = editor.locator('#directory tr[data-code="hexi-amr"]')
+    expect(hexi_amr.locator("td.district")).to_have_text("河西区")
+    binhai = editor.locator('#directory tr[data-code="binhai"]')
     expect(binhai).to_contain_text("别名：滨海、塘沽、汉沽、大港")
     expect(binhai.locator(".no-phone")).to_have_count(0)
     expect(editor.get_by_role("button", name="新增单位")).to_be_hidden()
+
+    # Folded: the district units open and close under their department.
+    fold = editor.locator('#directory tr[data-code="district-amr"]').get_by_role("button", name="16 个区级单位")
+    expect(fold).to_have_attribute("aria-expanded", "false")
+    expect(hexi_amr).to_be_hidden()
+    fold.click()
+    expect(fold).to_have_attribute("aria-expanded", "true")
+    expect(hexi_amr).to_be_visible()
+    expect(shown).to_have_count(len(departments) - len(folded) + 16)
+    fold.click()
+    expect(hexi_amr).to_be_hidden()
+    # Filtered as one types (code, name, alias, district): 河西 narrows the table to that district and its units, each
+    # folded group opening for the units in it that match, their department shown (greyed) above them.
+    hexi = [d["code"] for d in departments if d["code"] == "hexi" or d["district"] == "hexi"]
+    search = editor.get_by_label("筛选")
+    search.press_sequentially("河西")
+    expect(editor.locator("#directory-count")).to_have_text(f"符合 {len(hexi)} 个（共 {len(departments)} 个）")
+    expect(hexi_amr).to_be_visible()
+    expect(fold).to_have_text("16 个区级单位（1 个符合）")
+    expect(editor.locator('#directory tr[data-code="district-amr"]')).to_have_class("context")
+    expect(editor.locator('#directory tr[data-code="bus-company"]')).to_be_hidden()
+    editor.locator(".directory-scroll").evaluate("box => box.scrollTo(0, 0)")
+    screenshot(editor, "editor-directory")
+    assert set(hexi) <= set(shown.evaluate_all("rows => rows.map((row) => row.dataset.code)"))
+    binhai_all = [d["code"] for d in departments if "binhai" in (d["code"], d["district"])]
+    search.fill("塘沽")  # an alias of 滨海新区: the district and the units that serve it
+    expect(editor.locator("#directory-count")).to_have_text(f"符合 {len(binhai_all)} 个（共 {len(departments)} 个）")
+    expect(shown.first).to_have_attribute("data-code", "binhai")
+    search.press("Escape")  # clears the filter
+    expect(shown).to_have_count(len(departments) - len(folded))
+    # Sorted by a column: the header says how (aria-sort), the other headers nothing; empty cells come last.
+    code_header = editor.locator('#directory th[data-column="code"]')
+    expect(code_header).to_have_attribute("aria-sort", "ascending")
+    code_header.get_by_role("button").click()
+    expect(code_header).to_have_attribute("aria-sort", "descending")
+    tops = sorted(code for code in by_code if code not in folded)
+    expect(shown.first).to_have_attribute("data-code", tops[-1])
+    phone_header = editor.locator('#directory th[data-column="phone"]')
+    phone_header.get_by_role("button").click()
+    expect(phone_header).to_have_attribute("aria-sort", "ascending")
+    expect(code_header).not_to_have_attribute("aria-sort", re.compile("."))
+    phones = shown.locator("td.phone").all_inner_texts()
+    known = [p not in ("", "电话未登记") for p in phones]
+    assert known == sorted(known, reverse=True)  # every number before every empty cell
+    numbers = [int(re.match(r"\d+", p)[0]) for p in phones[: sum(known)]]
+    assert numbers == sorted(numbers) and len(numbers) > 5
 
     admin = open_page("/editor", viewport=PHONE)
     sign_in(admin, "admin")
     admin.get_by_role("button", name="派单目录").click()
     counted = f"{len(departments)} 个单位，其中 {len(no_phone)} 个电话未登记"  # what an admin has left to fill in
     expect(admin.locator("#directory-status")).to_have_text(counted)
-    bus = admin.locator('#directory li[data-code="bus-company"]')
+    bus = admin.locator('#directory tr[data-code="bus-company"]')
     expect(bus.locator(".no-phone")).to_have_text("电话未登记")
     # The form shows a district's other names and a unit's district (opened and left unchanged here).
-    admin.locator('#directory li[data-code="binhai"]').get_by_role("button", name="编辑").click()
+    admin.locator('#directory tr[data-code="binhai"]').get_by_role("button", name="编辑").click()
     expect(admin.get_by_label("类别")).to_have_value("district")
     expect(admin.get_by_label("别名")).to_have_value("滨海，塘沽，汉沽，大港")
     expect(admin.get_by_label("所属区")).to_be_hidden()
-    admin.locator('#directory li[data-code="hexi-amr"]').get_by_role("button", name="编辑").click()
+    admin.get_by_label("筛选").fill("hexi-amr")  # folded under 区市场监督管理局: the filter opens its group
+    admin.locator('#directory tr[data-code="hexi-amr"]').get_by_role("button", name="编辑").click()
     expect(admin.get_by_label("所属区")).to_have_value("hexi")
     expect(admin.get_by_label("别名")).to_be_hidden()
+    admin.get_by_label("筛选").fill("")
     bus.get_by_role("button", name="编辑").click()
     expect(admin.get_by_label("编码")).to_have_value("bus-company")
     expect(admin.get_by_label("编码")).not_to_be_editable()
     expect(admin.get_by_label("名称")).to_be_focused()
     admin.get_by_label("办公时间").fill("首末班车时间内")
-    admin.get_by_label("电话", exact=True).fill("022-12345678")
+    admin.get_by_label("电话", exact=True).fill("022-12345678 转 8001")  # an extension, as typed
     admin.get_by_role("button", name="保存单位").click()
     # What citizens see waits for another admin: the page says so and lists the change, which its proposer may
     # withdraw but not approve.
@@ -186,7 +248,7 @@ def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
         "已提交，等待另一位管理员确认：公交企业（市公交集团）（bus-company）"
     )
     proposal = admin.locator('#proposals li[data-proposal="bus-company"]')
-    expect(proposal).to_contain_text("电话：无 → 022-12345678")
+    expect(proposal).to_contain_text("电话：无 → 022-12345678 转 8001")
     expect(proposal.get_by_role("button")).to_have_text(["撤回"])
     expect(bus.locator(".no-phone")).to_have_text("电话未登记")  # not yet
 
@@ -196,8 +258,8 @@ def test_everyone_reads_the_directory_and_admins_change_and_add_departments(
     admin.get_by_label("名称").fill("供热企业北区供热站")
     admin.get_by_label("上级单位").select_option("heating-company")
     admin.get_by_role("button", name="保存单位").click()
-    added = admin.locator('#directory li[data-code="heating-company-north-page-test"]')
-    expect(added).to_contain_text("上级：供热企业")
+    added = admin.locator('#directory tr[data-code="heating-company-north-page-test"]')
+    expect(added.locator("td").nth(2)).to_have_text("供热企业")  # 上级单位
     expect(added.locator(".no-phone")).to_have_text("电话未登记")
 
     # The editor's form offers the new office (it is under their heating-company) by name and code, once the

@@ -142,6 +142,7 @@ class _Day:
     tasks: list[FlagTask] = field(default_factory=list)
     tallies: dict[Tally, Counter[str]] = field(default_factory=lambda: {tally: Counter() for tally in Tally})
     district_gaps: dict[str, Counter[str]] = field(default_factory=dict)  # unanswered, per district
+    typed: dict[str, str] = field(default_factory=dict)  # a question's normalised form -> as it was typed
 
     def add(
         self, rng: random.Random, at: dt.datetime, query: str, result: SearchResult, client: str, district: str | None
@@ -155,6 +156,7 @@ class _Day:
             self.tallies[Tally.POPULAR][top.id] += 1
         elif not result.answered:
             self.tallies[Tally.UNANSWERED][asked(query)] += 1
+            self.typed.setdefault(asked(query), query)
             if district:
                 self.district_gaps.setdefault(district, Counter())[asked(query)] += 1
         if top is None:
@@ -168,6 +170,7 @@ class _Day:
             self.votes.append(Vote(top.id, helpful, query, comment, AGENT.role.value, client, at))
             if not helpful:
                 self.tallies[Tally.UNHELPFUL][asked(query)] += 1
+                self.typed.setdefault(asked(query), query)
         if _chance(rng, 0.003):
             comment = rng.choice(FLAG_COMMENTS)
             self.tasks.append(FlagTask(top.id, top.title, top.department, comment, AGENT.name, at))
@@ -180,10 +183,13 @@ class _Day:
         end = dt.datetime.combine(day, dt.time(23, 59), CHINA_TIME)
         for tally, counts in self.tallies.items():
             for key, count in counts.items():
-                log.tally(tally, day, key, end, UNANSWERED_DAYS + 1, by=count)
+                log.tally(tally, day, key, end, UNANSWERED_DAYS + 1, by=count, shown=self.typed.get(key, ""))
         for district, counts in self.district_gaps.items():
             for key, count in counts.items():
-                log.tally(Tally.UNANSWERED, day, key, end, UNANSWERED_DAYS + 1, by=count, district=district)
+                shown = self.typed.get(key, "")
+                log.tally(
+                    Tally.UNANSWERED, day, key, end, UNANSWERED_DAYS + 1, by=count, district=district, shown=shown
+                )
 
     def records(self) -> tuple[list[LoggedSearch], list[Click], list[Vote], list[FlagTask]]:
         """As the log reads them back: a search's query masked (the demo's have nothing to mask)."""

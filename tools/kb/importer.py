@@ -17,6 +17,7 @@ from chalicelib.knowledge.lint import lint_article
 from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.models.content import SLUG_PATTERN, Article
 from chalicelib.knowledge.parsing import parse_article
+from chalicelib.knowledge.workflow import imported_from
 from chalicelib.people.access import ALL_DEPARTMENTS, Principal, Role
 from chalicelib.people.changes import change_of
 from chalicelib.people.directory import Directory
@@ -190,7 +191,7 @@ def import_rows(
             changed.append((article, head is None))
     prepare([article for article, _ in changed])
     for done, (article, new) in enumerate(changed, start=1):
-        editorial.import_article(article, operator, publish, f"imported from {source}")
+        editorial.import_article(article, operator, publish, imported_from(source))
         if new:
             report.added += 1
         else:

@@ -12,6 +12,7 @@ from chalicelib.knowledge.models.content import Article, ArticleStatus
 from chalicelib.knowledge.models.editing import EditorialState, WorkingCopy
 from chalicelib.knowledge.parsing import content_hash, parse_article
 from chalicelib.knowledge.store.articles import ArticleStore, LiveChange
+from chalicelib.knowledge.workflow import ADDED_FROM_FOLDER, CHANGED_IN_FOLDER, WAITS_AFTER_ARCHIVE
 from chalicelib.people.access import ALL_DEPARTMENTS, Principal, Role
 from chalicelib.people.changes import change_of
 from chalicelib.people.directory import DIRECTORY_FILE, Department, Directory
@@ -126,7 +127,7 @@ def _sync_article(
     """Bring one file in: "added", "updated" or "unchanged" (the report's counters)."""
     file_hash = article.content_hash
     if head is None:
-        editorial.import_article(article, operator, publish, "added from the folder", file_hash)
+        editorial.import_article(article, operator, publish, ADDED_FROM_FOLDER, file_hash)
         return "added"
     if head.source_hash == file_hash:
         return "unchanged"  # the file is as last synced: whatever the consoles did since stands
@@ -137,7 +138,7 @@ def _sync_article(
     # The file truly changed: its text becomes a new version. Published at once only with --publish, and
     # never over an archive made in the app: that waits for a reviewer.
     archived_in_app = head.state is EditorialState.ARCHIVED and not _by_a_sync(head)
-    message = "changed in the folder" + ("; archived in the app, so it waits for review" if archived_in_app else "")
+    message = CHANGED_IN_FOLDER + (WAITS_AFTER_ARCHIVE if archived_in_app else "")
     editorial.import_article(article, operator, publish and not archived_in_app, message, file_hash)
     return "updated"
 

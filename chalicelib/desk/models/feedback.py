@@ -128,7 +128,8 @@ class UnansweredParams(BaseModel):
 
 
 class UnansweredQuery(BaseModel):
-    query: str = Field(description="as asked (normalised, phone and ID numbers masked)")
+    query: str = Field(description="the question as it is counted: normalised (width, case, script), masked")
+    asked: str = Field(description="as it was typed (phone and ID numbers masked), full-width punctuation and all")
     count: int = Field(description="searches plus 没帮助 votes")
     searches: int = Field(description="settled searches that found no good answer")
     unhelpful: int = Field(description="没帮助 votes sent with this question")

@@ -41,7 +41,9 @@ class ReportParams(BaseModel):
 
 
 class TopQuestion(BaseModel):
-    question: str = Field(description="the most frequent variant (normalised, phone and ID numbers masked)")
+    question: str = Field(
+        description="the most frequent variant, as it was most often typed (phone and ID numbers masked)"
+    )
     count: int = Field(description="settled searches of every variant")
     variants: int = Field(description="how many differently worded variants were counted together")
     article_id: str | None = Field(description="the article that topped them")
@@ -49,7 +51,7 @@ class TopQuestion(BaseModel):
 
 
 class Gap(BaseModel):
-    question: str
+    question: str = Field(description="as TopQuestion's: grouped by its normalised form, shown as typed")
     count: int = Field(description="searches nothing answered plus 没帮助 votes")
     searches: int
     unhelpful: int

@@ -179,13 +179,23 @@ class DeskLog:
     # Counts
 
     def tally(
-        self, tally: Tally, day: dt.date, key: str, now: dt.datetime, ttl_days: int, by: int = 1, district: str = ""
+        self,
+        tally: Tally,
+        day: dt.date,
+        key: str,
+        now: dt.datetime,
+        ttl_days: int,
+        by: int = 1,
+        district: str = "",
+        shown: str = "",
     ) -> None:
-        """One more `key` on a day; with a district, in that district's own count (the city's is counted apart)."""
-        self._records.tally(_dated(_tally_kind(tally, district), day), key, now, ttl_days, by)
+        """One more `key` on a day; with a district, in that district's own count (the city's is counted apart);
+        `shown`: the key as typed, when the key is a question's normalised form."""
+        self._records.tally(_dated(_tally_kind(tally, district), day), key, now, ttl_days, by, shown)
 
-    def tallies(self, tally: Tally, day: dt.date, district: str = "") -> dict[str, int]:
-        return self._records.tallies(_dated(_tally_kind(tally, district), day))
+    def tallies(self, tally: Tally, day: dt.date, district: str = "") -> dict[str, tuple[int, str]]:
+        """A day's counts, each with its key as typed (the key itself when none was kept)."""
+        return self._records.shown_tallies(_dated(_tally_kind(tally, district), day))
 
     def count(self, what: str, client: str, now: dt.datetime) -> int:
         """One more `what` (ratings, clicks) by a client this minute; how many it has made in it."""

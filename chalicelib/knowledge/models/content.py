@@ -52,7 +52,7 @@ class FrontMatter(BaseModel):
     keywords: list[str] = Field(default_factory=list, max_length=20, description="关键词")
     effective_from: dt.date = Field(description="生效日期")
     expires: dt.date | None = Field(default=None, description="失效日期")
-    review_by: dt.date = Field(description="复核日期")
+    review_by: dt.date = Field(description="复审日期")
     source: Source | None = Field(default=None, description="政策依据来源")
 
     @field_validator("questions", "keywords")

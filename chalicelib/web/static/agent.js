@@ -2,7 +2,7 @@
 // the server has one, candidates marked as such when it is unsure, and always a way forward.
 import { copyAnswer, renderCard, toggleFold } from "./agent-card.js";
 import { districtChooser } from "./agent-district.js";
-import { client, debounce, dropped, el, highlighted, say } from "./common.js";
+import { client, debounce, dropped, el, highlighted, pageUrl, say } from "./common.js";
 import { credentials, signInWith } from "./signin.js";
 
 const key = credentials("zhida.agent.key");
@@ -365,7 +365,12 @@ async function loadMyFlags() {
       : f.fixed_version
         ? `已修正（版本 ${f.fixed_version}，${new Date(f.closed_at).toLocaleString("zh-CN", { hour12: false })}）`
         : "编辑已处理";
-  $("my-flags-list").replaceChildren(...flags.map((f) => el("li", {}, `${f.article_title}：${f.comment} — ${outcome(f)}`)));
+  // Each with the article's address in the editor console, to send to its editors (a new tab: the call goes on here).
+  const editorLink = (f) =>
+    el("a", { href: pageUrl(`editor#/article/${encodeURIComponent(f.article_id)}`).href, target: "_blank", rel: "noopener" }, "编辑台链接");
+  $("my-flags-list").replaceChildren(
+    ...flags.map((f) => el("li", {}, `${f.article_title}：${f.comment} — ${outcome(f)} `, editorLink(f))),
+  );
 }
 $("my-flags").addEventListener("toggle", () => {
   if ($("my-flags").open) loadMyFlags();

@@ -59,7 +59,8 @@ export function articleForm(source, onChange) {
     const item = el("li", {}, input, remove);
     onText(input, () => write(key, listValues(key)));
     input.addEventListener("keydown", (event) => {
-      if (event.key !== "Enter" || event.isComposing) return;
+      // Ctrl+Enter and Ctrl+Shift+Enter are the console's keys (submit, approve): they add no row.
+      if (event.key !== "Enter" || event.isComposing || event.ctrlKey || event.metaKey) return;
       event.preventDefault();
       addRow(key, item);
     });

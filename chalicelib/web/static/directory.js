@@ -5,6 +5,7 @@
 // entries too (kind "district", with the other names callers use); a unit that serves one district names it
 // (district), and is where its parent's work goes for that district's callers.
 import { el, say } from "./common.js";
+import { directoryTable, NO_PHONE } from "./directory-table.js";
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = ["name", "phone", "hours", "address", "handles", "parent"];
@@ -13,8 +14,6 @@ const FIELD_NAMES = {
   kind: "类别", district: "所属区", aliases: "别名",
 };
 const KINDS = { unit: "单位", district: "区" };
-// What agents see at dispatch for a unit without a phone (the same words as `kb lint`): nobody guesses a number.
-const NO_PHONE = "电话未登记";
 const PENDING = "已提交，等待另一位管理员确认";
 
 // Whether the caller acts for a department: named in their key, or under one that is (by `parent`).
@@ -34,6 +33,7 @@ export function covers(me, code, departments) {
 export function directoryView(call, isAdmin, changed, whoAmI = () => null) {
   const form = $("department-form");
   const status = $("directory-status");
+  const table = directoryTable($("directory"), $("directory-filter"), $("directory-count"));
   let departments = [];
   let proposals = [];
 
@@ -78,41 +78,18 @@ export function directoryView(call, isAdmin, changed, whoAmI = () => null) {
         "名称、电话、办公时间、地址和上级单位的修改，要另一位管理员确认后才生效。"
       : "话务员派单时看到的就是这里的电话和办公时间；只有管理员可以修改。";
     renderProposals();
-    $("directory").replaceChildren(...departments.map(item));
+    const waiting = new Set(proposals.map((p) => p.code));
+    table.show(departments, { waiting: (code) => waiting.has(code), actions: isAdmin() ? actions : null });
   }
 
-  function item(d) {
-    const district = d.kind === "district"; // one of the city's districts: no dispatch unit, so no phone to miss
-    const facts = [
-      d.phone ? `电话 ${d.phone}` : "",
-      d.hours || "",
-      d.address || "",
-      d.parent ? `上级：${nameOf(d.parent)}` : "",
-      d.district ? `所属区：${nameOf(d.district)}` : "",
-      d.aliases?.length ? `别名：${d.aliases.join("、")}` : "",
-    ].filter(Boolean);
-    const waiting = proposals.some((p) => p.code === d.code);
-    const node = el(
-      "li",
-      { class: d.retired ? "card retired" : "card", "data-code": d.code },
-      el("strong", {}, d.name),
-      " ",
-      el("span", { class: "badge" }, d.code),
-      ...(district ? [" ", el("span", { class: "badge" }, "区")] : []),
-      ...(d.retired ? [" ", el("span", { class: "badge stale" }, "已撤销")] : []),
-      ...(d.phone || d.retired || district ? [] : [" ", el("span", { class: "badge stale no-phone" }, NO_PHONE)]),
-      ...(waiting ? [" ", el("span", { class: "badge" }, "有待确认的修改")] : []),
-      facts.length ? el("p", { class: "meta" }, facts.join(" · ")) : null,
-      d.handles ? el("p", {}, `受理：${d.handles}`) : null,
-    );
-    if (isAdmin() && !d.retired) {
-      const edit = el("button", { type: "button", "aria-label": `编辑 ${d.name}` }, "编辑");
-      edit.addEventListener("click", () => open(d));
-      const retire = el("button", { type: "button", "aria-label": `撤销 ${d.name}` }, "撤销");
-      retire.addEventListener("click", () => retireDepartment(d));
-      node.append(edit, " ", retire);
-    }
-    return node;
+  // An admin's buttons on a row: edit, and retire (a retired department has none).
+  function actions(d) {
+    if (d.retired) return [];
+    const edit = el("button", { type: "button", "aria-label": `编辑 ${d.name}` }, "编辑");
+    edit.addEventListener("click", () => open(d));
+    const retire = el("button", { type: "button", "aria-label": `撤销 ${d.name}` }, "撤销");
+    retire.addEventListener("click", () => retireDepartment(d));
+    return [edit, " ", retire];
   }
 
   // Changes waiting for a second admin: approve or reject another's, withdraw one's own.
@@ -263,8 +240,9 @@ export function directoryView(call, isAdmin, changed, whoAmI = () => null) {
     keep(department);
     const named = `${department.name}（${department.code}）`;
     say(status, pending ? `${PENDING}：${named}` : `已保存：${named}`);
-    $("directory").querySelector(`[data-code="${CSS.escape(department.code)}"] button`)?.focus();
+    table.reveal(department.code)?.querySelector(".actions button")?.focus();
   });
 
-  return { load, list: () => departments };
+  // reveal(code): an entry's row shown and returned (null for none), for its address #/directory/CODE (places.js).
+  return { load, list: () => departments, reveal: (code) => table.reveal(code) };
 }

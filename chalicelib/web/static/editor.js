@@ -5,9 +5,11 @@ import { createAutosave } from "./autosave.js";
 import { client, debounce, dropped, el, say } from "./common.js";
 import { covers, directoryView } from "./directory.js";
 import { historyView, stateName, when } from "./history.js";
-import { ROLES, showChanges, updateActions } from "./review.js";
+import { keyboardPaths } from "./keys.js";
+import { ROLES, pinActionBar, showChanges, updateActions } from "./review.js";
 import { mappingView } from "./mapping.js";
-import { reportView } from "./report.js";
+import { consolePlaces } from "./places.js";
+import { beijingToday, reportView } from "./report.js";
 import { credentials, signInWith } from "./signin.js";
 import { workLists } from "./tasks.js";
 
@@ -17,7 +19,7 @@ const textarea = $("markdown");
 const actionStatus = $("action-status");
 const unsaved = createAutosave();
 // Every call with the key; a 401 (the key revoked meanwhile) signs out, and the caller still hears of it.
-const { call } = client({
+const { call, drop } = client({
   key,
   signedOut(problem) {
     key.clear();
@@ -33,10 +35,10 @@ let me = null; // GET /api/me: role, principal and departments of the signed-in 
 let departmentNames = new Map(); // code -> name, for the worklist filter
 
 const form = articleForm(textarea, changed);
-const past = historyView(call, () => draft, rollback);
+const past = historyView(call, () => draft, rollback, (sub) => places.visit(sub));
 const report = reportView(call, (question) => newArticle(question));
 const mapping = mappingView(call);
-const lists = workLists(call, (id) => openArticle(id), (question) => newArticle(question));
+const lists = workLists(call, (question) => newArticle(question));
 const directory = directoryView(
   call,
   () => me?.role === "admin",
@@ -48,8 +50,25 @@ const directory = directoryView(
     }),
   () => me?.principal,
 );
+// Every view's address (#/article/…, #/tasks/…, #/report/…): reload, Back and a link sent keep the place.
+const places = consolePlaces({
+  list: (name) => showView(name, false),
+  load: (name, wanted) => VIEWS[name](wanted),
+  open: openArticle,
+  write: writeArticle,
+  close: closeArticle,
+  current: () => draft,
+  isOpen: () => !$("work").hidden,
+  mayLeave,
+  past,
+  findTask: (id) => lists.find(id),
+  reveal: (code) => directory.reveal(code),
+  me: () => me,
+  call,
+  today: beijingToday,
+});
 
-async function signedIn(on) {
+async function signedIn(on, refused = null) {
   $("signin").hidden = on;
   $("desk").hidden = !on;
   $("signout").hidden = !on;
@@ -58,9 +77,9 @@ async function signedIn(on) {
     $("whoami").textContent = "";
     $("show-mapping").hidden = true;
     $("signin").querySelector("input:not([hidden]), button").focus();
+    places.stop(refused);
     return;
   }
-  loadWorklist();
   try {
     me = await call("me");
     $("whoami").textContent = `${me.name} · ${ROLES[me.role] || me.role}`;
@@ -69,8 +88,9 @@ async function signedIn(on) {
     me = null; // an older server: every button shows, and the server still says no where it must
   }
   refreshHeader();
-  directory.load();
-  report.checkSurges(() => showView("report"));
+  places.start(); // the view the address names: the worklist for none
+  if ($("directory-box").hidden) directory.load(); // for the form's 承办单位 (the directory's own view reads it)
+  report.checkSurges(() => places.list("report"));
   call("categories")
     .then((reply) => form.setChoices({ categories: reply.categories }))
     .catch(() => {});
@@ -89,6 +109,7 @@ $("signout").addEventListener("click", () => {
   $("work").hidden = true;
   report.clear();
   showView("worklist", false); // the next person starts at the worklist, loaded once signed in
+  places.forget();
   signedIn(false);
   key.end(); // with the identity provider: its session ends too, and the browser comes back here
 });
@@ -100,7 +121,7 @@ const VIEWS = {
   tasks: () => lists.tasks(),
   unanswered: () => lists.unanswered(),
   directory: () => directory.load(),
-  report: () => report.load(),
+  report: (wanted) => report.load(wanted),
   mapping: () => mapping.load(),
 };
 
@@ -111,9 +132,10 @@ function showView(name, load = true) {
   }
   // The report takes the whole width; the article being edited stays as it is, out of sight.
   $("desk").classList.toggle("reporting", name === "report");
+  $("desk").classList.toggle("wide", name === "report" || name === "directory"); // beside no article (zhida.css)
   if (load) VIEWS[name]();
 }
-for (const view of Object.keys(VIEWS)) $(`show-${view}`).addEventListener("click", () => showView(view));
+for (const view of Object.keys(VIEWS)) $(`show-${view}`).addEventListener("click", () => places.list(view));
 
 // A page at a time, last changed first; 加载更多 appends the next page under the same filters.
 let worklistShown = [];
@@ -157,7 +179,7 @@ async function loadWorklist(more = false) {
         article.stale ? el("span", { class: "badge stale" }, "待复审") : null,
         el("span", { class: "hint" }, ` ${article.id} · ${article.department_name || article.department}`),
       );
-      button.addEventListener("click", () => openArticle(article.id));
+      button.addEventListener("click", () => places.open(article.id));
       return el("li", {}, button);
     }),
   );
@@ -176,14 +198,10 @@ function mayLeave() {
   return true;
 }
 
+// Opens an article's working copy (places.js has asked whether the text on screen may go); throws when it cannot.
 async function openArticle(id) {
-  if (!mayLeave()) return;
-  try {
-    show(await call(`articles/${encodeURIComponent(id)}/draft`, { pending: [actionStatus, "正在打开…"] }));
-  } catch (problem) {
-    say(actionStatus, problem.message, true);
-    return;
-  }
+  say(actionStatus, "");
+  show(await call(`articles/${encodeURIComponent(id)}/draft`, { purpose: "article", pending: [actionStatus, "正在打开…"] }));
   say(actionStatus, "");
   past.load();
   loadRatings(id);
@@ -216,6 +234,7 @@ function showWork() {
 
 function show(copy) {
   draft = copy;
+  places.showing(copy.id);
   $("schedule-past").hidden = true;
   textarea.value = copy.markdown;
   saved = textarea.value; // as the textarea holds it (its line breaks are always \n)
@@ -238,11 +257,13 @@ function show(copy) {
 function refreshHeader() {
   if (!draft) {
     $("doc-title").textContent = "新文章";
+    $("doc-state").textContent = "尚未保存";
     $("doc-meta").textContent = "尚未保存";
     $("doc-comment").hidden = true;
     $("changes-box").hidden = true;
   } else {
     $("doc-title").textContent = draft.title;
+    $("doc-state").textContent = draft.archive_request ? "待确认下线" : stateName(draft.state);
     const parts = [
       draft.id,
       `状态：${stateName(draft.state)}`,
@@ -256,7 +277,9 @@ function refreshHeader() {
       draft.submitted_by ? `提交人：${draft.submitted_by}` : "",
       draft.contributors?.length ? `参与修改：${draft.contributors.map((c) => c.name).join("、")}` : "",
     ];
-    $("doc-meta").textContent = parts.filter(Boolean).join(" · ");
+    // A part holding a date stays on one line (never "2025-" above "10-15"); the line breaks between parts.
+    const dated = (part) => el("span", { class: /\d{4}[-/]\d{1,2}[-/]\d{1,2}/.test(part) ? "date" : null }, part);
+    $("doc-meta").replaceChildren(...parts.filter(Boolean).flatMap((part, i) => [i ? " · " : "", dated(part)]));
     $("doc-comment").hidden = !draft.comment;
     $("doc-comment").textContent = draft.comment ? `审核意见：${draft.comment}` : "";
   }
@@ -426,15 +449,9 @@ function save() {
 }
 $("save").addEventListener("click", save);
 
-// Ctrl+S (Cmd+S on a Mac) saves the draft instead of the browser saving the page.
-document.addEventListener("keydown", (event) => {
-  if (!(event.ctrlKey || event.metaKey) || event.altKey || event.key.toLowerCase() !== "s") return;
-  event.preventDefault();
-  if (event.target.closest?.("#department-form")) return $("department-form").requestSubmit();
-  if ($("work").hidden || $("desk").hidden) return;
-  if ($("save").disabled) say(actionStatus, "没有需要保存的修改");
-  else save();
-});
+// Ctrl+S saves, Ctrl+Enter submits, Ctrl+Shift+Enter approves, Alt+N opens the next in the list (keys.js).
+keyboardPaths(actionStatus);
+pinActionBar();
 
 $("submit").addEventListener("click", () =>
   act("提交审核", () => call(path("submit"), { method: "POST", body: { message: message() }, ifMatch: draft.revision })),
@@ -490,7 +507,7 @@ $("confirm-archive").addEventListener("click", () => {
 $("reload").addEventListener("click", () => {
   unsaved.flush(); // the text on screen can still be restored after the reload
   saved = textarea.value; // the reload replaces the text on purpose
-  openArticle(draft.id);
+  openArticle(draft.id).catch((problem) => dropped(problem) || say(actionStatus, problem.message, true));
 });
 
 function rollback(version) {
@@ -513,10 +530,22 @@ function withOffset(local) {
 }
 
 $("new-article").addEventListener("click", () => newArticle(""));
+// A new article (its address #/new); `question` (say, one nothing answered) becomes its title and first phrasing.
+const newArticle = (question) => places.write(question);
 
-// A new article's skeleton; `question` (say, one nothing answered) becomes its title and first phrasing.
-function newArticle(question) {
-  if (!mayLeave()) return;
+// No article on screen (a list's address was opened): its text, history and ratings put away.
+function closeArticle() {
+  drop("article"); // one still on its way stays away too
+  draft = null;
+  saved = textarea.value = "";
+  $("work").hidden = true;
+  past.clear();
+  for (const button of $("worklist").querySelectorAll('[aria-current="true"]')) button.setAttribute("aria-current", "false");
+}
+
+// A new article's skeleton (places.js has asked whether the text on screen may go).
+function writeArticle(question) {
+  drop("article");
   draft = null;
   crlf = false;
   const today = new Date().toISOString().slice(0, 10);

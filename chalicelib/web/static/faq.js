@@ -116,8 +116,17 @@ function said(result) {
   return referral.phone ? `${missing}，请拨打 ${referral.phone}。` : `${missing}，请拨打 ${HOTLINE} 转办。`;
 }
 
-// The number a phone dials: digits and + only (a directory may write 0431-8888 1234).
-const tel = (phone) => "tel:" + phone.replace(/[^0-9+]/g, "");
+// The number a phone dials: digits and + only (a directory may write 0431-8888 1234); an extension (12345 转 2,
+// 022-12345678-8001) after a comma, the pause phones dial it after. As faq.py's _tel.
+function tel(phone) {
+  let [main, extension = ""] = phone.split("转");
+  const groups = main.split("-");
+  if (!extension && groups.length > 1 && /^[0-9]{7,8}$/.test(groups.at(-2))) {
+    extension = groups.pop();
+    main = groups.join("-");
+  }
+  return "tel:" + main.replace(/[^0-9+]/g, "") + (extension ? "," + extension.replace(/[^0-9]/g, "") : "");
+}
 const dial = (phone) => el("a", { href: tel(phone) }, phone);
 
 // Where a question no article answers goes on: who handles it and their number, else 12345.

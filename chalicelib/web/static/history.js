@@ -1,5 +1,6 @@
 // An article's past: its versions (compare, roll back) and the audit trail of every workflow step.
 import { el, say } from "./common.js";
+import { noteText } from "./notes.js";
 import { renderChanges } from "./review.js";
 
 const $ = (id) => document.getElementById(id);
@@ -35,8 +36,9 @@ export function when(iso) {
 
 export const stateName = (state) => (state ? STATES[state] || state : "—");
 
-// call: the console's API helper; current(): the working copy on screen; rollback(version): the console's action.
-export function historyView(call, current, rollback) {
+// call: the console's API helper; current(): the working copy on screen; rollback(version): the console's action;
+// visit({version} or {diff: [from, to]}): goes to that view's address (places.js), which shows it here.
+export function historyView(call, current, rollback, visit) {
   const path = (id, action) => `articles/${encodeURIComponent(id)}/${action}`;
 
   async function loadVersions(id) {
@@ -52,20 +54,22 @@ export function historyView(call, current, rollback) {
     if (current()?.id !== id) return; // another article (or a new one) was opened meanwhile
     $("versions").replaceChildren(
       ...versions.map((v) => {
+        const read = el("button", { type: "button" }, "查看");
+        read.addEventListener("click", () => visit({ version: v.version }));
         const diff = el("button", { type: "button" }, "与当前比较");
-        diff.addEventListener("click", () => compare(v.version, current().version));
+        diff.addEventListener("click", () => visit({ diff: [v.version, current().version] }));
         const back = el("button", { type: "button" }, "回滚到此版本");
         back.disabled = v.version === current().version;
         back.addEventListener("click", () => rollback(v.version));
         return el(
           "tr",
-          {},
+          { "data-version": v.version },
           el("td", {}, String(v.version)),
           el("td", {}, v.title),
           el("td", {}, v.author),
-          el("td", {}, when(v.created_at)),
-          el("td", {}, v.message || ""),
-          el("td", { class: "row" }, diff, back),
+          el("td", { class: "date" }, when(v.created_at)),
+          el("td", {}, noteText(v.message)),
+          el("td", { class: "row" }, read, diff, back),
         );
       }),
     );
@@ -86,30 +90,55 @@ export function historyView(call, current, rollback) {
         el(
           "tr",
           {},
-          el("td", {}, when(e.at)),
+          el("td", { class: "date" }, when(e.at)),
           el("td", {}, e.actor),
           el("td", {}, ACTIONS[e.action] || e.action),
           el("td", {}, `${stateName(e.from_state)} → ${stateName(e.to_state)}`),
           el("td", {}, e.version == null ? "" : String(e.version)),
-          el("td", {}, e.comment || ""),
+          el("td", {}, noteText(e.comment)),
         ),
       ),
     );
   }
 
-  async function compare(from, to) {
+  // The diff of two versions, or one version's whole text, under the history: true once shown, false for no such
+  // version, null when it could not be read (said) or another view came meanwhile (`still()` false).
+  async function compare(from, to, still = () => true) {
     const id = current().id;
     let result;
     try {
       result = await call(path(id, "diff"), { params: { from, to } });
     } catch (problem) {
+      if (problem.status === 404) return false;
       say($("action-status"), problem.message, true);
-      return;
+      return null;
     }
-    if (current()?.id !== id) return;
+    if (current()?.id !== id || !still()) return null;
     $("diff-title").textContent = `版本 ${result.from} → 版本 ${result.to}`;
     renderChanges($("diff"), result);
-    $("diff").hidden = $("diff-title").hidden = false;
+    return showDiff();
+  }
+
+  async function version(n, still = () => true) {
+    const id = current().id;
+    let found;
+    try {
+      found = await call(path(id, `versions/${n}`));
+    } catch (problem) {
+      if (problem.status === 404) return false;
+      say($("action-status"), problem.message, true);
+      return null;
+    }
+    if (current()?.id !== id || !still()) return null;
+    const about = [found.author, when(found.created_at), noteText(found.message)].filter(Boolean).join(" · ");
+    $("diff-title").textContent = `版本 ${found.version} 全文（${about}）`;
+    $("diff").replaceChildren(el("pre", { class: "version-text" }, found.markdown));
+    return showDiff();
+  }
+
+  function showDiff(on = true) {
+    for (const id of ["diff", "diff-title", "copy-diff-link"]) if ($(id)) $(id).hidden = !on;
+    return true;
   }
 
   return {
@@ -122,7 +151,10 @@ export function historyView(call, current, rollback) {
     clear() {
       $("versions").replaceChildren();
       $("audit").replaceChildren();
-      $("diff").hidden = $("diff-title").hidden = true;
+      showDiff(false);
     },
+    compare,
+    version,
+    hide: () => showDiff(false),
   };
 }

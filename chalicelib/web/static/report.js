@@ -32,8 +32,9 @@ function charts(report) {
     el("figure", { class: "card" }, el("figcaption", {}, chart.caption), drawing(chart.svg)));
 }
 
+const DATE = /^\d{4}-\d{2}-\d{2}$/; // a cell holding a date does not wrap
 function table(heading, headers, rows, numeric, empty) {
-  const cell = (tag, value, i) => el(tag, { class: numeric.includes(i) ? "num" : null }, value);
+  const cell = (tag, value, i) => el(tag, { class: numeric.includes(i) ? "num" : DATE.test(value) ? "date" : null }, value);
   return el("section", { class: "report-part" },
     el("h3", {}, heading),
     rows.length
@@ -92,14 +93,21 @@ export function reportView(call, write) {
   // The districts a report can be cut by: read once, when the report is first shown; without them, the city's only.
   let districts = null; // the options on their way, or there
   function offerDistricts() {
-    districts ||= loadDistricts(call).then(
+    return (districts ||= loadDistricts(call).then(
       (found) => $("report-district").append(...found.map((d) => el("option", { value: d.code }, d.name))),
       () => (districts = null), // asked again next time
-    );
+    ));
   }
 
-  async function load() {
-    offerDistricts();
+  // wanted: {period, date, district} from the report's address (places.js), chosen once the districts are offered.
+  async function load(wanted = null) {
+    const offered = offerDistricts();
+    if (wanted) {
+      await offered;
+      $("report-period").value = wanted.period;
+      $("report-date").value = wanted.date;
+      $("report-district").value = wanted.district;
+    }
     if (!$("report-date").value) $("report-date").value = beijingToday();
     const district = $("report-district").value || undefined;
     const params = { period: $("report-period").value, date: $("report-date").value, district };
@@ -142,7 +150,7 @@ export function reportView(call, write) {
     $("surge").hidden = true;
   }
 
-  for (const id of ["report-period", "report-date", "report-district"]) $(id).addEventListener("change", load);
+  for (const id of ["report-period", "report-date", "report-district"]) $(id).addEventListener("change", () => load());
   $("report-print").addEventListener("click", () => window.print());
   return { load, checkSurges, clear };
 }

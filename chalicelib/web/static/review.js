@@ -72,34 +72,48 @@ function explain(id, reason) {
   $(id).hidden = !reason;
 }
 
-// Every workflow button as the caller's role, the article's state and its problems allow; a reason beside the
-// ones that are off for a reason the person can act on. `me` is /api/me (null while unknown: show everything).
+// The action bar: the workflow buttons that apply to the article's state now, shown as the caller's role allows,
+// each disabled when not allowed, with the reason beside the ones that are off for a reason the person can act on.
+// `me` is /api/me (null while unknown: every role's buttons show, and the server still says no where it must).
 export function updateActions(me, draft, dirty) {
   const state = draft?.state;
   const problems = draft?.problems?.length || 0;
   $("save").disabled = !dirty;
+  // 提交审核 applies to a draft, and to a change about to become one (a new article, or edits not saved yet).
+  $("submit").hidden = Boolean(draft) && state !== "draft" && !dirty;
   $("submit").disabled = !draft || state !== "draft" || dirty || problems > 0;
   explain(
     "submit-why",
-    !draft || state !== "draft" ? "" : problems ? `还有 ${problems} 个问题，改完才能提交审核` : dirty ? "先保存草稿，再提交审核" : "",
+    $("submit").hidden ? "" : problems ? `还有 ${problems} 个问题，改完才能提交审核` : $("submit").disabled ? "先保存草稿，再提交审核" : "",
   );
 
   const reviews = !me || me.role === "reviewer" || me.role === "admin";
-  $("review-row").hidden = $("publish-row").hidden = !reviews;
   const contributed = Boolean(me && draft?.contributors?.some((c) => c.principal === me.principal));
   // An archive request waits in review like a change: another reviewer confirms it (确认下线) or sends it back.
   const asked = draft?.archive_request;
   const askedByMe = Boolean(me && asked && asked.principal === me.principal);
-  $("approve").hidden = Boolean(asked);
+  $("approve").hidden = Boolean(asked) || state !== "in_review";
+  $("approve").disabled = state !== "in_review" || contributed;
   $("confirm-archive").hidden = !asked;
   $("confirm-archive").disabled = !asked || contributed || askedByMe;
-  $("approve").disabled = state !== "in_review" || contributed;
-  $("reject").disabled = (state !== "in_review" && state !== "approved") || contributed || askedByMe;
-  $("publish").disabled = state !== "approved" || contributed;
-  $("schedule").disabled = state !== "approved" || contributed;
-  $("archive").disabled = !draft || state === "archived" || Boolean(asked);
+  $("reject").hidden = state !== "in_review" && state !== "approved";
+  $("reject").disabled = $("reject").hidden || contributed || askedByMe;
+  $("review-row").hidden = !reviews || ["approve", "confirm-archive", "reject"].every((id) => $(id).hidden);
+  $("publish-row").hidden = !reviews || state !== "approved";
+  $("publish").disabled = $("schedule").disabled = state !== "approved" || contributed;
+  $("archive").hidden = !draft || state === "archived" || Boolean(asked);
+  $("archive").disabled = $("archive").hidden;
   $("withdraw-archive").hidden = !askedByMe;
-  explain("review-why", reviews && askedByMe ? OWN_REQUEST : reviews && contributed ? FOUR_EYES : "");
+  const blocked = askedByMe ? OWN_REQUEST : contributed ? FOUR_EYES : "";
+  explain("review-why", $("review-row").hidden && $("publish-row").hidden ? "" : blocked);
+}
+
+// Keeps the action bar's height in --bar, for what is placed below it while it stays at the top of the screen.
+export function pinActionBar() {
+  const bar = $("action-bar");
+  new ResizeObserver(() => {
+    document.documentElement.style.setProperty("--bar", `${Math.ceil(bar.getBoundingClientRect().height)}px`);
+  }).observe(bar);
 }
 
 const IN_REVIEW = new Set(["in_review", "approved", "scheduled"]);

@@ -5,7 +5,9 @@
 import { api, keyStore, pageUrl, say } from "./common.js";
 
 const SESSION = "zhida.session"; // {access, refresh, id, expires (ms)}
-const PENDING = "zhida.signin.pending"; // {state, nonce, verifier, page}: the tab's sign-in on its way
+const PENDING = "zhida.signin.pending"; // {state, nonce, verifier, page, place}: the tab's sign-in on its way
+// The view (#/…) a person who signed out to switch accounts had opened: the provider returns without a fragment.
+const PLACE = "zhida.signin.place";
 const RENEW_BEFORE_MS = 60_000;
 
 const encoder = new TextEncoder();
@@ -68,6 +70,7 @@ async function finishRedirect(provider) {
   const pending = read(PENDING, sessionStorage);
   sessionStorage.removeItem(PENDING);
   for (const name of ["code", "state", "error", "error_description", "session_state", "iss"]) url.searchParams.delete(name);
+  if (pending?.state === state && pending.place) url.hash = pending.place; // the view the link named, opened now
   history.replaceState(null, "", url);
   if (!pending || pending.state !== state) return "登录没有完成（页面已过期），请重新登录。";
   if (!code) return "统一身份认证没有完成登录，请重试。";
@@ -136,7 +139,9 @@ export function credentials(keyName) {
     async begin() {
       const { authorization_endpoint: endpoint } = await discovery(provider);
       const page = pageUrl(location.pathname.split("/").pop() || "").href;
-      const pending = { state: randomText(), nonce: randomText(), verifier: randomText(), page };
+      const place = location.hash || sessionStorage.getItem(PLACE) || "";
+      sessionStorage.removeItem(PLACE);
+      const pending = { state: randomText(), nonce: randomText(), verifier: randomText(), page, place };
       sessionStorage.setItem(PENDING, JSON.stringify(pending));
       const challenge = base64url(await crypto.subtle.digest("SHA-256", encoder.encode(pending.verifier)));
       const url = new URL(endpoint);
@@ -185,6 +190,7 @@ export async function signInWith(credential, probe, signedIn) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (switchPerson) {
+      if (location.hash) sessionStorage.setItem(PLACE, location.hash);
       credential.end();
     } else if (provider) {
       say(status, "正在前往统一身份认证…");
@@ -219,7 +225,7 @@ export async function signInWith(credential, probe, signedIn) {
     signedIn(true);
   } catch (problem) {
     if (problem.status === 401) credential.clear();
-    signedIn(false);
+    signedIn(false, problem);
     say(status, problem.message, true);
     if (problem.status === 403 && provider) {
       // Signed in as someone this console is not for: they may sign out there and in as another person.

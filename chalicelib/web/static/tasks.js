@@ -4,8 +4,9 @@ import { when } from "./history.js";
 
 const $ = (id) => document.getElementById(id);
 
-// call: the console's API helper; open(id) opens an article; write(question) starts one for a question.
-export function workLists(call, open, write) {
+// call: the console's API helper; write(question) starts an article for a question. A task links to its own address
+// (#/tasks/ID: the list, the task marked, its article beside it) and, by its title, to the article's (places.js).
+export function workLists(call, write) {
   // What people asked that the knowledge base did not answer: the questions to write articles for.
   async function loadUnanswered() {
     say($("unanswered-status"), "正在加载…");
@@ -18,9 +19,10 @@ export function workLists(call, open, write) {
     }
     $("unanswered").replaceChildren(
       ...queries.map((item) => {
+        const typed = item.asked || item.query; // counted by its normalised form, shown as it was typed
         const start = el("button", { type: "button" }, "据此新建文章");
-        start.addEventListener("click", () => write(item.query));
-        return el("li", { class: "card" }, el("strong", {}, item.query), ` （${item.count} 次） `, start);
+        start.addEventListener("click", () => write(typed));
+        return el("li", { class: "card" }, el("strong", {}, typed), ` （${item.count} 次） `, start);
       }),
     );
     say($("unanswered-status"), queries.length ? "" : "近 7 天所有问题都找到了答案");
@@ -48,17 +50,25 @@ export function workLists(call, open, write) {
   }
   $("tasks-more").addEventListener("click", () => loadTasks(true));
 
+  // The task `id`, the pages up to its own loaded, and marked; null when none of the caller's tasks is it.
+  async function find(id) {
+    await loadTasks();
+    for (let pages = 1; next && pages < 10 && !shown.some((task) => task.id === id); pages += 1) await loadTasks(true);
+    for (const item of $("tasks").children) item.setAttribute("aria-current", String(item.dataset.task === id));
+    return shown.find((task) => task.id === id) || null;
+  }
+
   function taskItem(task) {
-    const openIt = el("button", { type: "button" }, "打开文章");
-    openIt.addEventListener("click", () => open(task.article_id));
+    const openIt = el("a", { href: `#/tasks/${encodeURIComponent(task.id)}`, class: "button" }, "打开文章");
+    const article = el("a", { href: `#/article/${encodeURIComponent(task.article_id)}` }, task.article_title);
     const state = task.status === "done" ? `已处理（${task.closed_by}）` : "待处理";
     const repeats = task.repeats ? ` · 另有 ${task.repeats} 次同样的反映` : "";
     const item = el(
       "li",
-      { class: "card" },
-      el("strong", {}, task.article_title),
+      { class: "card", "data-task": task.id, "data-status": task.status },
+      el("strong", {}, article),
       el("p", {}, task.comment),
-      el("p", { class: "meta" }, `${task.flagged_by} · ${when(task.created_at)} · ${state}${repeats}`),
+      el("p", { class: "meta" }, `${task.flagged_by} · `, el("span", { class: "date" }, when(task.created_at)), ` · ${state}${repeats}`),
       openIt,
     );
     if (task.status !== "done") {
@@ -76,5 +86,5 @@ export function workLists(call, open, write) {
     return item;
   }
 
-  return { tasks: () => loadTasks(), unanswered: loadUnanswered };
+  return { tasks: () => loadTasks(), unanswered: loadUnanswered, find };
 }
