@@ -26,7 +26,7 @@ from chalicelib.desk.models.feedback import (
 from chalicelib.desk.questions import asked
 from chalicelib.desk.store.log import Click, DeskLog, LoggedSearch, Tally, Vote
 from chalicelib.desk.store.tasks import FlagTask
-from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, aws_error_code
+from chalicelib.errors import Conflict, Forbidden, NotFound, RateLimited, aws_error_code
 from chalicelib.knowledge.changes import Published
 from chalicelib.knowledge.models.reading import ArticleListParams, PopularArticle, SearchParams, SearchResult
 from chalicelib.knowledge.reading import KnowledgeService
@@ -144,9 +144,8 @@ class FeedbackDesk:
         """
         principal.require(Action.VIEW_TASKS)
         if district is not None:
-            cut = self._knowledge.directory().district(district)
-            if cut is None:
-                raise InvalidInput(f"no district '{district}' in the directory", field="district")
+            cut = self._knowledge.directory().district_given(district)
+            assert cut is not None
             searches = self._recent_tallies(Tally.UNANSWERED, days, cut.code)
             unhelpful: dict[str, tuple[int, str]] = {}
         else:

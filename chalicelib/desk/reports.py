@@ -40,7 +40,6 @@ from chalicelib.desk.store.reports import (
     QuestionCount,
     ReportStore,
 )
-from chalicelib.errors import InvalidInput
 from chalicelib.knowledge.models.reading import ArticleListParams
 from chalicelib.knowledge.reading import KnowledgeService
 from chalicelib.people.access import Action, Principal, Reader
@@ -99,12 +98,8 @@ class ReportDesk:
 
     def district(self, key: str | None) -> DistrictRef | None:
         """The district a report or the gaps list is cut by (its code, name or alias); unknown: InvalidInput."""
-        if key is None:
-            return None
-        found = self._knowledge.directory().district(key)
-        if found is None:
-            raise InvalidInput(f"no district '{key}' in the directory", field="district")
-        return DistrictRef(code=found.code, name=found.name)
+        found = self._knowledge.directory().district_given(key)
+        return DistrictRef(code=found.code, name=found.name) if found is not None else None
 
     def _worked_out(self, params: ReportParams, principal: Principal, district: DistrictRef | None) -> Report:
         start, end = period_bounds(params.period, params.date)

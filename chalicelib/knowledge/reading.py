@@ -8,7 +8,7 @@ from typing import Literal
 
 from chalicelib import observability
 from chalicelib.clock import china_date, china_today
-from chalicelib.errors import InvalidInput, NotFound, Unauthorized
+from chalicelib.errors import NotFound, Unauthorized
 from chalicelib.knowledge.districts import dispatch_for, resolve
 from chalicelib.knowledge.live import LiveIndex
 from chalicelib.knowledge.models.content import ArticleStatus, Audience
@@ -111,7 +111,7 @@ class KnowledgeService:
         if article is None or not article.in_force(today) or not _audience_allows(article.audience, reader):
             raise NotFound(f"no article with id '{article_id}'", field="id")
         directory = self._live.current().directory
-        chosen = _district(district, directory)
+        chosen = directory.district_given(district)
         resolved = resolve(article, chosen.code if chosen else None, directory)
         worded = resolved.wording.sections.items()
         sections = {k: v for k, v in worded if reader is Reader.AGENT or k != INTERNAL_NOTES}
@@ -179,20 +179,10 @@ class KnowledgeService:
         )
 
 
-def _district(key: str | None, directory: Directory) -> Department | None:
-    """The district a `district` parameter names; InvalidInput for one the directory does not know."""
-    if key is None:
-        return None
-    found = directory.district(key)
-    if found is None:
-        raise InvalidInput(f"no district '{key}' in the directory: give its code, name or alias", field="district")
-    return found
-
-
 def _district_of(key: str | None, query: str, directory: Directory) -> tuple[Department | None, Source, str]:
     """(district, where it came from, the text to search): the parameter's, else the one the query names. The words
     naming the district are left out of the search (they say whose answer, not which), unless nothing else is left."""
-    district = _district(key, directory)
+    district = directory.district_given(key)
     source: Source = "param"
     named = directory.named_district(query)
     if district is None and named is not None:

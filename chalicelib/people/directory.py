@@ -11,6 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rapidfuzz import fuzz, process
 
+from chalicelib.errors import InvalidInput
+
 DIRECTORY_FILE = "departments.yaml"
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # What agents see at dispatch for a department whose phone nobody has recorded: never a guessed number.
@@ -104,6 +106,15 @@ class Directory:
         """A district by its code, name or one of its aliases; None for anything else."""
         key = key.strip()
         return next((d for d in self.districts() if key in (d.code, d.name, *d.aliases)), None)
+
+    def district_given(self, key: str | None) -> Department | None:
+        """The district a request's `district` names (code, name or alias); None for none; 400 for one not known."""
+        if key is None:
+            return None
+        found = self.district(key)
+        if found is None:
+            raise InvalidInput(f"no district '{key}' in the directory: give its code, name or alias", field="district")
+        return found
 
     def named_district(self, text: str) -> tuple[Department, str] | None:
         """The district a text names (河西区, 滨海), with the words that name it: the longest name wins, so 滨海新区
