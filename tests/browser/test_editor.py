@@ -26,6 +26,13 @@ def open_article(page: Page, article_id: str) -> None:
     page.locator(f'#worklist button[data-id="{article_id}"]').click()
     expect(page.locator("#doc-meta")).to_contain_text(article_id)
     expect(page.locator("#problems")).not_to_be_empty()  # the first preview has come back
+    settled(page)
+
+
+def settled(page: Page) -> None:
+    """Waits until the parts of the article that arrive on their own (the change under review, ratings, history,
+    audit) are in: each grows the page, and a click aimed at a row below one still growing lands on another row."""
+    expect(page.locator('#work [aria-busy="true"]')).to_have_count(0)
 
 
 def source(page: Page) -> Locator:
@@ -73,6 +80,8 @@ def test_an_editors_change_is_reviewed_published_and_read_out_by_agents(
     page.get_by_role("button", name="提交审核", exact=True).click()
     expect(page.locator("#action-status")).to_have_text("提交审核成功：待审核")
     expect(page.get_by_role("button", name="通过", exact=True)).to_have_count(0)  # an editor never approves
+    settled(page)
+    expect(page.locator("#changes ins")).to_have_text(["阀门造成"])  # what goes to review, above the history
 
     # History: the first version against the new one shows exactly the change, word by word.
     rows = page.locator("#versions tr")
@@ -200,6 +209,7 @@ def test_rollback_scheduled_publishing_and_archiving(
     editor.get_by_role("button", name="保存草稿").click()
     expect(editor.locator("#action-status")).to_have_text("保存成功：草稿")
 
+    settled(editor)
     rows = editor.locator("#versions tr")
     expect(rows).to_have_count(2)
     rows.nth(1).get_by_role("button", name="回滚到此版本").click()
@@ -207,6 +217,7 @@ def test_rollback_scheduled_publishing_and_archiving(
     expect(rows).to_have_count(3)
     expect(rows.first).to_contain_text("回滚到版本 1")
     assert editor.locator("#markdown").input_value() == original
+    settled(editor)
     rows.nth(2).get_by_role("button", name="与当前比较").click()
     expect(editor.locator("#diff")).to_have_text("两个版本内容相同")
 

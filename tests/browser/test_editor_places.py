@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DESKTOP, call_api, sign_in_through_provider, step_as_read
-from tests.browser.test_editor import sign_in
+from tests.browser.test_editor import settled, sign_in
 from tests.conftest import article_text
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
@@ -55,6 +55,7 @@ def test_every_view_has_an_address_that_reload_and_back_keep(
     page.locator(f'#worklist button[data-id="{article}"]').click()
     at(page, f"#/article/{article}?state=in_review")
     expect(meta).to_contain_text(article)
+    settled(page)
     versions = page.locator("#versions tr")
     versions.nth(1).get_by_role("button", name="与当前比较").click()
     at(page, f"#/article/{article}/diff/1..2?state=in_review")

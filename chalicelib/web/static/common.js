@@ -160,6 +160,19 @@ export function client({ key = null, signedOut = () => {} } = {}) {
 }
 
 // el("li", {class: "x", "data-id": id}, "text", child): every string child becomes a text node.
+// Marks `element` as updating (aria-busy) while `work` runs: assistive technology waits for it to settle, and so
+// can a test before it clicks below a part that is still growing. Overlapping updates keep it marked until the last.
+export async function busyWhile(element, work) {
+  element.busyUpdates = (element.busyUpdates || 0) + 1;
+  element.setAttribute("aria-busy", "true");
+  try {
+    return await work;
+  } finally {
+    element.busyUpdates -= 1;
+    if (!element.busyUpdates) element.removeAttribute("aria-busy");
+  }
+}
+
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {

@@ -2,7 +2,7 @@
 // workflow, history, tasks and the department directory. Built against the editorial workflow in docs/api.md.
 import { articleForm } from "./article-form.js";
 import { createAutosave } from "./autosave.js";
-import { client, debounce, dropped, el, say } from "./common.js";
+import { busyWhile, client, debounce, dropped, el, say } from "./common.js";
 import { covers, directoryView } from "./directory.js";
 import { historyView, stateName, when } from "./history.js";
 import { keyboardPaths } from "./keys.js";
@@ -199,9 +199,12 @@ function mayLeave() {
 }
 
 // Opens an article's working copy (places.js has asked whether the text on screen may go); throws when it cannot.
-async function openArticle(id) {
+// `still()`: whether it is still wanted when it arrives (the person may have gone to the report meanwhile).
+async function openArticle(id, still = () => true) {
   say(actionStatus, "");
-  show(await call(`articles/${encodeURIComponent(id)}/draft`, { purpose: "article", pending: [actionStatus, "正在打开…"] }));
+  const copy = await call(`articles/${encodeURIComponent(id)}/draft`, { purpose: "article", pending: [actionStatus, "正在打开…"] });
+  if (!still()) return;
+  show(copy);
   say(actionStatus, "");
   past.load();
   loadRatings(id);
@@ -212,7 +215,7 @@ async function loadRatings(id) {
   $("ratings-box").hidden = true;
   let summary;
   try {
-    summary = await call(`articles/${encodeURIComponent(id)}/feedback`);
+    summary = await busyWhile($("ratings-box"), call(`articles/${encodeURIComponent(id)}/feedback`));
   } catch {
     return;
   }

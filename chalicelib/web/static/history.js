@@ -1,5 +1,5 @@
 // An article's past: its versions (compare, roll back) and the audit trail of every workflow step.
-import { el, say } from "./common.js";
+import { busyWhile, el, say } from "./common.js";
 import { noteText } from "./notes.js";
 import { renderChanges } from "./review.js";
 
@@ -44,7 +44,7 @@ export function historyView(call, current, rollback, visit) {
   async function loadVersions(id) {
     let versions;
     try {
-      versions = (await call(path(id, "versions"))).versions;
+      versions = (await busyWhile($("versions"), call(path(id, "versions")))).versions;
     } catch (problem) {
       if (current()?.id === id) {
         $("versions").replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "error" }, problem.message)));
@@ -79,7 +79,7 @@ export function historyView(call, current, rollback, visit) {
   async function loadAudit(id) {
     let entries;
     try {
-      entries = (await call("audit", { params: { article: id } })).entries;
+      entries = (await busyWhile($("audit"), call("audit", { params: { article: id } }))).entries;
     } catch (problem) {
       if (current()?.id === id) $("audit").replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "error" }, problem.message)));
       return;

@@ -11,11 +11,11 @@ const $ = (id) => document.getElementById(id);
 // back when its address is opened again.
 const wide = (place) => place?.kind === "report" || (place?.kind === "list" && place.list === "directory");
 
-// desk: what the console does (editor.js): list(name) shows a list's box, load(name, wanted) loads it; open(id)
-// opens an article (throws when it cannot), write(question) starts a new one, close() puts it away; current() is the
-// working copy (null for a new article), isOpen() whether an article is on screen, mayLeave() asks before unsaved
-// text goes; past: the history (compare, version, hide); findTask(id), reveal(code); me(); call: the API helper;
-// today(): the report's default date.
+// desk: what the console does (editor.js): list(name) shows a list's box, load(name, wanted) loads it; open(id,
+// still) opens an article unless still() is false when it arrives (throws when it cannot), write(question) starts a
+// new one, close() puts it away; current() is the working copy (null for a new article), isOpen() whether an article
+// is on screen, mayLeave() asks before unsaved text goes; past: the history (compare, version, hide); findTask(id),
+// reveal(code); me(); call: the API helper; today(): the report's default date.
 export function consolePlaces(desk) {
   const note = el("p", { id: "place-note", class: "hotline surge", role: "alert", hidden: true });
   $("surge").after(note);
@@ -159,7 +159,7 @@ export function consolePlaces(desk) {
     if (!desk.isOpen() || desk.current()?.id !== place.id) {
       appliedSub = "";
       try {
-        await desk.open(place.id);
+        await desk.open(place.id, still);
       } catch (problem) {
         if (dropped(problem) || !still()) return;
         desk.close();

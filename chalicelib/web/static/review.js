@@ -1,5 +1,5 @@
 // Review: what changed, word by word, and which workflow buttons the signed-in person may use (and why not).
-import { el } from "./common.js";
+import { busyWhile, el } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 export const ROLES = { agent: "话务员", editor: "编辑", reviewer: "审核员", admin: "管理员", anonymous: "未登录" };
@@ -145,7 +145,7 @@ export async function showChanges(call, draft, stillShown) {
   $("changes").replaceChildren(el("p", { class: "hint" }, "正在比较…"));
   let diff;
   try {
-    diff = await call(`articles/${encodeURIComponent(draft.id)}/diff`, { params: { from, to: draft.version } });
+    diff = await busyWhile(box, call(`articles/${encodeURIComponent(draft.id)}/diff`, { params: { from, to: draft.version } }));
   } catch (problem) {
     if (stillShown()) $("changes").replaceChildren(el("p", { class: "error" }, problem.message));
     return;
