@@ -264,3 +264,13 @@ def test_vectors_survive_packing_closely():
     vectors = np.random.default_rng(7).normal(size=(3, DIMENSIONS)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     assert np.abs(unpack(pack(vectors)) - vectors).max() < 0.01
+
+
+def test_each_segmenter_knows_its_own_domain_terms_only():
+    # The base dictionary is shared between segmenters (read once per process); the domain terms are not.
+    from chalicelib.search.segmenter import Segmenter
+
+    with_term, without = Segmenter(["暖气报停"]), Segmenter()
+    assert "暖气报停" in with_term.words("我想办暖气报停")
+    assert "暖气报停" not in without.words("我想办暖气报停")
+    assert Segmenter(["暖气报停"]).words("我想办暖气报停") == with_term.words("我想办暖气报停")
