@@ -69,6 +69,7 @@ class FeedbackDesk:
 
     def feedback(self, request: FeedbackRequest, principal: Principal, client: str) -> Accepted:
         principal.require(Action.FEEDBACK)
+        district = self._district(request.district)
         now = self._now()
         self._limit("feedback", client, FEEDBACK_PER_MINUTE, now, "ratings")
         self._knowledge.article(request.article_id, principal.reader)  # 404 unless the caller may see it
@@ -80,11 +81,12 @@ class FeedbackDesk:
             role=principal.role.value,
             client=client,
             at=now,
+            district=district,
         )
         vote_id = self._log.add_vote(vote, ttl_days=self._query_log_days)
         if not request.helpful and vote.query:
             # A question whose answer did not help is a gap as much as one nothing answered.
-            self._count_best_effort(Tally.UNHELPFUL, vote.query, now)
+            self._count_best_effort(Tally.UNHELPFUL, vote.query, now, district)
         return Accepted(id=f"{request.article_id}.{vote_id}")
 
     def comment(self, feedback_id: str, request: CommentRequest, principal: Principal, client: str) -> Accepted:
@@ -106,14 +108,15 @@ class FeedbackDesk:
     def click(self, request: ClickRequest, principal: Principal, client: str) -> Accepted:
         """Which hit of a search a reader opened; a click that `settles` its search also logs that search."""
         principal.require(Action.FEEDBACK)
+        district = self._district(request.district)
         now = self._now()
         self._limit("clicks", client, CLICKS_PER_MINUTE, now, "clicks")
         self._knowledge.article(request.article_id, principal.reader)  # 404 unless the caller may see it
-        # Logged as the settled search would have been: the same search, run again here, not by the page (and before
-        # the click is kept, so that an unknown district refuses both).
-        settled = SearchParams(q=request.query, district=request.district) if request.settles else None
+        # Logged as the settled search would have been: the same search, run again here, not by the page.
+        settled = SearchParams(q=request.query, district=district) if request.settles else None
         result = self._knowledge.search(settled, principal.reader) if settled else None
-        click = Click(mask_pii(request.query), request.article_id, request.position, principal.role.value, client)
+        query, role = mask_pii(request.query), principal.role.value
+        click = Click(query, request.article_id, request.position, role, client, district=district)
         click_id = self._log.add_click(china_date(now), click, now, ttl_days=self._query_log_days)
         if result is not None:
             self.log_search(request.query, result, principal, client)
@@ -140,17 +143,13 @@ class FeedbackDesk:
         """What people asked that nothing answered well, most asked first: where the knowledge base has gaps.
 
         Settled searches that found no good answer, and questions whose answer was rated 没帮助; for a district (its
-        code, name or alias), its callers' searches alone (votes carry no district: they count for the city only).
+        code, name or alias), the searches and votes made for it alone (those from before they carried a district
+        count for the city only).
         """
         principal.require(Action.VIEW_TASKS)
-        if district is not None:
-            cut = self._knowledge.directory().district_given(district)
-            assert cut is not None
-            searches = self._recent_tallies(Tally.UNANSWERED, days, cut.code)
-            unhelpful: dict[str, tuple[int, str]] = {}
-        else:
-            searches = self._recent_tallies(Tally.UNANSWERED, days)
-            unhelpful = self._recent_tallies(Tally.UNHELPFUL, days)
+        cut = self._district(district) or ""
+        searches = self._recent_tallies(Tally.UNANSWERED, days, cut)
+        unhelpful = self._recent_tallies(Tally.UNHELPFUL, days, cut)
         gaps = []
         for query in searches.keys() | unhelpful.keys():
             (found, typed), (rated, typed_too) = searches.get(query, (0, "")), unhelpful.get(query, (0, ""))
@@ -166,6 +165,7 @@ class FeedbackDesk:
         that task (`repeats`), not raised twice (found by one read of the article's open tasks). Each flag is also
         kept for its person's own list. At most FLAGS_PER_MINUTE a minute per person."""
         principal.require(Action.FLAG)
+        district = self._district(request.district)
         article = self._knowledge.article(article_id, Reader.AGENT)
         now = self._now()
         self._limit("flags", principal.principal_id or principal.name, FLAGS_PER_MINUTE, now, "flags")
@@ -176,7 +176,7 @@ class FeedbackDesk:
             tasks.repeat(task)
         else:
             raised = FlagTask(article.id, article.title, article.department, comment, principal.name, now)
-            task = tasks.add(replace(raised, flagged_by_id=principal.identity))
+            task = tasks.add(replace(raised, flagged_by_id=principal.identity, district=district))
         tasks.note_flag(principal.identity, task, comment, now)
         return Accepted(id=task.id)
 
@@ -262,15 +262,23 @@ class FeedbackDesk:
         except (BotoCoreError, ClientError) as error:  # a timeout's HTTPClientError has no response at all
             log.error("query log not written: %s", aws_error_code(error))
 
+    def _district(self, key: str | None) -> str | None:
+        """The code of the district a request names (its code, name or alias); None: the city's; unknown: 400."""
+        found = self._knowledge.directory().district_given(key)
+        return found.code if found is not None else None
+
     def _limit(self, what: str, client: str, per_minute: int, now: dt.datetime, things: str) -> None:
         if self._log.count(what, client, now) > per_minute:
             raise RateLimited(f"at most {per_minute} {things} a minute; please try again shortly")
 
-    def _count_best_effort(self, tally: Tally, question: str, now: dt.datetime) -> None:
-        """A question's tally (by its normalised form, shown as typed) that must not fail the request it counts (a
-        retried vote would be a second vote)."""
+    def _count_best_effort(self, tally: Tally, question: str, now: dt.datetime, district: str | None) -> None:
+        """A question's tally (by its normalised form, shown as typed), the city's and its district's, that must not
+        fail the request it counts (a retried vote would be a second vote)."""
         try:
-            self._log.tally(tally, china_date(now), asked(question), now, UNANSWERED_DAYS + 1, shown=question)
+            for where in ("", district) if district else ("",):
+                self._log.tally(
+                    tally, china_date(now), asked(question), now, UNANSWERED_DAYS + 1, district=where, shown=question
+                )
         except (BotoCoreError, ClientError) as error:
             log.error("gap tally not written: %s", aws_error_code(error))
 

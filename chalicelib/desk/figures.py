@@ -1,8 +1,8 @@
 """A department's figures worked out from raw records, and figures of several spans added up: pure, no store.
 
-Beside each department's figures (all searches, the city's), the searches of one district's callers are counted
-again under `<department>@<district>` (issue 27): a report cut by district reads those alone. Searches logged
-without a district (every one before districts were recorded) count for the city only.
+Beside each department's figures (every record, the city's), the searches, clicks, 好差评 and flags made for one
+district are counted again under `<department>@<district>` (issue 27): a report cut by district reads those alone.
+Records without a district (every one from before districts were recorded) count for the city only.
 """
 
 import datetime as dt
@@ -92,7 +92,7 @@ def from_records(
 
     for logged in searches:
         assert logged.at is not None  # read by time, so it has one
-        for district in (None, logged.district) if logged.district else (None,):  # the city's, and its district's
+        for district in _counted_for(logged.district):
             figures = of(logged.top, district)
             figures.searches += 1
             figures.answered += logged.answered
@@ -105,20 +105,23 @@ def from_records(
             entry.searches += 1
             entry.unanswered += not logged.answered
     for click in clicks:
-        figures = of(click.article_id)
-        figures.clicks += 1
-        article(figures, click.article_id).views += 1
+        for district in _counted_for(click.district):
+            figures = of(click.article_id, district)
+            figures.clicks += 1
+            article(figures, click.article_id).views += 1
     for vote in votes:
-        counts = article(of(vote.article_id), vote.article_id)
-        if vote.helpful:
-            counts.helpful += 1
-        else:
-            counts.unhelpful += 1
-            if vote.query:
-                question(vote.article_id, vote.query).unhelpful += 1
-    for task in tasks:
-        code = task.department or NO_ARTICLE
-        article(departments.setdefault(code, DepartmentFigures()), task.article_id).flags += 1
+        for district in _counted_for(vote.district):
+            counts = article(of(vote.article_id, district), vote.article_id)
+            if vote.helpful:
+                counts.helpful += 1
+            else:
+                counts.unhelpful += 1
+                if vote.query:
+                    question(vote.article_id, vote.query, district).unhelpful += 1
+    for task in tasks:  # counted for the department the article had when it was flagged
+        for district in _counted_for(task.district):
+            code = district_key(task.department or NO_ARTICLE, district)
+            article(departments.setdefault(code, DepartmentFigures()), task.article_id).flags += 1
     for code, figures in departments.items():
         figures.questions = _heaviest(questions.get(code, {}).values(), kept_for(code, QUESTIONS_KEPT))
         categories = {c: n.searches for c, n in figures.categories.items()}
@@ -163,6 +166,11 @@ def added_up(parts: Iterable[dict[str, DepartmentFigures]], kept: int | None = N
     for code, total in totals.items():
         total.questions = _heaviest(questions.get(code, {}).values(), kept_for(code, kept))
     return totals
+
+
+def _counted_for(district: str | None) -> tuple[str | None, ...]:
+    """Where a record counts: for the city (None), and for its district if it has one."""
+    return (None, district) if district else (None,)
 
 
 def _heaviest(entries: Iterable[QuestionCount], kept: int | None) -> list[QuestionCount]:

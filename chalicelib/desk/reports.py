@@ -3,8 +3,8 @@
 A report reads summaries the maintenance job keeps (desk/periods.py): a week or month rolled up, a closed
 day, today's hours; only the records since the job last ran are read raw. A search belongs to
 the department of its top article; searches that found no article at all (`-`) and the gaps are shown to
-every editor, since nobody owns them yet. Cut by a district, a report counts the searches of that district's
-callers alone (clicks, 好差评 and flags carry no district: they count for the city only).
+every editor, since nobody owns them yet. Cut by a district, a report counts what was made for that district alone:
+its callers' searches, and the clicks, 好差评 and flags on answers shown for it (desk/figures.py).
 """
 
 import datetime as dt

@@ -7,11 +7,13 @@ labelled as possibly related, and the hits in the server's order.
 """
 
 import re
+from collections.abc import Sequence
 from html import escape
 from urllib.parse import quote
 
 from chalicelib.knowledge.models.reading import ArticleSummary, ArticleView, Referral, SearchHit, SearchResult
 from chalicelib.knowledge.rendering import Resolve, reference_key, render_linked
+from chalicelib.people.directory import Department
 
 RELATED = 6
 RELATED_SCORE = 0.2  # below it, a search over the title finds words in common, not the same matter
@@ -98,6 +100,19 @@ def hits(found: list[SearchHit], root: str, district: str | None = None) -> str:
     )
 
 
+def district_options(districts: Sequence[Department], chosen: str | None) -> str:
+    """The 所在区 choices after 不选, as the directory lists them; `chosen` (a code) selected."""
+    return "".join(
+        f'\n          <option value="{escape(d.code)}"{" selected" * (d.code == chosen)}>{escape(d.name)}</option>'
+        for d in districts
+    )
+
+
+def district_field(district: str | None) -> str:
+    """The district a page was read for, as a hidden field of its search form (a search from it answers for it)."""
+    return f'\n    <input type="hidden" name="district" value="{escape(district)}">' if district else ""
+
+
 def _marked(text: str, marks: list[list[int]]) -> str:
     """Marks count code points, as Python's strings do."""
     out, at = [], 0
@@ -154,7 +169,7 @@ def article(view: ArticleView, root: str, category: str, visible: list[ArticleSu
     · 自 {view.effective_from.isoformat()} 起执行</p>
   <div class="answer-body">{body}</div>
 </article>
-<section class="feedback" id="feedback" aria-labelledby="feedback-title" hidden>
+<section class="feedback" id="feedback" aria-labelledby="feedback-title" data-district="{_shown_for(view)}" hidden>
   <h2 id="feedback-title">这个回答对您有帮助吗？</h2>
   <div class="votes" role="group" aria-label="好差评">
     <button type="button" class="vote" data-helpful="true" aria-pressed="false">有帮助</button>
@@ -168,6 +183,11 @@ def article(view: ArticleView, root: str, category: str, visible: list[ArticleSu
   <p class="status" id="feedback-status" role="status" aria-live="polite"></p>
 </section>
 <noscript><p class="hint">评价功能需要启用 JavaScript。</p></noscript>{related_section if nearby else ""}"""
+
+
+def _shown_for(view: ArticleView) -> str:
+    """The code of the district the page answers for (its 好差评 counts for it too), or nothing: the city's."""
+    return escape(view.district.code) if view.district else ""
 
 
 def _district_note(view: ArticleView) -> str:

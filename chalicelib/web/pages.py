@@ -3,6 +3,7 @@ article pages (both complete without JavaScript)."""
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from html import escape
@@ -19,6 +20,7 @@ from chalicelib.knowledge.models.reading import ArticleListParams, SearchParams,
 from chalicelib.knowledge.parsing import ANSWER
 from chalicelib.knowledge.rendering import summary
 from chalicelib.people.access import ANONYMOUS, Reader
+from chalicelib.people.directory import Department
 from chalicelib.web import callers, faq
 
 pages = Blueprint(__name__)
@@ -121,7 +123,7 @@ _SIGNOUT = '\n  <button type="button" id="signout" hidden>退出</button>'
 _MINI_SEARCH = """
   <form class="mini-search" action="{{root}}search" method="get" role="search">
     <label for="q" class="sr-only">搜索问题</label>
-    <input id="q" name="q" type="search" placeholder="搜索其他问题" autocomplete="off" maxlength="200">
+    <input id="q" name="q" type="search" placeholder="搜索其他问题" autocomplete="off" maxlength="200">{{district}}
     <button type="submit">搜索</button>
   </form>"""
 _FOOTER = '<footer class="foot">没有找到答案？请拨打 <a href="tel:12345">12345</a> 政务服务便民热线（24小时）</footer>'
@@ -134,8 +136,17 @@ _EDITOR = _Page("知答 编辑台", "editor.js", console="知答 编辑台", too
 _ARTICLE = _Page("{title} - 12345 知答", "article.js", tools=_MINI_SEARCH)
 
 
-def _render(page: _Page, main: str, root: str, title: str = "", article_id: str = "", description: str = "") -> str:
-    """The page in the one shell: citizen pages link the brand home and end with the hotline; consoles do not."""
+def _render(
+    page: _Page,
+    main: str,
+    root: str,
+    title: str = "",
+    article_id: str = "",
+    description: str = "",
+    district: str | None = None,
+) -> str:
+    """The page in the one shell: citizen pages link the brand home and end with the hotline; consoles do not. An
+    article page read for a `district` searches for it too."""
     r = escape(root)
     brand = (
         f'<span class="brand">{escape(page.console)}</span>'
@@ -152,7 +163,7 @@ def _render(page: _Page, main: str, root: str, title: str = "", article_id: str 
             "script": page.script,
             "audience": "console" if page.console else "citizen",
             "brand": brand,
-            "tools": _fill(page.tools, {"root": r}),
+            "tools": _fill(page.tools, {"root": r, "district": faq.district_field(district)}),
             "main": main.rstrip("\n"),
             "footer": "" if page.console else _FOOTER + "\n",
         },
@@ -166,7 +177,7 @@ def _static_page(page: _Page, name: str, root: str = "") -> Response:
 @pages.route("/")
 def faq_page() -> Response:
     root = _stage_root()
-    return _html(_render(_FAQ, _faq(root), root, description=_FAQ_DESCRIPTION))
+    return _html(_render(_FAQ, _faq(root, districts=_districts()), root, description=_FAQ_DESCRIPTION))
 
 
 @pages.route("/search")
@@ -175,12 +186,12 @@ def search_page() -> Response:
     params: dict[str, str] = dict(pages.current_request.query_params or {})
     query = params.get("q", "").strip()[:200]
     root = "./"  # not "": the brand's link home would then be this very page
+    district = _district()  # the form's 所在区, kept chosen on the results
     if not query:
-        return _html(_render(_FAQ, _faq(root), root, description=_FAQ_DESCRIPTION))
-    district = _district()
+        return _html(_render(_FAQ, _faq(root, None, _districts(), district), root, description=_FAQ_DESCRIPTION))
     result = wiring.knowledge().search(SearchParams(q=query, limit=8, district=district), Reader.CITIZEN)
     wiring.desk().log_search(query, result, ANONYMOUS, callers.client_of(pages.current_request))
-    return _html(_render(_RESULTS, _faq(root, result), root))
+    return _html(_render(_RESULTS, _faq(root, result, _districts(), district), root))
 
 
 @pages.route("/agent")
@@ -228,7 +239,8 @@ def article_page(article_id: str) -> Response:
     category = {c.id: c.name for c in knowledge.categories(Reader.CITIZEN)}.get(view.category, view.category)
     main = faq.article(view, root, category, visible, found)
     description = summary(view.sections.get(ANSWER, "")) or view.title
-    return _html(_render(_ARTICLE, main, root, title=view.title, article_id=view.id, description=description))
+    district = view.district.code if view.district else None
+    return _html(_render(_ARTICLE, main, root, view.title, view.id, description, district))
 
 
 def _district() -> str | None:
@@ -239,10 +251,20 @@ def _district() -> str | None:
     return district.code if district else None
 
 
-def _faq(root: str, result: SearchResult | None = None) -> str:
-    """faq.html, empty (faq.js fills the landing) or with a search's results in it, decided as faq.js decides."""
+def _districts() -> list[Department]:
+    return wiring.knowledge().directory().districts()
+
+
+def _faq(
+    root: str, result: SearchResult | None = None, districts: Sequence[Department] = (), chosen: str | None = None
+) -> str:
+    """faq.html, empty (faq.js fills the landing) or with a search's results in it, decided as faq.js decides; its
+    所在区 offers `districts`, `chosen` (a code) selected."""
     values = {
         "root": escape(root),
+        "districts": faq.district_options(districts, chosen),
+        "district_row": "" if districts else " hidden",
+        "district": "",
         "query": "",
         "status": "",
         "answer": " hidden",
@@ -268,5 +290,6 @@ def _faq(root: str, result: SearchResult | None = None) -> str:
             "results_class": results_class,
             "results_title": results_title,
             "results": faq.hits(result.hits, root, result.district.code if result.district else None),
+            "district": escape(result.district.code) if result.district else "",  # what the hits were shown for
         }
     return _fill(_template("faq.html"), values)

@@ -1,9 +1,13 @@
 """The caller's district in the pages (issue 27): the agent's one key, kept for the call and cleared with Esc twice;
-the citizen's choice, remembered on the phone and sent with searches and article reads only; the report by district."""
+the citizen's choice, remembered on the phone and sent with searches, article reads, clicks and ratings (never with
+a comment), and with the form without JavaScript; the click and the flag carrying the district the answer was shown
+for; the report and the editor's unanswered questions by district."""
 
 import json
+import re
+import urllib.request
 from collections.abc import Callable
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 from playwright.sync_api import Page, Request, expect
 
@@ -76,7 +80,7 @@ def test_the_agent_sets_the_callers_district_with_one_key_and_clears_it_with_esc
     assert page.evaluate("sessionStorage.getItem('zhida.agent.district')") is None
 
 
-def test_the_citizens_district_is_remembered_and_sent_with_searches_and_article_reads_only(
+def test_the_citizens_district_is_remembered_and_sent_with_searches_article_reads_and_ratings_not_comments(
     open_page: Callable[..., Page],
 ):
     page = open_page("/", viewport=PHONE, is_mobile=True, has_touch=True)
@@ -94,13 +98,76 @@ def test_the_citizens_district_is_remembered_and_sent_with_searches_and_article_
     assert district_of_link(link.get_attribute("href") or "") == "nankai"
     screenshot(page, "faq-district")
 
-    link.click()  # the article page reads the district's wording and unit
+    with page.expect_request(lambda r: r.url.endswith("/api/clicks")) as clicked:
+        link.click()  # the article page reads the district's wording and unit
     expect(page.get_by_role("heading", level=1)).to_have_text("暖气不热怎么办")
     assert parse_qs(urlparse(page.url).query)["district"] == ["nankai"]
     expect(page.locator(".meta")).to_contain_text("南开区")
+    assert json.loads(clicked.value.post_data or "{}")["district"] == "nankai"  # the click counts for it
     with page.expect_request(lambda r: r.url.endswith("/api/feedback")) as rated:
         page.get_by_role("button", name="有帮助", exact=True).click()
-    assert "district" not in json.loads(rated.value.post_data or "{}")  # never beside what a citizen says
+    assert json.loads(rated.value.post_data or "{}")["district"] == "nankai"  # so does the rating ...
+    page.get_by_label("补充意见").fill("写得很清楚")
+    with page.expect_request(lambda r: r.url.endswith("/comment")) as commented:
+        page.get_by_role("button", name="提交意见").click()
+    assert json.loads(commented.value.post_data or "{}") == {"comment": "写得很清楚"}  # ... never what one writes
+
+
+def test_the_faq_form_sends_the_district_without_javascript_and_keeps_it(open_page: Callable[..., Page]):
+    page = open_page("/", viewport=PHONE, java_script_enabled=False)
+    choice = page.get_by_label("所在区")
+    expect(choice).to_be_visible()  # rendered by the server from the directory
+    assert choice.locator("option").count() == 17
+    choice.select_option(label="南开区")
+    page.get_by_label("输入问题").fill(HEATING)
+    page.get_by_role("button", name="搜索").click()
+    assert parse_qs(urlparse(page.url).query) == {"q": [HEATING], "district": ["nankai"]}
+    expect(page.get_by_label("所在区")).to_have_value("nankai")  # kept on the results page
+    link = page.locator(f'#results a[data-id="{RADIATOR}"]')
+    assert district_of_link(link.get_attribute("href") or "") == "nankai"
+
+    link.click()  # the answer for it: its wording and unit
+    expect(page.get_by_role("heading", level=1)).to_have_text("暖气不热怎么办")
+    expect(page.locator(".meta")).to_contain_text("南开区")
+    page.get_by_role("searchbox", name="搜索问题").fill("暖气片怎么放气")  # and a search from there is for it too
+    page.locator(".mini-search button").click()
+    assert parse_qs(urlparse(page.url).query) == {"q": ["暖气片怎么放气"], "district": ["nankai"]}
+    expect(page.get_by_label("所在区")).to_have_value("nankai")
+
+    page.get_by_label("所在区").select_option(label="不选（全市通用）")
+    page.get_by_role("button", name="搜索").click()
+    assert district_of_link(page.locator("#results a").first.get_attribute("href") or "") is None
+
+
+def test_results_rendered_for_a_district_follow_the_one_this_device_chose(
+    open_page: Callable[..., Page], live_server: str
+):
+    address = f"{live_server}/search?q={quote(HEATING)}&district=nankai"  # the form, sent before the script ran
+    page = open_page(address, viewport=PHONE)
+    expect(page.get_by_label("所在区")).to_have_value("nankai")
+    assert page.evaluate("localStorage.getItem('zhida.district')") == "nankai"  # a device that chose none takes it
+    page.evaluate("localStorage.setItem('zhida.district', 'hexi')")
+    with page.expect_request(lambda r: "/api/search" in r.url) as searched:
+        page.goto(address)  # one that chose another has the question searched again for its own, not counted
+    assert district_of(searched.value) == "hexi" and "settled" not in searched.value.url
+    expect(page.get_by_label("所在区")).to_have_value("hexi")
+    expect(page.locator(f'#results a[data-id="{RADIATOR}"]')).to_have_attribute("href", re.compile("district=hexi"))
+
+
+def test_the_agents_click_and_flag_carry_the_district_the_answer_was_shown_for(open_page: Callable[..., Page]):
+    page = open_page("/agent", viewport=SCREEN)
+    sign_in(page, "agent")
+    page.keyboard.type("滨海新区" + HEATING)  # no district set: the one the question names
+    expect(page.locator("#desk")).to_have_attribute("data-rendered", "滨海新区" + HEATING)
+    with page.expect_request(lambda r: r.url.endswith("/api/clicks")) as clicked:
+        page.locator("#hits li").first.click()
+    assert json.loads(clicked.value.post_data or "{}")["district"] == "binhai"
+    expect(page.locator("#dispatch")).to_contain_text("滨海")
+    page.get_by_label("报告答复过时或有误").fill("滨海新区的报修电话换了")
+    with page.expect_request(lambda r: r.url.endswith("/flags") and r.method == "POST") as flagged:
+        page.get_by_role("button", name="标记为过时").click()
+    assert json.loads(flagged.value.post_data or "{}")["district"] == "binhai"
+    expect(page.locator("#flag-status")).to_contain_text("已标记为过时")
 
 
 def district_of_link(href: str) -> str | None:
@@ -118,3 +185,29 @@ def test_the_report_is_cut_by_the_district_chosen(open_page: Callable[..., Page]
         choice.select_option(label="河西区")
     assert district_of(asked.value) == "hexi"
     expect(page.locator("#report h2")).to_contain_text("河西区")
+
+
+def test_the_editors_unanswered_questions_are_cut_by_the_district_chosen(
+    open_page: Callable[..., Page], live_server: str
+):
+    for question, district in [("火星签证怎么办", "hexi"), ("土星驾照怎么考", None)]:  # nothing answers either
+        given = f"&district={district}" if district else ""
+        urllib.request.urlopen(f"{live_server}/api/search?settled=true{given}&q={quote(question)}", timeout=10)
+    page = open_page("/editor", viewport=DESKTOP)
+    sign_in_editor(page, "editor")
+    page.get_by_role("button", name="未解答的问题").click()
+    listed = page.locator("#unanswered li")
+    expect(listed.filter(has_text="土星驾照怎么考")).to_have_count(1)  # the city's list: every district's and none
+    expect(listed.filter(has_text="火星签证怎么办")).to_have_count(1)
+
+    choice = page.locator("#unanswered-box").get_by_label("所在区")
+    expect(choice.locator("option", has_text="河西区")).to_have_count(1)  # 全市 and the directory's districts
+    with page.expect_request(lambda r: "/api/unanswered" in r.url) as asked:
+        choice.select_option(label="河西区")
+    assert district_of(asked.value) == "hexi"
+    expect(listed.filter(has_text="土星驾照怎么考")).to_have_count(0)
+    expect(listed.filter(has_text="火星签证怎么办")).to_have_count(1)
+    choice.select_option(label="南开区")
+    expect(listed.filter(has_text="火星签证怎么办")).to_have_count(0)
+    choice.select_option(label="全市")
+    expect(listed.filter(has_text="土星驾照怎么考")).to_have_count(1)

@@ -3,8 +3,9 @@
 Settled searches follow a Beijing-time rhythm (quiet nights, morning and afternoon peaks, calm weekends);
 some are opened, rated or flagged; heating questions surge in the last week, as when the heating season
 starts, first in one district (河西区: its extra searches come from there). Most searches carry the caller's
-district, as agents set it. Every question is run against the real index, and each day is written in batches in
-the records the app writes (desk/store/log). Only ever on the embedded DynamoDB: the command refuses any other endpoint.
+district, as agents set it, and so do the clicks, votes and flags that follow them. Every question is run against
+the real index, and each day is written in batches in the records the app writes (desk/store/log). Only ever on
+the embedded DynamoDB: the command refuses any other endpoint.
 """
 
 import datetime as dt
@@ -141,7 +142,7 @@ class _Day:
     votes: list[Vote] = field(default_factory=list)
     tasks: list[FlagTask] = field(default_factory=list)
     tallies: dict[Tally, Counter[str]] = field(default_factory=lambda: {tally: Counter() for tally in Tally})
-    district_gaps: dict[str, Counter[str]] = field(default_factory=dict)  # unanswered, per district
+    district_gaps: dict[tuple[Tally, str], Counter[str]] = field(default_factory=dict)  # unanswered, 没帮助
     typed: dict[str, str] = field(default_factory=dict)  # a question's normalised form -> as it was typed
 
     def add(
@@ -158,22 +159,25 @@ class _Day:
             self.tallies[Tally.UNANSWERED][asked(query)] += 1
             self.typed.setdefault(asked(query), query)
             if district:
-                self.district_gaps.setdefault(district, Counter())[asked(query)] += 1
+                self.district_gaps.setdefault((Tally.UNANSWERED, district), Counter())[asked(query)] += 1
         if top is None:
             return
         if result.answered and _chance(rng, 0.45):
             position = 1 if _chance(rng, 0.8) else min(len(result.hits), 2)
-            self.clicks.append(Click(query, result.hits[position - 1].id, position, AGENT.role.value, client, at))
+            clicked = result.hits[position - 1].id
+            self.clicks.append(Click(query, clicked, position, AGENT.role.value, client, at, district))
         if _chance(rng, 0.06):
             helpful = result.answered and _chance(rng, 0.8)
             comment = rng.choice(VOTE_COMMENTS[:2] if helpful else VOTE_COMMENTS[2:]) if _chance(rng, 0.3) else None
-            self.votes.append(Vote(top.id, helpful, query, comment, AGENT.role.value, client, at))
+            self.votes.append(Vote(top.id, helpful, query, comment, AGENT.role.value, client, at, district=district))
             if not helpful:
                 self.tallies[Tally.UNHELPFUL][asked(query)] += 1
                 self.typed.setdefault(asked(query), query)
+                if district:
+                    self.district_gaps.setdefault((Tally.UNHELPFUL, district), Counter())[asked(query)] += 1
         if _chance(rng, 0.003):
             comment = rng.choice(FLAG_COMMENTS)
-            self.tasks.append(FlagTask(top.id, top.title, top.department, comment, AGENT.name, at))
+            self.tasks.append(FlagTask(top.id, top.title, top.department, comment, AGENT.name, at, district=district))
 
     def write(self, log: DeskLog, day: dt.date) -> None:
         log.log_searches(day, self.searches, QUERY_LOG_DAYS)
@@ -184,12 +188,10 @@ class _Day:
         for tally, counts in self.tallies.items():
             for key, count in counts.items():
                 log.tally(tally, day, key, end, UNANSWERED_DAYS + 1, by=count, shown=self.typed.get(key, ""))
-        for district, counts in self.district_gaps.items():
+        for (tally, district), counts in self.district_gaps.items():
             for key, count in counts.items():
                 shown = self.typed.get(key, "")
-                log.tally(
-                    Tally.UNANSWERED, day, key, end, UNANSWERED_DAYS + 1, by=count, district=district, shown=shown
-                )
+                log.tally(tally, day, key, end, UNANSWERED_DAYS + 1, by=count, district=district, shown=shown)
 
     def records(self) -> tuple[list[LoggedSearch], list[Click], list[Vote], list[FlagTask]]:
         """As the log reads them back: a search's query masked (the demo's have nothing to mask)."""

@@ -15,6 +15,13 @@ class FeedbackRequest(BaseModel):
     helpful: bool
     comment: str | None = Field(default=None, max_length=500)
     query: str | None = Field(default=None, max_length=200)
+    district: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="the district the article was read for (as GET /api/articles/{id}'s `district`): the vote counts "
+        "for it too; none: for the city only; unknown: 400",
+    )
 
 
 # A rating's id names its article, so the comment that follows finds it with one short query.
@@ -44,8 +51,9 @@ class ClickRequest(BaseModel):
         default=None,
         min_length=1,
         max_length=40,
-        description="the district the search was made for (as GET /api/search's `district`), for the search a click "
-        "settles",
+        description="the district the hits were shown for (the `district` of GET /api/search's reply, or its "
+        "parameter): the click counts for it too, and a search the click settles is made for it; none: for the city "
+        "only; unknown: 400",
     )
 
 
@@ -54,6 +62,13 @@ class FlagRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     comment: str = Field(min_length=2, max_length=1000)
+    district: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="the district the article was read for: a task this flag raises counts for it too; none: for the "
+        "city only; unknown: 400",
+    )
 
 
 class Task(BaseModel):
@@ -122,8 +137,8 @@ class UnansweredParams(BaseModel):
         default=None,
         min_length=1,
         max_length=40,
-        description="a district's code, name or alias: its callers' searches alone (没帮助 votes carry no district, "
-        "and searches logged before districts count for the city only); unknown: 400",
+        description="a district's code, name or alias: the searches and 没帮助 votes made for that district alone "
+        "(those made before they carried a district count for the city only); unknown: 400",
     )
 
 

@@ -28,8 +28,9 @@ class ReportParams(BaseModel):
         default=None,
         min_length=1,
         max_length=40,
-        description="a district's code, name or alias: the searches of that district's callers alone (searches "
-        "logged without a district count for the city only); unknown: 400",
+        description="a district's code, name or alias: what was made for that district alone (its callers' searches, "
+        "and clicks, 好差评 and flags on answers shown for it; records without a district count for the city only); "
+        "unknown: 400",
     )
 
     @field_validator("date")

@@ -3,9 +3,9 @@ the query log and clicks per day, the daily tallies behind hot questions and the
 counters.
 
 The key layouts live here alone (`FEEDBACK#<article>`, `QUERYLOG#<date>`, `CLICKS#<date>`, `POPULAR#`,
-`UNANSWERED#`, `UNANSWERED@<district>#`, `UNHELPFUL#<date>`; the tasks' in tasks.py); the desk reads and writes
-the named records below, never items or partition strings. Records go through the generic `RecordStore`
-(time-sorted, some with a TTL).
+`UNANSWERED#`, `UNHELPFUL#<date>`, and a district's own `UNANSWERED@<district>#` and `UNHELPFUL@<district>#<date>`;
+the tasks' in tasks.py); the desk reads and writes the named records below, never items or partition strings.
+Records go through the generic `RecordStore` (time-sorted, some with a TTL).
 """
 
 import datetime as dt
@@ -47,6 +47,7 @@ class Vote:
     client: str
     at: dt.datetime | None  # None only for votes kept before their time was recorded
     id: str = ""
+    district: str | None = None  # the code of the district the article was read for; older votes have none
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class LoggedSearch:
 
 @dataclass(frozen=True)
 class Click:
-    """A hit a reader opened, at its position in the results."""
+    """A hit a reader opened, at its position in the results, and the district the hits were shown for."""
 
     query: str
     article_id: str
@@ -74,6 +75,7 @@ class Click:
     role: str
     client: str
     at: dt.datetime | None = None  # known once read back
+    district: str | None = None  # a district's code; clicks kept before districts have none
 
 
 class DeskLog:
@@ -256,6 +258,7 @@ def _vote(article_id: str, record: dict[str, Any], at: dt.datetime | None) -> Vo
         client=record.get("client") or "",
         at=given,
         id=record.get("id") or "",
+        district=record.get("district") or None,
     )
 
 
@@ -280,4 +283,5 @@ def _click(record: dict[str, Any], at: dt.datetime | None) -> Click:
         role=record.get("role") or "",
         client=record.get("client") or "",
         at=at,
+        district=record.get("district") or None,
     )

@@ -37,6 +37,7 @@ class FlagTask:
     repeats: int = 0  # further flags of the same problem while it was open
     flagged_by_id: str | None = None  # the first flagger's principal id (tasks raised before it was kept: None)
     fixed_version: int | None = None  # the published version that closed it, if a publish did
+    district: str | None = None  # the district (code) the flagged answer was shown for; older tasks have none
 
 
 @dataclass(frozen=True)
@@ -186,4 +187,5 @@ def _task(record: dict[str, Any]) -> FlagTask:
         repeats=int(record.get("repeats") or 0),
         flagged_by_id=record.get("flagged_by_id"),
         fixed_version=int(fixed) if fixed is not None else None,
+        district=record.get("district") or None,
     )

@@ -205,7 +205,8 @@ function noteClick(query, hit, index) {
   const settles = query !== settledQuery;
   settledQuery = query;
   settleLater.cancel();
-  const body = { query, article_id: hit.id, position: index + 1, settles, district: district.current() };
+  // The district the hits were shown for: the click counts for it, and settles the search made for it.
+  const body = { query, article_id: hit.id, position: index + 1, settles, district: hitsDistrict };
   call("clicks", { method: "POST", body }).catch(() => {});
   district.settled();
 }
@@ -337,7 +338,9 @@ $("flag-form").addEventListener("submit", async (event) => {
   if (!shown) return;
   const comment = $("flag-comment").value.trim();
   try {
-    await call(`articles/${encodeURIComponent(shown.id)}/flags`, { method: "POST", body: { comment } });
+    // The district the answer on screen was read for: the task it raises counts for it in the reports.
+    const body = { comment, district: shown.district?.code };
+    await call(`articles/${encodeURIComponent(shown.id)}/flags`, { method: "POST", body });
   } catch (problem) {
     if (problem.status !== 401) say($("flag-status"), problem.message, true);
     return;

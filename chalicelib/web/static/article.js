@@ -53,6 +53,8 @@ if (articleId && section) {
       say(status, "正在提交…");
       const body = { article_id: articleId, helpful };
       if (query) body.query = query;
+      // The district this page was read for (rendered by the server): the vote counts for it. Never with the comment.
+      if (section.dataset.district) body.district = section.dataset.district;
       try {
         rating = (await call("feedback", { method: "POST", body })).id;
       } catch (problem) {

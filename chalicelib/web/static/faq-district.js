@@ -1,7 +1,8 @@
 // The citizen's district: a choice of the city's districts (or none), remembered on this device (localStorage) and
-// sent as `district=` with searches and article reads only, never with a rating, a comment or anything else a
-// citizen writes. Article pages take it as ?district= (the server renders that district's wording and unit).
-import { base, el } from "./common.js";
+// sent as `district=` with searches and article reads, and with the click on a hit and the 好差评 on an answer shown
+// for it (a district is one of sixteen, not a person); never with a comment or anything else a citizen writes.
+// Article pages take it as ?district= (the server renders that district's wording and unit).
+import { base } from "./common.js";
 import { loadDistricts } from "./districts.js";
 
 const KEPT = "zhida.district";
@@ -40,25 +41,25 @@ async function known(call) {
   return districts;
 }
 
-// The FAQ page's select (#district); `changed()` after the citizen picks another. Returns districtReady(): the code
-// to send once the list is known (undefined for none, or while the directory cannot be read).
-export function districtChoice(call, changed) {
+// The FAQ page's select (#district, its districts rendered by the server from the directory, so that the form sends
+// one without JavaScript too); `changed()` after the citizen picks another. Returns districtReady(): the code to
+// send (undefined for none).
+export function districtChoice(changed) {
   const select = document.getElementById("district");
-  const ready = known(call).then((districts) => {
-    if (!districts?.length) return false;
-    select.append(...districts.map((d) => el("option", { value: d.code }, d.name)));
-    select.value = chosenDistrict();
-    document.getElementById("district-row").hidden = false;
-    relink(chosenDistrict()); // results the server rendered (/search?q=) link to the articles for it too
-    return true;
-  });
+  const listed = [...select.options].map((option) => option.value).filter(Boolean);
+  // Results the server rendered for a district the address named (the form, sent before this script ran): a device
+  // that chose none takes it. A district the directory no longer lists is forgotten.
+  if (select.value && !chosenDistrict()) localStorage.setItem(KEPT, select.value);
+  if (!listed.includes(chosenDistrict())) localStorage.removeItem(KEPT);
+  select.value = chosenDistrict();
+  relink(chosenDistrict()); // results the server rendered (/search?q=) link to the articles for it too
   select.addEventListener("change", () => {
     if (select.value) localStorage.setItem(KEPT, select.value);
     else localStorage.removeItem(KEPT);
     relink(select.value);
     changed();
   });
-  return async () => ((await ready) && chosenDistrict()) || undefined;
+  return () => chosenDistrict() || undefined;
 }
 
 // An article page opened without the district this device chose (a shared link): opened again with it, so the

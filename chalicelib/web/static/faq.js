@@ -60,7 +60,7 @@ async function search(query, { settled = false } = {}) {
     return showLanding();
   }
   if (settled) settledQuery = query;
-  const district = await districtReady(); // never sent with anything personal: only with searches and article reads
+  const district = districtReady(); // sent with searches, article reads, clicks and 好差评 only (faq-district.js)
   try {
     // purpose "search" (common.js): each search numbered, the one before aborted and its late reply dropped,
     // and given up after 8 s (window.zhidaTimeLimitMs in tests) as an ApiError with the code "timeout".
@@ -71,7 +71,7 @@ async function search(query, { settled = false } = {}) {
     });
     // The box may hold another question by now, typed while this one was on its way and not sent yet: what came of
     // this one ("没有找到…" for its first character, say) would read as said of that one. Its own search follows.
-    if (query === input.value.trim()) render(query, result, district);
+    if (query === input.value.trim()) render(query, result);
   } catch (problem) {
     // A dropped one was overtaken by a newer search, which says what came of it. A settled search that failed
     // stays settled: the server may have logged it all the same (counted once, as in the agent console).
@@ -153,7 +153,7 @@ function titleResults(className, text) {
   resultsTitle.textContent = text;
 }
 
-function render(query, result, district) {
+function render(query, result) {
   const referral = result.referral || null;
   const urgent = isEmergency(referral);
   landing.hidden = true;
@@ -166,7 +166,9 @@ function render(query, result, district) {
   if (result.state === "doubtful") titleResults("candidates-title", "可能相关的问题");
   else titleResults("sr-only", "搜索结果");
   results.dataset.query = query;
-  results.dataset.district = district || ""; // a click on a hit settles the search made for it
+  // The district the hits were shown for (the one chosen, or the one the question names): a click counts for it, and
+  // settles the search made for it.
+  results.dataset.district = result.district?.code || "";
   results.replaceChildren(
     ...result.hits.map((hit) =>
       el(
@@ -309,8 +311,9 @@ async function loadPopular() {
   }
 }
 
-// The district choice: loaded with the directory; a new choice shows the question's answer for it (not counted).
-const districtReady = districtChoice(call, () => {
+// The district choice, as the server rendered it; a new choice shows the question's answer for it (not counted).
+const renderedFor = document.getElementById("district").value; // what the server answered the results below for
+const districtReady = districtChoice(() => {
   const query = input.value.trim();
   if (query) search(query);
 });
@@ -319,9 +322,11 @@ const params = new URLSearchParams(location.search);
 loadPopular();
 loadCategories(params.get("category"));
 if (results.dataset.query) {
-  // Results the server rendered (/search?q=…): a settled search it has logged. Only the address changes.
+  // Results the server rendered (/search?q=…): a settled search it has logged. Only the address changes, unless this
+  // device chose another district than the address named: then they are that district's (not counted again).
   settledQuery = results.dataset.query;
   writeAddress(settledQuery);
+  if ((districtReady() || "") !== renderedFor) search(settledQuery);
 } else {
   // A search in the address (a shared link, a reload), or the one 返回搜索结果 came back for (#results; a query
   // with a number in it is in no address). Either repeats a search already made: it is not settled again.

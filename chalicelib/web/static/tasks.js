@@ -1,5 +1,6 @@
 // The editor console's lists besides the worklist: agents' flags (待办任务) and the questions nothing answered.
-import { el, say } from "./common.js";
+import { dropped, el, say } from "./common.js";
+import { loadDistricts } from "./districts.js";
 import { when } from "./history.js";
 
 const $ = (id) => document.getElementById(id);
@@ -7,13 +8,30 @@ const $ = (id) => document.getElementById(id);
 // call: the console's API helper; write(question) starts an article for a question. A task links to its own address
 // (#/tasks/ID: the list, the task marked, its article beside it) and, by its title, to the article's (places.js).
 export function workLists(call, write) {
-  // What people asked that the knowledge base did not answer: the questions to write articles for.
+  // The districts the list can be cut by (所在区), as the report's: read once; without them, the city's only.
+  const choice = $("unanswered-district");
+  let districts = null; // the options on their way, or there
+  function offerDistricts() {
+    districts ||= loadDistricts(call).then(
+      (found) => choice.append(...found.map((d) => el("option", { value: d.code }, d.name))),
+      () => (districts = null), // asked again next time
+    );
+  }
+  choice.addEventListener("change", () => loadUnanswered());
+
+  // What people asked that the knowledge base did not answer: the questions to write articles for. For a district,
+  // the searches and 没帮助 made for it alone.
   async function loadUnanswered() {
-    say($("unanswered-status"), "正在加载…");
+    offerDistricts();
+    const district = choice.value;
     let queries;
     try {
-      queries = (await call("unanswered", { params: { days: 7, limit: 50 } })).queries;
+      const params = { days: 7, limit: 50, district: district || undefined };
+      const pending = [$("unanswered-status"), "正在加载…"];
+      queries = (await call("unanswered", { params, purpose: "unanswered", pending })).queries;
     } catch (problem) {
+      if (dropped(problem)) return; // another district chosen since: its list follows
+      $("unanswered").replaceChildren(); // never one district's questions under another's name
       say($("unanswered-status"), problem.message, true);
       return;
     }
@@ -25,7 +43,8 @@ export function workLists(call, write) {
         return el("li", { class: "card" }, el("strong", {}, typed), ` （${item.count} 次） `, start);
       }),
     );
-    say($("unanswered-status"), queries.length ? "" : "近 7 天所有问题都找到了答案");
+    const where = district ? choice.selectedOptions[0].textContent : "";
+    say($("unanswered-status"), queries.length ? "" : `近 7 天${where}所有问题都找到了答案`);
   }
 
   // A page at a time (the newest first); 加载更多 appends the next one.
