@@ -11,9 +11,8 @@ from chalice.test import Client
 from pydantic import ValidationError
 
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, PreconditionRequired
-from chalicelib.paging import PageParams
 from chalicelib.people.access import Principal, Reader, Role
-from chalicelib.people.changes import ChangeLog
+from chalicelib.people.changes import ChangeLog, ChangeParams
 from chalicelib.people.departments import DirectoryDesk
 from chalicelib.people.directory import Department, DepartmentFields, Directory, directory_yaml, parse_directory
 from chalicelib.people.keys import KeyRing
@@ -54,7 +53,7 @@ def fields_of(store: Stores, code: str, **changed: str | None) -> DepartmentFiel
 
 def log_of(store: Stores) -> list[tuple[str, str, str]]:
     """(action, subject, who) of every audit entry, newest first."""
-    entries = ChangeLog(store.changes).page(PageParams(limit=500), ADMIN_A).items
+    entries = ChangeLog(store.changes).page(ChangeParams(limit=500), ADMIN_A).items
     return [(c.action, c.subject, c.actor_name) for c in entries]
 
 
@@ -109,11 +108,11 @@ def test_a_new_department_and_what_one_handles_apply_at_once_each_with_an_audit_
         ("change", "department:water-company", "管理员甲"),
         ("add", "department:heating-company-north", "管理员甲"),
     ]
-    latest = ChangeLog(synced_store.changes).page(PageParams(limit=1), ADMIN_A).items[0]
+    latest = ChangeLog(synced_store.changes).page(ChangeParams(limit=1), ADMIN_A).items[0]
     assert (
         latest.actor == "p_a"
-        and latest.summary.startswith("handles: ")
-        and "-> 停水、水压、水质、水表" in latest.summary
+        and latest.summary.startswith("受理范围：")
+        and latest.summary.endswith(" → 停水、水压、水质、水表")
     )
 
 
@@ -199,9 +198,9 @@ def test_the_audit_log_is_for_admins_only(synced_store: Stores):
     log = ChangeLog(synced_store.changes)
     for role in (Role.AGENT, Role.EDITOR, Role.REVIEWER):
         with pytest.raises(Forbidden):
-            log.page(PageParams(), Principal(role, departments=frozenset({"heating-company"})))
-    entry = log.record(ADMIN_A, "key:3f2a9c1d", "revoke", "holder 张三")
-    assert log.page(PageParams(limit=1), ADMIN_B).items == [entry]
+            log.page(ChangeParams(), Principal(role, departments=frozenset({"heating-company"})))
+    entry = log.record(ADMIN_A, "key:3f2a9c1d", "revoke", "持有人 张三（编辑）", "张三")
+    assert log.page(ChangeParams(limit=1), ADMIN_B).items == [entry]
 
 
 # ---- the routes
@@ -331,7 +330,8 @@ def test_the_audit_log_is_paged_newest_first_for_admins_only(client: Client, adm
     rejected = send(client, "POST", reject, admins["admin2"], {"note": "名称不对"})
     assert rejected.status_code == 200 and rejected.json_body["name"] == "测试单位0" and renamed.json_body["pending"]
     latest = send(client, "GET", "/api/changes?limit=1", admins["admin"]).json_body["changes"][0]
-    assert (latest["action"], latest["actor_name"]) == ("reject", "管理员乙") and "note: 名称不对" in latest["summary"]
+    assert (latest["action"], latest["actor_name"]) == ("reject", "管理员乙")
+    assert latest["summary"] == "名称：测试单位0 → 测试单位甲；受理范围：测试 → 无（管理员甲 提出）；理由：名称不对"
     for who, status in [("agent", 403), ("editor", 403), ("reviewer", 403)]:
         assert send(client, "GET", "/api/changes", admins[who]).status_code == status
         assert send(client, "GET", "/api/department-proposals", admins[who]).status_code == status

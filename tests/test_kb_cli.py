@@ -230,8 +230,11 @@ def test_keys_are_created_listed_and_revoked_from_the_command_line(local_dynamod
         assert refused.returncode == 2 and "department" in refused.stderr, departments
     # Who made each change is in the admin audit log; a change by nobody in particular is not made.
     table = boto3.resource("dynamodb", region_name=LOCAL_REGION, endpoint_url=endpoint).Table("zhida-dev")
-    recorded = [(c.action, c.actor) for c in ChangeStore(table).page(10, None).items if c.subject.startswith("key:")]
-    assert sorted(recorded) == [("create", OPERATOR), ("rotate", OPERATOR)]
+    recorded = [c for c in ChangeStore(table).page(10, None).items if c.subject.startswith("key:")]
+    assert sorted((c.action, c.actor) for c in recorded) == [("create", OPERATOR), ("rotate", OPERATOR)]
+    assert {(c.subject_name, c.summary[:23]) for c in recorded} == {
+        ("李管理", "持有人 李管理（管理员，全部单位）；有效期至 ")
+    }
     anonymous = kb("keys", "--endpoint", endpoint, "revoke", key_id, operator=False)
     assert anonymous.returncode == 2 and "pass --operator or set ZHIDA_OPERATOR" in anonymous.stderr
     named = kb("keys", "--endpoint", endpoint, "revoke", "--operator", "somebody", key_id, operator=False)

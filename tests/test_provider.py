@@ -104,7 +104,7 @@ def test_admins_keep_the_claim_mapping_naming_the_revision_they_read(provider: L
     audit = api.http.get("/api/changes", headers=bearer(admin)).json_body["changes"]
     recorded = [c for c in audit if c["subject"] == "mapping:claims"]
     assert recorded[0]["actor"] == "oidc:demo-admin" and recorded[0]["actor_name"] == "演示管理员"
-    assert "added groups=water-editors -> editor [water-company]" in recorded[0]["summary"]
+    assert "新增：groups=water-editors → 编辑（单位 water-company）" in recorded[0]["summary"]
     assert recorded[-1]["actor"] == "tool:kb-serve"  # the demo mapping `kb serve` wrote
     wrong = json.dumps({"rules": [{"claim": "groups", "value": "x", "role": "boss", "departments": []}]})
     refused = api.http.put("/api/sign-in/mapping", body=wrong, headers=bearer(admin, **{"If-Match": '"2"'}))

@@ -190,8 +190,8 @@ def test_the_directory_is_seeded_from_the_folder_and_app_edits_survive(
     assert synced_store.directory.current().directory.get("gas-company").hours == "24小时"
     # The operator's file is no proposal, but what it changed is in the admin audit log.
     recorded = {(c.actor, c.subject, c.action, c.summary) for c in synced_store.changes.page(100, None).items}
-    assert ("tool:kb-sync", "directory", "sync", "1 department(s) from departments.yaml: gas-company") in recorded
-    assert any(subject == "knowledge" and "1 department(s) written" in said for _, subject, _, said in recorded)
+    assert ("tool:kb-sync", "directory", "sync", "从 departments.yaml 写入 1 个单位：gas-company") in recorded
+    assert any(subject == "knowledge" and "写入 1 个单位" in said for _, subject, _, said in recorded)
 
 
 def test_a_department_retired_in_the_app_stays_retired_through_a_sync_of_the_same_file(

@@ -25,6 +25,16 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+# What the pages call each role (static/review.js ROLES), and the audit log's summaries with them.
+ROLE_NAMES = {
+    Role.ANONYMOUS: "未登录",
+    Role.AGENT: "话务员",
+    Role.EDITOR: "编辑",
+    Role.REVIEWER: "审核员",
+    Role.ADMIN: "管理员",
+}
+
+
 class Action(StrEnum):
     READ = "read"
     FEEDBACK = "feedback"

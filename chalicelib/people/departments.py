@@ -87,7 +87,8 @@ class DirectoryDesk:
             return SavedDepartment(department=before, pending=self._directory.proposal(code))
         if before is None or not needs_second_person(changes):
             action = "add" if before is None else "change"
-            entry = self._changes.entry(principal, subject(code), action, described(changes))
+            summary = described(changes, stored.directory.name_of, new=before is None)
+            entry = self._changes.entry(principal, subject(code), action, summary, department.name)
             self._directory.save(replace(stored, directory=changed), entry)
             return SavedDepartment(department=department, pending=self._directory.proposal(code))
         pending = self._directory.proposal(code)
@@ -106,7 +107,8 @@ class DirectoryDesk:
             proposed_at=self._now(),
             changes=changes,
         )
-        entry = self._changes.entry(principal, subject(code), "propose", described(changes))
+        summary = described(changes, stored.directory.name_of)
+        entry = self._changes.entry(principal, subject(code), "propose", summary, before.name)
         written = self._directory.propose(proposal, pending.revision if pending else None, entry)
         return SavedDepartment(department=before, pending=written)
 
@@ -126,8 +128,8 @@ class DirectoryDesk:
         stored = self._directory.current()
         department = applied(proposal, stored.directory.get(code))
         changed = _checked(stored.directory, department, Conflict)
-        summary = f"{described(proposal.changes)} (proposed by {proposal.proposed_by_name})"
-        entry = self._changes.entry(principal, subject(code), "approve", summary)
+        summary = f"{described(proposal.changes, stored.directory.name_of)}（{proposal.proposed_by_name} 提出）"
+        entry = self._changes.entry(principal, subject(code), "approve", summary, department.name)
         self._directory.settle(proposal, entry, replace(stored, directory=changed))
         return department
 
@@ -138,8 +140,10 @@ class DirectoryDesk:
         proposal = self._pending(code)
         _require_read(proposal, revision)
         action = "withdraw" if proposal.proposed_by == principal.identity else "reject"
-        summary = f"{described(proposal.changes)} (proposed by {proposal.proposed_by_name})"
-        entry = self._changes.entry(principal, subject(code), action, summary + (f"; note: {note}" if note else ""))
+        name_of = self._directory.current().directory.name_of
+        summary = f"{described(proposal.changes, name_of)}（{proposal.proposed_by_name} 提出）"
+        summary += f"；理由：{note}" if note else ""
+        entry = self._changes.entry(principal, subject(code), action, summary, proposal.name)
         self._directory.settle(proposal, entry)
         current = self._directory.current().directory.get(code)
         assert current is not None  # proposals are made for departments, which are never deleted
@@ -160,7 +164,7 @@ class DirectoryDesk:
             listed = "；".join(users[:_LISTED]) + (f" 等共 {len(users)} 项" if len(users) > _LISTED else "")
             raise Conflict(f"“{department.name}”仍在使用，不能撤销：{listed}", field="code")
         retired = department.model_copy(update={"retired": True})
-        entry = self._changes.entry(principal, subject(code), "retire", f"{department.name} retired")
+        entry = self._changes.entry(principal, subject(code), "retire", "状态：在用 → 已撤销", department.name)
         self._directory.save(replace(stored, directory=_checked(stored.directory, retired, Conflict)), entry)
         return retired
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pydantic import BaseModel, Field
 
 from chalicelib.errors import Conflict, PreconditionRequired, Unauthorized
-from chalicelib.people.access import ANONYMOUS, Principal, bearer_credential
+from chalicelib.people.access import ALL_DEPARTMENTS, ANONYMOUS, ROLE_NAMES, Principal, Role, bearer_credential
 from chalicelib.people.changes import ChangeLog
 from chalicelib.people.directory import Directory
 from chalicelib.people.keys import KeyRing
@@ -97,12 +97,14 @@ class Identities:
 
 
 def _difference(before: list[ClaimRule], after: list[ClaimRule]) -> str:
-    """What a mapping change did, rule by rule: `rules: 3 -> 4; added groups=x -> editor [heating-company]`."""
+    """What a mapping change did, rule by rule, in the mapping view's words (声明=取值 → 角色, 单位):
+    `规则：3 条 → 4 条；新增：groups=editors → 编辑（单位 heating-company）`."""
 
     def said(rule: ClaimRule) -> str:
-        return f"{rule.claim}={rule.value} -> {rule.role} [{', '.join(rule.departments)}]"
+        units = "全部单位" if ALL_DEPARTMENTS in rule.departments else "单位 " + "、".join(rule.departments)
+        return f"{rule.claim}={rule.value} → {ROLE_NAMES[Role(rule.role)]}（{units if rule.departments else '无单位'}）"
 
     old, new = {said(rule) for rule in before}, {said(rule) for rule in after}
-    parts = [f"rules: {len(before)} -> {len(after)}"]
-    parts += [f"added {rule}" for rule in sorted(new - old)] + [f"removed {rule}" for rule in sorted(old - new)]
-    return "; ".join(parts)
+    parts = [f"规则：{len(before)} 条 → {len(after)} 条"]
+    parts += [f"新增：{rule}" for rule in sorted(new - old)] + [f"删除：{rule}" for rule in sorted(old - new)]
+    return "；".join(parts)

@@ -4,9 +4,18 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 
-from chalicelib.clock import utc_now
+from chalicelib.clock import china_date, utc_now
 from chalicelib.errors import InvalidInput, NotFound, Unauthorized
-from chalicelib.people.access import ALL_DEPARTMENTS, ANONYMOUS, Principal, Role, bearer_key, key_hash, new_key
+from chalicelib.people.access import (
+    ALL_DEPARTMENTS,
+    ANONYMOUS,
+    ROLE_NAMES,
+    Principal,
+    Role,
+    bearer_key,
+    key_hash,
+    new_key,
+)
 from chalicelib.people.directory import Directory
 from chalicelib.people.models import ApiKey
 from chalicelib.people.sign_ins import SignInLimit
@@ -93,6 +102,13 @@ class KeyRing:
 
     def revoke(self, key_id: str) -> bool:
         return self._keys.revoke(key_id)
+
+    def described(self, record: ApiKey) -> str:
+        """A key as the audit log says it: `持有人 张三（编辑，供热企业）；有效期至 2027-12-07`."""
+        codes = record.departments
+        units = "全部单位" if ALL_DEPARTMENTS in codes else "、".join(map(self._directory().name_of, codes))
+        until = f"；有效期至 {china_date(record.expires_at)}" if record.expires_at else ""
+        return f"持有人 {record.name}（{ROLE_NAMES[Role(record.role)]}{'，' + units if units else ''}）{until}"
 
     def principal(self, authorization: str | None, client: str | None = None) -> Principal:
         """Anonymous without a header; the key's holder with a valid one; 401 for anything else.

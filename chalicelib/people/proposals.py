@@ -6,6 +6,7 @@ once another admin has approved. A new department, which nothing names yet, and 
 """
 
 import datetime as dt
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +27,7 @@ _SHOWN = {
     "district": "所属区",
     "aliases": "别名",
 }
+_KINDS = {"unit": "单位", "district": "区"}  # as static/directory.js says them
 
 
 class FieldChange(BaseModel):
@@ -80,9 +82,29 @@ def needs_second_person(changes: list[FieldChange]) -> bool:
     return any(change.field in SECOND_PERSON_FIELDS for change in changes)
 
 
-def described(changes: list[FieldChange]) -> str:
-    """The changes in one line, for the audit log: `phone: 022-1 -> 022-2; hours: — -> 24小时`."""
-    return "; ".join(f"{c.field}: {c.before or '—'} -> {c.after or '—'}" for c in changes) or "no field changed"
+def described(changes: list[FieldChange], name_of: Callable[[str], str], new: bool = False) -> str:
+    """The changes in one line for the audit log, in the directory view's words:
+    `电话：12345 → 12345 转 2；办公时间：无 → 24小时；上级单位：无 → 供热企业（heating-company）`
+    (a unit named with its code); a new department's fields as given, without their defaults."""
+
+    def shown(field: str, value: str | None) -> str:
+        if not value:
+            return "无"
+        if field in ("parent", "district"):
+            return f"{name_of(value)}（{value}）"
+        return _KINDS.get(value, value) if field == "kind" else value
+
+    def given(change: FieldChange) -> bool:
+        default = DepartmentFields.model_fields[change.field].get_default(call_default_factory=True)
+        return change.after is not None and change.after != _text(default)
+
+    said = [
+        f"{_SHOWN.get(c.field, c.field)}："
+        + (shown(c.field, c.after) if new else f"{shown(c.field, c.before)} → {shown(c.field, c.after)}")
+        for c in changes
+        if not new or given(c)
+    ]
+    return "；".join(said) or "没有改动"
 
 
 def applied(proposal: Proposal, current: Department | None) -> Department:

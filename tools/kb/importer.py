@@ -200,8 +200,10 @@ def import_rows(
     if publish and (report.added or report.updated):
         LiveIndex(store.articles, store.snapshots, store.lexicon, store.directory).save_snapshot()
     if report.added or report.updated:
-        state = "published" if publish else "submitted for review"
-        summary = f"{source}: added {report.added}, updated {report.updated}, unchanged {report.unchanged}; {state}"
+        state = "已发布" if publish else "已提交审核"
+        summary = (
+            f"从 {source} 导入：新增 {report.added} 篇，更新 {report.updated} 篇（{state}），未变 {report.unchanged} 篇"
+        )
         store.changes.add(change_of(operator, "knowledge", "import", summary, now))
     return report
 

@@ -32,7 +32,7 @@ def _keys(args: argparse.Namespace) -> int:
         if revoked is None or not ring.revoke(args.key_id):
             print(f"kb keys: no key with id {args.key_id}", file=sys.stderr)
             return 1
-        wiring.changes().record(operator, f"key:{args.key_id}", "revoke", f"holder {revoked.name} ({revoked.role})")
+        wiring.changes().record(operator, f"key:{args.key_id}", "revoke", ring.described(revoked), revoked.name)
         print(f"revoked {args.key_id}")
         return 0
     now = dt.datetime.now(dt.UTC)
@@ -45,8 +45,7 @@ def _keys(args: argparse.Namespace) -> int:
         print(f"kb keys: {error.message}", file=sys.stderr)
         return 2
     until = f"{record.expires_at:%Y-%m-%d}" if record.expires_at else "-"
-    summary = f"holder {record.name} ({record.role}) [{', '.join(record.departments)}], valid until {until}"
-    wiring.changes().record(operator, f"key:{record.key_id}", args.action, summary)
+    wiring.changes().record(operator, f"key:{record.key_id}", args.action, ring.described(record), record.name)
     print(f"key id {record.key_id} for {record.name} ({record.role}), valid until {until}; shown once, keep it safe:")
     print(key)
     return 0

@@ -24,6 +24,7 @@ from tools.kb.knowledge import LoadedKnowledge
 SYNC_AUTHOR = "kb-sync"
 SYNC_TOOL = "kb sync"  # an operator's sync is recorded as "<their principal> (kb sync)"
 SYNC_PRINCIPAL = Principal(Role.ADMIN, SYNC_AUTHOR, frozenset({ALL_DEPARTMENTS}))
+_LISTED = 20  # departments a sync's audit entry names; the first sync writes every one
 
 
 @dataclass
@@ -47,6 +48,17 @@ class SyncReport:
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
             f"archived {self.archived}; changes {changes}; {self.departments} department(s) written; "
             f"{lexicon}; {snapshot}"
+        )
+
+    def recorded(self) -> str:
+        """The sync as the admin audit log says it, in Chinese."""
+        state = "已发布" if self.published else "已提交审核"
+        lexicon = ("词库已更新" if self.lexicon_changed else "词库未变") + (
+            f"，{self.reindexed} 篇线上文章重建索引" if self.reindexed else ""
+        )
+        return (
+            f"文章：新增 {self.added} 篇，更新 {self.updated} 篇（{state}），未变 {self.unchanged} 篇，"
+            f"归档 {self.archived} 篇；写入 {self.departments} 个单位；{lexicon}"
         )
 
 
@@ -86,8 +98,8 @@ def sync_knowledge(
     if lexicon != knowledge.lexicon or store.lexicon.files() != knowledge.lexicon_files:
         store.lexicon.save(knowledge.lexicon, knowledge.lexicon_files)
         report.lexicon_changed = lexicon != knowledge.lexicon
-        files = ", ".join(sorted(knowledge.lexicon_files)) or "-"
-        store.changes.add(change_of(operator, "lexicon", "sync", f"the lexicon from the folder: {files}", now))
+        files = "、".join(sorted(knowledge.lexicon_files)) or "无文件"
+        store.changes.add(change_of(operator, "lexicon", "sync", f"从文件夹同步词库：{files}", now))
     progress(1, total)
     published_now: set[str] = set()
     for done, article in enumerate(knowledge.articles, start=2):
@@ -111,7 +123,7 @@ def sync_knowledge(
         live = LiveIndex(store.articles, store.snapshots, store.lexicon, store.directory)
         report.snapshot_bytes = len(live.save_snapshot().data)
     if changed or report.departments:
-        store.changes.add(change_of(operator, "knowledge", "sync", report.summary(), now))
+        store.changes.add(change_of(operator, "knowledge", "sync", report.recorded(), now))
     progress(total, total)
     return report
 
@@ -165,7 +177,8 @@ def _sync_directory(
             merged[department.code] = department
             sources[department.code] = file_hash
     if written or sources != stored.sources or file_text != stored.file_text:
-        summary = f"{len(written)} department(s) from {DIRECTORY_FILE}: {', '.join(written)}"
+        listed = "、".join(written[:_LISTED]) + ("等" if len(written) > _LISTED else "")
+        summary = f"从 {DIRECTORY_FILE} 写入 {len(written)} 个单位：{listed}"
         change = change_of(operator, "directory", "sync", summary, now) if written else None
         store.save(StoredDirectory(Directory(merged.values()), stored.generation, sources, file_text), change)
     return len(written)

@@ -12,7 +12,7 @@ from chalicelib.errors import Conflict
 from chalicelib.people.changes import Change
 from chalicelib.people.directory import Department, Directory
 from chalicelib.people.proposals import Proposal
-from chalicelib.people.store.changes import entry_put
+from chalicelib.people.store.changes import entry_puts
 from chalicelib.store.table import TableStore, Writes
 
 _KEY = {"pk": "DIRECTORY", "sk": "CURRENT"}
@@ -57,7 +57,7 @@ class DirectoryStore(TableStore):
         otherwise); the new generation."""
 
         def writes(generation: int) -> Writes:
-            return [_directory_put(changed, generation), *([entry_put(change)] if change is not None else [])]
+            return [_directory_put(changed, generation), *(entry_puts(change) if change is not None else [])]
 
         return int(self._commit(writes, lambda: self._stale(changed))[0]["Put"]["Item"]["generation"])
 
@@ -79,7 +79,7 @@ class DirectoryStore(TableStore):
 
         def writes(generation: int) -> Writes:
             item = {**_proposal_key(proposal.code), **_proposal_item(proposal), "generation": generation}
-            return [{"Put": {"Item": item, **guard}}, entry_put(change)]
+            return [{"Put": {"Item": item, **guard}}, *entry_puts(change)]
 
         written = self._commit(writes, lambda: self._moved(proposal.code, replacing))
         return proposal.model_copy(update={"revision": int(written[0]["Put"]["Item"]["generation"])})
@@ -91,7 +91,7 @@ class DirectoryStore(TableStore):
         def writes(generation: int) -> Writes:
             delete = {"Delete": {"Key": _proposal_key(proposal.code), **_unchanged(proposal.revision)}}
             applied = [_directory_put(directory, generation)] if directory is not None else []
-            return [delete, *applied, entry_put(change)]
+            return [delete, *applied, *entry_puts(change)]
 
         def refused() -> Conflict | None:
             moved = self._moved(proposal.code, proposal.revision)

@@ -4,9 +4,8 @@ approves what citizens see; and the admin audit log."""
 from chalice import Blueprint
 
 from chalicelib import wiring
-from chalicelib.paging import PageParams
 from chalicelib.people.access import Action, Principal
-from chalicelib.people.changes import Change
+from chalicelib.people.changes import Change, ChangeParams
 from chalicelib.people.directory import CODE_PATTERN, Department, DepartmentFields
 from chalicelib.people.models import Me
 from chalicelib.people.proposals import Proposal, ProposalNote, SavedDepartment
@@ -116,10 +115,11 @@ def reject_department(code: str, caller: Principal, body: ProposalNote, if_match
     Operation(
         "GET",
         "/api/changes",
-        "The admin audit log: directory, keys and other changes that are not an article's, newest first, paged",
+        "The admin audit log: directory, keys and other changes that are not an article's, newest first, paged; "
+        "of one kind (directory, key, mapping, sync) or one person's (actor) if asked",
         Listing("changes", Change, paged=True),
         needs=Action.MANAGE,
     )
 )
-def changes(caller: Principal, query: PageParams):
+def changes(caller: Principal, query: ChangeParams):
     return wiring.changes().page(query, caller)

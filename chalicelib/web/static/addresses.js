@@ -2,13 +2,16 @@
 // (under any stage prefix), so a hash is all that names a view:
 //   #/worklist?state=in_review&department=heating-company&stale=1     the worklist and its filters
 //   #/tasks   #/tasks/ID   #/unanswered   #/directory   #/directory/CODE   #/mapping
+//   #/log?kind=directory&actor=oidc:…                                   管理记录 and its filters (admins)
 //   #/report/week/2026-12-07   #/report/day/2026-12-07/hexi           a report: period, date, district
 //   #/article/ID   #/article/ID/versions/3   #/article/ID/diff/2..3   #/article/ID/review   #/new
 // An article's address may end in the list beside it (?list=tasks, or the worklist's filters); a link to send never
 // does. Here the grammar only; places.js follows the addresses.
 
-export const LISTS = ["worklist", "tasks", "unanswered", "directory", "mapping"];
-const LIST_NAMES = { worklist: "工作列表", tasks: "待办任务", unanswered: "未解答的问题", directory: "派单目录", mapping: "登录映射" };
+export const LISTS = ["worklist", "tasks", "unanswered", "directory", "mapping", "log"];
+const LIST_NAMES = {
+  worklist: "工作列表", tasks: "待办任务", unanswered: "未解答的问题", directory: "派单目录", mapping: "登录映射", log: "管理记录",
+};
 const PERIODS = { day: "日报", week: "周报", month: "月报" };
 const ARTICLE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -39,6 +42,9 @@ export function parsePlace(hash) {
   if (head === "tasks" && parts.length <= 2) return { kind: "list", list: "tasks", task: first || null };
   if (head === "directory" && parts.length <= 2) return { kind: "list", list: "directory", entry: first || null };
   if ((head === "unanswered" || head === "mapping") && !first) return { kind: "list", list: head };
+  if (head === "log" && !first) {
+    return { kind: "list", list: "log", filters: { kind: params.get("kind") || "", actor: params.get("actor") || "" } };
+  }
   if (head === "report" && parts.length <= 4 && (!first || first in PERIODS) && (!second || DATE.test(second))) {
     return { kind: "report", period: first || "week", date: second || "", district: third || "" };
   }
@@ -82,6 +88,10 @@ export function placeHash(place, { bare = false } = {}) {
     return `#/article/${part(place.id)}${sub}${bare ? "" : besideQuery(place.beside)}`;
   }
   if (place.list === "worklist") return `#/worklist${besideQuery({ list: "worklist", filters: place.filters })}`;
+  if (place.list === "log") {
+    const query = new URLSearchParams(Object.entries(place.filters || {}).filter(([, value]) => value));
+    return `#/log${query.size ? `?${query}` : ""}`;
+  }
   const item = place.task || place.entry;
   return `#/${place.list}${item ? `/${part(item)}` : ""}`;
 }

@@ -1,5 +1,6 @@
 // The editor console: worklist, the article as a form or as Markdown with live preview and lint, the review
 // workflow, history, tasks and the department directory. Built against the editorial workflow in docs/api.md.
+import { adminLog } from "./admin-log.js";
 import { articleForm } from "./article-form.js";
 import { createAutosave } from "./autosave.js";
 import { busyWhile, client, debounce, dropped, el, say } from "./common.js";
@@ -38,6 +39,7 @@ const form = articleForm(textarea, changed);
 const past = historyView(call, () => draft, rollback, (sub) => places.visit(sub));
 const report = reportView(call, (question) => newArticle(question));
 const mapping = mappingView(call);
+const log = adminLog(call, (code) => directory.list().find((d) => d.code === code)?.name || code);
 const lists = workLists(call, (question) => newArticle(question));
 const directory = directoryView(
   call,
@@ -75,7 +77,7 @@ async function signedIn(on, refused = null) {
   if (!on) {
     me = null;
     $("whoami").textContent = "";
-    $("show-mapping").hidden = true;
+    $("show-mapping").hidden = $("show-log").hidden = true;
     $("signin").querySelector("input:not([hidden]), button").focus();
     places.stop(refused);
     return;
@@ -83,7 +85,7 @@ async function signedIn(on, refused = null) {
   try {
     me = await call("me");
     $("whoami").textContent = `${me.name} · ${ROLES[me.role] || me.role}`;
-    $("show-mapping").hidden = me.role !== "admin";
+    $("show-mapping").hidden = $("show-log").hidden = me.role !== "admin";
   } catch {
     me = null; // an older server: every button shows, and the server still says no where it must
   }
@@ -123,6 +125,7 @@ const VIEWS = {
   directory: () => directory.load(),
   report: (wanted) => report.load(wanted),
   mapping: () => mapping.load(),
+  log: (wanted) => log.load(wanted),
 };
 
 function showView(name, load = true) {
@@ -132,7 +135,7 @@ function showView(name, load = true) {
   }
   // The report takes the whole width; the article being edited stays as it is, out of sight.
   $("desk").classList.toggle("reporting", name === "report");
-  $("desk").classList.toggle("wide", name === "report" || name === "directory"); // beside no article (zhida.css)
+  $("desk").classList.toggle("wide", ["report", "directory", "log"].includes(name)); // beside no article (zhida.css)
   if (load) VIEWS[name]();
 }
 for (const view of Object.keys(VIEWS)) $(`show-${view}`).addEventListener("click", () => places.list(view));

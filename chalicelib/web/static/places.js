@@ -9,7 +9,12 @@ const $ = (id) => document.getElementById(id);
 
 // The views that take the console's whole width: the article being edited stays as it is, out of sight, and comes
 // back when its address is opened again.
-const wide = (place) => place?.kind === "report" || (place?.kind === "list" && place.list === "directory");
+const wide = (place) => place?.kind === "report" || (place?.kind === "list" && ["directory", "log"].includes(place.list));
+// The views only admins may open, and what a person who is not one is told instead.
+const ADMINS_ONLY = {
+  mapping: "登录映射只有管理员可以查看和修改",
+  log: "管理记录（派单目录、密钥和登录映射的修改）只有管理员可以查看",
+};
 
 // desk: what the console does (editor.js): list(name) shows a list's box, load(name, wanted) loads it; open(id,
 // still) opens an article unless still() is false when it arrives (throws when it cannot), write(question) starts a
@@ -118,7 +123,7 @@ export function consolePlaces(desk) {
     desk.list(spec.list);
     if (reload || !visible || key !== loadedList) {
       loadedList = key;
-      await desk.load(spec.list);
+      await desk.load(spec.list, spec.filters);
     }
   }
 
@@ -131,8 +136,8 @@ export function consolePlaces(desk) {
       place = { kind: "list", list: "worklist", filters: {} };
       record(place, true);
     }
-    if (place.kind === "list" && place.list === "mapping" && desk.me()?.role !== "admin") {
-      tell("登录映射只有管理员可以查看和修改，已打开工作列表。");
+    if (place.kind === "list" && ADMINS_ONLY[place.list] && desk.me()?.role !== "admin") {
+      tell(`${ADMINS_ONLY[place.list]}，已打开工作列表。`);
       place = { kind: "list", list: "worklist", filters: {} };
       record(place, true);
     }
@@ -141,7 +146,7 @@ export function consolePlaces(desk) {
       if (desk.isOpen() && !wide(place)) desk.close();
       appliedSub = "";
       if (place.task) return showTask(place, still); // it loads the tasks, as many pages as it takes
-      await showList(place.list === "worklist" ? { list: "worklist", filters: place.filters } : { list: place.list }, true);
+      await showList({ list: place.list, filters: place.filters }, true); // the worklist's or the log's filters
       if (still() && place.entry) reveal(place.entry);
       return;
     }
@@ -282,17 +287,21 @@ export function consolePlaces(desk) {
     go(place);
   });
 
-  // Refinements of the view on screen replace its address: the worklist's filters, the report's period, date, district.
+  // Refinements of the view on screen replace its address: the worklist's and the log's filters, the report's period,
+  // date, district.
   function refine() {
     if (!started || !shown) return;
     if (shown.kind === "report") return record(reportNow(), true);
+    if (shown.list === "log") return record({ kind: "list", list: "log", filters: logNow() }, true);
     if (wide(shown)) return;
     const beside = besideNow();
     if (beside.list !== "worklist") return;
     loadedList = JSON.stringify(beside);
     record(shown.kind === "list" ? { kind: "list", list: "worklist", filters: beside.filters } : articleNow(beside), true);
   }
-  for (const id of ["filter-state", "filter-department", "filter-stale", "report-period", "report-date", "report-district"]) {
+  const logNow = () => ({ kind: $("log-kind").value, actor: $("log-actor").value });
+  const refined = ["filter-state", "filter-department", "filter-stale", "report-period", "report-date", "report-district"];
+  for (const id of [...refined, "log-kind", "log-actor"]) {
     $(id).addEventListener("change", refine);
   }
 
