@@ -3,7 +3,8 @@
 import { adminLog } from "./admin-log.js";
 import { articleForm } from "./article-form.js";
 import { createAutosave } from "./autosave.js";
-import { busyWhile, client, debounce, dropped, el, say } from "./common.js";
+import { busyWhile, client, dropped, el, say } from "./common.js";
+import { textCheck } from "./checking.js";
 import { covers, directoryView } from "./directory.js";
 import { historyView, stateName, when } from "./history.js";
 import { keyboardPaths } from "./keys.js";
@@ -13,6 +14,7 @@ import { consolePlaces } from "./places.js";
 import { beijingToday, reportView } from "./report.js";
 import { credentials, signInWith } from "./signin.js";
 import { workLists } from "./tasks.js";
+import { worklistView } from "./worklist.js";
 
 const key = credentials("zhida.editor.key");
 const $ = (id) => document.getElementById(id);
@@ -33,13 +35,14 @@ let draft = null; // the working copy on screen (null while a new article is bei
 let saved = ""; // its Markdown as last saved, to know whether there are unsaved changes
 let crlf = false; // whether its lines end in \r\n, which a textarea turns into \n
 let me = null; // GET /api/me: role, principal and departments of the signed-in person
-let departmentNames = new Map(); // code -> name, for the worklist filter
 
 const form = articleForm(textarea, changed);
+const check = textCheck(call, textarea, form, actionStatus);
 const past = historyView(call, () => draft, rollback, (sub) => places.visit(sub));
 const report = reportView(call, (question) => newArticle(question));
 const mapping = mappingView(call);
 const log = adminLog(call, (code) => directory.list().find((d) => d.code === code)?.name || code);
+const worklist = worklistView(call, (id) => places.open(id), () => draft);
 const lists = workLists(call, (question) => newArticle(question));
 const directory = directoryView(
   call,
@@ -106,8 +109,7 @@ $("signout").addEventListener("click", () => {
   draft = null;
   saved = textarea.value = "";
   form.fill();
-  departmentNames = new Map();
-  $("worklist").replaceChildren();
+  worklist.forget();
   $("work").hidden = true;
   report.clear();
   showView("worklist", false); // the next person starts at the worklist, loaded once signed in
@@ -119,7 +121,7 @@ $("signout").addEventListener("click", () => {
 // ---- worklist, tasks, unanswered questions, directory, reports
 
 const VIEWS = {
-  worklist: () => loadWorklist(),
+  worklist: () => worklist.load(),
   tasks: () => lists.tasks(),
   unanswered: () => lists.unanswered(),
   directory: () => directory.load(),
@@ -139,57 +141,6 @@ function showView(name, load = true) {
   if (load) VIEWS[name]();
 }
 for (const view of Object.keys(VIEWS)) $(`show-${view}`).addEventListener("click", () => places.list(view));
-
-// A page at a time, last changed first; 加载更多 appends the next page under the same filters.
-let worklistShown = [];
-let worklistNext = null;
-async function loadWorklist(more = false) {
-  const params = {
-    state: $("filter-state").value,
-    department: $("filter-department").value,
-    stale: $("filter-stale").checked ? "true" : "",
-  };
-  if (more && worklistNext) params.after = worklistNext;
-  let page;
-  try {
-    // Filters changed since: the older list is dropped.
-    page = await call("worklist", { params, purpose: "worklist", pending: [$("worklist-status"), "正在加载…"] });
-  } catch (problem) {
-    if (!dropped(problem)) say($("worklist-status"), problem.message, true);
-    return;
-  }
-  const articles = more ? [...worklistShown, ...page.articles] : page.articles;
-  worklistShown = articles;
-  worklistNext = page.next;
-  $("worklist-more").hidden = !worklistNext;
-  for (const article of articles) departmentNames.set(article.department, article.department_name || article.department);
-  const select = $("filter-department");
-  const chosen = select.value;
-  select.replaceChildren(
-    el("option", { value: "" }, "全部"),
-    ...[...departmentNames]
-      .sort((a, b) => a[1].localeCompare(b[1], "zh-CN"))
-      .map(([code, name]) => el("option", { value: code, selected: code === chosen }, name)),
-  );
-  $("worklist").replaceChildren(
-    ...articles.map((article) => {
-      const button = el(
-        "button",
-        { type: "button", "data-id": article.id, "aria-current": String(draft?.id === article.id) },
-        el("strong", {}, article.title),
-        " ",
-        el("span", { class: "badge" }, article.archive_request ? "待确认下线" : stateName(article.state)),
-        article.stale ? el("span", { class: "badge stale" }, "待复审") : null,
-        el("span", { class: "hint" }, ` ${article.id} · ${article.department_name || article.department}`),
-      );
-      button.addEventListener("click", () => places.open(article.id));
-      return el("li", {}, button);
-    }),
-  );
-  say($("worklist-status"), worklistNext ? `已加载 ${articles.length} 篇，还有更多` : `${articles.length} 篇`);
-}
-for (const id of ["filter-state", "filter-department", "filter-stale"]) $(id).addEventListener("change", () => loadWorklist());
-$("worklist-more").addEventListener("click", () => loadWorklist(true));
 
 // ---- one article
 
@@ -250,12 +201,10 @@ function show(copy) {
   form.lockId(true);
   form.fill();
   refreshHeader();
-  previewAfresh();
+  check.afresh();
   offerRestore();
   showChanges(call, copy, () => draft === copy);
-  for (const button of $("worklist").querySelectorAll("button")) {
-    button.setAttribute("aria-current", String(button.dataset.id === copy.id));
-  }
+  worklist.mark(copy.id);
   // On a narrow screen the article is below the list: bring it into view.
   if (matchMedia("(max-width: 999px)").matches) $("work").scrollIntoView({ block: "start" });
 }
@@ -329,79 +278,11 @@ $("restore-no").addEventListener("click", () => {
   $("restore").hidden = true;
 });
 
-// ---- line numbers, lint problems and notices, preview
-
-// Line numbers beside the text, the lines with lint problems marked, so a problem is seen where it is.
-function drawGutter(problems) {
-  const bad = new Map(problems.map((p) => [p.line, p.message]));
-  const count = textarea.value.split("\n").length;
-  const lines = [];
-  for (let n = 1; n <= count; n += 1) {
-    lines.push(el("span", { class: bad.has(n) ? "bad" : null, title: bad.get(n) || null }, String(n)));
-  }
-  $("gutter").replaceChildren(...lines);
-  $("gutter").scrollTop = textarea.scrollTop;
-}
-textarea.addEventListener("scroll", () => ($("gutter").scrollTop = textarea.scrollTop));
-
-function lineButtons(items) {
-  return items.map((item) => {
-    const button = el("button", { type: "button", "data-line": item.line }, `第 ${item.line} 行：${item.message}`);
-    button.addEventListener("click", () => goToLine(item.line));
-    return el("li", {}, button);
-  });
-}
-
-// Problems are warnings: a draft with them is saved, but goes to review only once they are fixed.
-function showProblems(problems, notices = []) {
-  drawGutter(problems);
-  $("problems").replaceChildren(...lineButtons(problems));
-  if (!problems.length) $("problems").replaceChildren(el("li", { class: "hint" }, "没有发现问题"));
-  $("problems-summary").textContent = problems.length
-    ? `${problems.length} 个问题：可以先保存草稿，改完才能提交审核。`
-    : "";
-  $("notices").replaceChildren(...lineButtons(notices));
-  $("notices-box").hidden = !notices.length;
-}
-
-function goToLine(line) {
-  if (form.focusLine(line)) return;
-  form.showSource();
-  const lines = textarea.value.split("\n");
-  const start = lines.slice(0, line - 1).reduce((sum, text) => sum + text.length + 1, 0);
-  textarea.focus();
-  textarea.setSelectionRange(start, start + (lines[line - 1] || "").length);
-  textarea.scrollTop = Math.max(0, (line - 3) * parseFloat(getComputedStyle(textarea).lineHeight));
-}
-
-async function preview() {
-  const markdown = textarea.value;
-  try {
-    const result = await call("preview", { method: "POST", body: { markdown }, purpose: "preview" });
-    if (markdown !== textarea.value) return; // typed on since: a newer preview follows
-    showProblems(result.problems, result.notices || []);
-    // The preview HTML is rendered on the server by markdown-it with raw HTML disabled.
-    $("preview").innerHTML = result.html;
-  } catch (problem) {
-    if (!dropped(problem)) say(actionStatus, `预览失败：${problem.message}`, true);
-  }
-}
-const previewSoon = debounce(preview, 400);
-
-// Another text on screen: nothing of the last one's check or preview stays until this one's comes back.
-function previewAfresh() {
-  drawGutter([]);
-  for (const id of ["problems", "notices", "preview"]) $(id).replaceChildren();
-  $("problems-summary").textContent = "";
-  $("notices-box").hidden = true;
-  preview();
-}
-
 // After any change of the text, from the source or the form.
 function changed() {
-  drawGutter([]);
+  check.unmark();
   updateActions(me, draft, dirty());
-  previewSoon();
+  check.soon();
   if (dirty()) unsaved.keep(slot(), textarea.value, draft?.version ?? null);
   else unsaved.drop(slot());
 }
@@ -419,7 +300,7 @@ async function act(label, request, refused = () => {}) {
   try {
     show(await request());
   } catch (problem) {
-    if (problem.problems.length) showProblems(problem.problems);
+    if (problem.problems.length) check.showProblems(problem.problems);
     if (problem.code === "conflict") $("reload").hidden = !draft;
     const current = problem.revision ? `（当前修订 ${problem.revision}）` : "";
     say(actionStatus, `${label}失败：${problem.message}${current}`, true);
@@ -429,7 +310,7 @@ async function act(label, request, refused = () => {}) {
   const open = draft.problems?.length ? `（还有 ${draft.problems.length} 个问题）` : "";
   say(actionStatus, `${label}成功：${stateName(draft.state)}${open}`);
   past.load();
-  loadWorklist();
+  worklist.load();
   return true;
 }
 
@@ -546,7 +427,7 @@ function closeArticle() {
   saved = textarea.value = "";
   $("work").hidden = true;
   past.clear();
-  for (const button of $("worklist").querySelectorAll('[aria-current="true"]')) button.setAttribute("aria-current", "false");
+  worklist.mark(null);
 }
 
 // A new article's skeleton (places.js has asked whether the text on screen may go).
@@ -569,7 +450,7 @@ function writeArticle(question) {
   form.lockId(false);
   form.fill();
   refreshHeader();
-  previewAfresh();
+  check.afresh();
   offerRestore();
   if (!$("form-pane").hidden) {
     $("f-id").focus();
