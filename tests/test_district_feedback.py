@@ -12,6 +12,7 @@ from chalicelib.clock import china_date
 from chalicelib.desk.feedback import FeedbackDesk
 from chalicelib.desk.models.feedback import ClickRequest, FeedbackRequest, FlagRequest
 from chalicelib.desk.reports import ReportDesk
+from chalicelib.paging import PageParams
 from chalicelib.people.access import Principal, Role
 from chalicelib.wiring import Stores
 from tests.conftest import Clock, knowledge_service
@@ -203,3 +204,17 @@ def test_a_click_vote_or_task_from_before_districts_reads_as_the_citys(synced_st
     read = [*log.clicks_between(day, start, end), *log.votes_on(day, start, end), *log.tasks.between(start, end)]
     assert [type(r).__name__ for r in read] == ["Click", "Vote", "FlagTask"]
     assert [r.district for r in read] == [None, None, None]
+
+
+def test_an_editor_reads_which_districts_answer_a_task_was_raised_on(synced_store: Stores):
+    desk = feedback_desk(synced_store, at(TUESDAY))
+    made_for_districts(synced_store, at(TUESDAY))
+    old_records(synced_store, at(TUESDAY, 11))
+    stations_editor = Principal(Role.EDITOR, "编辑", frozenset({"heating-company-stations"}))  # the article's unit
+    listed = desk.tasks(stations_editor, PageParams(limit=10)).items
+    seen = {(t.comment, t.district, t.district_name) for t in listed}
+    assert seen == {
+        ("报修电话错了", "hexi", "河西区"),  # its repeat from 南开区 is counted on it, not raised again
+        ("热价调整了", "nankai", "南开区"),
+        ("旧的", None, None),  # raised before flags carried a district: the city's
+    }

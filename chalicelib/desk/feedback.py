@@ -232,7 +232,10 @@ class FeedbackDesk:
     @staticmethod
     def _task(task: FlagTask, name_of: Callable[[str], str]) -> Task:
         """A task as editors read it (the flagger's principal id stays out: Task does not name it)."""
-        return Task.model_validate({**asdict(task), "department_name": name_of(task.department)})
+        district_name = name_of(task.district) if task.district else None
+        return Task.model_validate(
+            {**asdict(task), "department_name": name_of(task.department), "district_name": district_name}
+        )
 
     def log_search(self, query: str, result: SearchResult, principal: Principal, client: str) -> None:
         """One query-log record per settled search, phone and ID numbers masked, kept QUERY_LOG_DAYS days.

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, quote, urlparse
 from playwright.sync_api import Page, Request, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, screenshot, sign_out_with
+from tests.browser.conftest import sign_in as sign_in_as
 from tests.browser.test_agent import sign_in
 from tests.browser.test_agent_screen import PARTS, SCREEN
 from tests.browser.test_editor import sign_in as sign_in_editor
@@ -168,6 +169,12 @@ def test_the_agents_click_and_flag_carry_the_district_the_answer_was_shown_for(o
         page.get_by_role("button", name="标记为过时").click()
     assert json.loads(flagged.value.post_data or "{}")["district"] == "binhai"
     expect(page.locator("#flag-status")).to_contain_text("已标记为过时")
+
+    # The editor of the article's department reads which district's answer the task was raised on.
+    editor = open_page("/editor#/tasks", viewport=DESKTOP)
+    sign_in_as(editor, "editor")
+    task = editor.locator("#tasks li", has_text="滨海新区的报修电话换了")
+    expect(task).to_contain_text("读的是滨海新区的答复")
 
 
 def district_of_link(href: str) -> str | None:

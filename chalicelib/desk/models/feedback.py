@@ -89,6 +89,12 @@ class Task(BaseModel):
     closed_at: dt.datetime | None = None
     fixed_version: int | None = Field(default=None, description="the published version that closed it, if one did")
     repeats: int = Field(default=0, description="further flags of the same problem while the task was open")
+    district: str | None = Field(
+        default=None,
+        description="the code of the district the flagged answer was read for (its wording and unit); none: the "
+        "city's, or raised before flags carried a district",
+    )
+    district_name: str | None = None
 
 
 class MyFlagsParams(BaseModel):

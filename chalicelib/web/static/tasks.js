@@ -82,12 +82,14 @@ export function workLists(call, write) {
     const article = el("a", { href: `#/article/${encodeURIComponent(task.article_id)}` }, task.article_title);
     const state = task.status === "done" ? `已处理（${task.closed_by}）` : "待处理";
     const repeats = task.repeats ? ` · 另有 ${task.repeats} 次同样的反映` : "";
+    // A district's wording or unit may be what is wrong: the editor is told which district's answer was read.
+    const where = task.district ? ` · 读的是${task.district_name || task.district}的答复` : "";
     const item = el(
       "li",
       { class: "card", "data-task": task.id, "data-status": task.status },
       el("strong", {}, article),
       el("p", {}, task.comment),
-      el("p", { class: "meta" }, `${task.flagged_by} · `, el("span", { class: "date" }, when(task.created_at)), ` · ${state}${repeats}`),
+      el("p", { class: "meta" }, `${task.flagged_by} · `, el("span", { class: "date" }, when(task.created_at)), `${where} · ${state}${repeats}`),
       openIt,
     );
     if (task.status !== "done") {
