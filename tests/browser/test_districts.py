@@ -214,7 +214,15 @@ def test_the_editors_unanswered_questions_are_cut_by_the_district_chosen(
     assert district_of(asked.value) == "hexi"
     expect(listed.filter(has_text="土星驾照怎么考")).to_have_count(0)
     expect(listed.filter(has_text="火星签证怎么办")).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"#/unanswered\?district=hexi$"))  # the choice is part of the address
+    page.reload()  # and a reload (or a link sent) opens the same district's list, named once the districts come
+    expect(choice).to_have_value("hexi")
+    expect(choice.locator("option:checked")).to_have_text("河西区")
+    expect(listed.filter(has_text="火星签证怎么办")).to_have_count(1)
+    expect(listed.filter(has_text="土星驾照怎么考")).to_have_count(0)
+    expect(choice.locator('option[value="hexi"]')).to_have_count(1)
     choice.select_option(label="南开区")
     expect(listed.filter(has_text="火星签证怎么办")).to_have_count(0)
     choice.select_option(label="全市")
     expect(listed.filter(has_text="土星驾照怎么考")).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"#/unanswered$"))

@@ -1,7 +1,7 @@
 // The editor console's addresses: every view has one in the URL's hash, the page's own address staying /editor
 // (under any stage prefix), so a hash is all that names a view:
 //   #/worklist?state=in_review&department=heating-company&stale=1     the worklist and its filters
-//   #/tasks   #/tasks/ID   #/unanswered   #/directory   #/directory/CODE   #/mapping
+//   #/tasks   #/tasks/ID   #/unanswered?district=hexi   #/directory   #/directory/CODE   #/mapping
 //   #/log?kind=directory&actor=oidc:…                                   管理记录 and its filters (admins)
 //   #/report/week/2026-12-07   #/report/day/2026-12-07/hexi           a report: period, date, district
 //   #/article/ID   #/article/ID/versions/3   #/article/ID/diff/2..3   #/article/ID/review   #/new
@@ -41,7 +41,8 @@ export function parsePlace(hash) {
   if (head === "worklist" && !first) return { kind: "list", list: "worklist", filters: filtersOf(params) };
   if (head === "tasks" && parts.length <= 2) return { kind: "list", list: "tasks", task: first || null };
   if (head === "directory" && parts.length <= 2) return { kind: "list", list: "directory", entry: first || null };
-  if ((head === "unanswered" || head === "mapping") && !first) return { kind: "list", list: head };
+  if (head === "mapping" && !first) return { kind: "list", list: head };
+  if (head === "unanswered" && !first) return { kind: "list", list: head, filters: { district: params.get("district") || "" } };
   if (head === "log" && !first) {
     return { kind: "list", list: "log", filters: { kind: params.get("kind") || "", actor: params.get("actor") || "" } };
   }
@@ -88,9 +89,9 @@ export function placeHash(place, { bare = false } = {}) {
     return `#/article/${part(place.id)}${sub}${bare ? "" : besideQuery(place.beside)}`;
   }
   if (place.list === "worklist") return `#/worklist${besideQuery({ list: "worklist", filters: place.filters })}`;
-  if (place.list === "log") {
+  if (place.list === "log" || place.list === "unanswered") {
     const query = new URLSearchParams(Object.entries(place.filters || {}).filter(([, value]) => value));
-    return `#/log${query.size ? `?${query}` : ""}`;
+    return `#/${place.list}${query.size ? `?${query}` : ""}`;
   }
   const item = place.task || place.entry;
   return `#/${place.list}${item ? `/${part(item)}` : ""}`;

@@ -287,12 +287,15 @@ export function consolePlaces(desk) {
     go(place);
   });
 
-  // Refinements of the view on screen replace its address: the worklist's and the log's filters, the report's period,
-  // date, district.
+  // Refinements of the view on screen replace its address: the worklist's, the log's and the gaps' filters, the report's
+  // period, date, district.
   function refine() {
     if (!started || !shown) return;
     if (shown.kind === "report") return record(reportNow(), true);
     if (shown.list === "log") return record({ kind: "list", list: "log", filters: logNow() }, true);
+    if (shown.kind === "list" && shown.list === "unanswered") {
+      return record({ kind: "list", list: "unanswered", filters: { district: $("unanswered-district").value } }, true);
+    }
     if (wide(shown)) return;
     const beside = besideNow();
     if (beside.list !== "worklist") return;
@@ -301,7 +304,7 @@ export function consolePlaces(desk) {
   }
   const logNow = () => ({ kind: $("log-kind").value, actor: $("log-actor").value });
   const refined = ["filter-state", "filter-department", "filter-stale", "report-period", "report-date", "report-district"];
-  for (const id of [...refined, "log-kind", "log-actor"]) {
+  for (const id of [...refined, "log-kind", "log-actor", "unanswered-district"]) {
     $(id).addEventListener("change", refine);
   }
 

@@ -13,15 +13,27 @@ export function workLists(call, write) {
   let districts = null; // the options on their way, or there
   function offerDistricts() {
     districts ||= loadDistricts(call).then(
-      (found) => choice.append(...found.map((d) => el("option", { value: d.code }, d.name))),
+      (found) => {
+        for (const d of found) {
+          const named = [...choice.options].find((option) => option.value === d.code); // chosen by an address
+          if (named) named.textContent = d.name;
+          else choice.append(el("option", { value: d.code }, d.name));
+        }
+      },
       () => (districts = null), // asked again next time
     );
+  }
+  // The district an address names (#/unanswered?district=hexi), chosen before the list of districts has come.
+  function choose(code) {
+    if (code && ![...choice.options].some((option) => option.value === code)) choice.append(el("option", { value: code }, code));
+    choice.value = code;
   }
   choice.addEventListener("change", () => loadUnanswered());
 
   // What people asked that the knowledge base did not answer: the questions to write articles for. For a district,
-  // the searches and 没帮助 made for it alone.
-  async function loadUnanswered() {
+  // the searches and 没帮助 made for it alone. `wanted`: the address's filters ({district}), if it names them.
+  async function loadUnanswered(wanted) {
+    if (wanted) choose(wanted.district || "");
     offerDistricts();
     const district = choice.value;
     let queries;
