@@ -708,6 +708,7 @@ def test_the_page_and_the_server_rendered_page_decide_alike(open_page: Callable[
         page.unroute("**/api/search*")
         reply_with(page, reply)
         box.fill(f"问题{number}")
+        box.press("Enter")  # settled now: no search settling it 1.5 s later reads 正在搜索… while the page is read
         expect(page.locator("#search-status")).to_have_text(faq.said(reply))
         live = page.evaluate(f"({SHOWN})(document)")
         rendered = page.evaluate(

@@ -77,7 +77,9 @@ export function adminLog(call, nameOf) {
     try {
       page = await call("changes", { params, purpose: "admin-log", pending: [status, "正在加载…"] });
     } catch (problem) {
-      if (!dropped(problem)) say(status, problem.message, true);
+      if (dropped(problem)) return; // other filters chosen since: their page follows
+      if (!more) table.tBodies[0].replaceChildren(); // never one filter's entries under another's
+      say(status, problem.message, true);
       return;
     }
     shown = more ? [...shown, ...page.changes] : page.changes;
