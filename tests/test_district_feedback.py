@@ -218,3 +218,12 @@ def test_an_editor_reads_which_districts_answer_a_task_was_raised_on(synced_stor
         ("热价调整了", "nankai", "南开区"),
         ("旧的", None, None),  # raised before flags carried a district: the city's
     }
+
+
+def test_an_agents_own_flags_say_which_districts_answer_they_flagged(synced_store: Stores):
+    desk = feedback_desk(synced_store, at(TUESDAY))
+    made_for_districts(synced_store, at(TUESDAY))
+    mine = {(f.comment, f.district, f.district_name) for f in desk.my_flags(OTHER_AGENT, 10)}
+    # Their repeat of 河西区's problem was flagged on 南开区's answer, though it is counted on 河西区's task.
+    assert mine == {("热价调整了", "nankai", "南开区"), ("报修电话错了！", "nankai", "南开区")}
+    assert {(f.comment, f.district) for f in desk.my_flags(AGENT, 10)} == {("报修电话错了", "hexi")}

@@ -177,7 +177,7 @@ class FeedbackDesk:
         else:
             raised = FlagTask(article.id, article.title, article.department, comment, principal.name, now)
             task = tasks.add(replace(raised, flagged_by_id=principal.identity, district=district))
-        tasks.note_flag(principal.identity, task, comment, now)
+        tasks.note_flag(principal.identity, task, comment, now, district)
         return Accepted(id=task.id)
 
     def my_flags(self, principal: Principal, limit: int) -> list[MyFlag]:
@@ -185,6 +185,7 @@ class FeedbackDesk:
         (and by which published version)."""
         principal.require(Action.FLAG)
         mine: dict[str, MyFlag] = {}
+        name_of = self._knowledge.directory().name_of
         for flag in self._log.tasks.flags_of(principal.identity, limit):
             task = flag.task
             if task is None or task.id in mine:
@@ -198,6 +199,8 @@ class FeedbackDesk:
                 status=task.status,
                 fixed_version=task.fixed_version,
                 closed_at=task.closed_at,
+                district=flag.district,
+                district_name=name_of(flag.district) if flag.district else None,
             )
         return list(mine.values())
 

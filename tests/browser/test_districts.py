@@ -169,6 +169,8 @@ def test_the_agents_click_and_flag_carry_the_district_the_answer_was_shown_for(o
         page.get_by_role("button", name="标记为过时").click()
     assert json.loads(flagged.value.post_data or "{}")["district"] == "binhai"
     expect(page.locator("#flag-status")).to_contain_text("已标记为过时")
+    page.locator("#my-flags-summary").click()  # 我的反馈 says whose answer it was too
+    expect(page.locator("#my-flags-list li").first).to_contain_text("（滨海新区的答复）：滨海新区的报修电话换了")
 
     # The editor of the article's department reads which district's answer the task was raised on.
     editor = open_page("/editor#/tasks", viewport=DESKTOP)

@@ -115,6 +115,10 @@ class MyFlag(BaseModel):
     status: str = Field(description="open, or done (fixed by `fixed_version`, or dealt with by an editor)")
     fixed_version: int | None = Field(default=None, description="the published version that fixed it")
     closed_at: dt.datetime | None = None
+    district: str | None = Field(
+        default=None, description="the code of the district whose answer the caller flagged; none: the city's"
+    )
+    district_name: str | None = None
 
 
 class FeedbackComment(BaseModel):

@@ -49,6 +49,7 @@ class Flag:
     comment: str
     at: dt.datetime
     task: FlagTask | None
+    district: str | None = None  # the district (code) whose answer was flagged; older flags have none
 
 
 class TaskStore:
@@ -104,9 +105,14 @@ class TaskStore:
         self._records.forget(_open(task.article_id), _problem(task.comment), only_if=("id", task.id))
         return replace(task, status="done", closed_by=by, closed_at=at, fixed_version=version)
 
-    def note_flag(self, principal: str, task: FlagTask, comment: str, at: dt.datetime) -> None:
-        """A person's flag, with the task it was counted on (theirs or one already open), for their own list."""
+    def note_flag(
+        self, principal: str, task: FlagTask, comment: str, at: dt.datetime, district: str | None = None
+    ) -> None:
+        """A person's flag, with the task it was counted on (theirs or one already open) and the district whose answer
+        they flagged (a repeat's may differ from the task's), for their own list."""
         record = {"task_id": task.id, "task_at": task.created_at.isoformat(), "comment": comment, "at": at.isoformat()}
+        if district:
+            record["district"] = district
         self._records.add(
             _flagged(principal), {**record, "article_id": task.article_id, "title": task.article_title}, at
         )
@@ -123,6 +129,7 @@ class TaskStore:
                     comment=record.get("comment") or "",
                     at=dt.datetime.fromisoformat(record["at"]),
                     task=_task(task) if task else None,
+                    district=record.get("district") or None,
                 )
             )
         return flags

@@ -372,7 +372,10 @@ async function loadMyFlags() {
   const editorLink = (f) =>
     el("a", { href: pageUrl(`editor#/article/${encodeURIComponent(f.article_id)}`).href, target: "_blank", rel: "noopener" }, "编辑台链接");
   $("my-flags-list").replaceChildren(
-    ...flags.map((f) => el("li", {}, `${f.article_title}：${f.comment} — ${outcome(f)} `, editorLink(f))),
+    ...flags.map((f) => {
+      const where = f.district ? `（${f.district_name || f.district}的答复）` : "";
+      return el("li", {}, `${f.article_title}${where}：${f.comment} — ${outcome(f)} `, editorLink(f));
+    }),
   );
 }
 $("my-flags").addEventListener("toggle", () => {
