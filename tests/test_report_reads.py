@@ -188,3 +188,30 @@ def test_after_an_upgrade_the_job_rolls_up_what_an_older_release_summarised(
     after = reports_and_their_calls(synced_store, desk)
     assert {name: body for name, (body, _) in after.items()} == expected
     assert max(calls for _, calls in after.values()) <= 12
+
+
+@pytest.mark.parametrize("one_item_bytes", [300_000, 100])
+def test_a_closed_hour_is_one_item_unless_too_large_and_reads_back_the_same(
+    store: Stores, monkeypatch: pytest.MonkeyPatch, one_item_bytes: int
+):
+    from chalicelib.desk.store import reports as stored
+
+    monkeypatch.setattr(stored, "_ONE_ITEM_BYTES", one_item_bytes)
+    day, ttl = dt.date(2026, 11, 25), 2_000_000_000
+    question = stored.QuestionCount("暖气不热", RADIATOR, 3, 1, 0, "暖气不热")
+    departments = {
+        "heating-company": stored.DepartmentFigures(searches=3, answered=2, clicks=1, questions=[question]),
+        "heating-company@hexi": stored.DepartmentFigures(searches=2, answered=2),
+    }
+    store.reports.save_hour(day, 9, departments, ttl)
+    items = store.table.query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": "REPORT#H#2026-11-25"}
+    )
+    figures_items = [i["sk"] for i in items["Items"] if not i["sk"].startswith("DONE")]
+    assert figures_items == (
+        ["HOUR#09"] if one_item_bytes > 100 else ["DEPT#09#heating-company", "DEPT#09#heating-company@hexi"]
+    )
+    read = store.reports.hours(day).closed[9]
+    assert read.keys() == departments.keys()
+    assert (read["heating-company"].searches, read["heating-company"].questions) == (3, [question])
+    assert read["heating-company@hexi"].answered == 2
