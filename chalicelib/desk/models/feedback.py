@@ -5,6 +5,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.knowledge.models.content import SLUG_PATTERN
+from chalicelib.knowledge.models.reading import district_field
 
 
 class FeedbackRequest(BaseModel):
@@ -15,12 +16,9 @@ class FeedbackRequest(BaseModel):
     helpful: bool
     comment: str | None = Field(default=None, max_length=500)
     query: str | None = Field(default=None, max_length=200)
-    district: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=40,
-        description="the district the article was read for (as GET /api/articles/{id}'s `district`): the vote counts "
-        "for it too; none: for the city only; unknown: 400",
+    district: str | None = district_field(
+        "the district the article was read for (as GET /api/articles/{id}'s `district`): the vote counts "
+        "for it too; none: for the city only; unknown: 400"
     )
 
 
@@ -47,13 +45,10 @@ class ClickRequest(BaseModel):
         description="true when the page has not yet sent this query with settled=true: the click settles it, "
         "and the query is logged now; false (default) when it was already logged",
     )
-    district: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=40,
-        description="the district the hits were shown for (the `district` of GET /api/search's reply, or its "
+    district: str | None = district_field(
+        "the district the hits were shown for (the `district` of GET /api/search's reply, or its "
         "parameter): the click counts for it too, and a search the click settles is made for it; none: for the city "
-        "only; unknown: 400",
+        "only; unknown: 400"
     )
 
 
@@ -62,12 +57,9 @@ class FlagRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     comment: str = Field(min_length=2, max_length=1000)
-    district: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=40,
-        description="the district the article was read for: a task this flag raises counts for it too; none: for the "
-        "city only; unknown: 400",
+    district: str | None = district_field(
+        "the district the article was read for: a task this flag raises counts for it too; none: for the "
+        "city only; unknown: 400"
     )
 
 
@@ -143,12 +135,9 @@ class UnansweredParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
     days: int = Field(default=7, ge=1, le=30)
     limit: int = Field(default=50, ge=1, le=200)
-    district: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=40,
-        description="a district's code, name or alias: the searches and 没帮助 votes made for that district alone "
-        "(those made before they carried a district count for the city only); unknown: 400",
+    district: str | None = district_field(
+        "a district's code, name or alias: the searches and 没帮助 votes made for that district alone "
+        "(those made before they carried a district count for the city only); unknown: 400"
     )
 
 

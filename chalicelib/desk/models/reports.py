@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.clock import EARLIEST, LATEST, REQUEST_DATE_SCHEMA
+from chalicelib.knowledge.models.reading import district_field
 
 
 class Period(StrEnum):
@@ -24,13 +25,10 @@ class ReportParams(BaseModel):
         description="a Beijing-time date inside the period (YYYY-MM-DD), 1970-2100",
         json_schema_extra=REQUEST_DATE_SCHEMA,
     )
-    district: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=40,
-        description="a district's code, name or alias: what was made for that district alone (its callers' searches, "
+    district: str | None = district_field(
+        "a district's code, name or alias: what was made for that district alone (its callers' searches, "
         "and clicks, 好差评 and flags on answers shown for it; records without a district count for the city only); "
-        "unknown: 400",
+        "unknown: 400"
     )
 
     @field_validator("date")

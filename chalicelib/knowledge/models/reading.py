@@ -1,7 +1,7 @@
 """What readers ask and get: search, suggestions, articles, categories, health (KnowledgeService)."""
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,11 +25,16 @@ DISTRICT_DESCRIPTION = (
 Scope = Literal["district", "city"]
 
 
+def district_field(description: str = DISTRICT_DESCRIPTION) -> Any:
+    """A request's `district`: a code, name or alias, resolved through the directory (`Directory.district_given`)."""
+    return Field(default=None, min_length=1, max_length=40, description=description)
+
+
 class DistrictParams(BaseModel):
     """`district`: answer a caller of that district."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-    district: str | None = Field(default=None, min_length=1, max_length=40, description=DISTRICT_DESCRIPTION)
+    district: str | None = district_field()
 
 
 class ArticleParams(AsOfParams, DistrictParams):
