@@ -1,6 +1,7 @@
 // The city's districts, as the directory lists them (GET /api/departments, kind "district"), for the agent's
 // one-key chooser and the citizen's district choice. The page sends a district's code as `district=`; the server
 // decides what it means for the answer and the dispatch unit.
+import { el } from "./common.js";
 
 // The districts not retired, in the directory's order (by code): [{code, name, aliases}].
 export async function loadDistricts(call) {
@@ -8,6 +9,23 @@ export async function loadDistricts(call) {
   return departments
     .filter((d) => d.kind === "district" && !d.retired)
     .map((d) => ({ code: d.code, name: d.name, aliases: d.aliases || [] }));
+}
+
+// A select's district options, after its own first ones (全市): offered once, when first asked (the promise); on a
+// failure asked again next time. An option an address chose before they came keeps its place and gets its name.
+export function districtOptions(select, call) {
+  let offered = null;
+  return () =>
+    (offered ||= loadDistricts(call).then(
+      (found) => {
+        for (const d of found) {
+          const named = [...select.options].find((option) => option.value === d.code);
+          if (named) named.textContent = d.name;
+          else select.append(el("option", { value: d.code }, d.name));
+        }
+      },
+      () => (offered = null),
+    ));
 }
 
 // The districts a typed text may mean, best first: its name, an alias or its code (pinyin) equal to the text,

@@ -1,7 +1,7 @@
 // The editor console's 报表 view (GET /api/reports/drawn) and the banner for today's surges. The heading, the summary
 // and the charts come drawn in the report (chalicelib/desk/charts.py); the tables are built here, a button per gap.
 import { dropped, el, say } from "./common.js";
-import { loadDistricts } from "./districts.js";
+import { districtOptions } from "./districts.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -91,13 +91,7 @@ export function reportView(call, write) {
   }
 
   // The districts a report can be cut by: read once, when the report is first shown; without them, the city's only.
-  let districts = null; // the options on their way, or there
-  function offerDistricts() {
-    return (districts ||= loadDistricts(call).then(
-      (found) => $("report-district").append(...found.map((d) => el("option", { value: d.code }, d.name))),
-      () => (districts = null), // asked again next time
-    ));
-  }
+  const offerDistricts = districtOptions($("report-district"), call);
 
   // wanted: {period, date, district} from the report's address (places.js), chosen once the districts are offered.
   async function load(wanted = null) {

@@ -1,6 +1,6 @@
 // The editor console's lists besides the worklist: agents' flags (待办任务) and the questions nothing answered.
 import { dropped, el, say } from "./common.js";
-import { loadDistricts } from "./districts.js";
+import { districtOptions } from "./districts.js";
 import { when } from "./history.js";
 
 const $ = (id) => document.getElementById(id);
@@ -10,19 +10,7 @@ const $ = (id) => document.getElementById(id);
 export function workLists(call, write) {
   // The districts the list can be cut by (所在区), as the report's: read once; without them, the city's only.
   const choice = $("unanswered-district");
-  let districts = null; // the options on their way, or there
-  function offerDistricts() {
-    districts ||= loadDistricts(call).then(
-      (found) => {
-        for (const d of found) {
-          const named = [...choice.options].find((option) => option.value === d.code); // chosen by an address
-          if (named) named.textContent = d.name;
-          else choice.append(el("option", { value: d.code }, d.name));
-        }
-      },
-      () => (districts = null), // asked again next time
-    );
-  }
+  const offerDistricts = districtOptions(choice, call);
   // The district an address names (#/unanswered?district=hexi), chosen before the list of districts has come.
   function choose(code) {
     if (code && ![...choice.options].some((option) => option.value === code)) choice.append(el("option", { value: code }, code));
