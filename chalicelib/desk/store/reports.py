@@ -188,10 +188,10 @@ class ReportStore(TableStore):
         data = {
             "hour": running.hour,
             "until": running.until.isoformat(),
-            "departments": {code: json.loads(_data(f, daily=False)) for code, f in running.departments.items()},
+            "departments": {code: _stored(f, daily=False) for code, f in running.departments.items()},
         }
         item = {"pk": _hours_partition(day), "sk": _RUNNING, "ttl": ttl}
-        self._put({**item, "data": json.dumps(data, ensure_ascii=False, separators=(",", ":"))})
+        self._put({**item, "data": _json(data)})
 
     def hours_done(self, day: dt.date) -> set[int]:
         """The hours of a day summarised so far (one query on their markers alone)."""
@@ -204,8 +204,7 @@ class ReportStore(TableStore):
         few dozen items, not one per department and district (3,740 at 20,000 searches a day); an hour too large
         for one item is kept a department to an item."""
         pk = _hours_partition(day)
-        every = {code: json.loads(_data(figures, daily=False)) for code, figures in departments.items()}
-        whole = json.dumps(every, ensure_ascii=False, separators=(",", ":"))
+        whole = _json({code: _stored(figures, daily=False) for code, figures in departments.items()})
         if len(whole.encode()) <= _ONE_ITEM_BYTES:
             self._put({"pk": pk, "sk": f"{_HOUR}#{hour:02d}", "data": whole, "ttl": ttl})
         else:
@@ -299,6 +298,15 @@ def _surge_key(surge: Surge, dated: bool) -> str:
 
 
 def _data(figures: DepartmentFigures, daily: bool) -> str:
+    return _json(_stored(figures, daily))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _stored(figures: DepartmentFigures, daily: bool) -> dict[str, Any]:
+    """Figures as stored (`_figures` reads them back)."""
     data: dict[str, Any] = {
         "searches": figures.searches,
         "answered": figures.answered,
@@ -311,7 +319,7 @@ def _data(figures: DepartmentFigures, daily: bool) -> str:
     if daily:
         days = sorted(figures.daily.items())
         data["daily"] = {day.isoformat(): [d.searches, d.answered, d.clicks, d.categories] for day, d in days}
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return data
 
 
 def _figures(data: dict[str, Any], day: dt.date | None = None) -> DepartmentFigures:
